@@ -1,0 +1,65 @@
+import type { RouteContext } from './server.ts';
+
+export type Handler = (ctx: RouteContext) => unknown | Promise<unknown>;
+
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** OpenAPI-style template, e.g. `/users/{id}`. Also the key of the request counters. */
+  path: string;
+  handler: Handler;
+  /** Routes that are public (JWKS, discovery, the OpenAPI document) skip token checks. */
+  public?: boolean;
+  /** When set, the token's subject must equal this path parameter, unless it has the service scope. */
+  ownerParam?: string;
+}
+
+export interface MatchedRoute {
+  route: RouteDefinition;
+  params: Record<string, string>;
+}
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  names: string[];
+}
+
+/** A tiny template router: the mocks have a handful of routes each, so a linear scan is plenty. */
+export class Router {
+  private readonly compiled: CompiledRoute[];
+
+  constructor(routes: RouteDefinition[]) {
+    this.compiled = routes.map(compileRoute);
+  }
+
+  /** Returns the match, `'method'` when the path exists under another method, or undefined. */
+  match(method: string, path: string): MatchedRoute | 'method' | undefined {
+    let pathExists = false;
+    for (const { route, pattern, names } of this.compiled) {
+      const m = pattern.exec(path);
+      if (!m) continue;
+      if (route.method !== method) {
+        pathExists = true;
+        continue;
+      }
+      const params: Record<string, string> = {};
+      names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+      return { route, params };
+    }
+    return pathExists ? 'method' : undefined;
+  }
+}
+
+function compileRoute(route: RouteDefinition): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}

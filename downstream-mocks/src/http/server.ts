@@ -1,0 +1,192 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpError, errorBody } from './errors.ts';
+import { Router, type RouteDefinition } from './router.ts';
+import { RequestCounters } from './counters.ts';
+import { appliesTo, chooseFault, parseFaultSettings, type FaultSettings } from './faults.ts';
+import { sampleDelay, sleep, type LatencySettings } from './latency.ts';
+import { assertOwner, type Principal, type TokenVerifier } from './auth.ts';
+
+/** Bodies above this are refused with 413 before they are read in full. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  principal: Principal | undefined;
+  /** The mocks' clock: frozen by `MOCKS_NOW` for deterministic snapshots. */
+  now: () => Date;
+}
+
+/** Return this from a handler to choose the status and headers; any other value is sent as 200 JSON. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/** A body that is already serialized JSON (pre-rendered titles), sent as-is. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+export interface ServiceServerOptions {
+  name: string;
+  routes: RouteDefinition[];
+  verifier: TokenVerifier | undefined;
+  latency: LatencySettings;
+  now?: () => Date;
+}
+
+export interface ServiceServer {
+  name: string;
+  server: http.Server;
+  counters: RequestCounters;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * One downstream service as a plain node:http server. Besides its routes it serves the admin
+ * controls under `/__admin/` (faults and request counters), which are neither counted nor faulted.
+ */
+export function createServiceServer(options: ServiceServerOptions): ServiceServer {
+  const { name, verifier, latency } = options;
+  const now = options.now ?? (() => new Date());
+  const router = new Router(options.routes);
+  const counters = new RequestCounters();
+  let faults: FaultSettings = {};
+
+  const admin = new Router([
+    { method: 'GET', path: '/__admin/counters', handler: () => counters.snapshot() },
+    { method: 'POST', path: '/__admin/counters/reset', handler: () => (counters.reset(), new Reply(204)) },
+    { method: 'GET', path: '/__admin/faults', handler: () => faults },
+    { method: 'PUT', path: '/__admin/faults', handler: ({ body }) => (faults = parseFaultSettings(body)) },
+    { method: 'DELETE', path: '/__admin/faults', handler: () => ((faults = {}), new Reply(204)) },
+  ]);
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const method = req.method ?? 'GET';
+
+    if (url.pathname.startsWith('/__admin/')) {
+      const match = admin.match(method, url.pathname);
+      if (!match || match === 'method') throw new HttpError(404, 'ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
+      const body = await readJsonBody(req);
+      return send(res, await match.route.handler({ params: match.params, query: url.searchParams, body, principal: undefined, now }));
+    }
+
+    const match = router.match(method, url.pathname);
+    if (match === 'method') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+    if (!match) throw new HttpError(404, 'ROUTE_NOT_FOUND', `no route ${method} ${url.pathname}`);
+
+    const routeKey = `${match.route.method} ${match.route.path}`;
+    counters.increment(routeKey);
+
+    const active = appliesTo(faults, routeKey) ? faults : {};
+    const delay = sampleDelay(latency) + (active.latencyMs ?? 0);
+    if (delay > 0) await sleep(delay);
+
+    const fault = chooseFault(active);
+    if (fault.kind === 'hang') return; // the socket stays open until the client or close() ends it
+    if (fault.kind === 'reset') return void req.socket.destroy();
+    if (fault.kind === 'error') {
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      throw new HttpError(fault.status, 'INJECTED_FAULT', `injected ${fault.status} from ${name}`, headers);
+    }
+
+    const principal = match.route.public ? undefined : await verifier?.verify(req.headers.authorization);
+    if (principal && match.route.ownerParam) assertOwner(principal, match.params[match.route.ownerParam]!);
+    const body = await readJsonBody(req);
+    const result = await match.route.handler({ params: match.params, query: url.searchParams, body, principal, now });
+
+    if (fault.kind === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"truncated": [1, 2, ');
+    }
+    send(res, result);
+  }
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    handle(req, res).catch((error: unknown) => sendError(res, error, name));
+  });
+  // Hanging requests must not keep the process alive when the mocks shut down.
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  return {
+    name,
+    server,
+    counters,
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { port: actual } = server.address() as AddressInfo;
+          resolve(`http://${host}:${actual}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (!type.includes('application/json')) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json');
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', 'request body is not valid JSON');
+  }
+}
+
+function send(res: http.ServerResponse, result: unknown): void {
+  if (result instanceof Reply) {
+    if (result.body === undefined) {
+      res.writeHead(result.status, result.headers);
+      return void res.end();
+    }
+    return writeJson(res, result.status, JSON.stringify(result.body), result.headers);
+  }
+  if (result instanceof RawJson) return writeJson(res, 200, result.json);
+  writeJson(res, 200, JSON.stringify(result));
+}
+
+function writeJson(res: http.ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+  });
+  res.end(json);
+}
+
+function sendError(res: http.ServerResponse, error: unknown, service: string): void {
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  if (error instanceof HttpError) {
+    return writeJson(res, error.status, errorBody(error.code, error.message), error.headers);
+  }
+  console.error(`[${service}] unexpected error`, error);
+  writeJson(res, 500, errorBody('INTERNAL', 'unexpected error in mock service'));
+}

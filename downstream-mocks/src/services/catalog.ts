@@ -1,0 +1,56 @@
+import { notFound } from '../http/errors.ts';
+import type { RouteDefinition } from '../http/router.ts';
+import { RawJson } from '../http/server.ts';
+import { decodeCursor, encodeCursor, parseFields, parseLimit, pickFields, requireIdList, requireObject } from '../http/validate.ts';
+import { generateTitle, titleIdOf } from '../data/titles.ts';
+import type { ServiceDeps } from './context.ts';
+
+export const MAX_BATCH_IDS = 100;
+
+export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] {
+  const fieldNames = new Set(Object.keys(generateTitle(seed, 1)));
+  return [
+    {
+      method: 'GET',
+      path: '/titles/{id}',
+      handler: ({ params, query }) => {
+        const fields = parseFields(query.get('fields') ?? undefined, fieldNames);
+        const json = titles.jsonOf(params.id!);
+        if (json === undefined) throw notFound(`title ${params.id} does not exist`);
+        return fields ? pickFields(titles.get(params.id!)!, fields) : new RawJson(json);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/titles/batch',
+      handler: ({ body }) => {
+        const ids = requireIdList(body, 'ids', MAX_BATCH_IDS);
+        const fields = parseFields(requireObject(body).fields, fieldNames);
+        if (fields) return { titles: ids.map((id) => (titles.has(id) ? pickFields(titles.get(id)!, fields) : null)) };
+        return new RawJson(`{"titles":[${ids.map((id) => titles.jsonOf(id) ?? 'null').join(',')}]}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/titles',
+      handler: ({ query }) => {
+        const text = (query.get('query') ?? '').trim().toLowerCase();
+        const genre = query.get('genre');
+        const limit = parseLimit(query.get('limit'), 20, 100);
+        const offset = decodeCursor(query.get('cursor'));
+        const names = titles.allNames();
+        const matches: string[] = [];
+        for (let i = 0; i < names.length; i++) {
+          if (text && !names[i]!.toLowerCase().includes(text)) continue;
+          const id = titleIdOf(i + 1);
+          if (genre && !titles.get(id)!.genres.includes(genre)) continue;
+          matches.push(id);
+        }
+        const page = matches.slice(offset, offset + limit);
+        const next = offset + limit < matches.length ? encodeCursor(offset + limit) : null;
+        const items = page.map((id) => titles.jsonOf(id)).join(',');
+        return new RawJson(`{"items":[${items}],"total":${matches.length},"nextCursor":${JSON.stringify(next)}}`);
+      },
+    },
+  ];
+}

@@ -1,0 +1,41 @@
+import { startMocks, type RunningMocks } from '../../downstream-mocks/src/start-mocks.ts';
+import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
+import type { FaultSettings } from '../../downstream-mocks/src/http/faults.ts';
+
+export interface TestMocks extends RunningMocks {
+  /** Mints a token at the real identity service. */
+  token(sub?: string, extra?: { scope?: string; ttlSeconds?: number }): Promise<string>;
+  counters(service: ServiceName): Promise<{ total: number; routes: Record<string, number> }>;
+  resetCounters(): Promise<void>;
+  setFaults(service: ServiceName, faults: FaultSettings): Promise<void>;
+  clearFaults(): Promise<void>;
+}
+
+/** Starts the ten real mock servers on free ports, with a frozen clock unless told otherwise. */
+export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestMocks> {
+  const mocks = await startMocks({ ports: 'ephemeral', env: { MOCKS_NOW: '2026-11-21T12:00:00.000Z', ...env } });
+  const json = { 'content-type': 'application/json' };
+  const services = Object.keys(mocks.urls) as ServiceName[];
+
+  return {
+    ...mocks,
+    async token(sub = 'u_1', extra = {}) {
+      const res = await fetch(`${mocks.urls.identity}/dev/token`, { method: 'POST', headers: json, body: JSON.stringify({ sub, ...extra }) });
+      if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    async counters(service) {
+      return (await fetch(`${mocks.urls[service]}/__admin/counters`)).json() as never;
+    },
+    async resetCounters() {
+      await Promise.all(services.map((s) => fetch(`${mocks.urls[s]}/__admin/counters/reset`, { method: 'POST' })));
+    },
+    async setFaults(service, faults) {
+      const res = await fetch(`${mocks.urls[service]}/__admin/faults`, { method: 'PUT', headers: json, body: JSON.stringify(faults) });
+      if (!res.ok) throw new Error(`setting faults failed: ${res.status} ${await res.text()}`);
+    },
+    async clearFaults() {
+      await Promise.all(services.map((s) => fetch(`${mocks.urls[s]}/__admin/faults`, { method: 'DELETE' })));
+    },
+  };
+}
