@@ -1,4 +1,5 @@
 import type { RouteContext } from './server.ts';
+import { badRequest } from './errors.ts';
 
 export type Handler = (ctx: RouteContext) => unknown | Promise<unknown>;
 
@@ -43,10 +44,19 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+      names.forEach((name, i) => (params[name] = decodeParam(name, m[i + 1]!)));
       return { route, params };
     }
     return pathExists ? 'method' : undefined;
+  }
+}
+
+/** `%E0%A4%A` is a client's mistake, not the mock's: a 400, never a 500. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest('VALIDATION_FAILED', `path parameter ${name} is not valid percent-encoding`);
   }
 }
 

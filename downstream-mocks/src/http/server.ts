@@ -144,11 +144,19 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
+  // Not `for await`: leaving that loop early destroys the request, which left the keep-alive
+  // connection with an unread body, so the client's next request on it hung and was reset.
+  // On overflow the rest is drained and discarded instead, as for a declared oversize body.
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData).off('end', resolve).off('error', reject);
+      req.resume();
+      reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`));
+    };
+    req.on('data', onData).once('end', resolve).once('error', reject);
+  });
   if (size === 0) return undefined;
   const type = req.headers['content-type'] ?? '';
   if (!type.includes('application/json')) {

@@ -38,13 +38,12 @@ export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] 
         const genre = query.get('genre');
         const limit = parseLimit(query.get('limit'), 20, 100);
         const offset = decodeCursor(query.get('cursor'));
-        const names = titles.allNames();
+        const index = titles.searchIndex();
         const matches: string[] = [];
-        for (let i = 0; i < names.length; i++) {
-          if (text && !names[i]!.toLowerCase().includes(text)) continue;
-          const id = titleIdOf(i + 1);
-          if (genre && !titles.get(id)!.genres.includes(genre)) continue;
-          matches.push(id);
+        for (let i = 0; i < index.length; i++) {
+          if (text && !index[i]!.name.toLowerCase().includes(text)) continue;
+          if (genre && !index[i]!.genres.includes(genre)) continue;
+          matches.push(titleIdOf(i + 1));
         }
         const page = matches.slice(offset, offset + limit);
         const next = offset + limit < matches.length ? encodeCursor(offset + limit) : null;

@@ -1,0 +1,62 @@
+/** The downstream services every BFF may call, with the default ports of product.md. */
+export const DOWNSTREAM_DEFAULTS = {
+  identity: 'http://127.0.0.1:4100',
+  users: 'http://127.0.0.1:4101',
+  catalog: 'http://127.0.0.1:4102',
+  recommendations: 'http://127.0.0.1:4103',
+  'continue-watching': 'http://127.0.0.1:4104',
+  'my-list': 'http://127.0.0.1:4105',
+  billing: 'http://127.0.0.1:4106',
+  reviews: 'http://127.0.0.1:4107',
+  playback: 'http://127.0.0.1:4108',
+  notifications: 'http://127.0.0.1:4109',
+} as const;
+
+export type DownstreamName = keyof typeof DOWNSTREAM_DEFAULTS;
+export type DownstreamUrls = Record<DownstreamName, string>;
+
+export interface BffConfig {
+  port: number;
+  /** Development mode serves GraphiQL with a token filled in; production never does. */
+  production: boolean;
+  urls: DownstreamUrls;
+  /** Upper bound for one downstream call, until the resilience layer brings per-request deadlines. */
+  downstreamTimeoutMs: number;
+  /** Sockets per downstream origin. */
+  connectionsPerOrigin: number;
+  logLevel: string;
+}
+
+export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
+
+/** Reads `PORT`, `<SERVICE>_URL` and friends; anything unset takes the embedded default. */
+export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffConfig {
+  const urls = Object.fromEntries(
+    (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map((name) => [name, parseUrl(env, urlVariableOf(name), DOWNSTREAM_DEFAULTS[name])]),
+  ) as DownstreamUrls;
+  return {
+    port: parseInteger(env, 'PORT', defaultPort),
+    production: env.NODE_ENV === 'production',
+    urls,
+    downstreamTimeoutMs: parseInteger(env, 'DOWNSTREAM_TIMEOUT_MS', 5_000),
+    connectionsPerOrigin: parseInteger(env, 'DOWNSTREAM_CONNECTIONS', 64),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
+
+function parseInteger(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function parseUrl(env: NodeJS.ProcessEnv, key: string, fallback: string): string {
+  const raw = env[key] ?? fallback;
+  try {
+    return new URL(raw).origin;
+  } catch {
+    throw new Error(`${key} must be an absolute URL, got "${raw}"`);
+  }
+}

@@ -1,0 +1,40 @@
+import type { BffConfig, DownstreamName } from '../config.ts';
+import { DownstreamHttp } from './http-client.ts';
+import { usersClient } from './services/users.ts';
+import { catalogClient } from './services/catalog.ts';
+import { recommendationsClient } from './services/recommendations.ts';
+import { continueWatchingClient } from './services/continue-watching.ts';
+import { myListClient } from './services/my-list.ts';
+import { billingClient } from './services/billing.ts';
+import { reviewsClient } from './services/reviews.ts';
+import { playbackClient } from './services/playback.ts';
+import { notificationsClient } from './services/notifications.ts';
+
+export type { CallContext } from './http-client.ts';
+
+/**
+ * One typed client per downstream service, each on its own connection pool. Built once per
+ * process and shared by every request: the pools are what keep sockets warm.
+ */
+export function createServiceClients(config: BffConfig) {
+  const pools = new Map<DownstreamName, DownstreamHttp>();
+  const http = (name: DownstreamName) => {
+    const client = new DownstreamHttp(name, config.urls[name], { connections: config.connectionsPerOrigin, timeoutMs: config.downstreamTimeoutMs });
+    pools.set(name, client);
+    return client;
+  };
+  return {
+    users: usersClient(http('users')),
+    catalog: catalogClient(http('catalog')),
+    recommendations: recommendationsClient(http('recommendations')),
+    continueWatching: continueWatchingClient(http('continue-watching')),
+    myList: myListClient(http('my-list')),
+    billing: billingClient(http('billing')),
+    reviews: reviewsClient(http('reviews')),
+    playback: playbackClient(http('playback')),
+    notifications: notificationsClient(http('notifications')),
+    close: () => Promise.all([...pools.values()].map((pool) => pool.close())).then(() => undefined),
+  };
+}
+
+export type ServiceClients = ReturnType<typeof createServiceClients>;

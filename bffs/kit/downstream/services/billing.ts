@@ -1,0 +1,10 @@
+import type { components } from '../types/billing.generated.ts';
+import type { CallContext, DownstreamHttp } from '../http-client.ts';
+
+export type BillingAccount = components['schemas']['BillingAccount'];
+
+export const billingClient = (http: DownstreamHttp) => ({
+  forUser: (call: CallContext, userId: string) => http.json<BillingAccount>(call, { path: `/billing/${encodeURIComponent(userId)}` }),
+});
+
+export type BillingClient = ReturnType<typeof billingClient>;

@@ -1,0 +1,48 @@
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { concierge } from '../errors.ts';
+
+export const TOKEN_AUDIENCE = 'concierge';
+
+/** The user in the verified token. Every viewer-owned read uses this id, never an argument. */
+export interface Viewer {
+  id: string;
+  /** Forwarded downstream, where each service makes its own authorization decision. */
+  token: string;
+}
+
+export interface ViewerVerifierOptions {
+  /** identity's origin; it is also the expected `iss`. */
+  identityUrl: string;
+  /** Verified tokens kept until they expire, so the signature check stays off the hot path. */
+  cacheSize?: number;
+}
+
+export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: ViewerVerifierOptions) {
+  const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000 });
+  const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
+
+  return async function verifyViewer(authorization: string | null): Promise<Viewer> {
+    if (!authorization) throw concierge('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.');
+    const match = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
+    if (!match) throw concierge('INVALID_TOKEN', 'The Authorization header must be "Bearer <jwt>".');
+    const token = match[1]!;
+
+    const hit = verified.get(token);
+    if (hit && hit.expiresAtMs > Date.now()) return hit.viewer;
+
+    try {
+      const { payload } = await jwtVerify(token, jwks, { issuer: identityUrl, audience: TOKEN_AUDIENCE });
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new joseErrors.JWTClaimValidationFailed('no subject', payload);
+      const viewer = { id: payload.sub, token };
+      if (verified.size >= cacheSize) verified.clear();
+      verified.set(token, { viewer, expiresAtMs: (payload.exp ?? 0) * 1000 });
+      return viewer;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw concierge('TOKEN_EXPIRED', 'The token has expired.');
+      if (error instanceof joseErrors.JOSEError) throw concierge('INVALID_TOKEN', 'The token could not be verified.');
+      throw error;
+    }
+  };
+}
+
+export type VerifyViewer = ReturnType<typeof createViewerVerifier>;

@@ -1,0 +1,12 @@
+const DAY_MS = 86_400_000;
+
+/** Whole days from `then` to `now`; negative when `then` is in the future. */
+export function daysSince(then: string, now: Date): number {
+  return Math.floor((now.getTime() - new Date(then).getTime()) / DAY_MS);
+}
+
+/** Released in the last `days` days (and not in the future). */
+export function isNewRelease(releaseDate: string, now: Date, days = 90): boolean {
+  const age = daysSince(releaseDate, now);
+  return age >= 0 && age < days;
+}

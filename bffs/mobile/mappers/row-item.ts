@@ -1,0 +1,41 @@
+import type { ContinueWatchingItem } from '../../kit/downstream/services/continue-watching.ts';
+import { pickImage } from '../../kit/presentation/images.ts';
+import { progressPercent, progressSubtitle } from '../../kit/presentation/progress.ts';
+import { truncate } from '../../kit/presentation/text.ts';
+import { isNewRelease } from '../../kit/presentation/time.ts';
+import type { RowItem } from '../generated/resolvers.generated.ts';
+import type { MobileTitle } from '../needs.ts';
+
+/** Phone screens: 640 px is sharp for a landscape card, 400 px for a portrait one. */
+const LANDSCAPE_WIDTH = 640;
+const PORTRAIT_WIDTH = 400;
+export const SYNOPSIS_LIMIT = 120;
+
+const base = (title: MobileTitle) => ({
+  contentId: title.id,
+  title: title.name,
+  maturityRating: title.maturityRating,
+  progressPercent: null,
+  subtitle: null,
+  synopsis: null,
+  isNew: null,
+});
+
+export const continueWatchingItem = (entry: ContinueWatchingItem, title: MobileTitle): RowItem => ({
+  ...base(title),
+  thumbnail: pickImage(title.images.thumbnail16x9, LANDSCAPE_WIDTH),
+  progressPercent: progressPercent(entry.progressSeconds, entry.totalSeconds),
+  subtitle: progressSubtitle(entry),
+});
+
+export const myListItem = (title: MobileTitle): RowItem => ({
+  ...base(title),
+  thumbnail: pickImage(title.images.thumbnail2x3, PORTRAIT_WIDTH),
+});
+
+export const topPickItem = (title: MobileTitle, now: Date): RowItem => ({
+  ...base(title),
+  thumbnail: pickImage(title.images.thumbnail2x3, PORTRAIT_WIDTH),
+  synopsis: truncate(title.synopsis, SYNOPSIS_LIMIT),
+  isNew: isNewRelease(title.releaseDate, now),
+});

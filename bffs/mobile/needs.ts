@@ -1,0 +1,15 @@
+import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
+import type { User, UserField } from '../kit/downstream/services/users.ts';
+import type { BffContext } from '../kit/server/create-bff.ts';
+
+/** The only fields mobile reads: the catalog and the users service send nothing else. */
+const titleFields = [
+  'name', 'type', 'images', 'synopsis', 'maturityRating', 'releaseDate', 'releaseYear', 'runtimeMinutes', 'seasonCount', 'genres',
+] as const satisfies readonly TitleField[];
+const userFields = ['profile', 'entitlements', 'pushToken'] as const satisfies readonly UserField[];
+
+export const MOBILE_NEEDS = { titleFields, userFields };
+
+export type MobileTitle = SparseTitle<(typeof titleFields)[number]>;
+export type MobileViewer = Pick<User, (typeof userFields)[number] | 'id'>;
+export type MobileContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]>;

@@ -1,0 +1,39 @@
+import { loadRows, withFailedRowsAsNull } from '../../../kit/presentation/rows.ts';
+import type { ContinueWatchingItem } from '../../../kit/downstream/services/continue-watching.ts';
+import { continueWatchingItem, myListItem, topPickItem } from '../../mappers/row-item.ts';
+import type { HomeResolvers, Row } from '../../generated/resolvers.generated.ts';
+import type { MobileTitle } from '../../needs.ts';
+
+export const ROW_LIMIT = 20;
+
+/**
+ * Three rows from three services, fetched in parallel; their titles come in one catalog batch.
+ * A failed source turns only its own row into null-with-error.
+ */
+export const rows: HomeResolvers['rows'] = async (_, __, { loaders, now }) => {
+  const [continueWatching, myList, topPicks, viewer] = await Promise.allSettled([
+    loaders.continueWatching(),
+    loaders.myList(),
+    loaders.recommendations(String(ROW_LIMIT)),
+    loaders.viewer(),
+  ]);
+  const byId = (id: string) => id;
+  const loaded = await loadRows<MobileTitle>(loaders.titles, [
+    { id: 'continue-watching', entries: continueWatching, contentIdOf: (e: ContinueWatchingItem) => e.contentId, limit: ROW_LIMIT },
+    { id: 'my-list', entries: myList, contentIdOf: byId, limit: ROW_LIMIT },
+    { id: 'top-picks', entries: topPicks, contentIdOf: byId, limit: ROW_LIMIT },
+  ]);
+  const name = viewer.status === 'fulfilled' ? viewer.value.profile.name : 'You';
+
+  return withFailedRowsAsNull(loaded.map((row): Row | Error => {
+    if (row instanceof Error) return row;
+    switch (row.id) {
+      case 'continue-watching':
+        return { id: row.id, title: 'Continue Watching', layout: 'LANDSCAPE', items: row.items.map(({ entry, title }) => continueWatchingItem(entry, title)) };
+      case 'my-list':
+        return { id: row.id, title: 'My List', layout: 'PORTRAIT', items: row.items.map(({ title }) => myListItem(title)) };
+      default:
+        return { id: row.id, title: `Top Picks for ${name}`, layout: 'PORTRAIT', items: row.items.map(({ title }) => topPickItem(title, now())) };
+    }
+  }));
+};

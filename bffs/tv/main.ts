@@ -1,0 +1,7 @@
+import { configFromEnv } from '../kit/config.ts';
+import { serve } from '../kit/server/serve.ts';
+import { TV_PORT, createTvBff } from './bff.ts';
+
+const config = configFromEnv(process.env, TV_PORT);
+await serve(createTvBff(config), config.port);
+console.log(`tv BFF on http://127.0.0.1:${config.port}/graphql`);

@@ -1,0 +1,16 @@
+import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
+import type { User, UserField } from '../kit/downstream/services/users.ts';
+import type { BffContext } from '../kit/server/create-bff.ts';
+import type { Device } from './device.ts';
+
+/** The only fields TV reads: the catalog and the users service send nothing else. */
+const titleFields = [
+  'name', 'synopsis', 'images', 'maturityRating', 'video', 'audio', 'genres', 'releaseYear', 'runtimeMinutes', 'seasonCount',
+] as const satisfies readonly TitleField[];
+const userFields = ['profile', 'entitlements', 'preferences'] as const satisfies readonly UserField[];
+
+export const TV_NEEDS = { titleFields, userFields };
+
+export type TvTitle = SparseTitle<(typeof titleFields)[number]>;
+export type TvViewer = Pick<User, (typeof userFields)[number] | 'id'>;
+export type TvContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { device: Device };

@@ -1,0 +1,7 @@
+import { configFromEnv } from '../kit/config.ts';
+import { serve } from '../kit/server/serve.ts';
+import { WEB_PORT, createWebBff } from './bff.ts';
+
+const config = configFromEnv(process.env, WEB_PORT);
+await serve(createWebBff(config), config.port);
+console.log(`web BFF on http://127.0.0.1:${config.port}/graphql`);

@@ -1,0 +1,3 @@
+import type { QueryResolvers } from '../../generated/resolvers.generated.ts';
+
+export const home: QueryResolvers['home'] = () => ({});

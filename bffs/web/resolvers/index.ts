@@ -1,0 +1,24 @@
+import { addToMyList, removeFromMyList } from '../../kit/resolvers/my-list.ts';
+import type { Resolvers } from '../generated/resolvers.generated.ts';
+import { home } from './Query/home.ts';
+import { title } from './Query/title.ts';
+import { account } from './Query/account.ts';
+import { search } from './Query/search.ts';
+import { hero } from './Home/hero.ts';
+import { rows } from './Home/rows.ts';
+import { averageRating as rowItemAverageRating } from './RowItem/averageRating.ts';
+import { progressPercent } from './RowItem/progressPercent.ts';
+import { inMyList as rowItemInMyList } from './RowItem/inMyList.ts';
+import { averageRating as titleAverageRating } from './Title/averageRating.ts';
+import { inMyList as titleInMyList } from './Title/inMyList.ts';
+import { reviews } from './Title/reviews.ts';
+import { billing } from './Account/billing.ts';
+
+export const resolvers: Resolvers = {
+  Query: { home, title, account, search },
+  Mutation: { addToMyList, removeFromMyList },
+  Home: { hero, rows },
+  RowItem: { averageRating: rowItemAverageRating, progressPercent, inMyList: rowItemInMyList },
+  Title: { averageRating: titleAverageRating, inMyList: titleInMyList, reviews },
+  Account: { billing },
+};

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
+import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { call, errorCode } from '../support/http.ts';
+
+let mocks: TestMocks;
+let u1: string;
+let u2: string;
+
+beforeAll(async () => {
+  mocks = await startTestMocks();
+  [u1, u2] = await Promise.all([mocks.token('u_1'), mocks.token('u_2')]);
+});
+afterAll(() => mocks?.close());
+
+describe('bearer tokens', () => {
+  it('answers 401 UNAUTHENTICATED with a www-authenticate challenge when no token is sent', async () => {
+    const res = await call(`${mocks.urls.users}/users/u_1`);
+    expect(res.status).toBe(401);
+    expect(errorCode(res)).toBe('UNAUTHENTICATED');
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  });
+
+  it('answers 401 UNAUTHENTICATED when the authorization header is not a bearer token', async () => {
+    const res = await call(`${mocks.urls.users}/users/u_1`, { headers: { authorization: 'Basic dTpw' } });
+    expect(res.status).toBe(401);
+    expect(errorCode(res)).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers 401 INVALID_TOKEN to a garbage token', async () => {
+    const res = await call(`${mocks.urls.users}/users/u_1`, { token: 'not.a.jwt' });
+    expect(res.status).toBe(401);
+    expect(errorCode(res)).toBe('INVALID_TOKEN');
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  });
+
+  it('answers 401 TOKEN_EXPIRED to a token minted with a negative ttl', async () => {
+    const expired = await mocks.token('u_1', { ttlSeconds: -60 });
+    const res = await call(`${mocks.urls.users}/users/u_1`, { token: expired });
+    expect(res.status).toBe(401);
+    expect(errorCode(res)).toBe('TOKEN_EXPIRED');
+  });
+
+  it('answers 401 INVALID_TOKEN to a token with the right issuer and audience signed by another key', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    for (const kid of ['concierge-dev-1', 'someone-elses-key']) {
+      const forged = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+        .setIssuer(mocks.urls.identity)
+        .setAudience('concierge')
+        .setSubject('u_1')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey);
+      const res = await call(`${mocks.urls.users}/users/u_1`, { token: forged });
+      expect(res.status, `kid ${kid}`).toBe(401);
+      expect(errorCode(res)).toBe('INVALID_TOKEN');
+    }
+  });
+
+  it('accepts a valid token on every service that holds user data', async () => {
+    const routes = [
+      `${mocks.urls.users}/users/u_1`,
+      `${mocks.urls.recommendations}/recommendations/u_1`,
+      `${mocks.urls['continue-watching']}/continue-watching/u_1`,
+      `${mocks.urls['my-list']}/my-list/u_1`,
+      `${mocks.urls.billing}/billing/u_1`,
+      `${mocks.urls.notifications}/notifications/u_1/unread-count`,
+    ];
+    for (const url of routes) expect((await call(url, { token: u1 })).status, url).toBe(200);
+  });
+});
+
+describe("another user's data", () => {
+  it.each([
+    ['users', '/users/u_1'],
+    ['recommendations', '/recommendations/u_1'],
+    ['continue-watching', '/continue-watching/u_1'],
+    ['my-list', '/my-list/u_1'],
+    ['billing', '/billing/u_1'],
+    ['notifications', '/notifications/u_1/unread-count'],
+  ] as const)('is refused by %s with 403 FORBIDDEN to a token of u_2', async (service, path) => {
+    const res = await call(`${mocks.urls[service]}${path}`, { token: u2 });
+    expect(res.status).toBe(403);
+    expect(errorCode(res)).toBe('FORBIDDEN');
+  });
+
+  it('is refused for writes too: u_2 cannot add to the my-list of u_1', async () => {
+    const res = await call(`${mocks.urls['my-list']}/my-list/u_1/t_1`, { method: 'PUT', token: u2 });
+    expect(res.status).toBe(403);
+    expect(errorCode(res)).toBe('FORBIDDEN');
+  });
+
+  it('may be read by a token with the concierge:service scope', async () => {
+    const service = await mocks.token('bff-web', { scope: 'concierge:service' });
+    const res = await call(`${mocks.urls.users}/users/u_1`, { token: service });
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe('u_1');
+    const billing = await call(`${mocks.urls.billing}/billing/u_2`, { token: service });
+    expect(billing.status).toBe(200);
+    expect(billing.body.userId).toBe('u_2');
+  });
+});
+
+describe('identity documents', () => {
+  it('serves the JWKS without a token, with public RSA keys only', async () => {
+    const res = await call(`${mocks.urls.identity}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(1);
+    const [key] = res.body.keys;
+    expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
+    expect(key).not.toHaveProperty('d');
+    expect(key).not.toHaveProperty('p');
+  });
+
+  it('mints tokens that verify against the served JWKS with the discovery issuer and audience concierge', async () => {
+    const jwks = (await call(`${mocks.urls.identity}/.well-known/jwks.json`)).body as JSONWebKeySet;
+    const { payload } = await jwtVerify(u1, createLocalJWKSet(jwks), { issuer: mocks.urls.identity, audience: 'concierge' });
+    expect(payload.sub).toBe('u_1');
+  });
+
+  it('serves OIDC discovery whose issuer equals the identity URL', async () => {
+    const res = await call(`${mocks.urls.identity}/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    expect(res.body.issuer).toBe(mocks.urls.identity);
+    expect(res.body.jwks_uri).toBe(`${mocks.urls.identity}/.well-known/jwks.json`);
+  });
+
+  it('refuses to mint a token without a valid subject with 400 VALIDATION_FAILED', async () => {
+    for (const body of [{}, { sub: 42 }, { sub: 'has spaces' }, { sub: 'u_1', ttlSeconds: 'long' }]) {
+      const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(errorCode(res)).toBe('VALIDATION_FAILED');
+    }
+  });
+});
+
+describe('in production', () => {
+  it('has no /dev/token route (404) but still serves the JWKS', async () => {
+    const production = await startTestMocks({ NODE_ENV: 'production' });
+    try {
+      const res = await call(`${production.urls.identity}/dev/token`, { method: 'POST', body: { sub: 'u_1' } });
+      expect(res.status).toBe(404);
+      expect(errorCode(res)).toBe('ROUTE_NOT_FOUND');
+      expect((await call(`${production.urls.identity}/.well-known/jwks.json`)).status).toBe(200);
+    } finally {
+      await production.close();
+    }
+  });
+});

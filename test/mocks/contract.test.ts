@@ -1,0 +1,440 @@
+/**
+ * The contract test: each mock's committed OpenAPI document is valid, matches the routes the
+ * service registers, is served byte for byte at `GET /openapi.json`, and describes every answer
+ * the running service gives. Each case below is one real HTTP call; its status and body are
+ * validated against the document's response schema for that status. At the end of each
+ * service, every documented operation and response status must have been exercised.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { SERVICES, SERVICE_NAMES, type ServiceName } from '../../downstream-mocks/src/registry.ts';
+import { MAX_BODY_BYTES } from '../../downstream-mocks/src/http/server.ts';
+import { TitleStore } from '../../downstream-mocks/src/data/titles.ts';
+import { ReviewStore } from '../../downstream-mocks/src/data/reviews.ts';
+import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { call, errorCode, type CallResult } from '../support/http.ts';
+
+// ---------------------------------------------------------------------------------------------
+// The documents, and Ajv over them
+// ---------------------------------------------------------------------------------------------
+
+type Json = Record<string, any>;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+const OPENAPI_DIR = fileURLToPath(new URL('../../downstream-mocks/openapi/', import.meta.url));
+const docText = Object.fromEntries(
+  await Promise.all(SERVICE_NAMES.map(async (name) => [name, await readFile(`${OPENAPI_DIR}${name}.json`, 'utf8')] as const)),
+) as Record<ServiceName, string>;
+const docs = Object.fromEntries(SERVICE_NAMES.map((name) => [name, JSON.parse(docText[name]) as Json])) as Record<ServiceName, Json>;
+const docUri = (service: ServiceName) => `https://concierge.test/openapi/${service}.json`;
+
+/**
+ * Strict Ajv: a typo such as `requried` in a schema fails the compile. Each whole document is
+ * added as a schema under its URI, so `#/components/...` refs resolve inside it; the document's
+ * own top-level fields and OpenAPI's schema annotations are registered as inert keywords.
+ */
+const ajv = new Ajv2020({ strict: true, strictRequired: true, allowUnionTypes: true, allErrors: true });
+addFormatsPlugin.default(ajv);
+for (const keyword of ['openapi', 'info', 'servers', 'security', 'paths', 'components', 'tags', 'webhooks', 'jsonSchemaDialect', 'externalDocs', 'example', 'discriminator', 'xml']) {
+  ajv.addKeyword({ keyword, schemaType: ['object', 'array', 'string', 'number', 'boolean', 'null'] });
+}
+for (const name of SERVICE_NAMES) ajv.addSchema(docs[name], docUri(name));
+
+const pointer = (...segments: string[]) =>
+  segments.map((s) => `/${encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))}`).join('');
+
+/** The documented response of an operation for a status, following a `$ref` to components/responses. */
+function documentedResponse(service: ServiceName, op: Operation, status: number): { response: Json; at: string } | undefined {
+  const [method, path] = splitOperation(op);
+  let at = pointer('paths', path, method, 'responses', String(status));
+  let response: Json | undefined = docs[service].paths?.[path]?.[method]?.responses?.[String(status)];
+  if (typeof response?.$ref === 'string') {
+    at = (response.$ref as string).slice(1);
+    response = at.split('/').slice(1).reduce<any>((node, part) => node?.[part], docs[service]);
+  }
+  return response && { response, at };
+}
+
+function validatorFor(service: ServiceName, at: string, ...rest: string[]): ValidateFunction {
+  const validate = ajv.getSchema(`${docUri(service)}#${at}${pointer(...rest)}`);
+  if (!validate) throw new Error(`no schema at ${service}#${at}${pointer(...rest)}`);
+  return validate;
+}
+
+/** The first few schema errors: with allErrors, a wrong shared schema fails in every title of a batch. */
+const explain = (validate: ValidateFunction) => ajv.errorsText(validate.errors?.slice(0, 8), { dataVar: 'body' });
+
+/** `GET /users/{id}`, the form the route table and the request counters both use. */
+type Operation = `${'GET' | 'POST' | 'PUT' | 'DELETE'} /${string}`;
+const splitOperation = (op: Operation) => {
+  const space = op.indexOf(' ');
+  return [op.slice(0, space).toLowerCase(), op.slice(space + 1)] as const;
+};
+
+function documentedOperations(service: ServiceName): Operation[] {
+  return Object.entries(docs[service].paths as Json).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}` as Operation),
+  ).sort();
+}
+
+function documentedStatuses(service: ServiceName): string[] {
+  return documentedOperations(service).flatMap((op) => {
+    const [method, path] = splitOperation(op);
+    return Object.keys(docs[service].paths[path][method].responses).map((status) => `${op} → ${status}`);
+  }).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases: one real call each
+// ---------------------------------------------------------------------------------------------
+
+/** Who calls: no token, u_1 (the default), u_2, a service-scoped token, an expired or a forged one. */
+type Caller = 'anonymous' | 'u_1' | 'u_2' | 'service' | 'expired' | 'forged';
+
+interface Case {
+  /** The test's name: a sentence about the behaviour. */
+  does: string;
+  op: Operation;
+  /** The concrete path and query; a function when it depends on an earlier answer. */
+  path: string | (() => string);
+  as?: Caller;
+  /** Sent as JSON; a string is sent as-is (for malformed or oversized bodies). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  status: number;
+  /** The expected error code, for error statuses. */
+  code?: string;
+  /** Runs before the call. */
+  setup?: () => Promise<void>;
+  /** Behaviour beyond the schema: the answer's content. */
+  check?: (res: CallResult) => void;
+}
+
+const state: { titlesCursor?: string; reviewsCursor?: string } = {};
+const BAD_ENCODING = '%E0%A4%A';
+const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `t_${from + i}`);
+/** A valid JSON body just over the 1 MiB limit. */
+const oversized = (body: Json) => JSON.stringify({ ...body, padding: 'x'.repeat(MAX_BODY_BYTES) });
+const asText = { 'content-type': 'text/plain' };
+const keysOf = (value: unknown) => Object.keys(value as object).sort();
+
+/** The error cases every route with a JSON body shares. */
+function bodyCases(op: Operation, path: string, validBody: Json, as: Caller = 'u_1'): Case[] {
+  return [
+    { does: 'refuses a body that is not valid JSON with 400 INVALID_JSON', op, path, as, body: '{"ids": [', status: 400, code: 'INVALID_JSON' },
+    { does: 'refuses a body that is not a JSON object with 400 VALIDATION_FAILED', op, path, as, body: [validBody], status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a body over 1 MiB with 413 PAYLOAD_TOO_LARGE', op, path, as, body: oversized(validBody), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+    { does: 'refuses a body that is not application/json with 415 UNSUPPORTED_MEDIA_TYPE', op, path, as, body: JSON.stringify(validBody), headers: asText, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  ];
+}
+
+/** 401 without a token; for per-user routes also 403 for another user, 404 for an unknown user and 400 for a bad path. */
+function guardCases(op: Operation, path: (userId: string) => string, { perUser = true } = {}): Case[] {
+  const cases: Case[] = [{ does: 'refuses a call without a token with 401 UNAUTHENTICATED', op, path: path('u_1'), as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' }];
+  if (!perUser) return cases;
+  return [
+    ...cases,
+    { does: "refuses another user's data with 403 FORBIDDEN", op, path: path('u_2'), status: 403, code: 'FORBIDDEN' },
+    { does: 'lets a service-scoped token act for any user', op, path: path('u_777'), as: 'service', status: 200 },
+    { does: 'answers 404 NOT_FOUND for a user that does not exist', op, path: path('u_1001'), as: 'service', status: 404, code: 'NOT_FOUND' },
+    { does: 'refuses a path that is not valid percent-encoding with 400 VALIDATION_FAILED', op, path: path(BAD_ENCODING), status: 400, code: 'VALIDATION_FAILED' },
+  ];
+}
+
+const CASES: Record<ServiceName, Case[]> = {
+  identity: [
+    {
+      does: 'publishes one RS256 signing key in its JWKS', op: 'GET /.well-known/jwks.json', path: '/.well-known/jwks.json', as: 'anonymous', status: 200,
+      check: ({ body }) => expect(body.keys).toHaveLength(1),
+    },
+    {
+      does: 'publishes OpenID discovery pointing at its own JWKS', op: 'GET /.well-known/openid-configuration', path: '/.well-known/openid-configuration', as: 'anonymous', status: 200,
+      check: ({ body }) => expect(body.jwks_uri).toBe(`${body.issuer}/.well-known/jwks.json`),
+    },
+    { does: 'mints a token for a subject', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1' }, status: 200, check: ({ body }) => expect(body.expires_in).toBe(3600) },
+    { does: 'mints a token with a scope and a lifetime, ignoring unknown properties', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'bff-web', scope: 'concierge:service', ttlSeconds: 60, note: 'ignored' }, status: 200 },
+    { does: 'refuses a subject with forbidden characters with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u 1' }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a lifetime over a day with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1', ttlSeconds: 86401 }, status: 400, code: 'VALIDATION_FAILED' },
+    ...bodyCases('POST /dev/token', '/dev/token', { sub: 'u_1' }, 'anonymous'),
+  ],
+
+  users: [
+    { does: 'returns the full user record to its owner', op: 'GET /users/{id}', path: '/users/u_1', status: 200, check: ({ body }) => expect(body.id).toBe('u_1') },
+    {
+      does: 'returns only id and the named fields of a sparse fieldset', op: 'GET /users/{id}', path: '/users/u_1?fields=profile,entitlements', status: 200,
+      check: ({ body }) => expect(keysOf(body)).toEqual(['entitlements', 'id', 'profile']),
+    },
+    { does: 'refuses an unknown sparse field with 400 UNKNOWN_FIELDS', op: 'GET /users/{id}', path: '/users/u_1?fields=profile,colour', status: 400, code: 'UNKNOWN_FIELDS' },
+    { does: 'refuses an empty sparse fieldset with 400 VALIDATION_FAILED', op: 'GET /users/{id}', path: '/users/u_1?fields=', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses an expired token with 401 TOKEN_EXPIRED', op: 'GET /users/{id}', path: '/users/u_1', as: 'expired', status: 401, code: 'TOKEN_EXPIRED' },
+    { does: 'refuses a token it cannot verify with 401 INVALID_TOKEN', op: 'GET /users/{id}', path: '/users/u_1', as: 'forged', status: 401, code: 'INVALID_TOKEN' },
+    ...guardCases('GET /users/{id}', (id) => `/users/${id}`),
+  ],
+
+  catalog: [
+    { does: 'returns the full title', op: 'GET /titles/{id}', path: '/titles/t_42', status: 200, check: ({ body }) => expect(Object.keys(body).length).toBeGreaterThanOrEqual(40) },
+    {
+      does: 'returns only id and the named fields of a sparse fieldset', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,images', status: 200,
+      check: ({ body }) => expect(keysOf(body)).toEqual(['id', 'images', 'name']),
+    },
+    { does: 'refuses an unknown sparse field with 400 UNKNOWN_FIELDS', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,colour', status: 400, code: 'UNKNOWN_FIELDS' },
+    { does: 'refuses an empty sparse fieldset with 400 VALIDATION_FAILED', op: 'GET /titles/{id}', path: '/titles/t_42?fields=', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a path that is not valid percent-encoding with 400 VALIDATION_FAILED', op: 'GET /titles/{id}', path: `/titles/${BAD_ENCODING}`, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'answers 404 NOT_FOUND for a title that does not exist', op: 'GET /titles/{id}', path: '/titles/t_10001', status: 404, code: 'NOT_FOUND' },
+    ...guardCases('GET /titles/{id}', () => '/titles/t_42', { perUser: false }),
+
+    {
+      does: 'returns a batch in the order asked, with null for unknown ids', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ['t_7', 't_0', 't_3'], extra: true }, status: 200,
+      check: ({ body }) => expect(body.titles.map((t: Json | null) => t?.id ?? null)).toEqual(['t_7', null, 't_3']),
+    },
+    {
+      does: 'returns partial titles in a batch with a sparse fieldset', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ['t_1', 't_10001'], fields: ['name', 'maturityRating'] }, status: 200,
+      check: ({ body }) => {
+        expect(keysOf(body.titles[0])).toEqual(['id', 'maturityRating', 'name']);
+        expect(body.titles[1]).toBeNull();
+      },
+    },
+    { does: 'accepts a batch of exactly 100 ids', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ids(1, 100) }, status: 200, check: ({ body }) => expect(body.titles).toHaveLength(100) },
+    { does: 'refuses a batch of 0 ids with 400 BATCH_SIZE_INVALID', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: [] }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    { does: 'refuses a batch of 101 ids with 400 BATCH_SIZE_INVALID', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ids(1, 101) }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    { does: 'refuses ids that are not strings with 400 VALIDATION_FAILED', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: [1, 2] }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a batch without a body with 400 VALIDATION_FAILED', op: 'POST /titles/batch', path: '/titles/batch', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses an unknown sparse field in a batch with 400 UNKNOWN_FIELDS', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ['t_1'], fields: ['colour'] }, status: 400, code: 'UNKNOWN_FIELDS' },
+    ...bodyCases('POST /titles/batch', '/titles/batch', { ids: ['t_1'] }),
+    ...guardCases('POST /titles/batch', () => '/titles/batch', { perUser: false }),
+
+    {
+      does: 'searches titles by name and genre, one page at a time', op: 'GET /titles', path: '/titles?query=SILENT&genre=drama&limit=5', status: 200,
+      check: ({ body }) => {
+        expect(body.items).toHaveLength(5);
+        for (const title of body.items) expect(title.name.toLowerCase()).toContain('silent');
+        for (const title of body.items) expect(title.genres).toContain('drama');
+        state.titlesCursor = body.nextCursor;
+      },
+    },
+    {
+      does: 'continues a search from the cursor it handed out', op: 'GET /titles', path: () => `/titles?query=silent&genre=drama&limit=5&cursor=${state.titlesCursor}`, status: 200,
+      check: ({ body }) => expect(body.items).toHaveLength(5),
+    },
+    { does: 'ends a search with a null cursor', op: 'GET /titles', path: '/titles?query=no+such+title', status: 200, check: ({ body }) => expect(body).toEqual({ items: [], total: 0, nextCursor: null }) },
+    { does: 'refuses a limit over 100 with 400 VALIDATION_FAILED', op: 'GET /titles', path: '/titles?limit=101', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a cursor it did not hand out with 400 INVALID_CURSOR', op: 'GET /titles', path: '/titles?cursor=bm9wZQ', status: 400, code: 'INVALID_CURSOR' },
+    ...guardCases('GET /titles', () => '/titles', { perUser: false }),
+  ],
+
+  recommendations: [
+    { does: "returns a user's 500 ranked recommendations, best first", op: 'GET /recommendations/{userId}', path: '/recommendations/u_1', status: 200, check: ({ body }) => expect(body.items.map((i: Json) => i.rank)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1)) },
+    { does: 'returns only the first `limit` recommendations', op: 'GET /recommendations/{userId}', path: '/recommendations/u_1?limit=10', status: 200, check: ({ body }) => expect(body.items).toHaveLength(10) },
+    { does: 'refuses a limit over 500 with 400 VALIDATION_FAILED', op: 'GET /recommendations/{userId}', path: '/recommendations/u_1?limit=501', status: 400, code: 'VALIDATION_FAILED' },
+    ...guardCases('GET /recommendations/{userId}', (id) => `/recommendations/${id}`),
+    { does: 'returns the 100 trending titles of the US by default', op: 'GET /trending', path: '/trending', status: 200, check: ({ body }) => expect([body.region, body.items.length]).toEqual(['US', 100]) },
+    { does: 'returns the trending titles of another region', op: 'GET /trending', path: '/trending?region=GB', status: 200, check: ({ body }) => expect(body.region).toBe('GB') },
+    { does: 'refuses a region that is not a two-letter code with 400 VALIDATION_FAILED', op: 'GET /trending', path: '/trending?region=usa', status: 400, code: 'VALIDATION_FAILED' },
+    ...guardCases('GET /trending', () => '/trending', { perUser: false }),
+  ],
+
+  'continue-watching': [
+    {
+      does: "returns a user's unfinished titles, with season and episode for series", op: 'GET /continue-watching/{userId}', path: '/continue-watching/u_1', status: 200,
+      check: ({ body }) => expect(body.items.some((i: Json) => i.season !== undefined)).toBe(true),
+    },
+    { does: 'returns an empty list for a user who has watched nothing', op: 'GET /continue-watching/{userId}', path: '/continue-watching/u_7', as: 'service', status: 200, check: ({ body }) => expect(body.items).toEqual([]) },
+    ...guardCases('GET /continue-watching/{userId}', (id) => `/continue-watching/${id}`),
+  ],
+
+  'my-list': [
+    { does: "returns a user's list", op: 'GET /my-list/{userId}', path: '/my-list/u_1', status: 200 },
+    ...guardCases('GET /my-list/{userId}', (id) => `/my-list/${id}`),
+    { does: 'adds a title to the front of the list', op: 'PUT /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_9999', status: 200, check: ({ body }) => expect(body).toMatchObject({ inList: true, changed: true }) },
+    { does: 'adds a title already in the list without changing anything', op: 'PUT /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_9999', status: 200, check: ({ body }) => expect(body).toMatchObject({ inList: true, changed: false }) },
+    { does: 'removes a title from the list', op: 'DELETE /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_9999', status: 200, check: ({ body }) => expect(body).toMatchObject({ inList: false, changed: true }) },
+    { does: 'removes a title not in the list without changing anything', op: 'DELETE /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_9999', status: 200, check: ({ body }) => expect(body).toMatchObject({ inList: false, changed: false }) },
+    { does: 'refuses to add a title that does not exist with 404 TITLE_NOT_FOUND', op: 'PUT /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_0', status: 404, code: 'TITLE_NOT_FOUND' },
+    { does: 'refuses to remove a title that does not exist with 404 TITLE_NOT_FOUND', op: 'DELETE /my-list/{userId}/{contentId}', path: '/my-list/u_1/t_10001', status: 404, code: 'TITLE_NOT_FOUND' },
+    {
+      does: 'refuses to add a 501st title with 409 LIST_FULL', op: 'PUT /my-list/{userId}/{contentId}', path: '/my-list/u_11/t_501', as: 'service', status: 409, code: 'LIST_FULL',
+      setup: async () => {
+        const token = await tokenOf('service');
+        for (let start = 1; start <= 500; start += 50) {
+          const added = await Promise.all(ids(start, 50).map((id) => call(`${mocks.urls['my-list']}/my-list/u_11/${id}`, { method: 'PUT', token })));
+          expect(added.map((r) => r.status)).toEqual(Array(50).fill(200));
+        }
+      },
+    },
+    ...guardCases('PUT /my-list/{userId}/{contentId}', (id) => `/my-list/${id}/t_1`),
+    ...guardCases('DELETE /my-list/{userId}/{contentId}', (id) => `/my-list/${id}/t_1`),
+  ],
+
+  billing: [
+    {
+      does: "returns a user's billing account with payment methods and invoices", op: 'GET /billing/{userId}', path: '/billing/u_1', status: 200,
+      check: ({ body }) => expect(body.invoices).toHaveLength(12),
+    },
+    ...guardCases('GET /billing/{userId}', (id) => `/billing/${id}`),
+  ],
+
+  reviews: [
+    {
+      does: "returns the first page of a title's reviews, newest first", op: 'GET /reviews', path: '/reviews?titleId=t_1&limit=5', status: 200,
+      check: ({ body }) => {
+        expect(body.items).toHaveLength(5);
+        const dates = body.items.map((r: Json) => r.createdAt);
+        expect(dates).toEqual([...dates].sort().reverse());
+        state.reviewsCursor = body.nextCursor;
+      },
+    },
+    { does: 'continues from the cursor it handed out', op: 'GET /reviews', path: () => `/reviews?titleId=t_1&limit=5&cursor=${state.reviewsCursor}`, status: 200, check: ({ body }) => expect(body.items).toHaveLength(5) },
+    { does: 'returns an empty page for a title without reviews', op: 'GET /reviews', path: '/reviews?titleId=t_13', status: 200, check: ({ body }) => expect(body).toMatchObject({ total: 0, items: [], nextCursor: null }) },
+    { does: 'refuses a listing without titleId with 400 VALIDATION_FAILED', op: 'GET /reviews', path: '/reviews', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a limit of 0 with 400 VALIDATION_FAILED', op: 'GET /reviews', path: '/reviews?titleId=t_1&limit=0', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a cursor it did not hand out with 400 INVALID_CURSOR', op: 'GET /reviews', path: '/reviews?titleId=t_1&cursor=!!', status: 400, code: 'INVALID_CURSOR' },
+    { does: 'answers 404 NOT_FOUND for reviews of a title that does not exist', op: 'GET /reviews', path: '/reviews?titleId=t_0', status: 404, code: 'NOT_FOUND' },
+    ...guardCases('GET /reviews', () => '/reviews?titleId=t_1', { perUser: false }),
+
+    {
+      does: 'summarizes ratings per title in the order asked, null for unknown titles', op: 'POST /reviews/summaries', path: '/reviews/summaries', body: { titleIds: ['t_1', 't_0', 't_13'] }, status: 200,
+      check: ({ body }) => {
+        expect(body.summaries[0]).toMatchObject({ titleId: 't_1', count: 173 });
+        expect(body.summaries[1]).toBeNull();
+        expect(body.summaries[2]).toEqual({ titleId: 't_13', averageRating: null, count: 0 });
+      },
+    },
+    { does: 'refuses 0 title ids with 400 BATCH_SIZE_INVALID', op: 'POST /reviews/summaries', path: '/reviews/summaries', body: { titleIds: [] }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    { does: 'refuses 101 title ids with 400 BATCH_SIZE_INVALID', op: 'POST /reviews/summaries', path: '/reviews/summaries', body: { titleIds: ids(1, 101) }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    { does: 'refuses title ids that are not strings with 400 VALIDATION_FAILED', op: 'POST /reviews/summaries', path: '/reviews/summaries', body: { titleIds: 't_1' }, status: 400, code: 'VALIDATION_FAILED' },
+    ...bodyCases('POST /reviews/summaries', '/reviews/summaries', { titleIds: ['t_1'] }),
+    ...guardCases('POST /reviews/summaries', () => '/reviews/summaries', { perUser: false }),
+  ],
+
+  playback: [
+    {
+      does: 'issues a licence per title for the DRM system asked, null for unknown titles', op: 'POST /playback/licenses', path: '/playback/licenses', body: { contentIds: ['t_1', 't_0'], drmSystem: 'fairplay' }, status: 200,
+      check: ({ body }) => {
+        expect(body.licenses[0]).toMatchObject({ contentId: 't_1', drmSystem: 'fairplay', expiresAt: '2026-11-21T18:00:00.000Z' });
+        expect(body.licenses[1]).toBeNull();
+      },
+    },
+    { does: 'refuses an unsupported DRM system with 400 VALIDATION_FAILED', op: 'POST /playback/licenses', path: '/playback/licenses', body: { contentIds: ['t_1'], drmSystem: 'clearkey' }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses 0 title ids with 400 BATCH_SIZE_INVALID', op: 'POST /playback/licenses', path: '/playback/licenses', body: { contentIds: [], drmSystem: 'widevine' }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    { does: 'refuses 101 title ids with 400 BATCH_SIZE_INVALID', op: 'POST /playback/licenses', path: '/playback/licenses', body: { contentIds: ids(1, 101), drmSystem: 'widevine' }, status: 400, code: 'BATCH_SIZE_INVALID' },
+    ...bodyCases('POST /playback/licenses', '/playback/licenses', { contentIds: ['t_1'], drmSystem: 'widevine' }),
+    ...guardCases('POST /playback/licenses', () => '/playback/licenses', { perUser: false }),
+  ],
+
+  notifications: [
+    { does: "returns a user's unread notification count", op: 'GET /notifications/{userId}/unread-count', path: '/notifications/u_1/unread-count', status: 200 },
+    ...guardCases('GET /notifications/{userId}/unread-count', (id) => `/notifications/${id}/unread-count`),
+  ],
+};
+
+// Every service serves its own document, publicly.
+for (const service of SERVICE_NAMES) {
+  CASES[service].push({ does: 'serves its OpenAPI document without a token', op: 'GET /openapi.json', path: '/openapi.json', as: 'anonymous', status: 200 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running it
+// ---------------------------------------------------------------------------------------------
+
+let mocks: TestMocks;
+const tokens = new Map<Caller, string>();
+
+beforeAll(async () => {
+  mocks = await startTestMocks();
+  tokens.set('u_1', await mocks.token('u_1'));
+  tokens.set('u_2', await mocks.token('u_2'));
+  tokens.set('service', await mocks.token('bff-contract-test', { scope: 'concierge:service' }));
+  tokens.set('expired', await mocks.token('u_1', { ttlSeconds: -60 }));
+  // A well-formed token signed by no key the identity service has.
+  const [header, payload] = tokens.get('u_1')!.split('.');
+  tokens.set('forged', `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`);
+});
+afterAll(() => mocks?.close());
+
+async function tokenOf(caller: Caller): Promise<string | undefined> {
+  return caller === 'anonymous' ? undefined : tokens.get(caller);
+}
+
+/** `METHOD path → status`, for every call a service's cases made. */
+const exercised = Object.fromEntries(SERVICE_NAMES.map((name) => [name, new Set<string>()])) as Record<ServiceName, Set<string>>;
+
+async function run(service: ServiceName, c: Case): Promise<void> {
+  await c.setup?.();
+  const [method] = splitOperation(c.op);
+  const path = typeof c.path === 'function' ? c.path() : c.path;
+  const res = await call(`${mocks.urls[service]}${path}`, {
+    method: method.toUpperCase(),
+    token: await tokenOf(c.as ?? 'u_1'),
+    body: c.body,
+    headers: c.headers,
+  });
+  exercised[service].add(`${c.op} → ${res.status}`);
+
+  expect(res.status, res.text.slice(0, 300)).toBe(c.status);
+  if (c.code) expect(errorCode(res)).toBe(c.code);
+
+  const documented = documentedResponse(service, c.op, res.status);
+  expect(documented, `${c.op} does not document status ${res.status}`).toBeDefined();
+  const { response, at } = documented!;
+
+  expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
+  expect(Object.keys(response.content ?? {})).toEqual(['application/json']);
+  const validateBody = validatorFor(service, at, 'content', 'application/json', 'schema');
+  expect(validateBody(res.body), explain(validateBody)).toBe(true);
+
+  for (const [name, header] of Object.entries((response.headers ?? {}) as Json)) {
+    const value = res.headers.get(name);
+    if (value === null) {
+      expect(header.required, `header ${name} is required`).not.toBe(true);
+      continue;
+    }
+    const validateHeader = validatorFor(service, at, 'headers', name, 'schema');
+    expect(validateHeader(value), `header ${name}: ${explain(validateHeader)}`).toBe(true);
+  }
+
+  c.check?.(res);
+}
+
+/** The routes a service registers, as start-mocks builds them (plus the document route it adds). */
+async function registeredOperations(service: ServiceName): Promise<Operation[]> {
+  const seed = 42;
+  const deps = { seed, env: {}, titles: new TitleStore(seed), reviews: new ReviewStore(seed), identityUrl: () => 'http://127.0.0.1:4100' };
+  const routes = await SERVICES[service].routes(deps);
+  return [...routes.map((r) => `${r.method} ${r.path}` as Operation), 'GET /openapi.json' as Operation].sort();
+}
+
+for (const service of SERVICE_NAMES) {
+  describe(`${service} contract`, () => {
+    it('is a valid OpenAPI 3.1 document', async () => {
+      const result = await new Validator().validate(structuredClone(docs[service]));
+      expect(result.errors ?? []).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(docs[service].openapi).toMatch(/^3\.1\./);
+      expect(docs[service].servers[0].url).toBe(`http://127.0.0.1:${SERVICES[service].port}`);
+    });
+
+    it('documents exactly the routes the service registers', async () => {
+      expect(documentedOperations(service)).toEqual(await registeredOperations(service));
+    });
+
+    it('serves the committed document byte for byte at GET /openapi.json', async () => {
+      const res = await fetch(`${mocks.urls[service]}/openapi.json`);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(docText[service], 'utf8'))).toBe(true);
+    });
+
+    for (const c of CASES[service]) {
+      it(`${c.op}: ${c.does}`, () => run(service, c));
+    }
+
+    it('exercised every documented operation and response status', async () => {
+      expect([...exercised[service]].sort()).toEqual(documentedStatuses(service));
+      const { routes } = await mocks.counters(service);
+      expect(Object.keys(routes).sort()).toEqual(documentedOperations(service));
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import type { BffConfig, DownstreamUrls } from '../../bffs/kit/config.ts';
+import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { pino } from 'pino';
+import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import { createTvBff } from '../../bffs/tv/bff.ts';
+import { createWebBff } from '../../bffs/web/bff.ts';
+import { startTestMocks, type TestMocks } from './mocks.ts';
+
+/** The instant every snapshot is taken at: "new" badges and push-token ages depend on it. */
+export const TEST_NOW = new Date('2026-11-21T12:00:00.000Z');
+
+export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> = {}): BffConfig {
+  return { port: 0, production: false, urls, downstreamTimeoutMs: 2_000, connectionsPerOrigin: 16, logLevel: 'silent', ...overrides };
+}
+
+export interface TestStack {
+  mocks: TestMocks;
+  web: Bff;
+  mobile: Bff;
+  tv: Bff;
+  /** POSTs a GraphQL document to a BFF as `sub` (default u_1), with no port open. */
+  graphql(bff: Bff, query: string, options?: { variables?: Record<string, unknown>; sub?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+  const mocks = await startTestMocks(env);
+  const config = testConfig(mocks.urls);
+  const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
+  const web = createWebBff(config, options);
+  const mobile = createMobileBff(config, options);
+  const tv = createTvBff(config, options);
+  const tokens = new Map<string, string>();
+
+  return {
+    mocks,
+    web,
+    mobile,
+    tv,
+    async graphql(bff, query, { variables, sub = 'u_1', headers = {} } = {}) {
+      let token = tokens.get(sub);
+      if (!token) tokens.set(sub, (token = await mocks.token(sub)));
+      const response = await bff.fetch('http://bff/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    async close() {
+      await Promise.all([web.close(), mobile.close(), tv.close()]);
+      await mocks.close();
+    },
+  };
+}
