@@ -258,7 +258,7 @@ const CASES: Record<ServiceName, Case[]> = {
     {
       does: 'refuses to add a 501st title with 409 LIST_FULL', op: 'PUT /my-list/{userId}/{contentId}', path: '/my-list/u_11/t_501', as: 'service', status: 409, code: 'LIST_FULL',
       setup: async () => {
-        const token = await tokenOf('service');
+        const token = tokenOf('service');
         for (let start = 1; start <= 500; start += 50) {
           const added = await Promise.all(ids(start, 50).map((id) => call(`${mocks.urls['my-list']}/my-list/u_11/${id}`, { method: 'PUT', token })));
           expect(added.map((r) => r.status)).toEqual(Array(50).fill(200));
@@ -355,9 +355,7 @@ beforeAll(async () => {
 });
 afterAll(() => mocks?.close());
 
-async function tokenOf(caller: Caller): Promise<string | undefined> {
-  return caller === 'anonymous' ? undefined : tokens.get(caller);
-}
+const tokenOf = (caller: Caller) => (caller === 'anonymous' ? undefined : tokens.get(caller));
 
 /** `METHOD path → status`, for every call a service's cases made. */
 const exercised = Object.fromEntries(SERVICE_NAMES.map((name) => [name, new Set<string>()])) as Record<ServiceName, Set<string>>;
@@ -368,7 +366,7 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   const path = typeof c.path === 'function' ? c.path() : c.path;
   const res = await call(`${mocks.urls[service]}${path}`, {
     method: method.toUpperCase(),
-    token: await tokenOf(c.as ?? 'u_1'),
+    token: tokenOf(c.as ?? 'u_1'),
     body: c.body,
     headers: c.headers,
   });

@@ -8,13 +8,16 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
     source: error.source,
     positions: error.positions,
     originalError: error.originalError,
-    extensions: { ...error.extensions, code, http: { status: 400 } },
+    // yoga adds `http` itself, with the status the GraphQL-over-HTTP spec asks for.
+    extensions: { ...error.extensions, code },
   });
 }
 
 /**
- * Gives syntax and validation errors their catalog codes and a 400 for every media type: the
- * spec allows 200 for `application/json`, but clients asked us to fail loudly.
+ * Gives syntax and validation errors their catalog codes. The status follows the
+ * GraphQL-over-HTTP spec: 400 for `application/graphql-response+json` (what our SDKs and
+ * GraphiQL ask for, and the default when Accept is absent), 200 for clients that accept only
+ * legacy `application/json`.
  */
 export function useErrorCodes(): Plugin {
   return {
