@@ -103,7 +103,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The user whose data is read. Must be the token's subject unless the token has the `concierge:service` scope. */
+                /** @description The user, e.g. `u_1`; any other string is a 404. Must be the token's subject unless the token has the `concierge:service` scope. */
                 userId: string;
             };
             cookie?: never;

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
+import { startTestStack, type TestStack } from '../support/bffs.ts';
+import { operation } from '../support/documents.ts';
+
+const TV_HEADERS = { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr,atmos' };
+
+/** Calls per downstream route during one request, identity (token minting, JWKS) aside. */
+async function callsDuring(stack: TestStack, run: () => Promise<unknown>): Promise<Record<string, number>> {
+  await stack.mocks.resetCounters();
+  await run();
+  const routes: Record<string, number> = {};
+  for (const service of Object.keys(stack.mocks.urls) as ServiceName[]) {
+    if (service === 'identity') continue;
+    const { routes: counted } = await stack.mocks.counters(service);
+    for (const [route, count] of Object.entries(counted)) routes[`${service} ${route}`] = count;
+  }
+  return routes;
+}
+
+describe('one home screen costs one request per downstream endpoint', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.close());
+
+  test('mobile home calls each of its six services exactly once', async () => {
+    const calls = await callsDuring(stack, () => stack.graphql(stack.mobile, operation('mobile', 'MobileHome')));
+    expect(calls).toEqual({
+      'users GET /users/{id}': 1,
+      'continue-watching GET /continue-watching/{userId}': 1,
+      'my-list GET /my-list/{userId}': 1,
+      'recommendations GET /recommendations/{userId}': 1,
+      'catalog POST /titles/batch': 1,
+      'notifications GET /notifications/{userId}/unread-count': 1,
+    });
+  });
+
+  test('tv home calls each endpoint once, licences included, and never the services it does not show', async () => {
+    const calls = await callsDuring(stack, () => stack.graphql(stack.tv, operation('tv', 'TvHome'), { headers: TV_HEADERS }));
+    expect(calls).toEqual({
+      'users GET /users/{id}': 1,
+      'continue-watching GET /continue-watching/{userId}': 1,
+      'my-list GET /my-list/{userId}': 1,
+      'recommendations GET /recommendations/{userId}': 1,
+      'recommendations GET /trending': 1,
+      'catalog POST /titles/batch': 1,
+      'playback POST /playback/licenses': 1,
+    });
+  });
+
+  test('web home batches ratings for every item into one summaries call', async () => {
+    const calls = await callsDuring(stack, () => stack.graphql(stack.web, operation('web', 'WebHome')));
+    expect(calls).toEqual({
+      'users GET /users/{id}': 1,
+      'continue-watching GET /continue-watching/{userId}': 1,
+      'my-list GET /my-list/{userId}': 1,
+      'recommendations GET /recommendations/{userId}': 1,
+      'recommendations GET /trending': 1,
+      'catalog POST /titles/batch': 1,
+      'reviews POST /reviews/summaries': 1,
+    });
+  });
+
+  test('a longer list does not add requests: 20 more titles in my-list still cost one catalog batch', async () => {
+    const sub = 'u_5';
+    const token = await stack.mocks.token(sub);
+    for (let n = 9000; n < 9020; n++) {
+      await fetch(`${stack.mocks.urls['my-list']}/my-list/${sub}/t_${n}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    }
+    const calls = await callsDuring(stack, async () => {
+      const { body } = await stack.graphql(stack.mobile, operation('mobile', 'MobileHome'), { sub });
+      const myList = body.data.home.rows.find((row: { id: string }) => row?.id === 'my-list');
+      expect(myList.items).toHaveLength(20);
+    });
+    expect(calls['catalog POST /titles/batch']).toBe(1);
+  });
+
+  test('a document that selects only the profile calls only the users service', async () => {
+    const calls = await callsDuring(stack, () => stack.graphql(stack.mobile, '{ home { profile { name } } }'));
+    expect(calls).toEqual({ 'users GET /users/{id}': 1 });
+  });
+
+  test('the catalog is asked only for the fields the client shows', async () => {
+    // The mock reports nothing about bodies, so check the effect: mobile's batch is sparse.
+    const token = await stack.mocks.token('u_1');
+    const sparse = await fetch(`${stack.mocks.urls.catalog}/titles/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: ['t_1'], fields: ['name', 'images'] }),
+    }).then((r) => r.json());
+    expect(Object.keys(sparse.titles[0]).sort()).toEqual(['id', 'images', 'name']);
+  });
+});
+
+describe('independent calls run in parallel', () => {
+  const LATENCY_MS = 50;
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ MOCKS_LATENCY_MS: String(LATENCY_MS) });
+    // Warm the JWKS cache and the connection pools, so the timing measures the screen alone.
+    await stack.graphql(stack.mobile, operation('mobile', 'MobileHome'));
+    await stack.graphql(stack.tv, operation('tv', 'TvHome'));
+    await stack.graphql(stack.web, operation('web', 'WebHome'));
+  });
+  afterAll(() => stack.close());
+
+  async function timeHome(run: () => Promise<{ status: number }>) {
+    const calls = await callsDuring(stack, async () => {
+      const started = performance.now();
+      const { status } = await run();
+      expect(status).toBe(200);
+      (timeHome as { last?: number }).last = performance.now() - started;
+    });
+    const sequentialMs = Object.values(calls).reduce((sum, n) => sum + n, 0) * LATENCY_MS;
+    return { elapsedMs: (timeHome as { last?: number }).last!, sequentialMs };
+  }
+
+  test('mobile home with 50 ms on every service takes two round trips, not six', async () => {
+    const { elapsedMs, sequentialMs } = await timeHome(() => stack.graphql(stack.mobile, operation('mobile', 'MobileHome')));
+    expect(sequentialMs).toBe(300);
+    expect(elapsedMs).toBeLessThan(2 * LATENCY_MS + 80);
+  });
+
+  // users → trending (region) → catalog → playback or reviews: four hops where seven calls are made.
+  test('tv and web homes take four round trips where seven calls are made', async () => {
+    for (const run of [
+      () => stack.graphql(stack.tv, operation('tv', 'TvHome'), { headers: TV_HEADERS }),
+      () => stack.graphql(stack.web, operation('web', 'WebHome')),
+    ]) {
+      const { elapsedMs, sequentialMs } = await timeHome(run);
+      expect(sequentialMs).toBe(350);
+      expect(elapsedMs).toBeLessThan(4 * LATENCY_MS + 80);
+    }
+  });
+});
