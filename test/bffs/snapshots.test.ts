@@ -121,7 +121,9 @@ function planProblem(operation: Operation): string | undefined {
   return undefined;
 }
 
-const runsOf = (operation: Operation): Run[] => PLANS[operation.client][operation.name]?.runs ?? [{ as: 'u_1' }];
+/** A query with no plan and no required variables runs once, as u_1, with no variables. */
+const RUNS = new Map(OPERATIONS.map((o) => [o, PLANS[o.client][o.name]?.runs ?? [{ as: 'u_1' }]]));
+const runsOf = (operation: Operation): Run[] => RUNS.get(operation)!;
 
 /** Queries first (they must not see a mutation's effect), then mutations by step. */
 const ORDERED = [...OPERATIONS].sort((a, b) => orderOf(a) - orderOf(b));
@@ -137,6 +139,12 @@ async function answer(stack: TestStack, operation: Operation, run: Run) {
   });
   return { status, body };
 }
+
+const findOperation = (client: Client, name: string) => {
+  const found = OPERATIONS.find((o) => o.client === client && o.name === name);
+  if (!found) throw new Error(`bffs/${client}/operations has no ${name}`);
+  return found;
+};
 
 describe('the operations the apps ship', () => {
   it('are found on disk for every client', () => {
@@ -163,13 +171,24 @@ describe('every operation answers exactly as snapshotted against the seeded mock
   });
   afterAll(() => stack?.close());
 
-  for (const operation of ORDERED) {
-    describe(`${operation.client} ${operation.name}`, () => {
-      for (const run of runsOf(operation)) {
+  /** What each snapshotted run answered, so the checks below read the very same bodies. */
+  const answered = new Map<Run, Awaited<ReturnType<typeof answer>>>();
+  const dataOf = async (client: Client, name: string, runIndex = 0) => {
+    const op = findOperation(client, name);
+    const run = runsOf(op)[runIndex]!;
+    let result = answered.get(run);
+    if (!result) answered.set(run, (result = await answer(stack, op, run)));
+    return result.body.data;
+  };
+
+  for (const op of ORDERED) {
+    describe(`${op.client} ${op.name}`, () => {
+      for (const run of runsOf(op)) {
         it(`answers ${run.as} as snapshotted`, async () => {
-          const problem = planProblem(operation);
+          const problem = planProblem(op);
           if (problem) throw new Error(problem);
-          const result = await answer(stack, operation, run);
+          const result = await answer(stack, op, run);
+          answered.set(run, result);
           expect(result.status).toBe(200);
           expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
           expect(result).toMatchSnapshot();
@@ -177,17 +196,147 @@ describe('every operation answers exactly as snapshotted against the seeded mock
       }
     });
   }
+
+  /**
+   * A snapshot can be updated with -u without anyone reading it. These checks hold the same
+   * answers to what product.md promises, so a wrong snapshot cannot be accepted silently.
+   */
+  describe('the snapshotted answers keep what product.md promises', () => {
+    const THUMB = /\/(thumb16x9|thumb2x3)-(\d+x\d+)\.jpg$/;
+    const thumbKind = (url: string) => THUMB.exec(url)?.[1];
+
+    it('mobile home has continue-watching, my-list, top-picks in that order, at most 20 items each, with the right layout and thumbnail', async () => {
+      const { home } = await dataOf('mobile', 'MobileHome');
+      expect(home.rows.map((row: any) => row.id)).toEqual(['continue-watching', 'my-list', 'top-picks']);
+      const expected: Record<string, [string, string]> = {
+        'continue-watching': ['LANDSCAPE', 'thumb16x9'],
+        'my-list': ['PORTRAIT', 'thumb2x3'],
+        'top-picks': ['PORTRAIT', 'thumb2x3'],
+      };
+      for (const row of home.rows) {
+        expect(row.items.length, row.id).toBeGreaterThan(0);
+        expect(row.items.length, row.id).toBeLessThanOrEqual(20);
+        expect(row.layout, row.id).toBe(expected[row.id]![0]);
+        for (const item of row.items) expect(thumbKind(item.thumbnail), `${row.id} ${item.contentId}`).toBe(expected[row.id]![1]);
+      }
+    });
+
+    it('mobile continue-watching items carry an integer progress from 0 to 100 and an "S3 E4" or "12 min left" subtitle', async () => {
+      const { home } = await dataOf('mobile', 'MobileHome');
+      const row = home.rows.find((r: any) => r.id === 'continue-watching');
+      for (const item of row.items) {
+        expect(Number.isInteger(item.progressPercent) && item.progressPercent >= 0 && item.progressPercent <= 100, String(item.progressPercent)).toBe(true);
+        expect(item.subtitle).toMatch(/^(S\d+ E\d+|\d+ min left)$/);
+      }
+      for (const other of home.rows.filter((r: any) => r.id !== 'continue-watching')) {
+        for (const item of other.items) expect([item.progressPercent, item.subtitle]).toEqual([null, null]);
+      }
+    });
+
+    it('mobile top picks are titled for the viewer, with a synopsis of at most 120 characters that ends in … when cut', async () => {
+      const { home } = await dataOf('mobile', 'MobileHome');
+      const row = home.rows.find((r: any) => r.id === 'top-picks');
+      expect(row.title).toBe(`Top Picks for ${home.profile.name}`);
+      for (const item of row.items) {
+        expect(item.synopsis.length, item.synopsis).toBeLessThanOrEqual(120);
+        // The catalog's synopses are 500+ characters, so every one is cut.
+        expect(item.synopsis.endsWith('…'), item.synopsis).toBe(true);
+        expect(typeof item.isNew).toBe('boolean');
+        expect(item.maturityRating).toEqual(expect.any(String));
+      }
+    });
+
+    it('mobile title detail has a synopsis of at most 120 characters', async () => {
+      const { title } = await dataOf('mobile', 'MobileTitle');
+      expect(title.synopsis.length).toBeLessThanOrEqual(120);
+    });
+
+    it('tv home has continue-watching, trending, my-list in that order, at most 40 landscape items each, with 16x9 thumbnails', async () => {
+      for (const runIndex of [0, 1]) {
+        const { home } = await dataOf('tv', 'TvHome', runIndex);
+        expect(home.rows.map((row: any) => row.id)).toEqual(['continue-watching', 'trending', 'my-list']);
+        for (const row of home.rows) {
+          expect(row.items.length, row.id).toBeGreaterThan(0);
+          expect(row.items.length, row.id).toBeLessThanOrEqual(40);
+          expect(row.layout).toBe('LANDSCAPE');
+          for (const item of row.items) expect(thumbKind(item.thumbnail)).toBe('thumb16x9');
+        }
+      }
+    });
+
+    it('tv continue-watching items, and only they, carry progress and a licence for the device DRM system', async () => {
+      const cases = [
+        [0, 'PLAYREADY', '/playready/'],
+        [1, 'WIDEVINE', '/widevine/'],
+      ] as const;
+      for (const [runIndex, drm, path] of cases) {
+        const { home } = await dataOf('tv', 'TvHome', runIndex);
+        expect(home.drmSystem).toBe(drm);
+        for (const row of home.rows) {
+          for (const item of row.items) {
+            if (row.id === 'continue-watching') {
+              expect(item.drmLicenseUrl).toContain(path);
+              expect(Number.isInteger(item.progressPercent) && item.progressPercent >= 0 && item.progressPercent <= 100).toBe(true);
+            } else {
+              expect([item.drmLicenseUrl, item.progressPercent]).toEqual([null, null]);
+            }
+          }
+        }
+      }
+    });
+
+    it('tv badges show exactly what the title has for a premium viewer on a full device, and none on a device that declares nothing', async () => {
+      const full = (await dataOf('tv', 'TvHome', 0)).home;
+      const bare = (await dataOf('tv', 'TvHome', 1)).home;
+      expect(full.ambientModeEnabled).toBe(true);
+      expect(bare.ambientModeEnabled).toBe(false);
+
+      const items = [full.hero, ...full.rows.flatMap((row: any) => row.items)];
+      const ids = [...new Set<string>(items.map((item: any) => item.contentId))];
+      const token = await stack.mocks.token(PREMIUM_VIEWER);
+      const titles = new Map<string, any>();
+      for (let i = 0; i < ids.length; i += 100) {
+        const response = await fetch(`${stack.mocks.urls.catalog}/titles/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ids: ids.slice(i, i + 100), fields: ['video', 'audio'] }),
+        });
+        for (const title of ((await response.json()) as { titles: any[] }).titles) titles.set(title.id, title);
+      }
+      for (const item of items) {
+        const { video, audio } = titles.get(item.contentId);
+        const expected = [video.uhd && '4K', video.hdr && 'HDR', audio.atmos && 'Dolby Atmos'].filter(Boolean);
+        expect(item.badges, item.contentId).toEqual(expected);
+      }
+      expect(items.some((item: any) => item.badges.length > 0)).toBe(true);
+      for (const item of [bare.hero, ...bare.rows.flatMap((row: any) => row.items)]) expect(item.badges).toEqual([]);
+    });
+
+    it('web home has continue-watching, my-list, top-picks, trending in that order, at most 20 items each, with full synopses', async () => {
+      const { home } = await dataOf('web', 'WebHome');
+      expect(home.rows.map((row: any) => row.id)).toEqual(['continue-watching', 'my-list', 'top-picks', 'trending']);
+      for (const row of home.rows) {
+        expect(row.items.length, row.id).toBeGreaterThan(0);
+        expect(row.items.length, row.id).toBeLessThanOrEqual(20);
+        for (const item of row.items) {
+          expect(item.synopsis.length).toBeGreaterThan(120);
+          if (item.progressPercent !== null) expect(Number.isInteger(item.progressPercent) && item.progressPercent >= 0 && item.progressPercent <= 100).toBe(true);
+        }
+      }
+      expect(home.rows.find((row: any) => row.id === 'my-list').items.every((item: any) => item.inMyList === true)).toBe(true);
+    });
+  });
 });
 
 describe('the answers are deterministic', () => {
   it('two fresh stacks answer every run of every operation, in the same order, identically', async () => {
     const [first, second] = await Promise.all([startTestStack(), startTestStack()]);
     try {
-      for (const operation of ORDERED) {
-        if (planProblem(operation)) continue; // reported by its own test above
-        for (const run of runsOf(operation)) {
-          const [a, b] = await Promise.all([answer(first, operation, run), answer(second, operation, run)]);
-          expect(b, `${operation.client} ${operation.name}: ${run.as}`).toEqual(a);
+      for (const op of ORDERED) {
+        if (planProblem(op)) continue; // reported by its own test above
+        for (const run of runsOf(op)) {
+          const [a, b] = await Promise.all([answer(first, op, run), answer(second, op, run)]);
+          expect(b, `${op.client} ${op.name}: ${run.as}`).toEqual(a);
         }
       }
     } finally {

@@ -10,7 +10,7 @@ import type { UserField } from '../downstream/services/users.ts';
 import { createViewerVerifier, type Viewer } from '../perimeter/viewer.ts';
 import { requestId, useRequestId } from '../perimeter/request-id.ts';
 import { useErrorCodes } from '../perimeter/error-codes.ts';
-import { developmentGraphiQL } from './graphiql.ts';
+import { developmentGraphiQL, renderOfflineGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { identityReadiness } from './readiness.ts';
 
@@ -71,6 +71,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     landingPage: false,
     logging: yogaLogger(logger),
     graphiql: config.production ? false : developmentGraphiQL(client, config.urls.identity, options.defaultQuery),
+    renderGraphiQL: renderOfflineGraphiQL,
     maskedErrors: { isDev: !config.production },
     plugins: [useRequestId(), useErrorCodes(), useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) })],
     context: async ({ request }) => {

@@ -1,6 +1,16 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /**
+ * Yoga's stock GraphiQL page loads its JS, CSS and editor workers from unpkg, so it renders
+ * blank with no internet. `@graphql-yoga/render-graphiql` inlines all of them (~9 MB of HTML);
+ * it is imported on the first GraphiQL request only, so production never loads it.
+ */
+export async function renderOfflineGraphiQL(options?: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
+}
+
+/**
  * GraphiQL for development: opens with the client's home document and a fresh token for
  * `?as=<userId>` (default u_1) minted at identity, so exploring needs no setup. Production
  * builds never call this: GraphiQL is off and identity does not mint tokens there.

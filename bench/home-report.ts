@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:home`: what one home screen costs, per client, against the real mocks.
+ * - downstream requests per home (from the mocks' counters);
+ * - home latency with 50 ms injected into every service (median of 20);
+ * - response bytes next to the bytes a client would fetch from the raw services for the same screen.
+ */
+import { pino } from 'pino';
+import { createMobileBff } from '../bffs/mobile/bff.ts';
+import { createTvBff } from '../bffs/tv/bff.ts';
+import { createWebBff } from '../bffs/web/bff.ts';
+import type { Bff } from '../bffs/kit/server/create-bff.ts';
+import type { ServiceName } from '../downstream-mocks/src/registry.ts';
+import { startTestMocks, type TestMocks } from '../test/support/mocks.ts';
+import { testConfig } from '../test/support/bffs.ts';
+import { operation } from '../test/support/documents.ts';
+
+const RUNS = 20;
+const LATENCY_MS = 50;
+const VIEWER = 'u_1';
+const TV_HEADERS = { 'x-device-drm': 'widevine', 'x-device-capabilities': 'uhd,hdr,atmos' };
+
+const clients = [
+  { name: 'mobile', create: createMobileBff, document: operation('mobile', 'MobileHome'), headers: {} },
+  { name: 'tv', create: createTvBff, document: operation('tv', 'TvHome'), headers: TV_HEADERS },
+  { name: 'web', create: createWebBff, document: operation('web', 'WebHome'), headers: {} },
+] as const;
+
+async function home(bff: Bff, document: string, token: string, headers: Record<string, string>) {
+  const response = await bff.fetch('http://bff/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify({ query: document }),
+  });
+  const text = await response.text();
+  if (response.status !== 200 || text.includes('"errors"')) throw new Error(`home failed: ${response.status} ${text.slice(0, 300)}`);
+  return text;
+}
+
+async function totalCalls(mocks: TestMocks): Promise<number> {
+  let total = 0;
+  for (const service of Object.keys(mocks.urls) as ServiceName[]) if (service !== 'identity') total += (await mocks.counters(service)).total;
+  return total;
+}
+
+/** What the app would download without a BFF: every generic response, in full. */
+async function rawBytes(mocks: TestMocks, token: string, client: string): Promise<number> {
+  const get = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const text = await res.text();
+    return { bytes: Buffer.byteLength(text), json: JSON.parse(text) };
+  };
+  const u = mocks.urls;
+  const user = await get(`${u.users}/users/${VIEWER}`);
+  const cw = await get(`${u['continue-watching']}/continue-watching/${VIEWER}`);
+  const list = await get(`${u['my-list']}/my-list/${VIEWER}`);
+  const recs = await get(`${u.recommendations}/recommendations/${VIEWER}`);
+  let bytes = user.bytes + cw.bytes + list.bytes + recs.bytes;
+  const perRow = client === 'tv' ? 40 : 20;
+  const ids = new Set<string>([
+    ...cw.json.items.slice(0, perRow).map((i: { contentId: string }) => i.contentId),
+    ...list.json.contentIds.slice(0, perRow),
+    ...recs.json.items.slice(0, client === 'tv' ? 1 : perRow).map((i: { contentId: string }) => i.contentId),
+  ]);
+  if (client === 'mobile') bytes += (await get(`${u.notifications}/notifications/${VIEWER}/unread-count`)).bytes;
+  if (client !== 'mobile') {
+    const trending = await get(`${u.recommendations}/trending?region=${user.json.profile.country}`);
+    bytes += trending.bytes;
+    for (const item of trending.json.items.slice(0, perRow)) ids.add(item.contentId);
+  }
+  if (client === 'web') {
+    bytes += (await get(`${u.reviews}/reviews/summaries`, { method: 'POST', body: JSON.stringify({ titleIds: [...ids] }) })).bytes;
+  }
+  if (client === 'tv') {
+    const watching = cw.json.items.slice(0, perRow).map((i: { contentId: string }) => i.contentId);
+    const body = JSON.stringify({ contentIds: watching, drmSystem: 'widevine' });
+    bytes += (await get(`${u.playback}/playback/licenses`, { method: 'POST', body })).bytes;
+  }
+  const all = [...ids];
+  for (let i = 0; i < all.length; i += 100) {
+    bytes += (await get(`${u.catalog}/titles/batch`, { method: 'POST', body: JSON.stringify({ ids: all.slice(i, i + 100) }) })).bytes;
+  }
+  return bytes;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const fast = await startTestMocks();
+const slow = await startTestMocks({ MOCKS_LATENCY_MS: String(LATENCY_MS) });
+const logger = pino({ level: 'silent' });
+const rows: Record<string, unknown>[] = [];
+
+for (const client of clients) {
+  const fastBff = client.create(testConfig(fast.urls), { logger });
+  const slowBff = client.create(testConfig(slow.urls), { logger });
+  const fastToken = await fast.token(VIEWER);
+  const slowToken = await slow.token(VIEWER);
+
+  await home(fastBff, client.document, fastToken, client.headers); // warm the JWKS cache and pools
+  await fast.resetCounters();
+  const body = await home(fastBff, client.document, fastToken, client.headers);
+  const requests = await totalCalls(fast);
+
+  await home(slowBff, client.document, slowToken, client.headers);
+  const timings: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await home(slowBff, client.document, slowToken, client.headers);
+    timings.push(performance.now() - started);
+  }
+  const raw = await rawBytes(fast, fastToken, client.name);
+  rows.push({
+    client: client.name,
+    downstreamRequests: requests,
+    [`medianMsAt${LATENCY_MS}msPerService`]: Math.round(median(timings)),
+    responseBytes: Buffer.byteLength(body),
+    rawServiceBytes: raw,
+    reduction: `${(raw / Buffer.byteLength(body)).toFixed(1)}x`,
+  });
+  await fastBff.close();
+  await slowBff.close();
+}
+
+console.table(rows);
+console.log(JSON.stringify(rows));
+await fast.close();
+await slow.close();
