@@ -12,13 +12,13 @@ export const ERRORS = {
   TOKEN_EXPIRED: { status: 401, description: 'The token has expired.', solve: 'Refresh the token and retry.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax.', solve: 'Fix the document; the error has its location.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against this client\'s schema.', solve: 'Only ask for fields in this BFF\'s schema; regenerate the SDK.' },
-  BAD_USER_INPUT: { status: 400, description: 'An argument is out of range or malformed.', solve: 'Fix the argument named in the message.' },
-  NOT_FOUND: { status: 200, description: 'The entity asked for does not exist. The field is null.', solve: 'Check the id; treat it as absent.' },
+  BAD_USER_INPUT: { status: 400, description: 'An argument or device header is out of range or malformed.', solve: 'Fix the argument named in the message.' },
+  NOT_FOUND: { status: 200, description: 'The entity asked for does not exist. The field is null. A mutation on it changed nothing.', solve: 'Check the id; treat it as absent.' },
   DOWNSTREAM_TIMEOUT: { status: 200, description: 'A downstream service did not answer in time. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_UNAVAILABLE: { status: 200, description: 'A downstream service failed or refused the connection. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_BAD_RESPONSE: { status: 200, description: 'A downstream service answered with something that is not valid JSON. The field it backs is null.', solve: 'Report it to the owning team; retry later.' },
   DOWNSTREAM_REJECTED: { status: 200, description: 'A downstream service refused the call (an unexpected 4xx).', solve: 'Report it with the request id.' },
-  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error. Details are logged, never sent.', solve: 'Report it with the `x-request-id` of the response.' },
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error. Details are logged, never sent. The field is null; the status is 500 only when no data could be served.', solve: 'Report it with the `x-request-id` of the response.' },
 } as const satisfies Record<string, { status: number; description: string; solve: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

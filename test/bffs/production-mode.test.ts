@@ -1,0 +1,115 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOWNSTREAM_DEFAULTS, configFromEnv, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
+import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import { createWebBff } from '../../bffs/web/bff.ts';
+import { TEST_NOW, testConfig } from '../support/bffs.ts';
+import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+
+/**
+ * Production mode: no GraphiQL at the BFFs (config.production, set by NODE_ENV=production), and no
+ * token minting at identity (the mocks started with NODE_ENV=production).
+ */
+
+const MOBILE_HOME = /* GraphQL */ `
+  query { home { profile { name } rows { id items { contentId } } } }
+`;
+
+const asHtml = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+describe('production mode', () => {
+  /** Development mocks: they still mint, so the production BFF can be handed a real token. */
+  let devMocks: TestMocks;
+  let prodMocks: TestMocks;
+  let production: Bff;
+  let development: Bff;
+  let productionFromEnv: Bff;
+  const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
+
+  beforeAll(async () => {
+    [devMocks, prodMocks] = await Promise.all([startTestMocks(), startTestMocks({ NODE_ENV: 'production' })]);
+    production = createMobileBff(testConfig(devMocks.urls, { production: true }), options);
+    development = createMobileBff(testConfig(devMocks.urls), options);
+    // The way a deployment gets there: NODE_ENV=production in the environment.
+    const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'silent' };
+    for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = devMocks.urls[name];
+    const config = configFromEnv(env, 0);
+    expect(config.production).toBe(true);
+    productionFromEnv = createWebBff(config, options);
+  });
+
+  afterAll(async () => {
+    await Promise.all([production?.close(), development?.close(), productionFromEnv?.close()]);
+    await Promise.all([devMocks?.close(), prodMocks?.close()]);
+  });
+
+  it('the development BFF does serve GraphiQL (control)', async () => {
+    const res = await development.fetch('http://bff/graphql', { headers: asHtml });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toMatch(/graphiql/i);
+  });
+
+  it.each([
+    ['/graphql', () => production],
+    ['/graphql?as=u_2', () => production],
+    ['/graphql/', () => production],
+    ['/graphql (NODE_ENV=production via configFromEnv)', () => productionFromEnv],
+  ])('GET %s as text/html does not serve GraphiQL', async (path, bff) => {
+    const res = await bff().fetch(`http://bff${path.split(' ')[0]}`, { headers: asHtml });
+    const body = await res.text();
+    // No page: yoga answers "not acceptable", as it does for any GET it cannot answer with a result.
+    expect(res.status).toBe(406);
+    expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
+    expect(body).not.toMatch(/graphiql/i);
+    expect(body).not.toMatch(/<html|<script/i);
+  });
+
+  it('the production BFF still serves GraphQL POSTs with a valid token', async () => {
+    const token = await devMocks.token('u_1');
+    const res = await production.fetch('http://bff/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: MOBILE_HOME }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data?: any; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.home.profile.name).toEqual(expect.any(String));
+    expect(body.data.home.rows.length).toBeGreaterThan(0);
+  });
+
+  it('the production BFF still refuses a request with no token', async () => {
+    const res = await production.fetch('http://bff/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: MOBILE_HOME }),
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: unknown[] };
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('identity started with NODE_ENV=production answers 404 to POST /dev/token', async () => {
+    const res = await fetch(`${prodMocks.urls.identity}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'u_1' }),
+    });
+    expect(res.status).toBe(404);
+    const body = await res.text();
+    expect(body).not.toContain('access_token');
+    await expect(prodMocks.token('u_1')).rejects.toThrow(/404/);
+  });
+
+  it('production identity still publishes its keys, so tokens issued elsewhere verify', async () => {
+    const res = await fetch(`${prodMocks.urls.identity}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+  });
+
+  it('development identity mints (control)', async () => {
+    await expect(devMocks.token('u_1')).resolves.toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
