@@ -51,19 +51,33 @@ describe('production mode', () => {
     expect(await res.text()).toMatch(/graphiql/i);
   });
 
-  it.each([
+  const productionBffs: [string, () => Bff][] = [
     ['/graphql', () => production],
     ['/graphql?as=u_2', () => production],
     ['/graphql/', () => production],
     ['/graphql (NODE_ENV=production via configFromEnv)', () => productionFromEnv],
-  ])('GET %s as text/html does not serve GraphiQL', async (path, bff) => {
-    const res = await bff().fetch(`http://bff${path.split(' ')[0]}`, { headers: asHtml });
+  ];
+
+  it.each(productionBffs)('GET %s with Accept: text/html answers 406, with no GraphiQL', async (path, bff) => {
+    const res = await bff().fetch(`http://bff${path.split(' ')[0]}`, { headers: { accept: 'text/html' } });
     const body = await res.text();
-    // No page: yoga answers "not acceptable", as it does for any GET it cannot answer with a result.
+    // No page, and nothing else it could answer in HTML: "not acceptable".
     expect(res.status).toBe(406);
     expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
     expect(body).not.toMatch(/graphiql/i);
     expect(body).not.toMatch(/<html|<script/i);
+  });
+
+  it.each(productionBffs)('GET %s with a browser\'s Accept answers a JSON error, with no GraphiQL', async (path, bff) => {
+    const res = await bff().fetch(`http://bff${path.split(' ')[0]}`, { headers: asHtml });
+    const body = await res.text();
+    // `*/*` lets yoga fall back to legacy application/json: a GET with no query is a request
+    // error (200 for legacy JSON today; 400 if request errors ever get one status everywhere).
+    expect([200, 400]).toContain(res.status);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(body).not.toMatch(/graphiql/i);
+    expect(body).not.toMatch(/<html|<script/i);
+    expect(JSON.parse(body)).toMatchObject({ errors: [{ message: expect.stringMatching(/query/i) }] });
   });
 
   it('the production BFF still serves GraphQL POSTs with a valid token', async () => {

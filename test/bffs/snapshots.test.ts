@@ -29,8 +29,12 @@ interface OperationPlan {
   step?: number;
 }
 
-/** u_1 (basic tier) is the default viewer. u_6 is premium (uhd, hdr, atmos) with ambient mode on. */
+/**
+ * u_1 (basic tier: no downloads, no 4K/HDR/Atmos) is the default viewer. u_6 is premium (uhd,
+ * hdr, atmos) with ambient mode on, so TV badges and ambient mode show; u_3 is standard (hdr only).
+ */
 const PREMIUM_VIEWER = 'u_6';
+const STANDARD_VIEWER = 'u_3';
 /** On nobody's list at the start, for u_1: add, then remove, so both report changed: true. */
 const NOT_IN_MY_LIST = 't_42';
 const FULL_TV = { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr,atmos,ambient' };
@@ -310,6 +314,13 @@ describe('every operation answers exactly as snapshotted against the seeded mock
       }
       expect(items.some((item: any) => item.badges.length > 0)).toBe(true);
       for (const item of [bare.hero, ...bare.rows.flatMap((row: any) => row.items)]) expect(item.badges).toEqual([]);
+    });
+
+    it("tv badges follow the viewer's entitlements: a standard viewer (HDR only) on a full device sees only HDR", async () => {
+      const { status, body } = await answer(stack, findOperation('tv', 'TvHome'), { as: 'u_3', sub: STANDARD_VIEWER, headers: FULL_TV });
+      expect(status).toBe(200);
+      const badges = new Set([body.data.home.hero, ...body.data.home.rows.flatMap((row: any) => row.items)].flatMap((item: any) => item.badges));
+      expect([...badges]).toEqual(['HDR']);
     });
 
     it('web home has continue-watching, my-list, top-picks, trending in that order, at most 20 items each, with full synopses', async () => {

@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { GraphQLError } from 'graphql';
 import { concierge } from '../errors.ts';
 import type { DownstreamName } from '../config.ts';
@@ -22,6 +22,8 @@ export interface RequestOptions {
 export interface DownstreamHttpOptions {
   connections: number;
   timeoutMs: number;
+  /** Unit tests pass an undici MockPool; production makes its own Pool. */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -30,14 +32,14 @@ export interface DownstreamHttpOptions {
  * failure into a catalog error, so callers never see an undici error or a raw status.
  */
 export class DownstreamHttp {
-  private readonly pool: Pool;
+  private readonly pool: Dispatcher;
 
   constructor(
     readonly service: DownstreamName,
     origin: string,
     private readonly options: DownstreamHttpOptions,
   ) {
-    this.pool = new Pool(origin, {
+    this.pool = options.dispatcher ?? new Pool(origin, {
       connections: options.connections,
       keepAliveTimeout: 30_000,
       connectTimeout: Math.min(options.timeoutMs, 2_000),

@@ -10,3 +10,8 @@ export function isNewRelease(releaseDate: string, now: Date, days = 90): boolean
   const age = daysSince(releaseDate, now);
   return age >= 0 && age < days;
 }
+
+/** True when `then` is more than `days` days before `now`, to the millisecond. */
+export function olderThanDays(then: string, now: Date, days: number): boolean {
+  return now.getTime() - new Date(then).getTime() > days * DAY_MS;
+}

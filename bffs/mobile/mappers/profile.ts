@@ -1,4 +1,4 @@
-import { daysSince } from '../../kit/presentation/time.ts';
+import { olderThanDays } from '../../kit/presentation/time.ts';
 import type { Profile } from '../generated/resolvers.generated.ts';
 import type { MobileViewer } from '../needs.ts';
 
@@ -8,5 +8,5 @@ export const PUSH_TOKEN_MAX_AGE_DAYS = 30;
 export const toProfile = (user: MobileViewer, now: Date): Profile => ({
   name: user.profile.name,
   avatarUrl: user.profile.avatarUrl,
-  shouldRefreshPushToken: user.pushToken === null || daysSince(user.pushToken.updatedAt, now) > PUSH_TOKEN_MAX_AGE_DAYS,
+  shouldRefreshPushToken: user.pushToken === null || olderThanDays(user.pushToken.updatedAt, now, PUSH_TOKEN_MAX_AGE_DAYS),
 });
