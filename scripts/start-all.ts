@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
 
 interface Proc {
   name: string;
@@ -11,12 +12,21 @@ interface Proc {
   port: number;
 }
 
-const MOCKS_READY_URL = 'http://127.0.0.1:4109/openapi.json';
+/** Shifts every port, so a second stack (or a test of this script) can run beside the first. */
+const OFFSET = Number(process.env.CONCIERGE_PORT_OFFSET ?? 0);
+const MOCKS_READY_URL = `http://127.0.0.1:${4109 + OFFSET}/openapi.json`;
 const BFFS: Proc[] = [
-  { name: 'web', entry: 'bffs/web/main.ts', port: 4000 },
-  { name: 'mobile', entry: 'bffs/mobile/main.ts', port: 4001 },
-  { name: 'tv', entry: 'bffs/tv/main.ts', port: 4002 },
+  { name: 'web', entry: 'bffs/web/main.ts', port: 4000 + OFFSET },
+  { name: 'mobile', entry: 'bffs/mobile/main.ts', port: 4001 + OFFSET },
+  { name: 'tv', entry: 'bffs/tv/main.ts', port: 4002 + OFFSET },
 ];
+const downstreamUrls = Object.fromEntries(
+  (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map((name) => {
+    const url = new URL(DOWNSTREAM_DEFAULTS[name]);
+    url.port = String(Number(url.port) + OFFSET);
+    return [urlVariableOf(name), process.env[urlVariableOf(name)] ?? url.origin];
+  }),
+);
 
 const children = new Set<ChildProcess>();
 let stopping = false;
@@ -25,6 +35,7 @@ function start(name: string, entry: string, env: NodeJS.ProcessEnv = {}): ChildP
   const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const prefix = `[${name}] `;
+  console.log(`${prefix}started, pid ${child.pid}`);
   const relay = (stream: NodeJS.WritableStream) => (chunk: Buffer) =>
     stream.write(chunk.toString().replace(/^(?=.)/gm, prefix));
   child.stdout?.on('data', relay(process.stdout));
@@ -63,9 +74,9 @@ function stopAll(): void {
 process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 
-start('mocks', 'downstream-mocks/src/main.ts');
+start('mocks', 'downstream-mocks/src/main.ts', { MOCKS_PORT_OFFSET: String(OFFSET) });
 await waitFor(MOCKS_READY_URL);
-for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 await Promise.all(BFFS.map((bff) => waitFor(`http://127.0.0.1:${bff.port}/health`)));
 
 console.log('\nConcierge is up. GraphiQL (development token for u_1 filled in; add ?as=u_42 to be someone else):');

@@ -46,6 +46,8 @@ function openApiRoute(name: ServiceName): RouteDefinition {
 /** Starts all ten services. Identity starts first, because the others verify tokens against it. */
 export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = process.env }: StartMocksOptions = {}): Promise<RunningMocks> {
   const seed = seedFromEnv(env);
+  const portOffset = Number(env.MOCKS_PORT_OFFSET ?? 0);
+  if (!Number.isInteger(portOffset) || portOffset < 0) throw new Error(`MOCKS_PORT_OFFSET must be a non-negative integer, got "${env.MOCKS_PORT_OFFSET}"`);
   const frozen = env.MOCKS_NOW ? new Date(env.MOCKS_NOW) : undefined;
   if (frozen && Number.isNaN(frozen.getTime())) throw new Error(`MOCKS_NOW is not a date: "${env.MOCKS_NOW}"`);
   const now = frozen ? () => new Date(frozen) : () => new Date();
@@ -67,7 +69,7 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
       const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity);
       const service = createServiceServer({ name, routes, verifier, latency: latencyFromEnv(name, env), now });
       servers[name] = service;
-      urls[name] = await service.listen(ports === 'fixed' ? spec.port : 0, host);
+      urls[name] = await service.listen(ports === 'fixed' ? spec.port + portOffset : 0, host);
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s.close()));
