@@ -20,10 +20,10 @@ export interface BffConfig {
   /** Development mode serves GraphiQL with a token filled in; production never does. */
   production: boolean;
   urls: DownstreamUrls;
-  /** Upper bound for one downstream call, until the resilience layer brings per-request deadlines. */
-  downstreamTimeoutMs: number;
-  /** Sockets per downstream origin. */
-  connectionsPerOrigin: number;
+  /** Overrides the client policy's request deadline (`DEADLINE_MS`). */
+  deadlineMs?: number;
+  /** Overrides the client policy's sockets per downstream origin (`DOWNSTREAM_CONNECTIONS`). */
+  connections?: number;
   logLevel: string;
 }
 
@@ -38,10 +38,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     port: parseInteger(env, 'PORT', defaultPort),
     production: env.NODE_ENV === 'production',
     urls,
-    downstreamTimeoutMs: parseInteger(env, 'DOWNSTREAM_TIMEOUT_MS', 5_000),
-    connectionsPerOrigin: parseInteger(env, 'DOWNSTREAM_CONNECTIONS', 64),
+    deadlineMs: parseOptionalInteger(env, 'DEADLINE_MS'),
+    connections: parseOptionalInteger(env, 'DOWNSTREAM_CONNECTIONS'),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+function parseOptionalInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {
+  return env[key] === undefined || env[key] === '' ? undefined : parseInteger(env, key, 0);
 }
 
 function parseInteger(env: NodeJS.ProcessEnv, key: string, fallback: number): number {

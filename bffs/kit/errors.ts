@@ -17,6 +17,10 @@ export const ERRORS = {
   DOWNSTREAM_TIMEOUT: { status: 200, description: 'A downstream service did not answer in time. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_UNAVAILABLE: { status: 200, description: 'A downstream service failed or refused the connection. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_BAD_RESPONSE: { status: 200, description: 'A downstream service answered with something that is not valid JSON. The field it backs is null.', solve: 'Report it to the owning team; retry later.' },
+  CIRCUIT_OPEN: { status: 200, description: 'The service has been failing, so its circuit breaker is open and the BFF did not call it. The field it backs is null.', solve: 'Retry after a few seconds; the breaker probes the service and closes when it recovers.' },
+  DOWNSTREAM_BUSY: { status: 200, description: 'The BFF already has as many calls in flight to that service as its bulkhead allows. The field it backs is null.', solve: 'Retry later; one slow service is not allowed to use up the BFF.' },
+  CRITICAL_DEPENDENCY_FAILED: { status: 503, description: 'A service the screen cannot be drawn without failed (its own error is also in the list). Sent with Retry-After.', solve: 'Retry after the Retry-After delay; show the app\'s offline state meanwhile.' },
+  OVERLOADED: { status: 503, description: 'The BFF is shedding load: too many requests in flight or a slow event loop. Sent with Retry-After; /health still answers.', solve: 'Retry after the Retry-After delay, with backoff.' },
   DOWNSTREAM_REJECTED: { status: 200, description: 'A downstream service refused the call (an unexpected 4xx).', solve: 'Report it with the request id.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error. Details are logged, never sent. The field is null; the status is 500 only when no data could be served.', solve: 'Report it with the `x-request-id` of the response.' },
 } as const satisfies Record<string, { status: number; description: string; solve: string }>;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { BffConfig } from '../kit/config.ts';
-import { createBff, type Bff, type CreateBffOptions } from '../kit/server/create-bff.ts';
+import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { MOBILE_DEPENDENCIES } from './dependencies.ts';
+import { MOBILE_POLICY } from './policy.ts';
 import { MOBILE_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -9,6 +11,6 @@ const defaultQuery = readFileSync(new URL('./operations/MobileHome.graphql', imp
 
 export const MOBILE_PORT = 4001;
 
-export function createMobileBff(config: BffConfig, overrides: Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> = {}): Bff {
-  return createBff({ client: 'mobile', typeDefs, resolvers: resolvers as never, config, needs: MOBILE_NEEDS, defaultQuery, ...overrides });
+export function createMobileBff(config: BffConfig, { policy, ...overrides }: BffOverrides = {}): Bff {
+  return createBff({ client: 'mobile', typeDefs, resolvers: resolvers as never, config, needs: MOBILE_NEEDS, defaultQuery, policy: { ...MOBILE_POLICY, ...policy }, dependencies: MOBILE_DEPENDENCIES, ...overrides });
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { BffConfig } from '../kit/config.ts';
-import { createBff, type Bff, type CreateBffOptions } from '../kit/server/create-bff.ts';
+import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { TV_DEPENDENCIES } from './dependencies.ts';
+import { TV_POLICY } from './policy.ts';
 import { deviceFromHeaders } from './device.ts';
 import { TV_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -10,7 +12,7 @@ const defaultQuery = readFileSync(new URL('./operations/TvHome.graphql', import.
 
 export const TV_PORT = 4002;
 
-export function createTvBff(config: BffConfig, overrides: Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> = {}): Bff {
+export function createTvBff(config: BffConfig, { policy, ...overrides }: BffOverrides = {}): Bff {
   return createBff({
     client: 'tv',
     typeDefs,
@@ -19,6 +21,8 @@ export function createTvBff(config: BffConfig, overrides: Partial<Pick<CreateBff
     needs: TV_NEEDS,
     defaultQuery,
     extendContext: (request) => ({ device: deviceFromHeaders(request) }),
+    policy: { ...TV_POLICY, ...policy },
+    dependencies: TV_DEPENDENCIES,
     ...overrides,
   });
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { BffConfig } from '../kit/config.ts';
-import { createBff, type Bff, type CreateBffOptions } from '../kit/server/create-bff.ts';
+import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { WEB_DEPENDENCIES } from './dependencies.ts';
+import { WEB_POLICY } from './policy.ts';
 import { WEB_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -9,6 +11,6 @@ const defaultQuery = readFileSync(new URL('./operations/WebHome.graphql', import
 
 export const WEB_PORT = 4000;
 
-export function createWebBff(config: BffConfig, overrides: Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> = {}): Bff {
-  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, ...overrides });
+export function createWebBff(config: BffConfig, { policy, ...overrides }: BffOverrides = {}): Bff {
+  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, policy: { ...WEB_POLICY, ...policy }, dependencies: WEB_DEPENDENCIES, ...overrides });
 }

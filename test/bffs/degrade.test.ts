@@ -46,10 +46,20 @@ describe('a failing non-critical service nulls only its own field', () => {
     expect(body.errors[0]).toMatchObject({ path: ['home', 'rows', 0, 'items', 0, 'drmLicenseUrl'], extensions: { code: 'DOWNSTREAM_UNAVAILABLE' } });
   });
 
-  test('the users service down is critical: home is null with the code, and the status says it failed', async () => {
+  test('the users service down is critical: 503 with Retry-After, CRITICAL_DEPENDENCY_FAILED and the service error', async () => {
     await stack.mocks.setFaults('users', { errorStatus: 500 });
-    const { body } = await stack.graphql(stack.mobile, operation('mobile', 'MobileHome'));
+    const { status, headers, body } = await stack.graphql(stack.mobile, operation('mobile', 'MobileHome'));
+    expect(status).toBe(503);
+    expect(headers.get('retry-after')).toBe('2');
     expect(body.data).toBeNull();
-    expect(body.errors[0].extensions.code).toBe('DOWNSTREAM_UNAVAILABLE');
+    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['CRITICAL_DEPENDENCY_FAILED', 'DOWNSTREAM_UNAVAILABLE']);
+  });
+
+  test('a failed mutation says the change is unconfirmed and that retrying is safe', async () => {
+    await stack.mocks.setFaults('my-list', { errorStatus: 500 });
+    const { body } = await stack.graphql(stack.web, operation('web', 'AddToMyList'), { variables: { contentId: 't_77' }, sub: 'u_12' });
+    expect(body.data).toBeNull();
+    expect(body.errors[0].extensions).toMatchObject({ code: 'DOWNSTREAM_UNAVAILABLE', service: 'my-list', contentId: 't_77' });
+    expect(body.errors[0].message).toContain('retrying is safe');
   });
 });

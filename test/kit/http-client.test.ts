@@ -1,16 +1,22 @@
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
+import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
+import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
+import { MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
 
 const ORIGIN = 'http://catalog.test';
-const call = { token: 'tok', requestId: 'req-1' };
+// One attempt, and a fresh guard per test whose breaker a few failures cannot open: these
+// tests are about the mapping alone.
+const POLICY = { ...MOBILE_POLICY, retry: { ...MOBILE_POLICY.retry, maxAttempts: 1 } };
+const call = () => ({ token: 'tok', requestId: 'req-1', deadline: Deadline.after(200) });
 
 let agent: MockAgent;
 let http: DownstreamHttp;
 beforeEach(() => {
   agent = new MockAgent();
   agent.disableNetConnect();
-  http = new DownstreamHttp('catalog', ORIGIN, { connections: 1, timeoutMs: 200, dispatcher: agent.get(ORIGIN) });
+  http = new DownstreamHttp('catalog', ORIGIN, { guard: new ServiceGuard('catalog', POLICY), connections: 1, maxTimeoutMs: 200, dispatcher: agent.get(ORIGIN) });
 });
 afterEach(() => agent.close());
 
@@ -19,44 +25,44 @@ const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Er
 describe('every downstream failure becomes a catalog error naming the service', () => {
   test('a JSON answer is parsed, and the token and request id go with the call', async () => {
     agent.get(ORIGIN).intercept({ path: '/titles/t_1', method: 'GET', headers: { authorization: 'Bearer tok', 'x-request-id': 'req-1' } }).reply(200, { id: 't_1' });
-    expect(await http.json(call, { path: '/titles/t_1' })).toEqual({ id: 't_1' });
+    expect(await http.json(call(), { path: '/titles/t_1' })).toEqual({ id: 't_1' });
   });
 
   test('404 is NOT_FOUND with the downstream code kept', async () => {
     agent.get(ORIGIN).intercept({ path: '/titles/t_x' }).reply(404, { error: { code: 'NOT_FOUND', message: 'no' } });
-    const error = await failure(http.json(call, { path: '/titles/t_x' }));
+    const error = await failure(http.json(call(), { path: '/titles/t_x' }));
     expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', service: 'catalog', downstreamCode: 'NOT_FOUND' });
   });
 
   test('5xx and 429 are DOWNSTREAM_UNAVAILABLE', async () => {
     for (const status of [500, 503, 429]) {
       agent.get(ORIGIN).intercept({ path: '/x' }).reply(status, 'busy');
-      const error = await failure(http.json(call, { path: '/x' }));
+      const error = await failure(http.json(call(), { path: '/x' }));
       expect(error.extensions).toMatchObject({ code: 'DOWNSTREAM_UNAVAILABLE', downstreamStatus: status });
     }
   });
 
   test('an unexpected 4xx is DOWNSTREAM_REJECTED', async () => {
     agent.get(ORIGIN).intercept({ path: '/x', method: 'POST' }).reply(400, { error: { code: 'BATCH_SIZE_INVALID', message: 'no' } });
-    const error = await failure(http.json(call, { method: 'POST', path: '/x', body: { ids: [] } }));
+    const error = await failure(http.json(call(), { method: 'POST', path: '/x', body: { ids: [] } }));
     expect(error.extensions).toMatchObject({ code: 'DOWNSTREAM_REJECTED', downstreamStatus: 400, downstreamCode: 'BATCH_SIZE_INVALID' });
   });
 
   test('a body that is not JSON is DOWNSTREAM_BAD_RESPONSE', async () => {
     agent.get(ORIGIN).intercept({ path: '/x' }).reply(200, '{"truncated": [1, ');
-    expect((await failure(http.json(call, { path: '/x' }))).extensions.code).toBe('DOWNSTREAM_BAD_RESPONSE');
+    expect((await failure(http.json(call(), { path: '/x' }))).extensions.code).toBe('DOWNSTREAM_BAD_RESPONSE');
   });
 
-  test('a slow answer is DOWNSTREAM_TIMEOUT after the timeout, not undici\'s default minutes', async () => {
+  test('a slow answer is DOWNSTREAM_TIMEOUT when the deadline passes, not after undici\'s default minutes', async () => {
     agent.get(ORIGIN).intercept({ path: '/slow' }).reply(200, {}).delay(1_000);
     const started = performance.now();
-    const error = await failure(http.json(call, { path: '/slow' }));
+    const error = await failure(http.json(call(), { path: '/slow' }));
     expect(error.extensions.code).toBe('DOWNSTREAM_TIMEOUT');
     expect(performance.now() - started).toBeLessThan(800);
   });
 
   test('a connection error is DOWNSTREAM_UNAVAILABLE', async () => {
     agent.get(ORIGIN).intercept({ path: '/x' }).replyWithError(new Error('socket hang up'));
-    expect((await failure(http.json(call, { path: '/x' }))).extensions.code).toBe('DOWNSTREAM_UNAVAILABLE');
+    expect((await failure(http.json(call(), { path: '/x' }))).extensions.code).toBe('DOWNSTREAM_UNAVAILABLE');
   });
 });

@@ -10,7 +10,7 @@ import { startTestMocks, type TestMocks } from './mocks.ts';
 export const TEST_NOW = new Date('2026-11-21T12:00:00.000Z');
 
 export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> = {}): BffConfig {
-  return { port: 0, production: false, urls, downstreamTimeoutMs: 2_000, connectionsPerOrigin: 16, logLevel: 'silent', ...overrides };
+  return { port: 0, production: false, urls, logLevel: 'silent', ...overrides };
 }
 
 export interface TestStack {
@@ -26,7 +26,12 @@ export interface TestStack {
 export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
   const mocks = await startTestMocks(env);
   const config = testConfig(mocks.urls);
-  const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
+  const options = {
+    clock: () => new Date(TEST_NOW),
+    logger: pino({ level: 'silent' }),
+    // Test files run in parallel on two cores: event-loop stalls there are the test runner's, not overload.
+    policy: { shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 } },
+  };
   const web = createWebBff(config, options);
   const mobile = createMobileBff(config, options);
   const tv = createTvBff(config, options);

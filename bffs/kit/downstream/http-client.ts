@@ -1,15 +1,17 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { GraphQLError } from 'graphql';
-import { concierge } from '../errors.ts';
+import { concierge, type ErrorCode } from '../errors.ts';
 import type { DownstreamName } from '../config.ts';
+import type { Deadline } from '../resilience/deadline.ts';
+import { RETRY_AFTER_MS, type ServiceGuard } from '../resilience/service-guard.ts';
 
 /** What every downstream call carries from the GraphQL request that caused it. */
 export interface CallContext {
   /** The caller's bearer token, forwarded as-is: services decide what the viewer may read. */
   token: string;
   requestId: string;
-  /** Aborted when the client goes away. */
-  signal?: AbortSignal;
+  /** The request's deadline; it also aborts when the client goes away. */
+  deadline: Deadline;
 }
 
 export interface RequestOptions {
@@ -17,65 +19,84 @@ export interface RequestOptions {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** GET, PUT and DELETE are idempotent; a POST is only when it says so (batch reads do). */
+  idempotent?: boolean;
 }
 
 export interface DownstreamHttpOptions {
+  guard: ServiceGuard;
   connections: number;
-  timeoutMs: number;
+  /** The longest any call may take: the BFF's deadline. */
+  maxTimeoutMs: number;
   /** Unit tests pass an undici MockPool; production makes its own Pool. */
   dispatcher?: Dispatcher;
 }
 
+/** Connecting is quick or it is not happening; waiting longer only ties up the request. */
+const MAX_CONNECT_TIMEOUT_MS = 1_000;
+
 /**
- * JSON over HTTP/1.1 to one downstream origin, on an undici Pool with keep-alive. It forwards
- * only the token and the request id (never cookies or other client headers) and turns every
- * failure into a catalog error, so callers never see an undici error or a raw status.
+ * JSON over HTTP/1.1 to one downstream origin, on an undici Pool with keep-alive, behind the
+ * service's guard (deadline, retries, breaker, bulkhead). It forwards only the token and the
+ * request id (never cookies or other client headers) and turns every failure into a catalog
+ * error, so callers never see an undici error or a raw status.
  */
 export class DownstreamHttp {
   private readonly pool: Dispatcher;
+  private readonly guard: ServiceGuard;
 
   constructor(
     readonly service: DownstreamName,
     origin: string,
-    private readonly options: DownstreamHttpOptions,
+    options: DownstreamHttpOptions,
   ) {
-    this.pool = options.dispatcher ?? new Pool(origin, {
-      connections: options.connections,
-      keepAliveTimeout: 30_000,
-      connectTimeout: Math.min(options.timeoutMs, 2_000),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
+    this.guard = options.guard;
+    this.pool =
+      options.dispatcher ??
+      new Pool(origin, {
+        connections: options.connections,
+        keepAliveTimeout: 30_000,
+        connectTimeout: Math.min(options.maxTimeoutMs, MAX_CONNECT_TIMEOUT_MS),
+        headersTimeout: options.maxTimeoutMs,
+        bodyTimeout: options.maxTimeoutMs,
+      });
   }
 
-  async json<T>(call: CallContext, { method = 'GET', path, query, body }: RequestOptions): Promise<T> {
+  json<T>(call: CallContext, options: RequestOptions): Promise<T> {
+    const idempotent = options.idempotent ?? (options.method ?? 'GET') !== 'POST';
+    return this.guard.run({ idempotent, deadline: call.deadline }, (timeoutMs) => this.send<T>(call, options, timeoutMs));
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async send<T>(call: CallContext, { method = 'GET', path, query, body }: RequestOptions, timeoutMs: number): Promise<T> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${call.token}`,
       'x-request-id': call.requestId,
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
 
-    let response;
+    let response: Dispatcher.ResponseData;
+    let text: string;
     try {
       response = await this.pool.request({
         method,
         path: withQuery(path, query),
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
+        // Every phase gets what remains of the request, never undici's 300 s default.
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.any([call.deadline.signal, AbortSignal.timeout(timeoutMs)]),
       });
-    } catch (error) {
-      throw this.transportError(error);
-    }
-
-    let text: string;
-    try {
       text = await response.body.text();
     } catch (error) {
-      throw this.transportError(error);
+      throw this.transportError(error, timeoutMs);
     }
+
     const { statusCode } = response;
     if (statusCode >= 200 && statusCode < 300) {
       if (text === '') return undefined as T;
@@ -85,36 +106,37 @@ export class DownstreamHttp {
         throw this.error('DOWNSTREAM_BAD_RESPONSE', `${this.service} answered with invalid JSON`);
       }
     }
-    throw this.statusError(statusCode, text);
+    throw this.statusError(statusCode, text, response.headers['retry-after']);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  private statusError(status: number, text: string): GraphQLError {
+  private statusError(status: number, text: string, retryAfter: string | string[] | undefined): GraphQLError {
     const downstreamCode = parseErrorCode(text);
     if (status === 404) return this.error('NOT_FOUND', `${this.service}: not found`, { downstreamCode });
     if (status >= 500 || status === 429) {
-      return this.error('DOWNSTREAM_UNAVAILABLE', `${this.service} answered ${status}`, { downstreamStatus: status });
+      const error = this.error('DOWNSTREAM_UNAVAILABLE', `${this.service} answered ${status}`, { downstreamStatus: status });
+      const delay = parseRetryAfter(retryAfter);
+      if (delay !== undefined) Object.assign(error, { [RETRY_AFTER_MS]: delay });
+      return error;
     }
     return this.error('DOWNSTREAM_REJECTED', `${this.service} refused the call (${status})`, { downstreamStatus: status, downstreamCode });
   }
 
-  private transportError(error: unknown): GraphQLError {
+  private transportError(error: unknown, timeoutMs: number): GraphQLError {
     const name = (error as Error)?.name;
     if (
       name === 'TimeoutError' ||
+      name === 'AbortError' ||
       error instanceof undiciErrors.HeadersTimeoutError ||
       error instanceof undiciErrors.BodyTimeoutError ||
-      error instanceof undiciErrors.ConnectTimeoutError
+      error instanceof undiciErrors.ConnectTimeoutError ||
+      error instanceof undiciErrors.RequestAbortedError
     ) {
-      return this.error('DOWNSTREAM_TIMEOUT', `${this.service} did not answer within ${this.options.timeoutMs} ms`);
+      return this.error('DOWNSTREAM_TIMEOUT', `${this.service} did not answer within ${Math.round(timeoutMs)} ms`);
     }
     return this.error('DOWNSTREAM_UNAVAILABLE', `${this.service} is unreachable`);
   }
 
-  private error(code: Parameters<typeof concierge>[0], message: string, extra: Record<string, unknown> = {}) {
+  private error(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
     return concierge(code, message, { service: this.service, ...extra });
   }
 }
@@ -133,4 +155,14 @@ function parseErrorCode(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in ms from now. */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

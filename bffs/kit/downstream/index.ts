@@ -1,4 +1,6 @@
-import type { BffConfig, DownstreamName } from '../config.ts';
+import type { DownstreamName, DownstreamUrls } from '../config.ts';
+import type { ResiliencePolicy } from '../resilience/policy.ts';
+import { ServiceGuard } from '../resilience/service-guard.ts';
 import { DownstreamHttp } from './http-client.ts';
 import { usersClient } from './services/users.ts';
 import { catalogClient } from './services/catalog.ts';
@@ -13,13 +15,17 @@ import { notificationsClient } from './services/notifications.ts';
 export type { CallContext } from './http-client.ts';
 
 /**
- * One typed client per downstream service, each on its own connection pool. Built once per
- * process and shared by every request: the pools are what keep sockets warm.
+ * One typed client per downstream service, each on its own connection pool and behind its own
+ * guard (breaker, bulkhead, retry budget), so one failing service never spends another's
+ * sockets. Built once per process and shared by every request.
  */
-export function createServiceClients(config: BffConfig) {
+export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy) {
   const pools = new Map<DownstreamName, DownstreamHttp>();
+  const guards = new Map<DownstreamName, ServiceGuard>();
   const http = (name: DownstreamName) => {
-    const client = new DownstreamHttp(name, config.urls[name], { connections: config.connectionsPerOrigin, timeoutMs: config.downstreamTimeoutMs });
+    const guard = new ServiceGuard(name, policy);
+    const client = new DownstreamHttp(name, urls[name], { guard, connections: policy.connections, maxTimeoutMs: policy.deadlineMs });
+    guards.set(name, guard);
     pools.set(name, client);
     return client;
   };
@@ -33,6 +39,8 @@ export function createServiceClients(config: BffConfig) {
     reviews: reviewsClient(http('reviews')),
     playback: playbackClient(http('playback')),
     notifications: notificationsClient(http('notifications')),
+    /** Breaker states, for /ready details and tests. */
+    guards,
     close: () => Promise.all([...pools.values()].map((pool) => pool.close())).then(() => undefined),
   };
 }

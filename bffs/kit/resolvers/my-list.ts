@@ -1,4 +1,5 @@
-import { concierge, hasCode } from '../errors.ts';
+import type { GraphQLError } from 'graphql';
+import { ERRORS, concierge, hasCode, type ErrorCode } from '../errors.ts';
 import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import type { Viewer } from '../perimeter/viewer.ts';
 
@@ -28,6 +29,11 @@ async function change(context: MyListContext, contentId: string, action: 'add' |
   } catch (error) {
     if (hasCode(error, 'NOT_FOUND')) {
       throw concierge('NOT_FOUND', `Title ${contentId} does not exist; my list was not changed.`, { contentId });
+    }
+    // The change may or may not have been applied; the service is idempotent, so a retry is safe.
+    const { code, service } = (error as GraphQLError).extensions ?? {};
+    if (typeof code === 'string' && code in ERRORS) {
+      throw concierge(code as ErrorCode, `My list could not be confirmed changed (${(error as Error).message}); retrying is safe.`, { contentId, service });
     }
     throw error;
   }

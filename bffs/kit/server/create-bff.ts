@@ -10,6 +10,10 @@ import type { UserField } from '../downstream/services/users.ts';
 import { createViewerVerifier, type Viewer } from '../perimeter/viewer.ts';
 import { requestId, useRequestId } from '../perimeter/request-id.ts';
 import { useErrorCodes } from '../perimeter/error-codes.ts';
+import { useLoadShedding } from '../perimeter/load-shedding.ts';
+import { useCriticalFailures } from '../perimeter/critical-failures.ts';
+import { Deadline } from '../resilience/deadline.ts';
+import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
 import { developmentGraphiQL, renderOfflineGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { identityReadiness } from './readiness.ts';
@@ -32,6 +36,10 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   typeDefs: string;
   resolvers: IResolvers | IResolvers[];
   config: BffConfig;
+  /** The client's deadline, retries, breakers, bulkheads and shedding thresholds. */
+  policy: ResiliencePolicy;
+  /** What each field reads and whether it is critical; the critical services follow from it. */
+  dependencies: DependencyMap;
   /** The sparse fieldsets this client reads from the catalog and the users service. */
   needs: LoaderNeeds<TF, UF>;
   /** What GraphiQL opens with. */
@@ -45,8 +53,14 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   logger?: Logger;
 }
 
+/** What a test or a main file may swap in when it builds a client's BFF. */
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> & {
+  policy?: Partial<ResiliencePolicy>;
+};
+
 export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unknown>> & {
   services: ServiceClients;
+  policy: ResiliencePolicy;
   close(): Promise<void>;
 };
 
@@ -58,8 +72,13 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   options: CreateBffOptions<TF, UF, TExtra>,
 ): Bff {
   const { client, config, needs, extendContext, clock = () => new Date() } = options;
+  const policy: ResiliencePolicy = {
+    ...options.policy,
+    deadlineMs: config.deadlineMs ?? options.policy.deadlineMs,
+    connections: config.connections ?? options.policy.connections,
+  };
   const ownsServices = !options.services;
-  const services = options.services ?? createServiceClients(config);
+  const services = options.services ?? createServiceClients(config.urls, policy);
   const logger = options.logger ?? createLogger(client, config.logLevel);
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
@@ -73,11 +92,17 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     graphiql: config.production ? false : developmentGraphiQL(client, config.urls.identity, options.defaultQuery),
     renderGraphiQL: renderOfflineGraphiQL,
     maskedErrors: { isDev: !config.production },
-    plugins: [useRequestId(), useErrorCodes(), useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) })],
+    plugins: [
+      useLoadShedding(policy.shedding),
+      useRequestId(),
+      useErrorCodes(),
+      useCriticalFailures({ critical: criticalServices(options.dependencies) }),
+      useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
+    ],
     context: async ({ request }) => {
       const viewer = await verifyViewer(request.headers.get('authorization'));
       const id = requestId(request);
-      const call: CallContext = { token: viewer.token, requestId: id, signal: request.signal };
+      const call: CallContext = { token: viewer.token, requestId: id, deadline: Deadline.after(policy.deadlineMs, request.signal) };
       const base: BffContext<TF, UF> = {
         viewer,
         requestId: id,
@@ -92,6 +117,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
 
   return Object.assign(yoga, {
     services,
+    policy,
     close: async () => {
       if (ownsServices) await services.close();
     },

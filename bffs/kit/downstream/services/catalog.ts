@@ -19,6 +19,7 @@ export const catalogClient = (http: DownstreamHttp) => ({
   batch: async <F extends TitleField>(call: CallContext, ids: readonly string[], fields: readonly F[]) => {
     const { titles } = await http.json<{ titles: (SparseTitle<F> | null)[] }>(call, {
       method: 'POST',
+      idempotent: true, // a read that needs a body, safe to repeat
       path: '/titles/batch',
       body: { ids, fields },
     });

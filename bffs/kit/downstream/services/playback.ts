@@ -10,6 +10,7 @@ export const playbackClient = (http: DownstreamHttp) => ({
   licenses: async (call: CallContext, contentIds: readonly string[], drmSystem: DrmSystem) => {
     const { licenses } = await http.json<{ licenses: (License | null)[] }>(call, {
       method: 'POST',
+      idempotent: true, // a read that needs a body, safe to repeat
       path: '/playback/licenses',
       body: { contentIds, drmSystem },
     });

@@ -19,6 +19,7 @@ export const reviewsClient = (http: DownstreamHttp) => ({
   summaries: async (call: CallContext, titleIds: readonly string[]) => {
     const { summaries } = await http.json<{ summaries: (ReviewSummary | null)[] }>(call, {
       method: 'POST',
+      idempotent: true, // a read that needs a body, safe to repeat
       path: '/reviews/summaries',
       body: { titleIds },
     });

@@ -1,0 +1,37 @@
+import type { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError } from 'graphql-yoga';
+import type { DownstreamName } from '../config.ts';
+
+const DOWNSTREAM_FAILURES = new Set<unknown>(['DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_UNAVAILABLE', 'DOWNSTREAM_BAD_RESPONSE', 'CIRCUIT_OPEN', 'DOWNSTREAM_BUSY']);
+
+/**
+ * When a critical service failed and nothing could be drawn (`data` is null), the response is
+ * 503 with Retry-After and a CRITICAL_DEPENDENCY_FAILED error next to the service's own error.
+ * Why 503 rather than 200 with `data: null`: it is the truth about availability, so CDNs do not
+ * cache it, clients and load balancers retry, and dashboards count it as an outage. A failed
+ * non-critical service never gets here: its field is null and the response stays 200.
+ */
+export function useCriticalFailures({ critical, retryAfterSeconds = 2 }: { critical: readonly DownstreamName[]; retryAfterSeconds?: number }): Plugin {
+  const criticalServices = new Set<unknown>(critical);
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !('data' in result) || result.data !== null) return;
+      const failure = result.errors?.find(
+        (error: GraphQLError) => DOWNSTREAM_FAILURES.has(error.extensions?.code) && criticalServices.has(error.extensions?.service),
+      );
+      if (!failure) return;
+      const service = failure.extensions.service as string;
+      setResult({
+        ...result,
+        errors: [
+          createGraphQLError(`The screen cannot be drawn without ${service}, which failed; retry later.`, {
+            extensions: { code: 'CRITICAL_DEPENDENCY_FAILED', service },
+          }),
+          ...(result.errors ?? []),
+        ],
+        extensions: { ...result.extensions, http: { status: 503, headers: { 'retry-after': String(retryAfterSeconds) } } },
+      });
+    },
+  };
+}

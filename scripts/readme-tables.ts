@@ -1,0 +1,45 @@
+/**
+ * The README's generated tables: the error catalog and the resilience policy per client.
+ * `npx tsx scripts/readme-tables.ts` prints them; test/docs checks the README holds them as printed.
+ */
+import { ERRORS } from '../bffs/kit/errors.ts';
+import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../bffs/kit/resilience/policy.ts';
+import { MOBILE_POLICY } from '../bffs/mobile/policy.ts';
+import { MOBILE_DEPENDENCIES } from '../bffs/mobile/dependencies.ts';
+import { TV_POLICY } from '../bffs/tv/policy.ts';
+import { TV_DEPENDENCIES } from '../bffs/tv/dependencies.ts';
+import { WEB_POLICY } from '../bffs/web/policy.ts';
+import { WEB_DEPENDENCIES } from '../bffs/web/dependencies.ts';
+
+export function errorTable(): string {
+  const rows = Object.entries(ERRORS).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.description} | ${e.solve} |`);
+  return ['| Code | HTTP status | Description | How to solve |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+export function policyTable(): string {
+  const clients: [string, ResiliencePolicy, DependencyMap][] = [
+    ['mobile', MOBILE_POLICY, MOBILE_DEPENDENCIES],
+    ['tv', TV_POLICY, TV_DEPENDENCIES],
+    ['web', WEB_POLICY, WEB_DEPENDENCIES],
+  ];
+  const row = (label: string, value: (p: ResiliencePolicy, d: DependencyMap) => string) =>
+    `| ${label} | ${clients.map(([, p, d]) => value(p, d)).join(' | ')} |`;
+  return [
+    `| | ${clients.map(([name]) => name).join(' | ')} |`,
+    `|---|${clients.map(() => '---').join('|')}|`,
+    row('request deadline', (p) => `${p.deadlineMs} ms`),
+    row('attempts per idempotent call', (p) => `${p.retry.maxAttempts}`),
+    row('backoff (full jitter)', (p) => `${p.retry.baseDelayMs}–${p.retry.maxDelayMs} ms`),
+    row('retry budget', (p) => `${p.retry.budgetRatio * 100}% of calls + ${p.retry.budgetMinPerSecond}/s`),
+    row('breaker opens after', (p) => `${p.breaker.consecutiveFailures} failures in a row, or ${p.breaker.failureRate * 100}% of the last ${p.breaker.window} calls (at least ${p.breaker.minimumCalls})`),
+    row('breaker half-opens after', (p) => `${p.breaker.halfOpenAfterMs / 1000} s`),
+    row('bulkhead per service', (p) => `${p.bulkhead} calls`),
+    row('sockets per service', (p) => `${p.connections}`),
+    row('shed load above', (p) => `${p.shedding.maxInFlight} in flight, or ${p.shedding.maxEventLoopDelayMs} ms event-loop delay`),
+    row('critical services', (_, d) => criticalServices(d).join(', ')),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(`${errorTable()}\n\n${policyTable()}`);
+}
