@@ -28,6 +28,7 @@ export function policyTable(): string {
     `| | ${clients.map(([name]) => name).join(' | ')} |`,
     `|---|${clients.map(() => '---').join('|')}|`,
     row('request deadline', (p) => `${p.deadlineMs} ms`),
+    row('home lists must arrive within', (p) => `${p.listsShareOfDeadline * 100}% of the deadline`),
     row('attempts per idempotent call', (p) => `${p.retry.maxAttempts}`),
     row('backoff (full jitter)', (p) => `${p.retry.baseDelayMs}–${p.retry.maxDelayMs} ms`),
     row('retry budget', (p) => `${p.retry.budgetRatio * 100}% of calls + ${p.retry.budgetMinPerSecond}/s`),

@@ -8,6 +8,7 @@ import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
 const ORIGIN = 'http://users.test';
 const POLICY: ResiliencePolicy = {
   deadlineMs: 1_000,
+  listsShareOfDeadline: 0.6,
   retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10, budgetRatio: 0.5, budgetMinPerSecond: 100 },
   breaker: { consecutiveFailures: 3, failureRate: 0.9, window: 20, minimumCalls: 20, halfOpenAfterMs: 150 },
   bulkhead: 2,

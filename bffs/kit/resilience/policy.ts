@@ -6,6 +6,11 @@
 export interface ResiliencePolicy {
   /** Every GraphQL request must answer within this; each downstream call gets what remains. */
   deadlineMs: number;
+  /**
+   * A screen's lists (continue-watching, my-list, recommendations) must arrive within this
+   * share of the deadline, so the title batch after them still has time; a late list fails alone.
+   */
+  listsShareOfDeadline: number;
   retry: {
     /** Attempts in all, the first included. Only idempotent calls are retried. */
     maxAttempts: number;

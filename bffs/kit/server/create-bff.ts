@@ -28,6 +28,8 @@ export interface BffContext<TF extends TitleField = TitleField, UF extends UserF
   call: CallContext;
   /** The clock: injected, so snapshots of "new" badges and token ages are stable. */
   now: () => Date;
+  /** The policy's share of the deadline a screen's lists may take (see `listsCutoff`). */
+  listsShare: number;
 }
 
 export interface CreateBffOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
@@ -110,6 +112,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
         services,
         call,
         now: clock,
+        listsShare: policy.listsShareOfDeadline,
       };
       return { ...base, ...extendContext?.(request) };
     },

@@ -3,19 +3,17 @@ import type { ContinueWatchingItem } from '../../../kit/downstream/services/cont
 import { continueWatchingItem, myListItem, topPickItem } from '../../mappers/row-item.ts';
 import type { HomeResolvers, Row } from '../../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../../needs.ts';
-
-export const ROW_LIMIT = 20;
+import { ROW_LIMIT, homeSources } from '../../home-sources.ts';
 
 /**
  * Three rows from three services, fetched in parallel; their titles come in one catalog batch.
  * A failed source turns only its own row into null-with-error.
  */
-export const rows: HomeResolvers['rows'] = async (_, __, { loaders, now }) => {
-  const [continueWatching, myList, topPicks, viewer] = await Promise.allSettled([
-    loaders.continueWatching(),
-    loaders.myList(),
-    loaders.recommendations(String(ROW_LIMIT)),
-    loaders.viewer(),
+export const rows: HomeResolvers['rows'] = async (_, __, context) => {
+  const { loaders, now } = context;
+  const [{ continueWatching, myList, recommendations: topPicks }, viewer] = await Promise.all([
+    homeSources(context),
+    loaders.viewer().then((value) => ({ status: 'fulfilled' as const, value }), () => ({ status: 'rejected' as const })),
   ]);
   const byId = (id: string) => id;
   const loaded = await loadRows<MobileTitle>(loaders.titles, [
