@@ -8,5 +8,5 @@ export const WEB_POLICY: ResiliencePolicy = {
   breaker: { consecutiveFailures: 10, failureRate: 0.5, window: 40, minimumCalls: 20, halfOpenAfterMs: 10_000 },
   bulkhead: 128,
   connections: 64,
-  shedding: { maxInFlight: 1_024, maxEventLoopDelayMs: 250 },
+  shedding: { maxInFlight: 512, maxEventLoopDelayMs: 600 },
 };

@@ -1,3 +1,4 @@
+import { EntityCache } from './entity-cache.ts';
 import { Random, isoDate, isoInstant } from './random.ts';
 import {
   COUNTRIES, CREW_JOBS, FIRST_NAMES, GENRES, LANGUAGES, LAST_NAMES, MOODS, MOVIE_RATINGS, PROSE,
@@ -140,34 +141,29 @@ export function generateTitle(seed: number, n: number): Title {
   };
 }
 
-/**
- * Titles are generated on first use and kept as serialized JSON, so a batch of 100 is a string
- * join, not 100 stringify calls.
- */
+/** Titles are generated on first use and kept, with their JSON and their sparse JSON. */
 export class TitleStore {
-  private readonly json = new Map<number, string>();
+  private readonly cache: EntityCache<Title>;
   private index: { name: string; genres: string[] }[] | undefined;
 
-  constructor(private readonly seed: number) {}
+  constructor(private readonly seed: number) {
+    this.cache = new EntityCache((n) => generateTitle(seed, n));
+  }
 
   has(id: string): boolean {
     return titleNumber(id) !== undefined;
   }
 
-  jsonOf(id: string): string | undefined {
+  /** The title's JSON (only `id` and `fields` when given), or undefined for an unknown id. */
+  jsonOf(id: string, fields?: readonly string[]): string | undefined {
     const n = titleNumber(id);
-    if (n === undefined) return undefined;
-    let text = this.json.get(n);
-    if (text === undefined) {
-      text = JSON.stringify(generateTitle(this.seed, n));
-      this.json.set(n, text);
-    }
-    return text;
+    return n === undefined ? undefined : this.cache.json(n, fields);
   }
 
+  /** The shared, generated title: read it, never change it. */
   get(id: string): Title | undefined {
-    const text = this.jsonOf(id);
-    return text === undefined ? undefined : (JSON.parse(text) as Title);
+    const n = titleNumber(id);
+    return n === undefined ? undefined : this.cache.get(n);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { notFound } from '../http/errors.ts';
 import type { RouteDefinition } from '../http/router.ts';
 import { RawJson } from '../http/server.ts';
-import { decodeCursor, encodeCursor, parseFields, parseLimit, pickFields, requireIdList, requireObject } from '../http/validate.ts';
+import { decodeCursor, encodeCursor, parseFields, parseLimit, requireIdList, requireObject } from '../http/validate.ts';
 import { generateTitle, titleIdOf } from '../data/titles.ts';
 import type { ServiceDeps } from './context.ts';
 
@@ -15,9 +15,9 @@ export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] 
       path: '/titles/{id}',
       handler: ({ params, query }) => {
         const fields = parseFields(query.get('fields') ?? undefined, fieldNames);
-        const json = titles.jsonOf(params.id!);
+        const json = titles.jsonOf(params.id!, fields);
         if (json === undefined) throw notFound(`title ${params.id} does not exist`);
-        return fields ? pickFields(titles.get(params.id!)!, fields) : new RawJson(json);
+        return new RawJson(json);
       },
     },
     {
@@ -26,8 +26,7 @@ export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] 
       handler: ({ body }) => {
         const ids = requireIdList(body, 'ids', MAX_BATCH_IDS);
         const fields = parseFields(requireObject(body).fields, fieldNames);
-        if (fields) return { titles: ids.map((id) => (titles.has(id) ? pickFields(titles.get(id)!, fields) : null)) };
-        return new RawJson(`{"titles":[${ids.map((id) => titles.jsonOf(id) ?? 'null').join(',')}]}`);
+        return new RawJson(`{"titles":[${ids.map((id) => titles.jsonOf(id, fields) ?? 'null').join(',')}]}`);
       },
     },
     {

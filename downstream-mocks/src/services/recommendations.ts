@@ -6,6 +6,14 @@ import { userNumber } from '../data/users.ts';
 import type { ServiceDeps } from './context.ts';
 
 export function recommendationsRoutes({ seed }: ServiceDeps): RouteDefinition[] {
+  // Ranked once per user and region: 500 distinct draws are cheap, but not free on every call.
+  const ranked = new Map<string, ReturnType<typeof generateRecommendations>>();
+  const trending = new Map<string, ReturnType<typeof generateTrending>>();
+  const memo = <T>(cache: Map<string, T>, key: string, make: () => T) => {
+    let value = cache.get(key);
+    if (!value) cache.set(key, (value = make()));
+    return value;
+  };
   return [
     {
       method: 'GET',
@@ -14,7 +22,7 @@ export function recommendationsRoutes({ seed }: ServiceDeps): RouteDefinition[] 
       handler: ({ params, query }) => {
         if (userNumber(params.userId!) === undefined) throw notFound(`user ${params.userId} does not exist`);
         const limit = parseLimit(query.get('limit'), RECOMMENDATIONS_PER_USER, RECOMMENDATIONS_PER_USER);
-        return { userId: params.userId, algorithm: 'hybrid-v7', items: generateRecommendations(seed, params.userId!).slice(0, limit) };
+        return { userId: params.userId, algorithm: 'hybrid-v7', items: memo(ranked, params.userId!, () => generateRecommendations(seed, params.userId!)).slice(0, limit) };
       },
     },
     {
@@ -23,7 +31,7 @@ export function recommendationsRoutes({ seed }: ServiceDeps): RouteDefinition[] 
       handler: ({ query }) => {
         const region = query.get('region') ?? 'US';
         if (!/^[A-Z]{2}$/.test(region)) throw badRequest('VALIDATION_FAILED', 'region must be a two-letter country code');
-        return { region, items: generateTrending(seed, region) };
+        return { region, items: memo(trending, region, () => generateTrending(seed, region)) };
       },
     },
   ];

@@ -1,0 +1,44 @@
+import { pickFields } from '../http/validate.ts';
+
+/** Distinct sparse fieldsets kept per cache; past this, sparse answers are built but not kept. */
+const MAX_FIELDSETS = 64;
+
+/**
+ * Generated entities, each made once and kept with its JSON, plus the JSON of each sparse
+ * fieldset asked for. The mocks must never be a benchmark's bottleneck, and re-generating or
+ * re-parsing a 5 KB title on every read made them one. Callers must not mutate what `get` returns.
+ */
+export class EntityCache<T extends object> {
+  private readonly entities = new Map<number, { value: T; json: string }>();
+  private readonly sparse = new Map<string, Map<number, string>>();
+
+  constructor(private readonly generate: (n: number) => T) {}
+
+  get(n: number): T {
+    return this.entry(n).value;
+  }
+
+  /** The entity's JSON, or only `id` and `fields` of it. */
+  json(n: number, fields?: readonly string[]): string {
+    if (!fields) return this.entry(n).json;
+    const key = fields.join(',');
+    let byEntity = this.sparse.get(key);
+    if (!byEntity) {
+      const picked = JSON.stringify(pickFields(this.get(n), [...fields]));
+      if (this.sparse.size >= MAX_FIELDSETS) return picked;
+      this.sparse.set(key, (byEntity = new Map()));
+    }
+    let text = byEntity.get(n);
+    if (text === undefined) byEntity.set(n, (text = JSON.stringify(pickFields(this.get(n), [...fields]))));
+    return text;
+  }
+
+  private entry(n: number) {
+    let entry = this.entities.get(n);
+    if (!entry) {
+      const value = this.generate(n);
+      this.entities.set(n, (entry = { value, json: JSON.stringify(value) }));
+    }
+    return entry;
+  }
+}
