@@ -13,6 +13,7 @@ import type { ServiceName } from '../downstream-mocks/src/registry.ts';
 import { startTestMocks, type TestMocks } from '../test/support/mocks.ts';
 import { testConfig } from '../test/support/bffs.ts';
 import { operation } from '../test/support/documents.ts';
+import { rawHomeBytes } from './harness/raw-bytes.ts';
 
 const RUNS = 20;
 const LATENCY_MS = 50;
@@ -42,46 +43,6 @@ async function totalCalls(mocks: TestMocks): Promise<number> {
   return total;
 }
 
-/** What the app would download without a BFF: every generic response, in full. */
-async function rawBytes(mocks: TestMocks, token: string, client: string): Promise<number> {
-  const get = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    const text = await res.text();
-    return { bytes: Buffer.byteLength(text), json: JSON.parse(text) };
-  };
-  const u = mocks.urls;
-  const user = await get(`${u.users}/users/${VIEWER}`);
-  const cw = await get(`${u['continue-watching']}/continue-watching/${VIEWER}`);
-  const list = await get(`${u['my-list']}/my-list/${VIEWER}`);
-  const recs = await get(`${u.recommendations}/recommendations/${VIEWER}`);
-  let bytes = user.bytes + cw.bytes + list.bytes + recs.bytes;
-  const perRow = client === 'tv' ? 40 : 20;
-  const ids = new Set<string>([
-    ...cw.json.items.slice(0, perRow).map((i: { contentId: string }) => i.contentId),
-    ...list.json.contentIds.slice(0, perRow),
-    ...recs.json.items.slice(0, client === 'tv' ? 1 : perRow).map((i: { contentId: string }) => i.contentId),
-  ]);
-  if (client === 'mobile') bytes += (await get(`${u.notifications}/notifications/${VIEWER}/unread-count`)).bytes;
-  if (client !== 'mobile') {
-    const trending = await get(`${u.recommendations}/trending?region=${user.json.profile.country}`);
-    bytes += trending.bytes;
-    for (const item of trending.json.items.slice(0, perRow)) ids.add(item.contentId);
-  }
-  if (client === 'web') {
-    bytes += (await get(`${u.reviews}/reviews/summaries`, { method: 'POST', body: JSON.stringify({ titleIds: [...ids] }) })).bytes;
-  }
-  if (client === 'tv') {
-    const watching = cw.json.items.slice(0, perRow).map((i: { contentId: string }) => i.contentId);
-    const body = JSON.stringify({ contentIds: watching, drmSystem: 'widevine' });
-    bytes += (await get(`${u.playback}/playback/licenses`, { method: 'POST', body })).bytes;
-  }
-  const all = [...ids];
-  for (let i = 0; i < all.length; i += 100) {
-    bytes += (await get(`${u.catalog}/titles/batch`, { method: 'POST', body: JSON.stringify({ ids: all.slice(i, i + 100) }) })).bytes;
-  }
-  return bytes;
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const fast = await startTestMocks();
@@ -107,7 +68,7 @@ for (const client of clients) {
     await home(slowBff, client.document, slowToken, client.headers);
     timings.push(performance.now() - started);
   }
-  const raw = await rawBytes(fast, fastToken, client.name);
+  const raw = await rawHomeBytes(fast.urls, fastToken, client.name, VIEWER);
   rows.push({
     client: client.name,
     downstreamRequests: requests,

@@ -23,6 +23,8 @@ declare module 'autocannon' {
     pipelining?: number;
     timeout?: number;
     warmup?: { connections?: number; duration?: number };
+    /** Called with every response body; false counts the response as a mismatch. */
+    verifyBody?: (body: string) => boolean;
   }
 
   interface Result {
@@ -35,10 +37,18 @@ declare module 'autocannon' {
     errors: number;
     timeouts: number;
     non2xx: number;
+    mismatches: number;
     '2xx': number;
     statusCodeStats: Record<string, { count: number }>;
   }
 
-  function autocannon(options: Options): Promise<Result>;
+  /** The run: a promise of the result that also emits per-response events while it runs. */
+  interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void): this;
+    on(event: 'reqMismatch', listener: (body: string) => void): this;
+    on(event: string, listener: (...args: never[]) => void): this;
+  }
+
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

@@ -11,5 +11,5 @@ export const MOBILE_POLICY: ResiliencePolicy = {
   breaker: { consecutiveFailures: 5, failureRate: 0.5, window: 20, minimumCalls: 10, halfOpenAfterMs: 5_000 },
   bulkhead: 64,
   connections: 32,
-  shedding: { maxInFlight: 256, maxEventLoopDelayMs: 400 },
+  shedding: { maxInFlight: 256, maxEventLoopDelayMs: 1_000 },
 };

@@ -8,5 +8,5 @@ export const TV_POLICY: ResiliencePolicy = {
   breaker: { consecutiveFailures: 5, failureRate: 0.5, window: 20, minimumCalls: 10, halfOpenAfterMs: 5_000 },
   bulkhead: 96,
   connections: 48,
-  shedding: { maxInFlight: 256, maxEventLoopDelayMs: 500 },
+  shedding: { maxInFlight: 256, maxEventLoopDelayMs: 1_000 },
 };

@@ -8,5 +8,5 @@ export const WEB_POLICY: ResiliencePolicy = {
   breaker: { consecutiveFailures: 10, failureRate: 0.5, window: 40, minimumCalls: 20, halfOpenAfterMs: 10_000 },
   bulkhead: 128,
   connections: 64,
-  shedding: { maxInFlight: 512, maxEventLoopDelayMs: 600 },
+  shedding: { maxInFlight: 512, maxEventLoopDelayMs: 1_500 },
 };
