@@ -87,10 +87,11 @@ export class DownstreamHttp {
         path: withQuery(path, query),
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        // Every phase gets what remains of the request, never undici's 300 s default.
+        // Every phase gets what remains of the request, never undici's 300 s default, and the
+        // deadline's signal ends the call outright when the request's time is up.
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.any([call.deadline.signal, AbortSignal.timeout(timeoutMs)]),
+        signal: call.deadline.signal,
       });
       text = await response.body.text();
     } catch (error) {

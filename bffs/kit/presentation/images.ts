@@ -9,6 +9,11 @@ export interface ImageVariant {
  * downloads a 4K hero, and a TV never gets a blurry thumbnail.
  */
 export function pickImage(variants: readonly ImageVariant[], minWidth: number): string {
-  const sorted = [...variants].sort((a, b) => a.width - b.width);
-  return (sorted.find((v) => v.width >= minWidth) ?? sorted[sorted.length - 1])?.url ?? '';
+  let fit: ImageVariant | undefined;
+  let largest: ImageVariant | undefined;
+  for (const variant of variants) {
+    if (variant.width >= minWidth && (!fit || variant.width < fit.width)) fit = variant;
+    if (!largest || variant.width > largest.width) largest = variant;
+  }
+  return (fit ?? largest)?.url ?? '';
 }

@@ -1,21 +1,31 @@
 /**
  * The time a request has left. Created when the request arrives; every downstream call asks it
- * how long it may take, so no call outlives its request.
+ * how long it may take, so no call outlives its request. One timer per request, cleared by
+ * `dispose()` when the response is sent: a per-call `AbortSignal.timeout` would fire later for
+ * every call ever made, building an abort event and a DOMException each time.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onClientAbort = () => this.controller.abort(this.clientSignal?.reason);
 
   private constructor(
     readonly expiresAt: number,
-    signal: AbortSignal,
+    private readonly clientSignal?: AbortSignal,
   ) {
-    this.signal = signal;
+    this.timer = setTimeout(() => this.controller.abort(new DOMException('request deadline exceeded', 'TimeoutError')), expiresAt - Date.now());
+    this.timer.unref();
+    clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
   }
 
-  /** `clientSignal` aborts when the client goes away; the deadline signal aborts then too. */
+  /** `clientSignal` aborts when the client goes away; the deadline aborts then too. */
   static after(ms: number, clientSignal?: AbortSignal): Deadline {
-    const timeout = AbortSignal.timeout(ms);
-    return new Deadline(Date.now() + ms, clientSignal ? AbortSignal.any([clientSignal, timeout]) : timeout);
+    return new Deadline(Date.now() + ms, clientSignal);
+  }
+
+  /** Aborts when the deadline passes or the client goes away. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   remainingMs(): number {
@@ -23,6 +33,12 @@ export class Deadline {
   }
 
   get expired(): boolean {
-    return this.remainingMs() === 0 || this.signal.aborted;
+    return this.remainingMs() === 0 || this.controller.signal.aborted;
+  }
+
+  /** The request is answered: stop the timer and let go of the client's signal. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.clientSignal?.removeEventListener('abort', this.onClientAbort);
   }
 }

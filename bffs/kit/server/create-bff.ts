@@ -1,6 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Logger } from 'pino';
 import type { BffConfig } from '../config.ts';
 import { createServiceClients, type CallContext, type ServiceClients } from '../downstream/index.ts';
@@ -84,6 +85,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const logger = options.logger ?? createLogger(client, config.logLevel);
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
+  const deadlines = new WeakMap<Request, Deadline>();
 
   const yoga = createYoga({
     schema,
@@ -98,13 +100,17 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useLoadShedding(policy.shedding),
       useRequestId(),
       useErrorCodes(),
+      useGraphQlJit(),
       useCriticalFailures({ critical: criticalServices(options.dependencies) }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
+      { onResponse: ({ request }) => deadlines.get(request)?.dispose() },
     ],
     context: async ({ request }) => {
       const viewer = await verifyViewer(request.headers.get('authorization'));
       const id = requestId(request);
-      const call: CallContext = { token: viewer.token, requestId: id, deadline: Deadline.after(policy.deadlineMs, request.signal) };
+      const deadline = Deadline.after(policy.deadlineMs, request.signal);
+      deadlines.set(request, deadline);
+      const call: CallContext = { token: viewer.token, requestId: id, deadline };
       const base: BffContext<TF, UF> = {
         viewer,
         requestId: id,
