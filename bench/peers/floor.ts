@@ -1,0 +1,199 @@
+/**
+ * The floor: a hand-written aggregator with no GraphQL at all, about the least a Node process
+ * can do to answer MobileHome. node:http in, one keep-alive undici Pool per origin out, the five
+ * list/profile calls in parallel, then one catalog batch for every title of every row, then one
+ * JSON.stringify of an object built in the document's field order.
+ *
+ * It ignores the query text (it always answers MobileHome) but still verifies the JWT, forwards
+ * the token and a request id, and degrades like the BFF: a failed row or count is null with an
+ * error, a failed profile is a 503.
+ *
+ *   PORT=4011 USERS_URL=... node --import tsx bench/peers/floor.ts
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Pool } from 'undici';
+import { configFromEnv } from '../../bffs/kit/config.ts';
+import {
+  CONNECTIONS_PER_ORIGIN, DEADLINE_MS, PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
+  announce, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titleIdsOf, titlesBatchRequest, toProfile,
+  type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type RecommendationsBody, type RowItem, type RowPlan,
+  type TitlesBatchBody, type UnreadCountBody,
+} from './shared.ts';
+
+const config = configFromEnv(process.env, 4011);
+const verify = createTokenVerifier(config.urls.identity);
+
+const pool = (origin: string) =>
+  new Pool(origin, {
+    connections: CONNECTIONS_PER_ORIGIN,
+    keepAliveTimeout: 30_000,
+    connectTimeout: 1_000,
+    headersTimeout: DEADLINE_MS,
+    bodyTimeout: DEADLINE_MS,
+  });
+
+const pools = {
+  users: pool(config.urls.users),
+  catalog: pool(config.urls.catalog),
+  recommendations: pool(config.urls.recommendations),
+  continueWatching: pool(config.urls['continue-watching']),
+  myList: pool(config.urls['my-list']),
+  notifications: pool(config.urls.notifications),
+};
+
+class DownstreamError extends Error {
+  constructor(readonly service: string, message: string, readonly code = 'DOWNSTREAM_UNAVAILABLE') {
+    super(message);
+  }
+}
+
+async function call<T>(service: string, dispatcher: Pool, headers: Record<string, string>, path: string, body?: unknown): Promise<T> {
+  let response;
+  try {
+    response = await dispatcher.request(
+      body === undefined
+        ? { method: 'GET', path, headers }
+        : { method: 'POST', path, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
+  } catch {
+    throw new DownstreamError(service, `${service} is unreachable`);
+  }
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    await response.body.dump();
+    throw new DownstreamError(service, `${service} answered ${response.statusCode}`);
+  }
+  try {
+    return (await response.body.json()) as T;
+  } catch {
+    throw new DownstreamError(service, `${service} answered with invalid JSON`, 'DOWNSTREAM_BAD_RESPONSE');
+  }
+}
+
+/** RowItem in the document's selection order (the mappers build it in another order). */
+const itemJson = (item: RowItem) => ({
+  contentId: item.contentId,
+  title: item.title,
+  thumbnail: item.thumbnail,
+  progressPercent: item.progressPercent ?? null,
+  subtitle: item.subtitle ?? null,
+  synopsis: item.synopsis ?? null,
+  maturityRating: item.maturityRating ?? null,
+  isNew: item.isNew ?? null,
+});
+
+interface FieldError {
+  message: string;
+  path: (string | number)[];
+  extensions: { code: string; service?: string };
+}
+
+const fieldError = (error: unknown, path: (string | number)[]): FieldError =>
+  error instanceof DownstreamError
+    ? { message: error.message, path, extensions: { code: error.code, service: error.service } }
+    : { message: 'Unexpected error.', path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+async function home(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = requestIdOf(req.headers['x-request-id']);
+  const viewer = await verify(req.headers.authorization);
+  if (!viewer) {
+    return send(res, 401, JSON.stringify({ errors: [{ message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }] }), {
+      'x-request-id': requestId,
+    });
+  }
+
+  const headers = { accept: 'application/json', authorization: `Bearer ${viewer.token}`, 'x-request-id': requestId };
+  const user = call<MobileViewer>('users', pools.users, headers, downstreamPaths.user(viewer.id));
+  const unread = call<UnreadCountBody>('notifications', pools.notifications, headers, downstreamPaths.unreadCount(viewer.id));
+  const lists = Promise.allSettled([
+    call<ContinueWatchingBody>('continue-watching', pools.continueWatching, headers, downstreamPaths.continueWatching(viewer.id)).then((b) => b.items),
+    call<MyListBody>('my-list', pools.myList, headers, downstreamPaths.myList(viewer.id)).then((b) => b.contentIds),
+    call<RecommendationsBody>('recommendations', pools.recommendations, headers, downstreamPaths.recommendations(viewer.id)).then((b) => b.items.map((i) => i.contentId)),
+  ]);
+  // The batch goes out as soon as the three lists are in; it does not wait for the profile.
+  const titles = lists.then(async ([continueWatching, myList, topPicks]) => {
+    const ids = titleIdsOf(planRows({ continueWatching, myList, topPicks }, ''));
+    const byId = new Map<string, MobileTitle | null>();
+    const batches: Promise<void>[] = [];
+    for (let i = 0; i < ids.length; i += TITLE_BATCH_LIMIT) {
+      const chunk = ids.slice(i, i + TITLE_BATCH_LIMIT);
+      batches.push(
+        call<TitlesBatchBody>('catalog', pools.catalog, headers, downstreamPaths.titlesBatch, titlesBatchRequest(chunk)).then(({ titles }) => {
+          chunk.forEach((id, j) => byId.set(id, titles[j] ?? null));
+        }),
+      );
+    }
+    await Promise.all(batches);
+    return byId;
+  });
+
+  const [viewerUser, unreadCount, titlesById] = await Promise.allSettled([user, unread, titles]);
+  const [continueWatching, myList, topPicks] = await lists; // settled already: the titles waited for it
+  const errors: FieldError[] = [];
+
+  if (viewerUser.status === 'rejected') {
+    errors.push(fieldError(viewerUser.reason, ['home', 'profile']));
+    return send(res, 503, JSON.stringify({ errors, data: null }), { 'x-request-id': requestId, 'retry-after': '1' });
+  }
+  const now = new Date();
+  const rows: (ReturnType<typeof rowJson> | null)[] = [];
+  for (const plan of planRows({ continueWatching, myList, topPicks }, viewerUser.value.profile.name)) {
+    const index = rows.length;
+    if (plan instanceof Error) {
+      errors.push(fieldError(plan, ['home', 'rows', index]));
+      rows.push(null);
+    } else if (titlesById.status === 'rejected') {
+      errors.push(fieldError(titlesById.reason, ['home', 'rows', index]));
+      rows.push(null);
+    } else {
+      const row = rowJson(plan, rowItems(plan, (id) => titlesById.value.get(id), now));
+      if (row.items.length > 0) rows.push(row);
+    }
+  }
+  if (unreadCount.status === 'rejected') errors.push(fieldError(unreadCount.reason, ['home', 'unreadNotificationCount']));
+
+  const profile = toProfile(viewerUser.value, now);
+  const data = {
+    home: {
+      profile: { name: profile.name, avatarUrl: profile.avatarUrl, shouldRefreshPushToken: profile.shouldRefreshPushToken },
+      downloadEnabled: viewerUser.value.entitlements.downloads,
+      unreadNotificationCount: unreadCount.status === 'fulfilled' ? unreadCount.value.unreadCount : null,
+      rows,
+    },
+  };
+  send(res, 200, JSON.stringify(errors.length === 0 ? { data } : { errors, data }), { 'x-request-id': requestId });
+}
+
+const rowJson = (plan: RowPlan, items: RowItem[]) => ({ id: plan.id, title: plan.title, layout: plan.layout, items: items.map(itemJson) });
+
+const server = createServer({ keepAlive: true }, (req, res) => {
+  const path = req.url?.split('?', 1)[0];
+  if (path !== '/graphql' || req.method !== 'POST') {
+    req.resume();
+    return send(res, path === '/graphql' ? 405 : 404, '{"errors":[{"message":"POST /graphql only"}]}');
+  }
+  // The floor answers MobileHome whatever the body says; the body is still read off the socket.
+  req.resume();
+  home(req, res).catch(() => {
+    if (!res.headersSent) send(res, 500, '{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
+    else res.destroy();
+  });
+});
+server.keepAliveTimeout = 65_000;
+
+server.listen(config.port, PEER_HOST, () => {
+  const address = server.address();
+  announce(typeof address === 'object' && address ? address.port : config.port);
+});
+
+onTermination(async () => {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  await Promise.all(Object.values(pools).map((p) => p.close()));
+});

@@ -1,0 +1,217 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
+import { ROW_LIMIT } from '../../bffs/mobile/home-sources.ts';
+import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
+import { ROW_LIMIT as PEER_ROW_LIMIT } from '../../bench/peers/shared.ts';
+import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+
+/**
+ * The benchmark peers (bench/peers/) answer MobileHome exactly as the mobile BFF does: the same
+ * bytes, the same 401 without a token, and the same downstream requests per home (one per
+ * service). Every server runs as its own process, started the way the benchmark starts it.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
+
+/** u_1 has every row; u_7 has no continue-watching, u_11 an empty my-list. */
+const VIEWERS = ['u_1', 'u_7', 'u_11'] as const;
+
+const SERVERS = [
+  { name: 'mobile BFF', entry: 'bffs/mobile/main.ts', ready: /mobile BFF on http:\/\/[\d.]+:(\d+)\/graphql/ },
+  { name: 'floor', entry: 'bench/peers/floor.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
+  { name: 'mercurius', entry: 'bench/peers/mercurius.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
+  { name: 'apollo', entry: 'bench/peers/apollo.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
+] as const;
+const PEERS = SERVERS.slice(1).map((s) => s.name);
+
+/** One home costs one request per service, identity (token checks) aside. */
+const ONE_HOME: Record<string, Record<string, number>> = {
+  users: { 'GET /users/{id}': 1 },
+  catalog: { 'POST /titles/batch': 1 },
+  recommendations: { 'GET /recommendations/{userId}': 1 },
+  'continue-watching': { 'GET /continue-watching/{userId}': 1 },
+  'my-list': { 'GET /my-list/{userId}': 1 },
+  billing: {},
+  reviews: {},
+  playback: {},
+  notifications: { 'GET /notifications/{userId}/unread-count': 1 },
+};
+
+interface Running {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promise<Running> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port) };
+  for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', server.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${server.name} did not start in time:\n${output}`)), 25_000);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = server.ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        expect(Number(match[1])).toBe(port);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${server.name} exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return { name: server.name, url: `http://127.0.0.1:${port}/graphql`, child, output: () => output };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+    child.once('exit', (code) => {
+      clearTimeout(kill);
+      resolve(code);
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function home(url: string, token?: string): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: MOBILE_HOME }) });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('benchmark peers answer MobileHome like the mobile BFF', () => {
+  let mocks: TestMocks;
+  let servers: Running[] = [];
+  const tokens = new Map<string, string>();
+  const byName = (name: string) => servers.find((s) => s.name === name)!;
+
+  beforeAll(async () => {
+    mocks = await startTestMocks();
+    const [started] = await Promise.all([
+      Promise.allSettled(SERVERS.map((server) => start(server, mocks))),
+      ...VIEWERS.map(async (sub) => tokens.set(sub, await mocks.token(sub))),
+    ]);
+    servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    // Warm up: JWKS fetched, pools connected, mercurius' JIT compiled.
+    await Promise.all(servers.map((s) => home(s.url, tokens.get('u_1'))));
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => stop(s.child)));
+    await mocks?.close();
+  });
+
+  /**
+   * Every server's home for `sub`, asked at once. isNew and shouldRefreshPushToken read each
+   * server's real clock, so it asks again should a day or a token age roll over between answers.
+   */
+  async function homesAtOnce(sub: string, same: (text: string) => unknown = (text) => text) {
+    let answers: { status: number; text: string }[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      answers = await Promise.all(servers.map((s) => home(s.url, tokens.get(sub))));
+      const first = JSON.stringify(same(answers[0]!.text));
+      if (answers.every((a) => JSON.stringify(same(a.text)) === first)) break;
+    }
+    return answers;
+  }
+
+  it.each(VIEWERS)('the same body, byte for byte, for %s', async (sub) => {
+    const [ours, ...peers] = await homesAtOnce(sub);
+    expect(ours!.status).toBe(200);
+    const expected = JSON.parse(ours!.text);
+    expect(expected.errors).toBeUndefined();
+    expect(expected.data.home.rows.length).toBeGreaterThan(0);
+    peers.forEach((peer, i) => {
+      const name = servers[i + 1]!.name;
+      expect({ name, status: peer.status }).toEqual({ name, status: 200 });
+      expect({ name, body: JSON.parse(peer.text) }).toEqual({ name, body: expected });
+      expect({ name, bytesEqual: peer.text === ours!.text }).toEqual({ name, bytesEqual: true });
+    });
+  });
+
+  it("the peers cut rows at the mobile BFF's row limit", () => {
+    expect(PEER_ROW_LIMIT).toBe(ROW_LIMIT);
+  });
+
+  it('the empty rows are left out (u_7 has no continue-watching, u_11 no my-list)', async () => {
+    const rowsOf = async (sub: string) => JSON.parse((await home(byName('mobile BFF').url, tokens.get(sub))).text).data.home.rows.map((r: { id: string }) => r.id);
+    expect(await rowsOf('u_1')).toEqual(['continue-watching', 'my-list', 'top-picks']);
+    expect(await rowsOf('u_7')).toEqual(['my-list', 'top-picks']);
+    expect(await rowsOf('u_11')).toEqual(['continue-watching', 'top-picks']);
+  });
+
+  it.each(PEERS)('%s answers 401 without a token or with a bad one, like the mobile BFF', async (name) => {
+    for (const url of [byName('mobile BFF').url, byName(name).url]) {
+      expect((await home(url)).status).toBe(401);
+      expect((await home(url, 'not.a.token')).status).toBe(401);
+      const forged = `${tokens.get('u_1')!.slice(0, -4)}AAAA`;
+      expect((await home(url, forged)).status).toBe(401);
+    }
+  });
+
+  it.each(VIEWERS)('one request per downstream route per home, for %s, from every server', async (sub) => {
+    const services = (Object.keys(mocks.urls) as ServiceName[]).filter((s) => s !== 'identity');
+    for (const server of servers) {
+      await mocks.resetCounters();
+      const answer = await home(server.url, tokens.get(sub));
+      expect(answer.status).toBe(200);
+      const counts = Object.fromEntries(await Promise.all(services.map(async (s) => [s, (await mocks.counters(s)).routes] as const)));
+      expect({ server: server.name, counts }).toEqual({ server: server.name, counts: ONE_HOME });
+    }
+  });
+
+  it('degrades like the mobile BFF: a failed count or row is null, with an error at its path', async () => {
+    await mocks.setFaults('notifications', { errorStatus: 500 });
+    await mocks.setFaults('recommendations', { errorStatus: 500 });
+    try {
+      const answers = await homesAtOnce('u_1', (text) => JSON.parse(text).data);
+      const [ours, ...peers] = answers.map(({ status, text }) => ({ status, body: JSON.parse(text) }));
+      const paths = (body: { errors?: { path?: (string | number)[] }[] }) => (body.errors ?? []).map((e) => e.path?.join('.')).sort();
+      expect(ours!.status).toBe(200);
+      expect(paths(ours!.body)).toEqual(['home.rows.2', 'home.unreadNotificationCount']);
+      expect(ours!.body.data.home.unreadNotificationCount).toBeNull();
+      expect(ours!.body.data.home.rows.map((r: { id: string } | null) => r?.id ?? null)).toEqual(['continue-watching', 'my-list', null]);
+      peers.forEach((peer, i) => {
+        const name = servers[i + 1]!.name;
+        expect({ name, status: peer.status, data: peer.body.data, paths: paths(peer.body) }).toEqual({
+          name,
+          status: 200,
+          data: ours!.body.data,
+          paths: paths(ours!.body),
+        });
+      });
+    } finally {
+      await mocks.clearFaults();
+    }
+  });
+
+  it('every server stops on SIGTERM', async () => {
+    const codes = await Promise.all(servers.map(async (s) => [s.name, await stop(s.child)] as const));
+    expect(Object.fromEntries(codes)).toEqual(Object.fromEntries(SERVERS.map((s) => [s.name, 0])));
+  });
+});
