@@ -6,12 +6,16 @@ import type { Bff, BffOverrides } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createTvBff } from '../../bffs/tv/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
+import { MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
+import { TV_POLICY } from '../../bffs/tv/policy.ts';
+import { WEB_POLICY } from '../../bffs/web/policy.ts';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
 
 export type Client = 'web' | 'mobile' | 'tv';
 const factories = { web: createWebBff, mobile: createMobileBff, tv: createTvBff };
+const policies = { web: WEB_POLICY, mobile: MOBILE_POLICY, tv: TV_POLICY };
 
 /** A short deadline (that still leaves room on a busy two-core runner) and a quick half-open keep the fault matrix fast; thresholds are the clients own. */
 export const FAST = { deadlineMs: 1_000, halfOpenAfterMs: 300 };
@@ -20,11 +24,14 @@ export function bffFor(client: Client, urls: DownstreamUrls, policy: Partial<Res
   const overrides: BffOverrides = {
     clock: () => new Date(TEST_NOW),
     logger: pino({ level: 'silent' }),
-    policy: { deadlineMs: FAST.deadlineMs, shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 }, ...policy },
+    policy: {
+      deadlineMs: FAST.deadlineMs,
+      breaker: { ...policies[client].breaker, halfOpenAfterMs: FAST.halfOpenAfterMs },
+      shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 },
+      ...policy,
+    },
   };
-  const bff = factories[client](testConfig(urls), overrides);
-  bff.policy.breaker.halfOpenAfterMs = FAST.halfOpenAfterMs;
-  return bff;
+  return factories[client](testConfig(urls), overrides);
 }
 
 /** A port nothing listens on: the service is down (connection refused). */
