@@ -22,6 +22,7 @@ export const ERRORS = {
   CRITICAL_DEPENDENCY_FAILED: { status: 503, description: 'A service the screen cannot be drawn without failed (its own error is also in the list). Sent with Retry-After.', solve: 'Retry after the Retry-After delay; show the app\'s offline state meanwhile.' },
   OVERLOADED: { status: 503, description: 'The BFF is shedding load: too many requests in flight or a slow event loop. Sent with Retry-After; /health still answers.', solve: 'Retry after the Retry-After delay, with backoff.' },
   DOWNSTREAM_REJECTED: { status: 200, description: 'A downstream service refused the call (an unexpected 4xx).', solve: 'Report it with the request id.' },
+  CLIENT_CLOSED_REQUEST: { status: 499, description: 'The client went away before the answer. Nothing is sent; the code shows in logs, and such calls never count against a service.', solve: 'Nothing to solve on the server; a client that retries gets a fresh answer.' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error. Details are logged, never sent. The field is null; the status is 500 only when no data could be served.', solve: 'Report it with the `x-request-id` of the response.' },
 } as const satisfies Record<string, { status: number; description: string; solve: string }>;
 

@@ -124,6 +124,18 @@ describe('circuit breaker', () => {
     expect(hits).toBe(5);
   });
 
+  test('clients going away mid-call do not open it: that says nothing about the service', async () => {
+    agent.get(ORIGIN).intercept({ path: '/slow' }).reply(200, { ok: true }).delay(300).persist();
+    const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });
+    for (let i = 0; i < 5; i++) {
+      const clientSignal = new AbortController();
+      const pending = failure(http.json({ token: 't', requestId: 'r', deadline: Deadline.after(1_000, clientSignal.signal) }, { path: '/slow' }));
+      setTimeout(() => clientSignal.abort(), 10);
+      expect((await pending).extensions.code).toBe('CLIENT_CLOSED_REQUEST');
+    }
+    expect(await http.json(call(), { path: '/slow' })).toEqual({ ok: true });
+  });
+
   test('not-found answers do not open it', async () => {
     answer(...Array.from({ length: 10 }, () => ({ status: 404 })));
     const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });

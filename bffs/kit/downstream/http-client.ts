@@ -95,6 +95,7 @@ export class DownstreamHttp {
       });
       text = await response.body.text();
     } catch (error) {
+      if (call.deadline.clientGone) throw this.error('CLIENT_CLOSED_REQUEST', `the client went away during the call to ${this.service}`);
       throw this.transportError(error, timeoutMs);
     }
 

@@ -7,13 +7,20 @@
 export class Deadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly onClientAbort = () => this.controller.abort(this.clientSignal?.reason);
+  private abortedBy: 'deadline' | 'client' | undefined;
+  private readonly onClientAbort = () => {
+    this.abortedBy ??= 'client';
+    this.controller.abort(this.clientSignal?.reason);
+  };
 
   private constructor(
     readonly expiresAt: number,
     private readonly clientSignal?: AbortSignal,
   ) {
-    this.timer = setTimeout(() => this.controller.abort(new DOMException('request deadline exceeded', 'TimeoutError')), expiresAt - Date.now());
+    this.timer = setTimeout(() => {
+      this.abortedBy ??= 'deadline';
+      this.controller.abort(new DOMException('request deadline exceeded', 'TimeoutError'));
+    }, expiresAt - Date.now());
     this.timer.unref();
     clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
   }
@@ -30,6 +37,14 @@ export class Deadline {
 
   remainingMs(): number {
     return Math.max(0, this.expiresAt - Date.now());
+  }
+
+  /**
+   * The client went away. Calls cut short by that say nothing about the service's health, so
+   * they must not trip its breaker.
+   */
+  get clientGone(): boolean {
+    return this.abortedBy === 'client';
   }
 
   get expired(): boolean {

@@ -44,6 +44,7 @@ export class ServiceGuard {
   async run<T>({ idempotent, deadline }: GuardedCall, attempt: (timeoutMs: number) => Promise<T>): Promise<T> {
     this.budget.recordCall();
     for (let attemptNumber = 1; ; attemptNumber++) {
+      if (deadline.clientGone) throw this.error('CLIENT_CLOSED_REQUEST', `${this.service} was not called: the client went away`);
       const remaining = deadline.remainingMs();
       if (remaining === 0) throw this.error('DOWNSTREAM_TIMEOUT', `${this.service} was not called: the request deadline has passed`);
       try {
