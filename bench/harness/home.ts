@@ -1,0 +1,70 @@
+/**
+ * The one request every system is measured on: MobileHome, as the app sends it. Also the
+ * equality check that must pass before any timing: a faster server that returns other data
+ * would not be a faster server of the same thing.
+ */
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { request } from 'undici';
+
+export const VIEWER = 'u_1';
+export const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
+export const HOME_BODY = JSON.stringify({ query: MOBILE_HOME });
+
+/** A token from the mocks' identity service, long enough for the whole run. */
+export async function mintToken(identityUrl: string, sub = VIEWER): Promise<string> {
+  const res = await fetch(`${identityUrl}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub, ttlSeconds: 86_400 }),
+  });
+  if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+
+/** One MobileHome round trip; the raw body text and its status. */
+export async function fetchHome(url: string, token: string): Promise<{ status: number; text: string }> {
+  const { statusCode, body } = await request(url, { method: 'POST', headers: homeHeaders(token), body: HOME_BODY });
+  return { status: statusCode, text: await body.text() };
+}
+
+/** A home that must be complete: 200, JSON, data and no errors. Returns the body and its size. */
+export async function completeHome(name: string, url: string, token: string): Promise<{ json: unknown; bytes: number }> {
+  const { status, text } = await fetchHome(url, token);
+  let json: { data?: unknown; errors?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${name}: MobileHome answered ${status} with a body that is not JSON: ${text.slice(0, 300)}`);
+  }
+  if (status !== 200 || json.errors !== undefined || !json.data) {
+    throw new Error(`${name}: MobileHome answered ${status} without complete data: ${text.slice(0, 500)}`);
+  }
+  return { json, bytes: Buffer.byteLength(text) };
+}
+
+/** Throws, naming the first path where `actual` departs from `expected`, unless they are deep-equal. */
+export function assertSameHome(name: string, actual: unknown, expected: unknown): void {
+  if (isDeepStrictEqual(actual, expected)) return;
+  const diff = firstDifference(actual, expected, '$') ?? { path: '$', actual, expected };
+  throw new Error(
+    `${name} does not return the same MobileHome data as concierge; first difference at ${diff.path}:\n` +
+      `  ${name}: ${JSON.stringify(diff.actual)?.slice(0, 300)}\n  concierge: ${JSON.stringify(diff.expected)?.slice(0, 300)}`,
+  );
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): { path: string; actual: unknown; expected: unknown } | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    if (Array.isArray(a) && a.length !== (b as unknown[]).length) return { path: `${path}.length`, actual: a.length, expected: (b as unknown[]).length };
+    for (const key of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+      const found = firstDifference(ra[key], rb[key], Array.isArray(a) ? `${path}[${key}]` : `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return { path, actual: a, expected: b };
+}

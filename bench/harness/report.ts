@@ -1,0 +1,164 @@
+/** bench/RESULTS.md: the machine, the method, and every figure of a full run, as markdown. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import type { LatencyRun, LatencySummary, Target } from './summary.ts';
+import type { Settings } from './settings.ts';
+import { SYSTEMS, type System, type SystemName } from './systems.ts';
+import type { Pinning } from './processes.ts';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  kernel: string;
+}
+
+export function machine(): Machine {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.+)$`, 'm').exec(info)?.[1]?.trim();
+    // A VM may report a bare "AMD EPYC": family and model at least tell the generation.
+    cpu = `${field('model name') ?? cpu} (family ${field('cpu family') ?? '?'}, model ${field('model') ?? '?'})`;
+    if (/\bhypervisor\b/.test(field('flags') ?? '')) cpu += ', virtual machine';
+  } catch {
+    // not Linux: os.cpus() is the best there is
+  }
+  return { cpu, cores: cpus().length, memoryGiB: totalmem() / 2 ** 30, node: process.version, kernel: release() };
+}
+
+/** The commit measured, and whether the working tree differed from it (the figures then belong to neither). */
+export function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = git('status', '--porcelain').split('\n').filter((line) => line && !line.endsWith('bench/RESULTS.md')).length;
+    return `${git('rev-parse', '--short', 'HEAD')}${changed ? ` plus ${changed} uncommitted change${changed === 1 ? '' : 's'}` : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+const fmt = (value: number | null | undefined, digits = 1) => (value == null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+const signed = (value: number | null | undefined, digits = 2) => (value == null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`);
+/** A markdown table; figures are right-aligned unless `text` says every column is prose. */
+const table = (head: string[], rows: string[][], text = false) =>
+  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || text ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+export function targetsTable(list: Target[]): string {
+  return table(
+    ['figure (no injected latency)', 'target', 'measured', 'met'],
+    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${fmt(t.value, 2)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? 'not measured' : t.met ? 'yes' : '**no**']),
+  );
+}
+
+function figures(summary: LatencySummary, names: SystemName[]): string {
+  const rows = names.map((name) => ({ name, s: summary.systems[name]! }));
+  const speed = table(
+    ['system', 'saturation (homes/s)', 'per round', 'closed-loop p50 / p99 (ms)', 'server CPU (cores)', 'open-loop rate (/s)', 'p50 (ms)', 'p99 (ms)', 'added p50 over floor (ms)', 'added p99 over floor (ms)', 'failures', 'recovery after cut connections (s)'],
+    rows.map(({ name, s }) => [
+      name,
+      fmt(s.throughput, 0),
+      s.throughputPerRound.map((t) => t.toFixed(0)).join(', '),
+      `${fmt(s.closedP50Ms, 0)} / ${fmt(s.closedP99Ms, 0)}`,
+      fmt(s.serverCpu, 2),
+      fmt(s.openRate, 0),
+      fmt(s.openP50Ms, 2),
+      fmt(s.openP99Ms, 2),
+      signed(s.addedP50Ms),
+      signed(s.addedP99Ms),
+      String(s.failures),
+      s.recoveryMs === null ? '> 15' : fmt(s.recoveryMs / 1000, 1),
+    ]),
+  );
+  const cost = table(
+    ['system', 'downstream requests / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)'],
+    rows.map(({ name, s }) => [
+      name,
+      fmt(s.downstreamPerRequest, 2),
+      fmt(s.servicesUsed, 0),
+      fmt(s.responseBytes, 0),
+      String(summary.rawBytes),
+      s.responseBytes ? `${(summary.rawBytes / s.responseBytes).toFixed(1)}×` : '–',
+      fmt(s.peakRssMiB, 1),
+    ]),
+  );
+  const ratios = table(
+    ['throughput ratio', 'median', 'per round'],
+    Object.entries(summary.ratios).map(([peer, r]) => [`concierge / ${peer}`, `${fmt(r.median, 2)}×`, r.perRound.map((x) => x.toFixed(2)).join(', ')]),
+  );
+  const lag = Math.max(...rows.map(({ s }) => s.sendLagP99Ms ?? 0));
+  const core = rows.map(({ s }) => s.generatorCoreBusy).filter((x): x is number => x !== null);
+  return [
+    speed,
+    '',
+    cost,
+    '',
+    ratios,
+    '',
+    `Generator health: requests were written at most ${lag.toFixed(2)} ms (p99) after their due time` +
+      (core.length ? `; the generator's core (shared with the mocks) was ${Math.round(Math.min(...core) * 100)}–${Math.round(Math.max(...core) * 100)}% busy during the saturation runs.` : '.'),
+  ].join('\n');
+}
+
+export function markdown(input: {
+  machine: Machine;
+  date: Date;
+  command: string;
+  revision: string;
+  pinning: Pinning;
+  /** Share of the CPUs busy before the suite started (another workload), if it could be read. */
+  idleBusy: number | null;
+  settings: Settings;
+  systems: System[];
+  runs: LatencyRun[];
+  summaries: LatencySummary[];
+  targets: Target[];
+  minutes: number;
+}): string {
+  const { machine: m, settings: s } = input;
+  const names = input.systems.map((x) => x.name);
+  const orders = input.runs[0]?.rounds.map((r, i) => `round ${i + 1}: ${r.order.join(' → ')}`).join('; ') ?? '';
+  return [
+    '# Benchmark results',
+    '',
+    `Written by \`${input.command}\` (bench/run.ts) on ${input.date.toISOString()}, in ${input.minutes.toFixed(1)} min, at revision ${input.revision}. Regenerate rather than edit.`,
+    '',
+    '## Machine',
+    '',
+    table(['cpu', 'cores', 'memory', 'node', 'kernel'], [[m.cpu, String(m.cores), `${m.memoryGiB.toFixed(1)} GiB`, m.node, m.kernel]], true),
+    '',
+    `Pinning: ${input.pinning.description}.`,
+    '',
+    input.idleBusy === null
+      ? 'Background load before the run: not measured.'
+      : `Background load before the run: ${Math.round(input.idleBusy * 100)}% of the CPUs busy over 1 s with the suite idle` +
+        (input.idleBusy > 0.1 ? ' — **another workload was running; treat these figures as skewed**.' : ' (quiet).'),
+    '',
+    '## Against the targets',
+    '',
+    targetsTable(input.targets),
+    '',
+    ...input.summaries.flatMap((summary) => [`## Figures: ${summary.setting.label}`, '', figures(summary, names), '']),
+    '## Method',
+    '',
+    table(
+      ['system', 'server', ''],
+      input.systems.map((x) => [x.name, `\`${x.entry}\``, SYSTEMS[x.name].description]),
+      true,
+    ),
+    '',
+    `- **Request**: the MobileHome document of \`bffs/mobile/operations/MobileHome.graphql\`, \`POST /graphql\` as viewer u_1. Before any timing, every system's answer is deep-equal-compared with concierge's (every round); a difference stops the run.`,
+    `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). Concierge goes first because half of its saturation throughput is the round's open-loop rate; the peers rotate so none always runs right after it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
+    `- **Processes**: a fresh server process per system per round, and only one alive at a time. Each round is then an independent sample (cold start, JIT and heap growth included in its warm-up, not inherited), idle servers cannot steal the server core, and peak RSS (VmHWM from /proc/<pid>/status, read just before SIGTERM) belongs to exactly one round's load. The mocks are one process per latency setting, shared by every system.`,
+    `- **Saturation**: closed loop, autocannon, ${s.closed.connections} connections, ${s.closed.warmupSeconds} s warm-up then ${s.closed.seconds} s measured; throughput counts 2xx homes without GraphQL \`errors\`. Server CPU is the server process's user+system time over the window: near 1.0 means the server's core was the limit.`,
+    `- **Recovery after cut connections**: autocannon ends every run by destroying its sockets with up to ${s.closed.connections} requests in flight. After the warm-up and after the measured run, the suite waits until the server answers a complete home again before the next phase (polling every 100 ms, at most 15 s), so one phase's ending cannot decide the next phase's figures; the longer of the two waits is reported. A healthy server needs one round trip; seconds mean the server treated clients going away as downstream failures.`,
+    `- **Latency at a fixed rate**: open loop written for this suite (bench/harness/open-loop.ts): request i is sent at t0 + i/rate on an undici Pool of ${s.open.connections} sockets, and timed from its *scheduled* instant, so stalls are paid for by every request due during them (no coordinated omission). ${s.open.warmupSeconds} s warm-up then ${s.open.seconds} s measured, at half of concierge's saturation throughput in the same round, for every system. "Added" is the difference from the floor's p50/p99 in the same round. The generator shares its core with the mocks, so its timers can fire a few ms late (see "Generator health"); that lateness is inside every system's figures alike, and mostly cancels in the "added" differences.`,
+    `- **Downstream requests per home**: every mock's counters reset, ${s.downstreamSamples} homes sent one at a time, counter totals summed (identity excluded: JWKS is fetched once per process) and divided.`,
+    `- **Bytes**: the response body of one home, next to the bytes the app would fetch from the raw services for the same screen (bench/harness/raw-bytes.ts, shared with \`npm run bench:home\`).`,
+    `- **Latency settings**: ${s.latencies.map((l) => `${l.label} (MOCKS_LATENCY_MS=${l.ms} MOCKS_JITTER_MS=${l.jitterMs})`).join('; ')}.`,
+    `- Every server runs with NODE_ENV=production and LOG_LEVEL=warn, as deployed.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: concierge's mobile BFF against the floor, Mercurius and Apollo on MobileHome.
+ * Writes bench/RESULTS.md; the last line printed is one JSON object with the throughput ratios.
+ * `npm run bench:smoke`: the same path in seconds, for CI; prints the JSON line, writes nothing.
+ * `BENCH_SYSTEMS=concierge,floor` runs a subset. The method is described in the RESULTS.md it writes.
+ */
+import { writeFileSync } from 'node:fs';
+import { closedLoop } from './harness/closed-loop.ts';
+import { downstreamPerRequest } from './harness/downstream.ts';
+import { assertSameHome, completeHome, fetchHome, mintToken } from './harness/home.ts';
+import { openLoop } from './harness/open-loop.ts';
+import { backgroundBusy, peakRssMiB, pinSelf, startMocks, startServer, stop, type Mocks } from './harness/processes.ts';
+import { rawHomeBytes } from './harness/raw-bytes.ts';
+import { machine, markdown, revision, targetsTable } from './harness/report.ts';
+import { settingsFrom, type Settings } from './harness/settings.ts';
+import { round } from './harness/stats.ts';
+import { summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
+import { selectSystems, type System } from './harness/systems.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const settings = settingsFrom(process.argv.slice(2), process.env);
+const systems = selectSystems(ROOT);
+const pinning = pinSelf();
+const started = new Date();
+const measuredRevision = revision(); // before the run: the code that was started is the code measured
+const log = (line: string) => console.log(line);
+
+log(`bench (${settings.mode}): ${systems.map((s) => s.name).join(', ')}; ${settings.rounds} round(s); ${pinning.description}`);
+const idleBusy = await backgroundBusy();
+if (idleBusy !== null && idleBusy > 0.1) {
+  log(`WARNING: the CPUs were ${Math.round(idleBusy * 100)}% busy before the suite started: another workload is running, figures will be skewed`);
+}
+
+/** One system, one round: start, check its data, count its downstream calls, saturate, hold at the rate, read its peak RSS, stop. */
+async function measure(system: System, mocks: Mocks, token: string, reference: { json?: unknown }, rate: number | undefined): Promise<SystemRound> {
+  const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await fetchHome(url, token)).status === 200);
+  try {
+    const home = await completeHome(system.name, server.url, token);
+    if (reference.json === undefined) reference.json = home.json; // concierge, first round
+    assertSameHome(system.name, home.json, reference.json);
+
+    // Counted before any load, while nothing can have tripped a breaker or filled a cache under stress.
+    const downstream = await downstreamPerRequest(mocks.urls, server.url, token, settings.downstreamSamples);
+    const closed = await closedLoop({ url: server.url, token, serverPid: server.pid, generatorCore: pinning.generator, ...settings.closed });
+    const open = await openLoop({ url: server.url, token, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open });
+    if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${system.name} exited during the run`);
+    const peak = peakRssMiB(server.pid);
+    log(
+      `  ${system.name.padEnd(10)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
+        ` | @${open.rate}/s p50 ${open.p50Ms.toFixed(2)} ms p99 ${open.p99Ms.toFixed(2)} ms` +
+        ` | ${round(downstream.perRequest)} downstream/home | ${home.bytes} B | ${peak.toFixed(0)} MiB` +
+        (closed.failures + open.failures > 0 ? ` | FAILURES ${closed.failures}+${open.failures}` : '') +
+        (closed.recoveryMs === null || closed.recoveryMs > 1000 ? ` | recovered from cut connections ${closed.recoveryMs === null ? 'not within 15 s' : `after ${(closed.recoveryMs / 1000).toFixed(1)} s`}` : ''),
+    );
+    return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak };
+  } finally {
+    await stop(server.child);
+  }
+}
+
+async function runLatency(setting: Settings['latencies'][number]): Promise<LatencyRun> {
+  log(`\n${setting.label}`);
+  const mocks = await startMocks(pinning, setting);
+  try {
+    const token = await mintToken(mocks.urls.identity);
+    const rawBytes = await rawHomeBytes(mocks.urls, token, 'mobile');
+    const reference: { json?: unknown } = {};
+    const peers = systems.filter((s) => s.name !== 'concierge');
+    const concierge = systems.find((s) => s.name === 'concierge')!;
+    const rounds: Round[] = [];
+    for (let r = 0; r < settings.rounds; r++) {
+      // Concierge first (its saturation sets the rate), then the peers, rotated every round.
+      const order = [concierge, ...peers.slice(r % Math.max(1, peers.length)), ...peers.slice(0, r % Math.max(1, peers.length))];
+      log(` round ${r + 1}/${settings.rounds}`);
+      const result: Round = { order: order.map((s) => s.name), rate: 0, systems: {} };
+      for (const system of order) {
+        const measured = await measure(system, mocks, token, reference, system === concierge ? undefined : result.rate);
+        result.systems[system.name] = measured;
+        if (system === concierge) result.rate = measured.open.rate;
+      }
+      rounds.push(result);
+    }
+    return { setting, rawBytes, rounds };
+  } finally {
+    await stop(mocks.child);
+  }
+}
+
+const runs: LatencyRun[] = [];
+for (const setting of settings.latencies) runs.push(await runLatency(setting));
+
+const names = systems.map((s) => s.name);
+const summaries = runs.map((run) => summarize(run, names));
+const atZero = summaries[0]!;
+const goals = targets(atZero);
+const minutes = (Date.now() - started.getTime()) / 60_000;
+
+log(`\n${targetsTable(goals)}\n`);
+if (settings.writeResults) {
+  const lifecycle = process.env.npm_lifecycle_event;
+  const overrides = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('');
+  const command = `${overrides}${lifecycle ? `npm run ${lifecycle}` : `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()}`;
+  const text = markdown({ machine: machine(), date: started, command, revision: measuredRevision, pinning, idleBusy, settings, systems, runs, summaries, targets: goals, minutes });
+  writeFileSync(new URL('RESULTS.md', import.meta.url), text);
+  log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
+}
+
+const ratio = (peer: 'floor' | 'mercurius' | 'apollo') => {
+  const value = atZero.ratios[peer]?.median;
+  return value == null ? null : round(value, 3);
+};
+const c = atZero.systems.concierge!;
+const at20 = summaries[1];
+console.log(
+  JSON.stringify({
+    bench: 'mobile-home',
+    mode: settings.mode,
+    rounds: settings.rounds,
+    concierge_vs_mercurius: ratio('mercurius'),
+    concierge_vs_apollo: ratio('apollo'),
+    concierge_vs_floor: ratio('floor'),
+    added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
+    added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),
+    downstream_per_home: c.downstreamPerRequest,
+    throughput: Object.fromEntries(names.map((n) => [n, round(atZero.systems[n]!.throughput ?? Number.NaN, 1)])),
+    ...(at20 && { at_20ms: Object.fromEntries(Object.entries(at20.ratios).map(([peer, r]) => [`concierge_vs_${peer}`, r.median == null ? null : round(r.median, 3)])) }),
+    pinning: pinning.description,
+  }),
+);
+// The servers and mocks are stopped; nothing else should keep the loop alive, but do not wait on it.
+process.exit(0);
