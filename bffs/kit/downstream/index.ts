@@ -21,11 +21,9 @@ export type { CallContext } from './http-client.ts';
  */
 export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy) {
   const pools = new Map<DownstreamName, DownstreamHttp>();
-  const guards = new Map<DownstreamName, ServiceGuard>();
   const http = (name: DownstreamName) => {
     const guard = new ServiceGuard(name, policy);
     const client = new DownstreamHttp(name, urls[name], { guard, connections: policy.connections, maxTimeoutMs: policy.deadlineMs });
-    guards.set(name, guard);
     pools.set(name, client);
     return client;
   };
@@ -39,8 +37,6 @@ export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePol
     reviews: reviewsClient(http('reviews')),
     playback: playbackClient(http('playback')),
     notifications: notificationsClient(http('notifications')),
-    /** Breaker states, for /ready details and tests. */
-    guards,
     close: () => Promise.all([...pools.values()].map((pool) => pool.close())).then(() => undefined),
   };
 }

@@ -47,10 +47,6 @@ export class Deadline {
     return this.abortedBy === 'client';
   }
 
-  get expired(): boolean {
-    return this.remainingMs() === 0 || this.controller.signal.aborted;
-  }
-
   /** The request is answered: stop the timer and let go of the client's signal. */
   dispose(): void {
     clearTimeout(this.timer);
