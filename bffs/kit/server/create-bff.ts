@@ -103,6 +103,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useGraphQlJit(),
       useCriticalFailures({ critical: criticalServices(options.dependencies) }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
+      // The response is out: stop the request's deadline timer now rather than when it would fire.
       { onResponse: ({ request }) => deadlines.get(request)?.dispose() },
     ],
     context: async ({ request }) => {
