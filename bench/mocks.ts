@@ -12,11 +12,11 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import autocannon from 'autocannon';
 import type { ServiceName } from '../downstream-mocks/src/registry.ts';
+import { waitForMocksUrls } from './support/mocks-urls.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BATCH_SAMPLES = Number(process.env.BENCH_BATCH_SAMPLES ?? 2000);
@@ -52,18 +52,7 @@ async function startMocksProcess(mocksCore: number | undefined): Promise<{ child
   const [command, ...args] = mocksCore === undefined ? node : ['taskset', '-c', String(mocksCore), ...node];
   const child = spawn(command!, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
 
-  const urls = await new Promise<Urls>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the mocks process did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`the mocks process exited early with code ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolve((JSON.parse(line) as { urls: Urls }).urls);
-      } catch {
-        reject(new Error(`unexpected first line from the mocks process: ${line}`));
-      }
-    });
-  });
+  const urls: Urls = await waitForMocksUrls(child);
   return { child, urls };
 }
 

@@ -6,9 +6,9 @@
 import { spawn, execFileSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
+import { waitForMocksUrls } from '../support/mocks-urls.ts';
 
 export type Urls = Record<ServiceName, string>;
 
@@ -112,18 +112,7 @@ export async function startMocks(pinning: Pinning, latency: { ms: number; jitter
 
   // stdin stays a pipe: the mocks stop when it closes, so a crashed suite leaves none behind.
   const child = track(spawnPinned(pinning.mocks, ['bench/support/mocks-process.ts'], env, ['pipe', 'pipe', 'inherit']));
-  const urls = await new Promise<Urls>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the mocks process did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`the mocks process exited early with code ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolve((JSON.parse(line) as { urls: Urls }).urls);
-      } catch {
-        reject(new Error(`unexpected first line from the mocks process: ${line}`));
-      }
-    });
-  });
+  const urls: Urls = await waitForMocksUrls(child);
   return { child, urls };
 }
 
