@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
-import { startTestStack, type TestStack } from '../support/bffs.ts';
+import { startTestStack, testConfig, type TestStack } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
+import { startRecorder } from '../support/recorder.ts';
+import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
+import { pino } from 'pino';
 
 const TV_HEADERS = { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr,atmos' };
 
@@ -82,15 +86,22 @@ describe('one home screen costs one request per downstream endpoint', () => {
     expect(calls).toEqual({ 'users GET /users/{id}': 1 });
   });
 
-  test('the catalog is asked only for the fields the client shows', async () => {
-    // The mock reports nothing about bodies, so check the effect: mobile's batch is sparse.
+  test('the catalog and the users service are asked only for the fields mobile shows', async () => {
+    const catalog = await startRecorder(stack.mocks.urls.catalog);
+    const users = await startRecorder(stack.mocks.urls.users);
+    const bff = createMobileBff(testConfig({ ...stack.mocks.urls, catalog: catalog.url, users: users.url }), { logger: pino({ level: 'silent' }) });
     const token = await stack.mocks.token('u_1');
-    const sparse = await fetch(`${stack.mocks.urls.catalog}/titles/batch`, {
+    const response = await bff.fetch('http://bff/graphql', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ids: ['t_1'], fields: ['name', 'images'] }),
-    }).then((r) => r.json());
-    expect(Object.keys(sparse.titles[0]).sort()).toEqual(['id', 'images', 'name']);
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: operation('mobile', 'MobileHome') }),
+    });
+    expect(response.status).toBe(200);
+
+    expect(catalog.seen).toHaveLength(1);
+    expect(JSON.parse(catalog.seen[0]!.body).fields).toEqual([...MOBILE_NEEDS.titleFields]);
+    expect(new URL(users.seen[0]!.url, 'http://x').searchParams.get('fields')).toBe(MOBILE_NEEDS.userFields.join(','));
+    await Promise.all([bff.close(), catalog.close(), users.close()]);
   });
 });
 

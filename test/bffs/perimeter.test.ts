@@ -1,11 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { startTestStack, testConfig, type TestStack } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
+import { startRecorder } from '../support/recorder.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -140,25 +139,16 @@ describe('entities that do not exist', () => {
 });
 
 describe('what reaches downstream', () => {
-  let recorder: Server;
-  const seen: IncomingHttpHeaders[] = [];
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let bff: Bff;
 
   beforeAll(async () => {
-    // A real HTTP hop in front of the users mock that records the headers the BFF sends.
-    recorder = createServer(async (req, res) => {
-      seen.push(req.headers);
-      const upstream = await fetch(`${stack.mocks.urls.users}${req.url}`, { headers: { authorization: req.headers.authorization ?? '' } });
-      res.writeHead(upstream.status, { 'content-type': 'application/json' });
-      res.end(await upstream.text());
-    });
-    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
-    const users = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
-    bff = createMobileBff(testConfig({ ...stack.mocks.urls, users }), { logger: pino({ level: 'silent' }) });
+    recorder = await startRecorder(stack.mocks.urls.users);
+    bff = createMobileBff(testConfig({ ...stack.mocks.urls, users: recorder.url }), { logger: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await bff.close();
-    recorder.close();
+    await recorder.close();
   });
 
   test('only the token and the request id are forwarded, never cookies or other client headers', async () => {
@@ -172,7 +162,7 @@ describe('what reaches downstream', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('req-123');
-    const sent = seen.at(-1)!;
+    const sent = recorder.seen.at(-1)!.headers;
     expect(sent.authorization).toBe(`Bearer ${token}`);
     expect(sent['x-request-id']).toBe('req-123');
     expect(sent.cookie).toBeUndefined();
@@ -185,7 +175,7 @@ describe('what reaches downstream', () => {
     const response = await post(bff, { query: '{ home { profile { name } } }' }, { authorization: `Bearer ${token}` });
     const id = response.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(seen.at(-1)!['x-request-id']).toBe(id);
+    expect(recorder.seen.at(-1)!.headers['x-request-id']).toBe(id);
   });
 });
 

@@ -23,13 +23,11 @@ export class EntityCache<T extends object> {
     if (!fields) return this.entry(n).json;
     const key = fields.join(',');
     let byEntity = this.sparse.get(key);
-    if (!byEntity) {
-      const picked = JSON.stringify(pickFields(this.get(n), [...fields]));
-      if (this.sparse.size >= MAX_FIELDSETS) return picked;
-      this.sparse.set(key, (byEntity = new Map()));
-    }
-    let text = byEntity.get(n);
-    if (text === undefined) byEntity.set(n, (text = JSON.stringify(pickFields(this.get(n), [...fields]))));
+    const cached = byEntity?.get(n);
+    if (cached !== undefined) return cached;
+    const text = JSON.stringify(pickFields(this.get(n), [...fields]));
+    if (!byEntity && this.sparse.size < MAX_FIELDSETS) this.sparse.set(key, (byEntity = new Map()));
+    byEntity?.set(n, text);
     return text;
   }
 

@@ -3,11 +3,14 @@ import type { RouteDefinition } from '../http/router.ts';
 import { RawJson } from '../http/server.ts';
 import { generateContinueWatching } from '../data/viewing.ts';
 import { userNumber } from '../data/users.ts';
+import { memoByKey } from '../data/memo.ts';
 import type { ServiceDeps } from './context.ts';
 
 export function continueWatchingRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] {
   // Generated once per user: the list reads 3 to 25 titles to know their runtimes and seasons.
-  const answers = new Map<string, RawJson>();
+  const answerFor = memoByKey(
+    (userId) => new RawJson(JSON.stringify({ userId, items: generateContinueWatching(seed, titles, userId) })),
+  );
   return [
     {
       method: 'GET',
@@ -15,12 +18,7 @@ export function continueWatchingRoutes({ seed, titles }: ServiceDeps): RouteDefi
       ownerParam: 'userId',
       handler: ({ params }) => {
         if (userNumber(params.userId!) === undefined) throw notFound(`user ${params.userId} does not exist`);
-        let answer = answers.get(params.userId!);
-        if (!answer) {
-          answer = new RawJson(JSON.stringify({ userId: params.userId, items: generateContinueWatching(seed, titles, params.userId!) }));
-          answers.set(params.userId!, answer);
-        }
-        return answer;
+        return answerFor(params.userId!);
       },
     },
   ];
