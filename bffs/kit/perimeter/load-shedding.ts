@@ -27,7 +27,7 @@ export function useLoadShedding({ maxInFlight, maxEventLoopDelayMs, endpoint = '
   let loopDelayMs = 0;
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  setInterval(() => {
+  const sampler = setInterval(() => {
     const current = histogram.percentile(99) / 1e6;
     loopDelayMs = Math.min(previousWindowMs, current);
     previousWindowMs = current;
@@ -53,6 +53,10 @@ export function useLoadShedding({ maxInFlight, maxEventLoopDelayMs, endpoint = '
     },
     onResponse({ request }) {
       if (counted.delete(request)) inFlight--;
+    },
+    onDispose() {
+      clearInterval(sampler);
+      histogram.disable();
     },
   };
 }

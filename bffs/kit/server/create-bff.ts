@@ -129,6 +129,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     services,
     policy,
     close: async () => {
+      await yoga.dispose();
       if (ownsServices) await services.close();
     },
   }) as unknown as Bff;
