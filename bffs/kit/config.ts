@@ -25,6 +25,11 @@ export interface BffConfig {
   /** Overrides the client policy's sockets per downstream origin (`DOWNSTREAM_CONNECTIONS`). */
   connections?: number;
   logLevel: string;
+  /**
+   * Serve plain `POST /graphql` on the fast lane (server/fast-lane.ts). On by default;
+   * `FAST_LANE=off` sends everything through yoga, to compare or to rule the lane out.
+   */
+  fastLane?: boolean;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -41,11 +46,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     deadlineMs: parseOptionalInteger(env, 'DEADLINE_MS'),
     connections: parseOptionalInteger(env, 'DOWNSTREAM_CONNECTIONS'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    fastLane: parseSwitch(env, 'FAST_LANE', true),
   };
 }
 
 function parseOptionalInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {
   return env[key] === undefined || env[key] === '' ? undefined : parseInteger(env, key, 0);
+}
+
+function parseSwitch(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new Error(`${key} must be on or off, got "${env[key]}"`);
 }
 
 function parseInteger(env: NodeJS.ProcessEnv, key: string, fallback: number): number {

@@ -20,7 +20,7 @@ export function createTvBff(config: BffConfig, { policy, ...overrides }: BffOver
     config,
     needs: TV_NEEDS,
     defaultQuery,
-    extendContext: (request) => ({ device: deviceFromHeaders(request) }),
+    extendContext: (headers) => ({ device: deviceFromHeaders(headers) }),
     policy: { ...TV_POLICY, ...policy },
     dependencies: TV_DEPENDENCIES,
     ...overrides,

@@ -1,4 +1,5 @@
 import { concierge } from '../kit/errors.ts';
+import type { RequestHeaders } from '../kit/server/context.ts';
 import type { DrmSystem } from '../kit/downstream/services/playback.ts';
 
 export type Capability = 'uhd' | 'hdr' | 'atmos' | 'ambient';
@@ -14,13 +15,13 @@ export interface Device {
  * The device describes itself in headers. An unknown DRM system is refused (a licence for it
  * could never play); unknown capabilities are ignored, so newer devices keep working.
  */
-export function deviceFromHeaders(request: Request): Device {
-  const drmHeader = request.headers.get('x-device-drm')?.trim().toLowerCase() || 'widevine';
+export function deviceFromHeaders(headers: RequestHeaders): Device {
+  const drmHeader = headers.get('x-device-drm')?.trim().toLowerCase() || 'widevine';
   if (!DRM_SYSTEMS.has(drmHeader as DrmSystem)) {
     throw concierge('BAD_USER_INPUT', `x-device-drm must be one of widevine, playready, fairplay; got "${drmHeader.slice(0, 32)}".`);
   }
   const capabilities = new Set(
-    (request.headers.get('x-device-capabilities') ?? '')
+    (headers.get('x-device-capabilities') ?? '')
       .split(',')
       .map((c) => c.trim().toLowerCase())
       .filter((c): c is Capability => CAPABILITIES.has(c as Capability)),

@@ -1,6 +1,6 @@
 import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
 import type { User, UserField } from '../kit/downstream/services/users.ts';
-import type { BffContext } from '../kit/server/create-bff.ts';
+import type { BffContext } from '../kit/server/context.ts';
 
 /** Cards read these; the title page also reads the detail fields in its own batch. */
 const titleFields = [

@@ -6,6 +6,7 @@ import { startRecorder } from '../support/recorder.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
 import { pino } from 'pino';
+import { fetchOver } from '../support/served.ts';
 
 const TV_HEADERS = { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr,atmos' };
 
@@ -91,7 +92,7 @@ describe('one home screen costs one request per downstream endpoint', () => {
     const users = await startRecorder(stack.mocks.urls.users);
     const bff = createMobileBff(testConfig({ ...stack.mocks.urls, catalog: catalog.url, users: users.url }), { logger: pino({ level: 'silent' }) });
     const token = await stack.mocks.token('u_1');
-    const response = await bff.fetch('http://bff/graphql', {
+    const response = await fetchOver(bff, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: operation('mobile', 'MobileHome') }),

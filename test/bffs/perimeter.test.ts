@@ -5,6 +5,7 @@ import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { startTestStack, testConfig, type TestStack } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
 import { startRecorder } from '../support/recorder.ts';
+import { fetchOver } from '../support/served.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 async function post(bff: Bff, body: unknown, headers: Record<string, string> = {}) {
-  const response = await bff.fetch('http://bff/graphql', {
+  const response = await fetchOver(bff, '/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),

@@ -6,6 +6,7 @@ import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { fetchOver } from '../support/served.ts';
 
 /**
  * Production mode: no GraphiQL at the BFFs (config.production, set by NODE_ENV=production), and no
@@ -82,7 +83,7 @@ describe('production mode', () => {
 
   it('the production BFF still serves GraphQL POSTs with a valid token', async () => {
     const token = await devMocks.token('u_1');
-    const res = await production.fetch('http://bff/graphql', {
+    const res = await fetchOver(production, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: MOBILE_HOME }),
@@ -95,7 +96,7 @@ describe('production mode', () => {
   });
 
   it('the production BFF still refuses a request with no token', async () => {
-    const res = await production.fetch('http://bff/graphql', {
+    const res = await fetchOver(production, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
       body: JSON.stringify({ query: MOBILE_HOME }),

@@ -3,6 +3,7 @@ import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import type { FaultSettings } from '../../downstream-mocks/src/http/faults.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { FAST, SCENARIOS, bffFor, closedPortUrl, type Scenario } from './support.ts';
+import { fetchOver } from '../support/served.ts';
 
 /** How late an answer may be, beyond the deadline, on a busy two-core machine. */
 const MARGIN_MS = 300;
@@ -24,7 +25,7 @@ afterAll(() => mocks.close());
 
 async function ask(bff: Bff, scenario: Scenario) {
   const started = performance.now();
-  const response = await bff.fetch('http://bff/graphql', {
+  const response = await fetchOver(bff, '/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${tokens.get('u_1')}`, ...scenario.headers },
     body: JSON.stringify({ query: scenario.document }),

@@ -3,6 +3,7 @@ import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { operation } from '../support/documents.ts';
 import { bffFor } from './support.ts';
+import { fetchOver } from '../support/served.ts';
 
 let mocks: TestMocks;
 let token: string;
@@ -14,7 +15,7 @@ afterAll(() => mocks.close());
 
 async function timed(bff: Bff, query: string) {
   const started = performance.now();
-  const response = await bff.fetch('http://bff/graphql', {
+  const response = await fetchOver(bff, '/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query }),

@@ -5,6 +5,7 @@ import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createTvBff } from '../../bffs/tv/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 import { startTestMocks, type TestMocks } from './mocks.ts';
+import { fetchOver } from './served.ts';
 
 /** The instant every snapshot is taken at: "new" badges and push-token ages depend on it. */
 export const TEST_NOW = new Date('2026-11-21T12:00:00.000Z');
@@ -45,7 +46,7 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestS
     async graphql(bff, query, { variables, sub = 'u_1', headers = {} } = {}) {
       let token = tokens.get(sub);
       if (!token) tokens.set(sub, (token = await mocks.token(sub)));
-      const response = await bff.fetch('http://bff/graphql', {
+      const response = await fetchOver(bff, '/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...headers },
         body: JSON.stringify({ query, variables }),

@@ -7,56 +7,89 @@ export interface LoadSheddingOptions {
   maxInFlight: number;
   /** Event-loop delay (ms, p99) above which new ones are refused, once sustained for two seconds. */
   maxEventLoopDelayMs: number;
-  /** @default '/graphql' */
-  endpoint?: string;
   /** @default 1 */
   retryAfterSeconds?: number;
 }
 
+/** The 503 a shed request gets, whichever path (yoga or the fast lane) refused it. */
+export interface ShedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /**
  * Refuses new GraphQL requests with 503 and Retry-After when the process is already saturated,
- * so the requests it has accepted still finish within their deadlines. Only the GraphQL
- * endpoint is shed: /health and /ready keep answering, so an orchestrator does not kill a busy
- * but healthy process.
+ * so the requests it has accepted still finish within their deadlines. One shedder per BFF,
+ * shared by yoga's plugin and the fast lane, so both paths count against one in-flight cap.
  */
-export function useLoadShedding({ maxInFlight, maxEventLoopDelayMs, endpoint = '/graphql', retryAfterSeconds = 1 }: LoadSheddingOptions): Plugin {
-  let inFlight = 0;
+export class LoadShedder {
+  private inFlight = 0;
   // The lower of the last two one-second windows: a single stall (start-up, a GC pause) is not
   // overload, and shedding on it would refuse traffic the process could have served.
-  let previousWindowMs = 0;
-  let loopDelayMs = 0;
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  const sampler = setInterval(() => {
-    const current = histogram.percentile(99) / 1e6;
-    loopDelayMs = Math.min(previousWindowMs, current);
-    previousWindowMs = current;
-    histogram.reset();
-  }, 1_000).unref();
+  private previousWindowMs = 0;
+  private loopDelayMs = 0;
+  private readonly histogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly sampler: NodeJS.Timeout;
+  private readonly retryAfter: string;
 
+  constructor(private readonly options: LoadSheddingOptions) {
+    this.retryAfter = String(options.retryAfterSeconds ?? 1);
+    this.histogram.enable();
+    this.sampler = setInterval(() => {
+      const current = this.histogram.percentile(99) / 1e6;
+      this.loopDelayMs = Math.min(this.previousWindowMs, current);
+      this.previousWindowMs = current;
+      this.histogram.reset();
+    }, 1_000).unref();
+  }
+
+  /** Counts the request in, or says why it is refused (then it was not counted). */
+  admit(): ShedResponse | undefined {
+    const { maxInFlight, maxEventLoopDelayMs } = this.options;
+    const reason =
+      this.inFlight >= maxInFlight ? `${this.inFlight} requests in flight` : this.loopDelayMs > maxEventLoopDelayMs ? `event loop delayed ${Math.round(this.loopDelayMs)} ms` : undefined;
+    if (reason === undefined) {
+      this.inFlight++;
+      return undefined;
+    }
+    const body = { errors: [{ message: `The server is overloaded (${reason}); retry later.`, extensions: { code: 'OVERLOADED' } }] };
+    return {
+      status: ERRORS.OVERLOADED.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': this.retryAfter },
+      body: JSON.stringify(body),
+    };
+  }
+
+  /** An admitted request has been answered. */
+  release(): void {
+    this.inFlight--;
+  }
+
+  dispose(): void {
+    clearInterval(this.sampler);
+    this.histogram.disable();
+  }
+}
+
+/**
+ * The shedder as a yoga plugin. Only the GraphQL endpoint is shed: /health and /ready keep
+ * answering, so an orchestrator does not kill a busy but healthy process.
+ */
+export function useLoadShedding(shedder: LoadShedder, endpoint = '/graphql'): Plugin {
   const counted = new WeakSet<Request>();
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
-      const reason = inFlight >= maxInFlight ? `${inFlight} requests in flight` : loopDelayMs > maxEventLoopDelayMs ? `event loop delayed ${Math.round(loopDelayMs)} ms` : undefined;
-      if (reason) {
-        const body = { errors: [{ message: `The server is overloaded (${reason}); retry later.`, extensions: { code: 'OVERLOADED' } }] };
-        return endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status: ERRORS.OVERLOADED.status,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) },
-          }),
-        );
-      }
-      inFlight++;
+      const refused = shedder.admit();
+      if (refused) return endResponse(new fetchAPI.Response(refused.body, { status: refused.status, headers: refused.headers }));
       counted.add(request);
     },
     onResponse({ request }) {
-      if (counted.delete(request)) inFlight--;
+      if (counted.delete(request)) shedder.release();
     },
     onDispose() {
-      clearInterval(sampler);
-      histogram.disable();
+      shedder.dispose();
     },
   };
 }

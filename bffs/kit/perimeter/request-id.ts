@@ -4,19 +4,19 @@ import type { Plugin } from 'graphql-yoga';
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
- * Reads `x-request-id` when it is sane, makes one otherwise, and echoes it on the response, so a
- * client, the BFF's logs and every downstream call share one id.
+ * The request's id: the client's `x-request-id` when it is sane, a new one otherwise. A client,
+ * the BFF's logs and every downstream call share it, and the response echoes it.
  */
-export function requestIdOf(request: Request): string {
-  const incoming = request.headers.get('x-request-id');
-  return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
 const ids = new WeakMap<Request, string>();
 
+/** The id of a request on yoga's path, made once per request. */
 export function requestId(request: Request): string {
   let id = ids.get(request);
-  if (!id) ids.set(request, (id = requestIdOf(request)));
+  if (!id) ids.set(request, (id = requestIdFrom(request.headers.get('x-request-id'))));
   return id;
 }
 

@@ -8,10 +8,7 @@ export class Deadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private abortedBy: 'deadline' | 'client' | undefined;
-  private readonly onClientAbort = () => {
-    this.abortedBy ??= 'client';
-    this.controller.abort(this.clientSignal?.reason);
-  };
+  private readonly onClientAbort = () => this.clientLeft(this.clientSignal?.reason);
 
   private constructor(
     readonly expiresAt: number,
@@ -37,6 +34,15 @@ export class Deadline {
 
   remainingMs(): number {
     return Math.max(0, this.expiresAt - Date.now());
+  }
+
+  /**
+   * The client went away: every call still running is aborted. (For servers that learn it from a
+   * socket event rather than a signal.)
+   */
+  clientLeft(reason: unknown = new DOMException('the client went away', 'AbortError')): void {
+    this.abortedBy ??= 'client';
+    this.controller.abort(reason);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { Bff } from './create-bff.ts';
  * finish (bounded), close downstream pools.
  */
 export async function serve(bff: Bff, port: number, { host = '0.0.0.0', drainMs = 5_000 } = {}): Promise<Server> {
-  const server = createServer(bff);
+  const server = createServer(bff.nodeListener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,0 +1,66 @@
+import type { CallContext, ServiceClients } from '../downstream/index.ts';
+import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
+import type { TitleField } from '../downstream/services/catalog.ts';
+import type { UserField } from '../downstream/services/users.ts';
+import type { VerifyViewer, Viewer } from '../perimeter/viewer.ts';
+import type { Deadline } from '../resilience/deadline.ts';
+
+/** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
+export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
+  viewer: Viewer;
+  requestId: string;
+  loaders: Loaders<TF, UF>;
+  /** For mutations only: reads go through `loaders`. */
+  services: ServiceClients;
+  call: CallContext;
+  /** The clock: injected, so snapshots of "new" badges and token ages are stable. */
+  now: () => Date;
+  /** The policy's share of the deadline a screen's lists may take (see `listsCutoff`). */
+  listsShare: number;
+}
+
+/** The request headers a context reads: a fetch `Headers`, or a view of node's (the fast lane). */
+export interface RequestHeaders {
+  get(name: string): string | null;
+}
+
+/** What the context is built from, the same on yoga's path and the fast lane. */
+export interface RequestFacts {
+  headers: RequestHeaders;
+  requestId: string;
+  deadline: Deadline;
+}
+
+export interface ContextFactoryOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
+  verifyViewer: VerifyViewer;
+  services: ServiceClients;
+  needs: LoaderNeeds<TF, UF>;
+  clock: () => Date;
+  listsShare: number;
+  extendContext?: (headers: RequestHeaders) => TExtra;
+}
+
+/**
+ * Builds a request's context: the verified viewer, per-request loaders bound to the request's
+ * token, id and deadline, and whatever the BFF adds. Throws a catalog error (401, 400) when the
+ * request cannot be served at all.
+ */
+export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
+  const { verifyViewer, services, needs, clock, listsShare, extendContext } = options;
+  return async ({ headers, requestId, deadline }: RequestFacts): Promise<BffContext<TF, UF>> => {
+    const viewer = await verifyViewer(headers.get('authorization'));
+    const call: CallContext = { token: viewer.token, requestId, deadline };
+    const base: BffContext<TF, UF> = {
+      viewer,
+      requestId,
+      loaders: createLoaders(services, call, viewer.id, needs),
+      services,
+      call,
+      now: clock,
+      listsShare,
+    };
+    return extendContext ? { ...base, ...extendContext(headers) } : base;
+  };
+}
+
+export type ContextFactory = ReturnType<typeof createContextFactory<TitleField, UserField, object>>;

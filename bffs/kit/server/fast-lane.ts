@@ -1,0 +1,196 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import { processRegularResult } from 'graphql-yoga';
+import type { LoadShedder } from '../perimeter/load-shedding.ts';
+import { requestIdFrom } from '../perimeter/request-id.ts';
+import { Deadline } from '../resilience/deadline.ts';
+import type { RequestFacts, RequestHeaders } from './context.ts';
+import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
+import { createOperationCache } from './operations.ts';
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface FastLaneOptions {
+  schema: GraphQLSchema;
+  endpoint: string;
+  shedder: LoadShedder;
+  deadlineMs: number;
+  buildContext: (facts: RequestFacts) => Promise<object>;
+  /** yoga's error masking, with its logging (see create-bff). */
+  maskError: (error: unknown) => GraphQLError;
+  /** The result to send instead of this one, or undefined (the critical-failure 503). */
+  replaceResult: (result: ExecutionResult) => ExecutionResult | undefined;
+  /** yoga on node:http, for every request the lane does not take. */
+  yoga: NodeListener;
+  /** yoga's fetch, for a request the lane has read but leaves to yoga (a broken document, say). */
+  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer }) => Promise<Response>;
+}
+
+interface Params {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | undefined;
+}
+
+/**
+ * The fast lane: `POST /graphql` with a JSON body, straight from node:http to the graphql-jit
+ * compiled operation and back, without yoga's fetch-API adapter and envelop's hook layers. The
+ * benchmark found those layers cost as much CPU per MobileHome as everything else together
+ * (bench/RESULTS.md); this is what yoga does on that path, done once per request instead of
+ * through a Request, a Response and a dozen promise hops.
+ *
+ * It keeps yoga's behaviour by doing only the plain case and leaving the rest to yoga itself:
+ * - Decided on headers alone: another method, path, content type or `Accept`, or an `Origin`
+ *   (CORS), goes to yoga untouched.
+ * - Decided on the body: anything but `{query, variables?, operationName?, extensions?}`, and any
+ *   document that does not parse, validate or name one query or mutation, is replayed to yoga
+ *   with the bytes already read, so yoga answers it with its own errors and codes.
+ * - What it does itself uses the same pieces as yoga's path: the context factory, the shedder,
+ *   the request id, yoga's masking and yoga's `processRegularResult` for any result with errors.
+ * test/bffs/fast-lane.test.ts holds the two paths to the same status, headers and body.
+ */
+export function createFastLane(options: FastLaneOptions): NodeListener {
+  const { endpoint, shedder, deadlineMs, buildContext, maskError, replaceResult, yoga, yogaFetch } = options;
+  const prepare = createOperationCache(options.schema);
+
+  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, requestId: string, body: Buffer, release: () => void): Promise<void> {
+    const params = paramsOf(body);
+    const prepared = params ? prepare(params.query, params.operationName) : 'yoga';
+    if (prepared === 'yoga') {
+      release(); // yoga counts it again, on its own path
+      return replay(req, res, body);
+    }
+
+    const deadline = Deadline.after(deadlineMs);
+    // 'close' before the response has gone out: the client hung up, so its calls are cancelled
+    // and never counted against a service.
+    res.once('close', () => {
+      if (!res.writableFinished) deadline.clientLeft();
+    });
+    let result: ExecutionResult;
+    try {
+      const context = await buildContext({ headers: headerView(req.headers), requestId, deadline });
+      result = await prepared.query(undefined, context, params!.variables ?? {});
+    } catch (error) {
+      result = { errors: [error as GraphQLError] };
+    }
+    try {
+      await send(res, mediaType, requestId, result, prepared.stringify);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async function send(res: ServerResponse, mediaType: RegularMediaType, requestId: string, result: ExecutionResult, stringify: (r: ExecutionResult) => string): Promise<void> {
+    if (!result.errors?.length && !result.extensions) {
+      const body = stringify(result);
+      res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+      res.end(body);
+      return;
+    }
+    // Errors: the exact steps of yoga's path, with yoga's own functions (mask, then our result
+    // hook, then yoga's status, header and serialisation rules). Not the hot path.
+    const masked = result.errors ? { ...result, errors: result.errors.map(maskError) } : result;
+    const response = processRegularResult(replaceResult(masked) ?? masked, { Response } as never, mediaType) as Response;
+    const text = await response.text();
+    const headers: Record<string, string> = Object.fromEntries(response.headers);
+    headers['content-length'] = String(Buffer.byteLength(text));
+    headers['x-request-id'] = requestId;
+    res.writeHead(response.status, headers);
+    res.end(text);
+  }
+
+  async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const headers: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+    const response = await yogaFetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method!, headers, body });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(bytes);
+  }
+
+  return function fastLane(req, res) {
+    const mediaType = laneMediaType(req, endpoint);
+    if (mediaType === undefined) return yoga(req, res);
+
+    const requestId = requestIdFrom(headerValue(req.headers['x-request-id']));
+    const refused = shedder.admit();
+    if (refused) {
+      req.resume();
+      res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), 'x-request-id': requestId });
+      res.end(refused.body);
+      return;
+    }
+    let admitted = true;
+    const release = () => {
+      if (admitted) shedder.release();
+      admitted = false;
+    };
+    readBody(req)
+      .then(
+        (body) =>
+          answer(req, res, mediaType, requestId, body, release).catch((error: unknown) => {
+            // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
+            if (res.headersSent) {
+              res.destroy();
+              return;
+            }
+            return send(res, mediaType, requestId, { errors: [error as GraphQLError] }, JSON.stringify);
+          }),
+        () => res.destroy(), // the client broke off the body: nobody to answer
+      )
+      .catch(() => res.destroy())
+      .finally(release);
+  };
+}
+
+/** The media type the answer will have, when the request is one the lane takes. */
+function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType | undefined {
+  if (req.method !== 'POST' || req.url !== endpoint) return undefined;
+  const { headers } = req;
+  if (headers.origin !== undefined) return undefined;
+  const contentType = headers['content-type']?.split(',')[0];
+  if (contentType !== 'application/json' && !contentType?.startsWith('application/json;')) return undefined;
+  return acceptedMediaType(headers.accept);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+const PARAM_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The GraphQL params, when the body is the plain case; undefined sends it to yoga. */
+function paramsOf(body: Buffer): Params | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(parsed)) return undefined;
+  const { query, variables, operationName, extensions } = parsed;
+  for (const key in parsed) if (!PARAM_KEYS.has(key)) return undefined;
+  if (typeof query !== 'string') return undefined;
+  if (variables != null && !isObject(variables)) return undefined;
+  if (operationName != null && (typeof operationName !== 'string' || operationName === '')) return undefined;
+  // Extensions (a persisted-query hash, say) are yoga's business.
+  if (extensions != null && !(isObject(extensions) && Object.keys(extensions).length === 0)) return undefined;
+  return { query, variables: variables ?? undefined, operationName: operationName ?? undefined };
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** node's headers (already lower-cased) read like fetch `Headers`, which the context expects. */
+function headerView(headers: IncomingHttpHeaders): RequestHeaders {
+  return { get: (name) => headerValue(headers[name.toLowerCase()]) };
+}
