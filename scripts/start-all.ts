@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
+import { BFF_NODE_FLAGS } from '../bffs/kit/server/node-flags.ts';
 
 interface Proc {
   name: string;
@@ -31,8 +32,8 @@ const downstreamUrls = Object.fromEntries(
 const children = new Set<ChildProcess>();
 let stopping = false;
 
-function start(name: string, entry: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(name: string, entry: string, env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const prefix = `[${name}] `;
   console.log(`${prefix}started, pid ${child.pid}`);
@@ -76,7 +77,7 @@ process.on('SIGTERM', stopAll);
 
 start('mocks', 'downstream-mocks/src/main.ts', { MOCKS_PORT_OFFSET: String(OFFSET) });
 await waitFor(MOCKS_READY_URL);
-for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, BFF_NODE_FLAGS);
 await Promise.all(BFFS.map((bff) => waitFor(`http://127.0.0.1:${bff.port}/health`)));
 
 console.log('\nConcierge is up. GraphiQL (development token for u_1 filled in; add ?as=u_42 to be someone else):');

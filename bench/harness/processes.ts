@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
+import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { waitForMocksUrls } from '../support/mocks-urls.ts';
 
 export type Urls = Record<ServiceName, string>;
@@ -61,8 +62,8 @@ export function pinSelf(): Pinning {
   };
 }
 
-function spawnPinned(core: number | undefined, args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions): ChildProcess {
-  const node = [process.execPath, '--import', 'tsx', ...args];
+function spawnPinned(core: number | undefined, args: string[], env: NodeJS.ProcessEnv, stdio: StdioOptions, nodeFlags: readonly string[] = []): ChildProcess {
+  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', ...args];
   const [command, ...rest] = core === undefined ? node : ['taskset', '-c', String(core), ...node];
   // taskset execs node in place, so child.pid is the server's own pid (what /proc is read for).
   return spawn(command!, rest, { cwd: ROOT, env, stdio });
@@ -124,6 +125,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Node flags for every system's server alike: the ones our BFFs are deployed with
+ * (bffs/kit/server/node-flags.ts), so no system wins on V8 tuning. (Measured: the peers run the
+ * same with or without them.)
+ */
+export const SERVER_NODE_FLAGS = BFF_NODE_FLAGS;
+
 export interface Server {
   name: string;
   child: ChildProcess;
@@ -140,7 +148,7 @@ export async function startServer(name: string, entry: string, urls: Urls, pinni
   const port = await freePort();
   const urlEnv = Object.fromEntries(Object.entries(urls).map(([service, url]) => [urlVariableOf(service as DownstreamName), url]));
   const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn' };
-  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', 'ignore', 'pipe']));
+  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', 'ignore', 'pipe'], SERVER_NODE_FLAGS));
 
   // Keep the tail of stderr for the error message, and pass it through so warnings are seen.
   let stderr = '';

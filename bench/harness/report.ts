@@ -5,7 +5,7 @@ import { cpus, release, totalmem } from 'node:os';
 import type { LatencyRun, LatencySummary, Target } from './summary.ts';
 import type { Settings } from './settings.ts';
 import { SYSTEMS, type System, type SystemName } from './systems.ts';
-import type { Pinning } from './processes.ts';
+import { SERVER_NODE_FLAGS, type Pinning } from './processes.ts';
 
 export interface Machine {
   cpu: string;
@@ -158,7 +158,7 @@ export function markdown(input: {
     `- **Downstream requests per home**: every mock's counters reset, ${s.downstreamSamples} homes sent one at a time, counter totals summed (identity excluded: JWKS is fetched once per process) and divided.`,
     `- **Bytes**: the response body of one home, next to the bytes the app would fetch from the raw services for the same screen (bench/harness/raw-bytes.ts, shared with \`npm run bench:home\`).`,
     `- **Latency settings**: ${s.latencies.map((l) => `${l.label} (MOCKS_LATENCY_MS=${l.ms} MOCKS_JITTER_MS=${l.jitterMs})`).join('; ')}.`,
-    `- Every server runs with NODE_ENV=production and LOG_LEVEL=warn, as deployed.`,
+    `- Every server runs with NODE_ENV=production and LOG_LEVEL=warn, as deployed, and with the same node flags, the ones our BFFs are deployed with: \`${SERVER_NODE_FLAGS.join(' ')}\` (bffs/kit/server/node-flags.ts), so no system wins on V8 tuning.`,
     '',
   ].join('\n');
 }
