@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { concierge, type ErrorCode } from '../errors.ts';
 import type { DownstreamName } from '../config.ts';
 import type { Deadline } from '../resilience/deadline.ts';
+import { exchange, type Exchanged } from './exchange.ts';
 import { RETRY_AFTER_MS, type ServiceGuard } from '../resilience/service-guard.ts';
 
 /** What every downstream call carries from the GraphQL request that caused it. */
@@ -79,27 +80,29 @@ export class DownstreamHttp {
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    let response: Dispatcher.ResponseData;
-    let text: string;
+    let response: Exchanged;
     try {
-      response = await this.pool.request({
-        method,
-        path: withQuery(path, query),
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        // Every phase gets what remains of the request, never undici's 300 s default, and the
-        // deadline's signal ends the call outright when the request's time is up.
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: call.deadline.signal,
-      });
-      text = await response.body.text();
+      response = await exchange(
+        this.pool,
+        {
+          method,
+          path: withQuery(path, query),
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          // Every phase gets what remains of the request, never undici's 300 s default, and the
+          // deadline ends the call outright when the request's time is up.
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        call.deadline,
+      );
     } catch (error) {
       if (call.deadline.clientGone) throw this.error('CLIENT_CLOSED_REQUEST', `the client went away during the call to ${this.service}`);
       throw this.transportError(error, timeoutMs);
     }
 
     const { statusCode } = response;
+    const text = response.body.toString('utf8');
     if (statusCode >= 200 && statusCode < 300) {
       if (text === '') return undefined as T;
       try {
@@ -108,7 +111,7 @@ export class DownstreamHttp {
         throw this.error('DOWNSTREAM_BAD_RESPONSE', `${this.service} answered with invalid JSON`);
       }
     }
-    throw this.statusError(statusCode, text, response.headers['retry-after']);
+    throw this.statusError(statusCode, text, response.header('retry-after'));
   }
 
   private statusError(status: number, text: string, retryAfter: string | string[] | undefined): GraphQLError {

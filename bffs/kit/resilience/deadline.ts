@@ -3,21 +3,24 @@
  * how long it may take, so no call outlives its request. One timer per request, cleared by
  * `dispose()` when the response is sent: a per-call `AbortSignal.timeout` would fire later for
  * every call ever made, building an abort event and a DOMException each time.
+ *
+ * Downstream calls subscribe with `onAbort` (a plain callback list) rather than an AbortSignal:
+ * an EventTarget listener added and removed per call showed in the profile, and most requests
+ * never abort. `signal` is still there, made on first use, for APIs that need one.
  */
 export class Deadline {
-  private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private abortedBy: 'deadline' | 'client' | undefined;
+  private abortReason: unknown;
+  private listeners: Set<(reason: unknown) => void> | undefined;
+  private controller: AbortController | undefined;
   private readonly onClientAbort = () => this.clientLeft(this.clientSignal?.reason);
 
   private constructor(
     readonly expiresAt: number,
     private readonly clientSignal?: AbortSignal,
   ) {
-    this.timer = setTimeout(() => {
-      this.abortedBy ??= 'deadline';
-      this.controller.abort(new DOMException('request deadline exceeded', 'TimeoutError'));
-    }, expiresAt - Date.now());
+    this.timer = setTimeout(() => this.abort('deadline', new DOMException('request deadline exceeded', 'TimeoutError')), expiresAt - Date.now());
     this.timer.unref();
     clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
   }
@@ -27,13 +30,40 @@ export class Deadline {
     return new Deadline(Date.now() + ms, clientSignal);
   }
 
-  /** Aborts when the deadline passes or the client goes away. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   remainingMs(): number {
     return Math.max(0, this.expiresAt - Date.now());
+  }
+
+  /** True once the deadline has passed or the client has gone. */
+  get aborted(): boolean {
+    return this.abortedBy !== undefined;
+  }
+
+  /** Why it aborted: a TimeoutError or AbortError DOMException. */
+  get reason(): unknown {
+    return this.abortReason;
+  }
+
+  /**
+   * Calls `listener` once when the deadline passes or the client goes away (at once if that has
+   * happened). Returns the unsubscribe function; a finished call must use it.
+   */
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.abortedBy) {
+      listener(this.abortReason);
+      return noop;
+    }
+    (this.listeners ??= new Set()).add(listener);
+    return () => this.listeners?.delete(listener);
+  }
+
+  /** An AbortSignal that aborts with the deadline, made on first use. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedBy) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
   }
 
   /**
@@ -41,8 +71,7 @@ export class Deadline {
    * socket event rather than a signal.)
    */
   clientLeft(reason: unknown = new DOMException('the client went away', 'AbortError')): void {
-    this.abortedBy ??= 'client';
-    this.controller.abort(reason);
+    this.abort('client', reason);
   }
 
   /**
@@ -58,4 +87,16 @@ export class Deadline {
     clearTimeout(this.timer);
     this.clientSignal?.removeEventListener('abort', this.onClientAbort);
   }
+
+  private abort(by: 'deadline' | 'client', reason: unknown): void {
+    if (this.abortedBy) return;
+    this.abortedBy = by;
+    this.abortReason = reason;
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
+    this.controller?.abort(reason);
+  }
 }
+
+const noop = () => {};
