@@ -94,17 +94,24 @@ describe('error status', () => {
     expect(res.headers.get('retry-after')).toBeNull();
   });
 
-  it('with errorRate 0.5 fails roughly half of 200 requests', async () => {
-    await mocks.setFaults('users', { errorStatus: 502, errorRate: 0.5 });
+  it('with errorRate 0.5 fails exactly every second request, the same way after every new setting', async () => {
+    for (const attempt of [1, 2]) {
+      await mocks.setFaults('users', { errorStatus: 502, errorRate: 0.5 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await getUser()).status);
+      expect(statuses, `setting ${attempt}`).toEqual([200, 502, 200, 502, 200, 502, 200, 502]);
+    }
+  });
+
+  it('with errorRate 0.3 fails exactly 60 of 200 concurrent requests', async () => {
+    await mocks.setFaults('users', { errorStatus: 502, errorRate: 0.3 });
     const statuses: number[] = [];
     for (let round = 0; round < 8; round++) {
       const results = await Promise.all(Array.from({ length: 25 }, () => getUser()));
       statuses.push(...results.map((r) => r.status));
     }
-    const failed = statuses.filter((s) => s === 502).length;
     expect(statuses.filter((s) => s !== 502 && s !== 200)).toEqual([]);
-    expect(failed).toBeGreaterThanOrEqual(60);
-    expect(failed).toBeLessThanOrEqual(140);
+    expect(statuses.filter((s) => s === 502)).toHaveLength(60);
   });
 });
 

@@ -3,7 +3,7 @@ import { badRequest } from './errors.ts';
 /**
  * Faults injected at run time through `PUT /__admin/faults`. Each kind may be limited to a
  * fraction of requests with its `*Rate` (0..1, default 1) and to routes whose template
- * contains `route`.
+ * contains `route`. Rates are paced, not drawn at random (see FaultPacer).
  */
 export interface FaultSettings {
   /** Added to every matching response, on top of the environment's latency. */
@@ -76,13 +76,31 @@ export function appliesTo(faults: FaultSettings, routeKey: string): boolean {
   return faults.route === undefined || routeKey.includes(faults.route);
 }
 
+/**
+ * Applies each kind's rate evenly and deterministically: after n matching requests exactly
+ * floor(n × rate) have failed, spread out (0.5 fails every second request, starting with the
+ * second; 0.2 every fifth). A random draw made "half the calls fail" tests pass or fail on luck:
+ * a run of six failures in a row is common in a random stream, and it opens a breaker before any
+ * retry could show. A new setting starts the pattern afresh.
+ */
+export class FaultPacer {
+  private readonly owed = new Map<string, number>();
+
+  due(kind: string, rate: number): boolean {
+    const owed = (this.owed.get(kind) ?? 0) + rate;
+    const fire = owed >= 1 - 1e-9; // 0.1 added ten times is 0.9999999999999999
+    this.owed.set(kind, fire ? owed - 1 : owed);
+    return fire;
+  }
+}
+
 /** Decides, for one request, which fault (if any) it suffers. */
-export function chooseFault(faults: FaultSettings, random: () => number = Math.random): FaultAction {
+export function chooseFault(faults: FaultSettings, pacer: FaultPacer): FaultAction {
   if (faults.hang) return { kind: 'hang' };
-  if (faults.reset && random() < (faults.resetRate ?? 1)) return { kind: 'reset' };
-  if (faults.errorStatus !== undefined && random() < (faults.errorRate ?? 1)) {
+  if (faults.reset && pacer.due('reset', faults.resetRate ?? 1)) return { kind: 'reset' };
+  if (faults.errorStatus !== undefined && pacer.due('error', faults.errorRate ?? 1)) {
     return { kind: 'error', status: faults.errorStatus, retryAfterSeconds: faults.retryAfterSeconds };
   }
-  if (faults.malformedJson && random() < (faults.malformedRate ?? 1)) return { kind: 'malformed' };
+  if (faults.malformedJson && pacer.due('malformed', faults.malformedRate ?? 1)) return { kind: 'malformed' };
   return { kind: 'none' };
 }

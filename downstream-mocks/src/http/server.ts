@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HttpError, errorBody } from './errors.ts';
 import { Router, type RouteDefinition } from './router.ts';
 import { RequestCounters } from './counters.ts';
-import { appliesTo, chooseFault, parseFaultSettings, type FaultSettings } from './faults.ts';
+import { FaultPacer, appliesTo, chooseFault, parseFaultSettings, type FaultSettings } from './faults.ts';
 import { sampleDelay, sleep, type LatencySettings } from './latency.ts';
 import { assertOwner, type Principal, type TokenVerifier } from './auth.ts';
 
@@ -59,13 +59,18 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
   const router = new Router(options.routes);
   const counters = new RequestCounters();
   let faults: FaultSettings = {};
+  let pacer = new FaultPacer();
+  const setFaults = (settings: FaultSettings) => {
+    pacer = new FaultPacer();
+    return (faults = settings);
+  };
 
   const admin = new Router([
     { method: 'GET', path: '/__admin/counters', handler: () => counters.snapshot() },
     { method: 'POST', path: '/__admin/counters/reset', handler: () => (counters.reset(), new Reply(204)) },
     { method: 'GET', path: '/__admin/faults', handler: () => faults },
-    { method: 'PUT', path: '/__admin/faults', handler: ({ body }) => (faults = parseFaultSettings(body)) },
-    { method: 'DELETE', path: '/__admin/faults', handler: () => ((faults = {}), new Reply(204)) },
+    { method: 'PUT', path: '/__admin/faults', handler: ({ body }) => setFaults(parseFaultSettings(body)) },
+    { method: 'DELETE', path: '/__admin/faults', handler: () => (setFaults({}), new Reply(204)) },
   ]);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -90,7 +95,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     const delay = sampleDelay(latency) + (active.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
 
-    const fault = chooseFault(active);
+    const fault = chooseFault(active, pacer);
     if (fault.kind === 'hang') return; // the socket stays open until the client or close() ends it
     if (fault.kind === 'reset') return void req.socket.destroy();
     if (fault.kind === 'error') {
