@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Deadline } from '../resilience/deadline.ts';
+import type { AbortListener, Deadline } from '../resilience/deadline.ts';
 
 export interface Exchanged {
   statusCode: number;
@@ -17,65 +17,85 @@ export interface Exchanged {
  * parsed at once: `request()` wraps each body in a Readable stream and a consumer, which the
  * profile showed as a visible share of the BFF's CPU per home (six responses each). The timeouts
  * are undici's own; only the abort is ours, because `dispatch` takes no signal.
- *
- * The handler speaks undici's original callback interface (onConnect, onHeaders, ...): it is what
- * undici 7's clients call natively (handlers of the newer interface are wrapped into it) and the
- * only one its MockAgent calls, so unit tests and production run this same code.
  */
 export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, deadline: Deadline): Promise<Exchanged> {
   if (deadline.aborted) return Promise.reject(deadline.reason);
   return new Promise((resolve, reject) => {
-    let abortCall: ((reason?: Error) => void) | undefined;
-    let settled = false;
-    let statusCode = 0;
-    let rawHeaders: (Buffer | string)[] = [];
-    let chunks: Buffer[] = [];
-
-    const settle = (error: unknown, value?: Exchanged) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      if (value) resolve(value);
-      else reject(error);
-    };
-    // A call still queued for a socket cannot be aborted yet: it fails now, and is aborted when
-    // undici hands it a socket (onConnect).
-    const unsubscribe = deadline.onAbort((reason) => {
-      abortCall?.(reason as Error);
-      settle(reason);
-    });
-
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abort) {
-        abortCall = abort;
-        if (settled) abort(deadline.reason as Error);
-      },
-      onHeaders(status, headers) {
-        statusCode = status;
-        rawHeaders = headers ?? [];
-        chunks = []; // a 1xx before the final response has no body of its own
-        return true;
-      },
-      onData(chunk) {
-        chunks.push(chunk);
-        return true;
-      },
-      onComplete() {
-        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        settle(undefined, { statusCode, body, header: (name) => headerOf(rawHeaders, name) });
-      },
-      onError(error) {
-        settle(error);
-      },
-    };
-    dispatcher.dispatch(options, handler);
+    const collector = new BodyCollector(deadline, resolve, reject);
+    deadline.listen(collector);
+    dispatcher.dispatch(options, collector);
   });
 }
 
-/** Raw headers are [name, value, name, value, ...]; read only on the rare path that needs one. */
-function headerOf(raw: (Buffer | string)[], name: string): string | undefined {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+/**
+ * The handler of one exchange: one object per call, no closures (this runs six times per home).
+ * It speaks undici's original callback interface (onConnect, onHeaders, ...): what undici 7's
+ * clients call natively (handlers of the newer interface are wrapped into it) and the only one
+ * its MockAgent calls, so unit tests and production run this same code.
+ */
+class BodyCollector implements Dispatcher.DispatchHandler, AbortListener, Exchanged {
+  statusCode = 0;
+  body: Buffer = EMPTY;
+  private rawHeaders: (Buffer | string)[] = [];
+  private chunks: Buffer[] = [];
+  private abortCall: ((reason?: Error) => void) | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly deadline: Deadline,
+    private readonly resolve: (value: Exchanged) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortCall = abort;
+    // The deadline passed while the call was queued for a socket: it has failed already.
+    if (this.settled) abort(this.deadline.reason as Error);
   }
-  return undefined;
+
+  onHeaders(statusCode: number, rawHeaders: (Buffer | string)[] | null): boolean {
+    this.statusCode = statusCode;
+    this.rawHeaders = rawHeaders ?? [];
+    this.chunks = []; // a 1xx before the final response has no body of its own
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    if (this.settle()) this.resolve(this);
+  }
+
+  onError(error: Error): void {
+    if (this.settle()) this.reject(error);
+  }
+
+  /** The request's deadline passed or its client went away. */
+  deadlineAborted(reason: unknown): void {
+    this.abortCall?.(reason as Error);
+    if (this.settle()) this.reject(reason);
+  }
+
+  header(name: string): string | undefined {
+    // Raw headers are [name, value, name, value, ...]; read only on the rare path that needs one.
+    const raw = this.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]!.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+    }
+    return undefined;
+  }
+
+  /** True the first time: the call ends once, whichever of response, error or deadline is first. */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.deadline.unlisten(this);
+    return true;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -17,19 +17,3 @@ export function batchLoader<V>(fetchBatch: (keys: readonly string[]) => Promise<
     { maxBatchSize },
   );
 }
-
-/** A value fetched at most once per request, however many resolvers ask for it. */
-export function once<T>(fetch: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => (pending ??= fetch());
-}
-
-/** Like `once`, per key: for look-ups that have no batch endpoint (trending per region). */
-export function oncePerKey<T>(fetch: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const pending = new Map<string, Promise<T>>();
-  return (key) => {
-    let value = pending.get(key);
-    if (!value) pending.set(key, (value = fetch(key)));
-    return value;
-  };
-}

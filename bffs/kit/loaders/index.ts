@@ -3,7 +3,8 @@ import { TITLE_BATCH_LIMIT, type SparseTitle, type TitleField } from '../downstr
 import type { User, UserField } from '../downstream/services/users.ts';
 import { SUMMARY_BATCH_LIMIT } from '../downstream/services/reviews.ts';
 import { LICENSE_BATCH_LIMIT, type DrmSystem } from '../downstream/services/playback.ts';
-import { batchLoader, once, oncePerKey } from './batch.ts';
+import type DataLoader from 'dataloader';
+import { batchLoader } from './batch.ts';
 
 /** What one BFF reads from the generic services: the sparse fieldsets it asks for. */
 export interface LoaderNeeds<TF extends TitleField, UF extends UserField> {
@@ -17,34 +18,98 @@ export interface LoaderNeeds<TF extends TitleField, UF extends UserField> {
  * Everything a request reads, deduplicated and batched for that request only. Resolvers load
  * through here and never call a service client for a read, so one screen costs one call per
  * service however many rows and items ask.
+ *
+ * A class with loaders made on first use: a screen touches a few of them, and this runs for
+ * every request, so the others cost nothing.
  */
+class RequestLoaders<TF extends TitleField, UF extends UserField> {
+  private titlesLoader?: DataLoader<string, SparseTitle<TF> | null>;
+  private titleDetailsLoader?: DataLoader<string, SparseTitle<TitleField> | null>;
+  private reviewSummariesLoader?: ReturnType<RequestLoaders<TF, UF>['makeReviewSummaries']>;
+  private licenseLoaders?: Map<DrmSystem, ReturnType<RequestLoaders<TF, UF>['makeLicenses']>>;
+  private memo?: Map<string, Promise<unknown>>;
+
+  constructor(
+    private readonly services: ServiceClients,
+    private readonly call: CallContext,
+    private readonly viewerId: string,
+    private readonly needs: LoaderNeeds<TF, UF>,
+  ) {}
+
+  get titles(): DataLoader<string, SparseTitle<TF> | null> {
+    return (this.titlesLoader ??= batchLoader<SparseTitle<TF>>((ids) => this.services.catalog.batch(this.call, ids, this.needs.titleFields), TITLE_BATCH_LIMIT));
+  }
+
+  get titleDetails(): DataLoader<string, SparseTitle<TitleField> | null> {
+    const fields = this.needs.detailTitleFields ?? this.needs.titleFields;
+    return (this.titleDetailsLoader ??= batchLoader((ids) => this.services.catalog.batch(this.call, ids, fields), TITLE_BATCH_LIMIT));
+  }
+
+  get reviewSummaries() {
+    return (this.reviewSummariesLoader ??= this.makeReviewSummaries());
+  }
+
+  licenses(drm: DrmSystem) {
+    const loaders = (this.licenseLoaders ??= new Map());
+    let loader = loaders.get(drm);
+    if (!loader) loaders.set(drm, (loader = this.makeLicenses(drm)));
+    return loader;
+  }
+
+  viewer(): Promise<Pick<User, UF | 'id'>> {
+    return this.once('viewer', () => this.services.users.get(this.call, this.viewerId, this.needs.userFields) as Promise<Pick<User, UF | 'id'>>);
+  }
+
+  continueWatching() {
+    return this.once('continue-watching', () => this.services.continueWatching.forUser(this.call, this.viewerId));
+  }
+
+  myList() {
+    return this.once('my-list', () => this.services.myList.get(this.call, this.viewerId));
+  }
+
+  /** Per limit: two screens asking for different lengths are two calls. */
+  recommendations(limit: string) {
+    return this.once(`recommendations:${limit}`, () => this.services.recommendations.forUser(this.call, this.viewerId, Number(limit)));
+  }
+
+  /** Per region: no batch endpoint, so each region is one call. */
+  trending(region: string) {
+    return this.once(`trending:${region}`, () => this.services.recommendations.trending(this.call, region));
+  }
+
+  unreadNotifications() {
+    return this.once('unread-notifications', () => this.services.notifications.unreadCount(this.call, this.viewerId));
+  }
+
+  billing() {
+    return this.once('billing', () => this.services.billing.forUser(this.call, this.viewerId));
+  }
+
+  /** A value fetched at most once per request, however many resolvers ask for it. */
+  private once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    const memo = (this.memo ??= new Map());
+    let pending = memo.get(key) as Promise<T> | undefined;
+    if (!pending) memo.set(key, (pending = fetch()));
+    return pending;
+  }
+
+  private makeReviewSummaries() {
+    return batchLoader((ids) => this.services.reviews.summaries(this.call, ids), SUMMARY_BATCH_LIMIT);
+  }
+
+  private makeLicenses(drm: DrmSystem) {
+    return batchLoader((ids) => this.services.playback.licenses(this.call, ids, drm), LICENSE_BATCH_LIMIT);
+  }
+}
+
 export function createLoaders<TF extends TitleField, UF extends UserField>(
   services: ServiceClients,
   call: CallContext,
   viewerId: string,
   needs: LoaderNeeds<TF, UF>,
-) {
-  const licenseLoaders = new Map<DrmSystem, ReturnType<typeof licenseLoader>>();
-  const licenseLoader = (drm: DrmSystem) =>
-    batchLoader((ids) => services.playback.licenses(call, ids, drm), LICENSE_BATCH_LIMIT);
-
-  return {
-    titles: batchLoader<SparseTitle<TF>>((ids) => services.catalog.batch(call, ids, needs.titleFields), TITLE_BATCH_LIMIT),
-    titleDetails: batchLoader((ids) => services.catalog.batch(call, ids, needs.detailTitleFields ?? needs.titleFields), TITLE_BATCH_LIMIT),
-    reviewSummaries: batchLoader((ids) => services.reviews.summaries(call, ids), SUMMARY_BATCH_LIMIT),
-    licenses: (drm: DrmSystem) => {
-      let loader = licenseLoaders.get(drm);
-      if (!loader) licenseLoaders.set(drm, (loader = licenseLoader(drm)));
-      return loader;
-    },
-    viewer: once(() => services.users.get(call, viewerId, needs.userFields) as Promise<Pick<User, UF | 'id'>>),
-    continueWatching: once(() => services.continueWatching.forUser(call, viewerId)),
-    myList: once(() => services.myList.get(call, viewerId)),
-    recommendations: oncePerKey((limit) => services.recommendations.forUser(call, viewerId, Number(limit))),
-    trending: oncePerKey((region) => services.recommendations.trending(call, region)),
-    unreadNotifications: once(() => services.notifications.unreadCount(call, viewerId)),
-    billing: once(() => services.billing.forUser(call, viewerId)),
-  };
+): RequestLoaders<TF, UF> {
+  return new RequestLoaders(services, call, viewerId, needs);
 }
 
 export type Loaders<TF extends TitleField, UF extends UserField> = ReturnType<typeof createLoaders<TF, UF>>;

@@ -24,10 +24,16 @@ export async function loadRows<T>(titles: DataLoader<string, T | null>, plans: R
   const loaded = plans.map(async (plan): Promise<LoadedRow<unknown, T> | Error | undefined> => {
     if (plan.entries.status === 'rejected') return toError(plan.entries.reason);
     const entries = plan.entries.value.slice(0, plan.limit);
-    const results = await titles.loadMany(entries.map(plan.contentIdOf));
-    const failure = results.find((r) => r instanceof Error);
-    if (failure) return failure as Error;
-    const items = entries.flatMap((entry, i) => (results[i] ? [{ entry, title: results[i] as T }] : []));
+    // `load` per key rather than `loadMany`, which wraps every key's promise once more to turn
+    // failures into values: a failed catalog batch fails every key of the row alike anyway.
+    let results: (T | null)[];
+    try {
+      results = await Promise.all(entries.map((entry) => titles.load(plan.contentIdOf(entry))));
+    } catch (error) {
+      return toError(error);
+    }
+    const items: { entry: unknown; title: T }[] = [];
+    for (let i = 0; i < entries.length; i++) if (results[i]) items.push({ entry: entries[i], title: results[i]! });
     return items.length === 0 ? undefined : { id: plan.id, items };
   });
   return (await Promise.all(loaded)).filter((row) => row !== undefined);

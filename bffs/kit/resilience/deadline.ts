@@ -4,15 +4,19 @@
  * `dispose()` when the response is sent: a per-call `AbortSignal.timeout` would fire later for
  * every call ever made, building an abort event and a DOMException each time.
  *
- * Downstream calls subscribe with `onAbort` (a plain callback list) rather than an AbortSignal:
+ * Downstream calls subscribe with `listen` (a plain set of listeners) rather than an AbortSignal:
  * an EventTarget listener added and removed per call showed in the profile, and most requests
  * never abort. `signal` is still there, made on first use, for APIs that need one.
  */
+export interface AbortListener {
+  deadlineAborted(reason: unknown): void;
+}
+
 export class Deadline {
   private readonly timer: NodeJS.Timeout;
   private abortedBy: 'deadline' | 'client' | undefined;
   private abortReason: unknown;
-  private listeners: Set<(reason: unknown) => void> | undefined;
+  private listeners: Set<AbortListener> | undefined;
   private controller: AbortController | undefined;
   private readonly onClientAbort = () => this.clientLeft(this.clientSignal?.reason);
 
@@ -45,16 +49,16 @@ export class Deadline {
   }
 
   /**
-   * Calls `listener` once when the deadline passes or the client goes away (at once if that has
-   * happened). Returns the unsubscribe function; a finished call must use it.
+   * Tells `listener` once when the deadline passes or the client goes away (at once if that has
+   * happened). A call that finishes first must `unlisten`.
    */
-  onAbort(listener: (reason: unknown) => void): () => void {
-    if (this.abortedBy) {
-      listener(this.abortReason);
-      return noop;
-    }
-    (this.listeners ??= new Set()).add(listener);
-    return () => this.listeners?.delete(listener);
+  listen(listener: AbortListener): void {
+    if (this.abortedBy) listener.deadlineAborted(this.abortReason);
+    else (this.listeners ??= new Set()).add(listener);
+  }
+
+  unlisten(listener: AbortListener): void {
+    this.listeners?.delete(listener);
   }
 
   /** An AbortSignal that aborts with the deadline, made on first use. */
@@ -94,9 +98,8 @@ export class Deadline {
     this.abortReason = reason;
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (listeners) for (const listener of listeners) listener(reason);
+    if (listeners) for (const listener of listeners) listener.deadlineAborted(reason);
     this.controller?.abort(reason);
   }
 }
 
-const noop = () => {};

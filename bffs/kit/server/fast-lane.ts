@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
+import type { CompiledQuery } from 'graphql-jit';
 import { processRegularResult } from 'graphql-yoga';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
@@ -53,30 +54,42 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   const { endpoint, shedder, deadlineMs, buildContext, maskError, replaceResult, yoga, yogaFetch } = options;
   const prepare = createOperationCache(options.schema);
 
-  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, requestId: string, body: Buffer, release: () => void): Promise<void> {
-    const params = paramsOf(body);
-    const prepared = params ? prepare(params.query, params.operationName) : 'yoga';
-    if (prepared === 'yoga') {
-      release(); // yoga counts it again, on its own path
-      return replay(req, res, body);
+  /** Answers one admitted request; the shedder's count is released exactly once, here. */
+  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, requestId: string, body: Buffer): Promise<void> {
+    let counted = true;
+    try {
+      const params = paramsOf(body);
+      const prepared = params ? prepare(params.query, params.operationName) : 'yoga';
+      if (prepared === 'yoga') {
+        counted = false;
+        shedder.release(); // yoga counts it again, on its own path
+        return await replay(req, res, body);
+      }
+      const result = await execute(req, res, requestId, prepared, params!);
+      await send(res, mediaType, requestId, result, prepared.stringify);
+    } catch (error) {
+      // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
+      if (res.headersSent) res.destroy();
+      else await send(res, mediaType, requestId, { errors: [error as GraphQLError] }, JSON.stringify).catch(() => res.destroy());
+    } finally {
+      if (counted) shedder.release();
     }
+  }
 
+  async function execute(req: IncomingMessage, res: ServerResponse, requestId: string, prepared: CompiledQuery, params: Params): Promise<ExecutionResult> {
     const deadline = Deadline.after(deadlineMs);
     // 'close' before the response has gone out: the client hung up, so its calls are cancelled
     // and never counted against a service.
     res.once('close', () => {
       if (!res.writableFinished) deadline.clientLeft();
     });
-    let result: ExecutionResult;
     try {
       const context = await buildContext({ headers: headerView(req.headers), requestId, deadline });
-      result = await prepared.query(undefined, context, params!.variables ?? {});
+      return await prepared.query(undefined, context, params.variables ?? {});
     } catch (error) {
-      result = { errors: [error as GraphQLError] };
-    }
-    try {
-      await send(res, mediaType, requestId, result, prepared.stringify);
+      return { errors: [error as GraphQLError] };
     } finally {
+      // The answer is computed: stop the request's timer now rather than when it would fire.
       deadline.dispose();
     }
   }
@@ -121,26 +134,13 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       res.end(refused.body);
       return;
     }
-    let admitted = true;
-    const release = () => {
-      if (admitted) shedder.release();
-      admitted = false;
-    };
-    readBody(req)
-      .then(
-        (body) =>
-          answer(req, res, mediaType, requestId, body, release).catch((error: unknown) => {
-            // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
-            if (res.headersSent) {
-              res.destroy();
-              return;
-            }
-            return send(res, mediaType, requestId, { errors: [error as GraphQLError] }, JSON.stringify);
-          }),
-        () => res.destroy(), // the client broke off the body: nobody to answer
-      )
-      .catch(() => res.destroy())
-      .finally(release);
+    readBody(req).then(
+      (body) => answer(req, res, mediaType, requestId, body),
+      () => {
+        shedder.release();
+        res.destroy(); // the client broke off the body: nobody to answer
+      },
+    );
   };
 }
 
