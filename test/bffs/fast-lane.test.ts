@@ -109,6 +109,7 @@ const cases: Case[] = [
   { name: 'Accept text/html only', headers: { accept: 'text/html' }, body: { query: HOME }, status: 406 },
   { name: 'Accept with a latin-1 charset only', headers: { accept: 'application/json; charset=iso-8859-1' }, body: { query: HOME }, status: 406 },
   { name: 'a CORS request (Origin)', headers: { origin: 'https://app.example' }, body: { query: HOME }, status: 200 },
+  { name: 'a CORS request with an error', headers: { origin: 'https://app.example', authorization: '' }, body: { query: HOME }, status: 401 },
   { name: 'a query string on the endpoint', path: '/graphql?x=1', body: { query: HOME }, status: 200 },
   { name: 'GET with the query in the URL', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}`, status: 200 },
   { name: 'TV home with its device headers', client: 'tv', headers: { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr' }, body: { query: operation('tv', 'TvHome') }, status: 200 },

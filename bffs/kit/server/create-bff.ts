@@ -17,6 +17,7 @@ import { criticalFailureChecker, useCriticalFailures } from '../perimeter/critic
 import { Deadline } from '../resilience/deadline.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
+import { CORS_OPTIONS } from './cors.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { developmentGraphiQL, renderOfflineGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
@@ -100,6 +101,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
+    cors: CORS_OPTIONS,
     logging: yogaLogger(logger),
     graphiql: config.production ? false : developmentGraphiQL(client, config.urls.identity, options.defaultQuery),
     renderGraphiQL: renderOfflineGraphiQL,

@@ -2,12 +2,14 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import { processRegularResult } from 'graphql-yoga';
+import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { RequestFacts, RequestHeaders } from './context.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 import { createOperationCache } from './operations.ts';
+import { CORS_OPTIONS } from './cors.ts';
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -41,8 +43,8 @@ interface Params {
  * through a Request, a Response and a dozen promise hops.
  *
  * It keeps yoga's behaviour by doing only the plain case and leaving the rest to yoga itself:
- * - Decided on headers alone: another method, path, content type or `Accept`, or an `Origin`
- *   (CORS), goes to yoga untouched.
+ * - Decided on headers alone: another method, path, content type or `Accept` goes to yoga
+ *   untouched (CORS preflights too).
  * - Decided on the body: anything but `{query, variables?, operationName?, extensions?}`, and any
  *   document that does not parse, validate or name one query or mutation, is replayed to yoga
  *   with the bytes already read, so yoga answers it with its own errors and codes.
@@ -55,7 +57,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   const prepare = createOperationCache(options.schema);
 
   /** Answers one admitted request; the shedder's count is released exactly once, here. */
-  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, requestId: string, body: Buffer): Promise<void> {
+  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, body: Buffer): Promise<void> {
     let counted = true;
     try {
       const params = paramsOf(body);
@@ -65,12 +67,12 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
         shedder.release(); // yoga counts it again, on its own path
         return await replay(req, res, body);
       }
-      const result = await execute(req, res, requestId, prepared, params!);
-      await send(res, mediaType, requestId, result, prepared.stringify);
+      const result = await execute(req, res, reply['x-request-id'], prepared, params!);
+      await send(res, mediaType, reply, result, prepared.stringify);
     } catch (error) {
       // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
       if (res.headersSent) res.destroy();
-      else await send(res, mediaType, requestId, { errors: [error as GraphQLError] }, JSON.stringify).catch(() => res.destroy());
+      else await send(res, mediaType, reply, { errors: [error as GraphQLError] }, JSON.stringify).catch(() => res.destroy());
     } finally {
       if (counted) shedder.release();
     }
@@ -94,10 +96,10 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     }
   }
 
-  async function send(res: ServerResponse, mediaType: RegularMediaType, requestId: string, result: ExecutionResult, stringify: (r: ExecutionResult) => string): Promise<void> {
+  async function send(res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, result: ExecutionResult, stringify: (r: ExecutionResult) => string): Promise<void> {
     if (!result.errors?.length && !result.extensions) {
       const body = stringify(result);
-      res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+      res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body), ...reply });
       res.end(body);
       return;
     }
@@ -108,8 +110,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     const text = await response.text();
     const headers: Record<string, string> = Object.fromEntries(response.headers);
     headers['content-length'] = String(Buffer.byteLength(text));
-    headers['x-request-id'] = requestId;
-    res.writeHead(response.status, headers);
+    res.writeHead(response.status, { ...headers, ...reply });
     res.end(text);
   }
 
@@ -126,16 +127,16 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     const mediaType = laneMediaType(req, endpoint);
     if (mediaType === undefined) return yoga(req, res);
 
-    const requestId = requestIdFrom(headerValue(req.headers['x-request-id']));
+    const reply = replyHeaders(req);
     const refused = shedder.admit();
     if (refused) {
       req.resume();
-      res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), 'x-request-id': requestId });
+      res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), ...reply });
       res.end(refused.body);
       return;
     }
     readBody(req).then(
-      (body) => answer(req, res, mediaType, requestId, body),
+      (body) => answer(req, res, mediaType, reply, body),
       () => {
         shedder.release();
         res.destroy(); // the client broke off the body: nobody to answer
@@ -144,11 +145,21 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   };
 }
 
+/** Headers every answer of the lane carries: the request id, and yoga's CORS headers when asked. */
+type ReplyHeaders = Record<string, string> & { 'x-request-id': string };
+
+function replyHeaders(req: IncomingMessage): ReplyHeaders {
+  const reply = { 'x-request-id': requestIdFrom(headerValue(req.headers['x-request-id'])) };
+  if (req.headers.origin === undefined) return reply;
+  // The same function and options as yoga's CORS plugin (createYoga's default, `{}`).
+  const cors = getCORSHeadersByRequestAndOptions({ headers: headerView(req.headers) } as Request, CORS_OPTIONS) ?? {};
+  return { ...cors, ...reply };
+}
+
 /** The media type the answer will have, when the request is one the lane takes. */
 function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType | undefined {
   if (req.method !== 'POST' || req.url !== endpoint) return undefined;
   const { headers } = req;
-  if (headers.origin !== undefined) return undefined;
   const contentType = headers['content-type']?.split(',')[0];
   if (contentType !== 'application/json' && !contentType?.startsWith('application/json;')) return undefined;
   return acceptedMediaType(headers.accept);
