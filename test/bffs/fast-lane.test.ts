@@ -5,6 +5,7 @@
  * a device header refused with 400) and what it must leave to yoga (broken bodies and documents,
  * other media types, CORS, GET, extensions).
  */
+import { connect } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DownstreamUrls } from '../../bffs/kit/config.ts';
@@ -14,7 +15,7 @@ import { createTvBff } from '../../bffs/tv/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
-import { fetchOver } from '../support/served.ts';
+import { fetchOver, originOf } from '../support/served.ts';
 
 type Client = 'mobile' | 'tv';
 const factories = { mobile: createMobileBff, tv: createTvBff };
@@ -175,6 +176,39 @@ describe('a client that hangs up', () => {
       expect(await response.json()).toEqual({ data: { home: { profile: { name: expect.any(String) } } } });
     } finally {
       await mocks.clearFaults();
+      await bff.close();
+    }
+  });
+});
+
+describe('the in-flight count the shedder keeps', () => {
+  test('is given back by a request whose client breaks off in the middle of the body', async () => {
+    const bff = factories.mobile(testConfig(mocks.urls), {
+      clock: () => new Date(TEST_NOW),
+      logger: pino({ level: 'silent' }),
+      policy: { shedding: { maxInFlight: 1, maxEventLoopDelayMs: 10_000 } },
+    });
+    try {
+      const { hostname, port } = new URL(await originOf(bff));
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write('POST /graphql HTTP/1.1\r\nhost: bff\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":');
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 100);
+        }).once('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // With a cap of one, a leaked count would refuse this with 503 OVERLOADED.
+      const response = await fetchOver(bff, '/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ home { downloadEnabled } }' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { home: { downloadEnabled: expect.any(Boolean) } } });
+    } finally {
       await bff.close();
     }
   });
