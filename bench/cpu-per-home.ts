@@ -6,6 +6,9 @@
  *
  *   BENCH_SYSTEMS=concierge,concierge-yoga BENCH_ROUNDS=3 npm run bench:cpu
  *
+ * BENCH_CPU_PROFILE=<dir> also writes each server's V8 CPU profile there (node --cpu-prof, one
+ * .cpuprofile per server process, warm-up included), to open in Chrome DevTools.
+ *
  * The full comparison, latency included, is `npm run bench`.
  */
 import { closedLoop } from './harness/closed-loop.ts';
@@ -16,6 +19,8 @@ import { selectSystems } from './harness/systems.ts';
 const ROOT = new URL('..', import.meta.url).pathname;
 const systems = selectSystems(ROOT, { BENCH_SYSTEMS: 'mercurius,floor', ...process.env });
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const profileDir = process.env.BENCH_CPU_PROFILE;
+const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
 const pinning = pinSelf();
@@ -25,7 +30,7 @@ try {
   const token = await mintToken(mocks.urls.identity);
   for (let round = 1; round <= rounds; round++) {
     for (const system of systems) {
-      const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await completeHome(system.name, url, token)).bytes > 0, system.env);
+      const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await completeHome(system.name, url, token)).bytes > 0, { env: system.env, nodeFlags });
       try {
         const result = await closedLoop({ url: server.url, token, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
         const cpuMsPerHome = (result.serverCpu * 1000) / result.throughput;
@@ -38,4 +43,5 @@ try {
 } finally {
   await stop(mocks.child);
 }
+if (profileDir) console.log(`CPU profiles in ${profileDir}`);
 process.exit(0);

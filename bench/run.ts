@@ -34,7 +34,7 @@ if (idleBusy !== null && idleBusy > 0.1) {
 
 /** One system, one round: start, check its data, count its downstream calls, saturate, hold at the rate, read its peak RSS, stop. */
 async function measure(system: System, mocks: Mocks, token: string, reference: { json?: unknown }, rate: number | undefined): Promise<SystemRound> {
-  const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await fetchHome(url, token)).status === 200, system.env);
+  const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await fetchHome(url, token)).status === 200, { env: system.env });
   try {
     const home = await completeHome(system.name, server.url, token);
     if (reference.json === undefined) reference.json = home.json; // concierge, first round

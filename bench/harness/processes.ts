@@ -144,11 +144,17 @@ export interface Server {
  * succeeds against it (polling rather than parsing lines: each system announces itself differently).
  * NODE_ENV=production for every system, as it would be deployed.
  */
-export async function startServer(name: string, entry: string, urls: Urls, pinning: Pinning, ready: (url: string) => Promise<boolean>, extraEnv: Record<string, string> = {}): Promise<Server> {
+export interface ServerExtras {
+  env?: Record<string, string>;
+  /** After SERVER_NODE_FLAGS (a profiler, say); every system gets the same. */
+  nodeFlags?: readonly string[];
+}
+
+export async function startServer(name: string, entry: string, urls: Urls, pinning: Pinning, ready: (url: string) => Promise<boolean>, extras: ServerExtras = {}): Promise<Server> {
   const port = await freePort();
   const urlEnv = Object.fromEntries(Object.entries(urls).map(([service, url]) => [urlVariableOf(service as DownstreamName), url]));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extraEnv };
-  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', 'ignore', 'pipe'], SERVER_NODE_FLAGS));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extras.env };
+  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', 'ignore', 'pipe'], [...SERVER_NODE_FLAGS, ...(extras.nodeFlags ?? [])]));
 
   // Keep the tail of stderr for the error message, and pass it through so warnings are seen.
   let stderr = '';
