@@ -6,6 +6,7 @@
  * other media types, CORS, GET, extensions).
  */
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DownstreamUrls } from '../../bffs/kit/config.ts';
@@ -64,7 +65,7 @@ interface Case {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
-  /** An object is sent as JSON; a string as it is. */
+  /** An object is sent as JSON; a string or bytes as they are. */
   body?: unknown;
   /** The status both must answer, so a case cannot pass by both paths breaking alike. */
   status: number;
@@ -109,6 +110,8 @@ const cases: Case[] = [
   { name: 'a text/plain body', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: HOME }), status: 415 },
   { name: 'Accept text/html only', headers: { accept: 'text/html' }, body: { query: HOME }, status: 406 },
   { name: 'Accept with a latin-1 charset only', headers: { accept: 'application/json; charset=iso-8859-1' }, body: { query: HOME }, status: 406 },
+  { name: 'a gzip-compressed body (yoga does not inflate bodies)', headers: { 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ query: HOME })), status: 400 },
+  { name: 'a body over the 25 MB limit', body: { query: HOME, variables: { pad: 'x'.repeat(25_000_000) } }, status: 413 },
   { name: 'a CORS request (Origin)', headers: { origin: 'https://app.example' }, body: { query: HOME }, status: 200 },
   { name: 'a CORS request with an error', headers: { origin: 'https://app.example', authorization: '' }, body: { query: HOME }, status: 401 },
   { name: 'a query string on the endpoint', path: '/graphql?x=1', body: { query: HOME }, status: 200 },
@@ -123,7 +126,7 @@ describe('the fast lane answers exactly what yoga answers', () => {
     const init: RequestInit = {
       method,
       headers: { ...plain, 'x-request-id': 'parity-1', ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body),
     };
     const via = async (bff: Bff) => {
       if (reset) expect((await answer(bff, '/graphql', { method: 'POST', headers: plain, body: JSON.stringify(reset) })).status).toBe(200);
@@ -146,7 +149,10 @@ describe('the fast lane answers exactly what yoga answers', () => {
 });
 
 describe('a client that hangs up', () => {
-  test('cancels its downstream calls, and they never count against the service', async () => {
+  test.each([
+    ['on the lane', { query: '{ home { profile { name } } }' }],
+    ['replayed to yoga (a body the lane leaves to it)', { query: '{ home { profile { name } } }', extensions: { client: 'test' } }],
+  ])('cancels its downstream calls, and they never count against the service: %s', async (_, requestBody) => {
     // A short deadline, so calls that were not cancelled would have failed (and counted) by the check.
     const bff = factories.mobile(testConfig(mocks.urls), {
       clock: () => new Date(TEST_NOW),
@@ -156,7 +162,7 @@ describe('a client that hangs up', () => {
     const init = (signal?: AbortSignal) => ({
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ home { profile { name } } }' }),
+      body: JSON.stringify(requestBody),
       signal,
     });
     try {

@@ -26,7 +26,7 @@ export interface FastLaneOptions {
   /** yoga on node:http, for every request the lane does not take. */
   yoga: NodeListener;
   /** yoga's fetch, for a request the lane has read but leaves to yoga (a broken document, say). */
-  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer }) => Promise<Response>;
+  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer; signal: AbortSignal }) => Promise<Response>;
 }
 
 interface Params {
@@ -43,8 +43,9 @@ interface Params {
  * through a Request, a Response and a dozen promise hops.
  *
  * It keeps yoga's behaviour by doing only the plain case and leaving the rest to yoga itself:
- * - Decided on headers alone: another method, path, content type or `Accept` goes to yoga
- *   untouched (CORS preflights too).
+ * - Decided on headers alone: another method, path, content type or `Accept`, and a body that
+ *   is chunked, compressed or over yoga's size limit, goes to yoga untouched (CORS preflights
+ *   too).
  * - Decided on the body: anything but `{query, variables?, operationName?, extensions?}`, and any
  *   document that does not parse, validate or name one query or mutation, is replayed to yoga
  *   with the bytes already read, so yoga answers it with its own errors and codes.
@@ -117,7 +118,14 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-    const response = await yogaFetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method!, headers, body });
+    // yoga's node adapter aborts the request's signal when the client hangs up; a replayed request
+    // must too, or its downstream calls would run to the deadline and count against the services.
+    const clientGone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    const url = `http://${req.headers.host ?? 'localhost'}${req.url}`;
+    const response = await yogaFetch(url, { method: req.method!, headers, body, signal: clientGone.signal });
     const bytes = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(bytes);
@@ -156,12 +164,20 @@ function replyHeaders(req: IncomingMessage): ReplyHeaders {
   return { ...cors, ...reply };
 }
 
+/** yoga's default request body limit (useLimitRequestBodySize), which the lane keeps to. */
+const MAX_BODY_BYTES = 25_000_000;
+
 /** The media type the answer will have, when the request is one the lane takes. */
 function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType | undefined {
   if (req.method !== 'POST' || req.url !== endpoint) return undefined;
   const { headers } = req;
   const contentType = headers['content-type']?.split(',')[0];
   if (contentType !== 'application/json' && !contentType?.startsWith('application/json;')) return undefined;
+  // A declared length within yoga's limit, as it arrives: a chunked, compressed or oversized body
+  // is yoga's to read (it decompresses, counts and answers 413 by its own rules).
+  const length = headers['content-length'];
+  if (length === undefined || !/^\d{1,9}$/.test(length) || Number(length) > MAX_BODY_BYTES) return undefined;
+  if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') return undefined;
   return acceptedMediaType(headers.accept);
 }
 

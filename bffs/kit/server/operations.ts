@@ -7,8 +7,13 @@ export type PreparedOperation = CompiledQuery | 'yoga';
 
 export interface OperationCacheOptions {
   /** Distinct documents kept; a client's SDK sends a few dozen at most. */
-  max?: number;
+  maxDocuments?: number;
+  /** Total document text kept, in characters: a few huge documents cannot hold much memory either. */
+  maxCharacters?: number;
 }
+
+/** Operation names remembered per document: a document holds a handful of operations. */
+const MAX_NAMES_PER_DOCUMENT = 16;
 
 /**
  * Documents the fast lane has seen, parsed, validated and compiled by graphql-jit once, keyed by
@@ -18,27 +23,29 @@ export interface OperationCacheOptions {
  * Anything that is not a plain valid query or mutation (a syntax or validation error, an
  * ambiguous or unknown operation name, a subscription) is marked `yoga`, so yoga answers it with
  * its own errors and codes. The marks are cached too: a client resending a broken document costs
- * one map lookup here. Bounded, so a stream of unique documents cannot grow memory.
+ * one lookup here.
+ *
+ * One LRU over documents, bounded in count and in total text, and a small bounded map of names
+ * per document: a client inventing names or documents evicts old entries, never grows memory.
+ * Keyed by the text itself, so a request costs no string building.
  */
-export function createOperationCache(schema: GraphQLSchema, { max = 1_000 }: OperationCacheOptions = {}) {
-  const byName = new Map<string, LRUCache<string, { prepared: PreparedOperation }>>();
-  const cacheFor = (operationName: string) => {
-    let cache = byName.get(operationName);
-    if (!cache) {
-      // A cache per operation name keeps the key the document text itself: no concatenation of a
-      // multi-kilobyte string per request. Names are few (they are in the clients' code).
-      if (byName.size >= max) byName.clear();
-      byName.set(operationName, (cache = new LRUCache({ max })));
-    }
-    return cache;
-  };
+export function createOperationCache(schema: GraphQLSchema, { maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationCacheOptions = {}) {
+  const documents = new LRUCache<string, Map<string, PreparedOperation>>({
+    max: maxDocuments,
+    maxSize: maxCharacters,
+    sizeCalculation: (_, query) => Math.max(1, query.length),
+  });
 
   return function prepare(query: string, operationName: string | undefined): PreparedOperation {
-    const cache = cacheFor(operationName ?? '');
-    const hit = cache.get(query);
-    if (hit) return hit.prepared;
+    const name = operationName ?? '';
+    let byName = documents.get(query);
+    const hit = byName?.get(name);
+    if (hit) return hit;
     const prepared = compile(schema, query, operationName);
-    cache.set(query, { prepared });
+    if (query.length > maxCharacters) return prepared; // larger than the whole cache: never kept
+    if (!byName) documents.set(query, (byName = new Map()));
+    if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
+    byName.set(name, prepared);
     return prepared;
   };
 }
