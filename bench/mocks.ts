@@ -17,6 +17,7 @@ import { Client } from 'undici';
 import autocannon from 'autocannon';
 import type { ServiceName } from '../downstream-mocks/src/registry.ts';
 import { waitForMocksUrls } from './support/mocks-urls.ts';
+import { hasTaskset } from './support/host.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BATCH_SAMPLES = Number(process.env.BENCH_BATCH_SAMPLES ?? 2000);
@@ -26,15 +27,6 @@ const LOAD_SECONDS = 10;
 const WARMUP_SECONDS = 2;
 
 type Urls = Record<ServiceName, string>;
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Core for this process and core for the mocks, or undefined when pinning is not possible. */
 function chooseCores(): { generator: number; mocks: number } | undefined {

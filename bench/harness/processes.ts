@@ -5,11 +5,11 @@
  */
 import { spawn, execFileSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { waitForMocksUrls } from '../support/mocks-urls.ts';
+import { freePort, hasTaskset } from '../support/host.ts';
 
 export type Urls = Record<ServiceName, string>;
 
@@ -21,15 +21,6 @@ export interface Pinning {
   mocks?: number;
   server?: number;
   description: string;
-}
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The cores this process may run on (a container's cpuset need not start at 0), from taskset. */
@@ -115,14 +106,6 @@ export async function startMocks(pinning: Pinning, latency: { ms: number; jitter
   const child = track(spawnPinned(pinning.mocks, ['bench/support/mocks-process.ts'], env, ['pipe', 'pipe', 'inherit']));
   const urls: Urls = await waitForMocksUrls(child);
   return { child, urls };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

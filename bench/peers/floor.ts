@@ -11,11 +11,11 @@
  *   PORT=4011 USERS_URL=... node --import tsx bench/peers/floor.ts
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { configFromEnv } from '../../bffs/kit/config.ts';
 import {
-  CONNECTIONS_PER_ORIGIN, DEADLINE_MS, PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
-  announce, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titleIdsOf, titlesBatchRequest, toProfile,
+  PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
+  announce, peerPools, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titleIdsOf, titlesBatchRequest, toProfile,
   type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type RecommendationsBody, type RowItem, type RowPlan,
   type TitlesBatchBody, type UnreadCountBody,
 } from './shared.ts';
@@ -23,23 +23,7 @@ import {
 const config = configFromEnv(process.env, 4011);
 const verify = createTokenVerifier(config.urls.identity);
 
-const pool = (origin: string) =>
-  new Pool(origin, {
-    connections: CONNECTIONS_PER_ORIGIN,
-    keepAliveTimeout: 30_000,
-    connectTimeout: 1_000,
-    headersTimeout: DEADLINE_MS,
-    bodyTimeout: DEADLINE_MS,
-  });
-
-const pools = {
-  users: pool(config.urls.users),
-  catalog: pool(config.urls.catalog),
-  recommendations: pool(config.urls.recommendations),
-  continueWatching: pool(config.urls['continue-watching']),
-  myList: pool(config.urls['my-list']),
-  notifications: pool(config.urls.notifications),
-};
+const pools = peerPools(config.urls);
 
 class DownstreamError extends Error {
   constructor(readonly service: string, message: string, readonly code = 'DOWNSTREAM_UNAVAILABLE') {

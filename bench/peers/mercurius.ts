@@ -14,11 +14,11 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyReply } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { configFromEnv } from '../../bffs/kit/config.ts';
 import {
-  CONNECTIONS_PER_ORIGIN, DEADLINE_MS, PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
-  announce, contentIdsOf, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titlesBatchRequest, toProfile,
+  PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
+  announce, peerPools, contentIdsOf, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titlesBatchRequest, toProfile,
   type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type PeerViewer, type RecommendationsBody, type RowPlan,
   type TitlesBatchBody, type UnreadCountBody,
 } from './shared.ts';
@@ -29,23 +29,7 @@ const schema = readFileSync(new URL('../../schemas/mobile.graphql', import.meta.
 
 // --- downstream ------------------------------------------------------------------------------
 
-const pool = (origin: string) =>
-  new Pool(origin, {
-    connections: CONNECTIONS_PER_ORIGIN,
-    keepAliveTimeout: 30_000,
-    connectTimeout: 1_000,
-    headersTimeout: DEADLINE_MS,
-    bodyTimeout: DEADLINE_MS,
-  });
-
-const pools = {
-  users: pool(config.urls.users),
-  catalog: pool(config.urls.catalog),
-  recommendations: pool(config.urls.recommendations),
-  continueWatching: pool(config.urls['continue-watching']),
-  myList: pool(config.urls['my-list']),
-  notifications: pool(config.urls.notifications),
-};
+const pools = peerPools(config.urls);
 
 /** One request's view of the services: token and request id forwarded, each read made once. */
 class Downstream {

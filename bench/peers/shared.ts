@@ -8,6 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { Pool } from 'undici';
+import type { DownstreamUrls } from '../../bffs/kit/config.ts';
 import type { ContinueWatchingItem } from '../../bffs/kit/downstream/services/continue-watching.ts';
 import { toProfile } from '../../bffs/mobile/mappers/profile.ts';
 import { continueWatchingItem, myListItem, topPickItem } from '../../bffs/mobile/mappers/row-item.ts';
@@ -23,6 +25,26 @@ export const PEER_HOST = '127.0.0.1';
 /** Same numbers as the mobile BFF's policy: sockets per origin, and the request deadline. */
 export const CONNECTIONS_PER_ORIGIN = 32;
 export const DEADLINE_MS = 1_500;
+
+/** One keep-alive undici Pool per service the home reads, as both hand-wired peers use them. */
+export function peerPools(urls: DownstreamUrls) {
+  const pool = (origin: string) =>
+    new Pool(origin, {
+      connections: CONNECTIONS_PER_ORIGIN,
+      keepAliveTimeout: 30_000,
+      connectTimeout: 1_000,
+      headersTimeout: DEADLINE_MS,
+      bodyTimeout: DEADLINE_MS,
+    });
+  return {
+    users: pool(urls.users),
+    catalog: pool(urls.catalog),
+    recommendations: pool(urls.recommendations),
+    continueWatching: pool(urls['continue-watching']),
+    myList: pool(urls['my-list']),
+    notifications: pool(urls.notifications),
+  };
+}
 
 /**
  * Items per row, and the `limit` asked of recommendations: ROW_LIMIT of bffs/mobile/home-sources.ts

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
@@ -8,6 +7,7 @@ import { ROW_LIMIT } from '../../bffs/mobile/home-sources.ts';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { ROW_LIMIT as PEER_ROW_LIMIT } from '../../bench/peers/shared.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { freePort } from '../../bench/support/host.ts';
 
 /**
  * The benchmark peers (bench/peers/) answer MobileHome exactly as the mobile BFF does: the same
@@ -47,14 +47,6 @@ interface Running {
   url: string;
   child: ChildProcess;
   output: () => string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promise<Running> {
