@@ -2,12 +2,15 @@ import { readFile } from 'node:fs/promises';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { trustedDocumentIds, trustedDocumentsManifest } from './scripts/codegen/trusted-documents.ts';
 
 /**
  * The only source of generated code. `npm run codegen` writes, CI checks nothing changed:
  * - downstream types from the committed OpenAPI documents (bffs/kit/downstream/types/);
  * - per-BFF resolver types, with mappers from GraphQL types to the BFF's models;
- * - per-BFF typed client SDKs from the operation files the apps send.
+ * - per-BFF typed client SDKs from the operation files the apps send;
+ * - per-BFF trusted documents from the same files: the manifest the BFF may run, and the ids the
+ *   SDK sends in place of the query text.
  */
 
 const CLIENTS = ['web', 'mobile', 'tv'] as const;
@@ -31,6 +34,13 @@ const openApiTypes: CodegenPlugin<{ document: string }> = {
     const text = await readFile(document, 'utf8');
     return `${HEADER}\n${astToString(await openapiTS(text))}`;
   },
+};
+
+/** Plugins that live in this repo, by the name the outputs below use. */
+const LOCAL_PLUGINS: Record<string, CodegenPlugin> = {
+  'openapi-types': openApiTypes,
+  'trusted-documents-manifest': trustedDocumentsManifest,
+  'trusted-document-ids': trustedDocumentIds,
 };
 
 // Codegen insists on a GraphQL schema for every output; the OpenAPI outputs ignore it.
@@ -77,6 +87,19 @@ const perClient = Object.fromEntries(
         },
       },
     ],
+    // JSON, so no `add` header: a comment would make it unparseable.
+    [
+      `bffs/${client}/generated/trusted-documents.generated.json`,
+      { schema: `schemas/${client}.graphql`, documents: `bffs/${client}/operations/*.graphql`, plugins: ['trusted-documents-manifest'] },
+    ],
+    [
+      `bffs/${client}/sdk/trusted-documents.generated.ts`,
+      {
+        schema: `schemas/${client}.graphql`,
+        documents: `bffs/${client}/operations/*.graphql`,
+        plugins: [{ add: { content: HEADER } }, 'trusted-document-ids'],
+      },
+    ],
   ]),
 );
 
@@ -86,7 +109,7 @@ function capitalize(text: string): string {
 
 const config: CodegenConfig = {
   overwrite: true,
-  pluginLoader: async (name: string) => (name === 'openapi-types' ? openApiTypes : import(name)),
+  pluginLoader: async (name: string) => LOCAL_PLUGINS[name] ?? import(name),
   generates: { ...downstreamTypes, ...perClient },
 };
 

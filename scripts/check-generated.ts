@@ -4,7 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 
-const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', '*.generated.ts'], { encoding: 'utf8' });
+const GENERATED = ['*.generated.ts', '*.generated.json'];
+const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...GENERATED], { encoding: 'utf8' });
 if (changed.trim() !== '') {
   console.error('Generated code is stale. Run `npm run codegen` and commit:\n' + changed);
   process.exit(1);

@@ -1,3 +1,6 @@
+import type { Budget } from './perimeter/policy.ts';
+import type { TrustedDocumentsMode } from './perimeter/stages/trusted-documents.ts';
+
 /** The downstream services every BFF may call, with the default ports of product.md. */
 export const DOWNSTREAM_DEFAULTS = {
   identity: 'http://127.0.0.1:4100',
@@ -17,6 +20,8 @@ export type DownstreamUrls = Record<DownstreamName, string>;
 
 export interface BffConfig {
   port: number;
+  /** Where a BFF listens: loopback in development (its GraphiQL hands out tokens), all interfaces in production (`HOST`). */
+  host?: string;
   /** Development mode serves GraphiQL with a token filled in; production never does. */
   production: boolean;
   urls: DownstreamUrls;
@@ -30,6 +35,18 @@ export interface BffConfig {
    * `FAST_LANE=off` sends everything through yoga, to compare or to rule the lane out.
    */
   fastLane?: boolean;
+  /** `only`: documents by id from the client's manifest; `arbitrary`: raw queries too (`TRUSTED_DOCUMENTS`). */
+  trustedDocuments?: TrustedDocumentsMode;
+  /** Shared stores (rate limits) live in this Redis when set (`REDIS_URL`); in process otherwise. */
+  redisUrl?: string;
+  /** The web BFF's browser origins (`WEB_ORIGINS`, a comma list). */
+  webOrigins?: string[];
+  /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (bench/RESULTS.md). */
+  rateLimits?: boolean;
+  operationLimits?: boolean;
+  /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */
+  viewerBudget?: Budget;
+  ipBudget?: Budget;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -39,15 +56,49 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
   const urls = Object.fromEntries(
     (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map((name) => [name, parseUrl(env, urlVariableOf(name), DOWNSTREAM_DEFAULTS[name])]),
   ) as DownstreamUrls;
+  const production = env.NODE_ENV === 'production';
   return {
     port: parseInteger(env, 'PORT', defaultPort),
-    production: env.NODE_ENV === 'production',
+    host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+    production,
     urls,
     deadlineMs: parseOptionalInteger(env, 'DEADLINE_MS'),
     connections: parseOptionalInteger(env, 'DOWNSTREAM_CONNECTIONS'),
     logLevel: env.LOG_LEVEL ?? 'info',
     fastLane: parseSwitch(env, 'FAST_LANE', true),
+    trustedDocuments: parseMode(env, production),
+    redisUrl: env.REDIS_URL || undefined,
+    webOrigins: (env.WEB_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => parseOrigin('WEB_ORIGINS', origin)),
+    rateLimits: parseSwitch(env, 'RATE_LIMITS', true),
+    operationLimits: parseSwitch(env, 'OPERATION_LIMITS', true),
+    viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
+    ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
   };
+}
+
+function parseMode(env: NodeJS.ProcessEnv, production: boolean): TrustedDocumentsMode {
+  const raw = env.TRUSTED_DOCUMENTS;
+  if (raw === undefined || raw === '') return production ? 'only' : 'arbitrary';
+  if (raw === 'only' || raw === 'arbitrary') return raw;
+  throw new Error(`TRUSTED_DOCUMENTS must be only or arbitrary, got "${raw}"`);
+}
+
+function parseBudget(env: NodeJS.ProcessEnv, key: string): Budget | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(raw);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new Error(`${key} must be <points>/<seconds>, got "${raw}"`);
+  return { points: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+function parseOrigin(key: string, raw: string): string {
+  try {
+    const { origin } = new URL(raw);
+    if (origin !== raw.replace(/\/$/, '')) throw new Error();
+    return origin;
+  } catch {
+    throw new Error(`${key} must list origins like https://app.example.com, got "${raw}"`);
+  }
 }
 
 function parseOptionalInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {

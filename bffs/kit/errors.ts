@@ -12,7 +12,18 @@ export const ERRORS = {
   TOKEN_EXPIRED: { status: 401, description: 'The token has expired.', solve: 'Refresh the token and retry.' },
   GRAPHQL_PARSE_FAILED: { status: 400, description: 'The document is not valid GraphQL syntax.', solve: 'Fix the document; the error has its location.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, description: 'The document does not validate against this client\'s schema.', solve: 'Only ask for fields in this BFF\'s schema; regenerate the SDK.' },
-  BAD_USER_INPUT: { status: 400, description: 'An argument or device header is out of range or malformed.', solve: 'Fix the argument named in the message.' },
+  BAD_USER_INPUT: { status: 400, description: 'A variable, an argument or a device header is out of range or malformed. 400 when the request never executed (a variable of the wrong type, a missing required variable, a bad device header); a field error (200, the field null) when only one field\'s argument is out of range.', solve: 'Fix the variable or argument named in the message.' },
+  BAD_REQUEST: { status: 400, description: 'The request is not a GraphQL-over-HTTP request this BFF accepts: a body that is not JSON, a JSON-array batch, an unknown or mistyped parameter, a Content-Length that is not a number, or an operation name that names no operation.', solve: 'Send one `{query|documentId, variables?, operationName?, extensions?}` object per request.' },
+  PERSISTED_DOCUMENT_NOT_FOUND: { status: 400, description: 'The `documentId` (or Apollo `persistedQuery.sha256Hash`) names no trusted document of this client. The message is `PersistedQueryNotFound` for the Apollo form, so Apollo clients send the full document next when the BFF accepts arbitrary documents.', solve: 'Ship the operation file, run `npm run codegen` and deploy the new manifest; send ids from the generated SDK.' },
+  PERSISTED_DOCUMENT_REQUIRED: { status: 400, description: 'The BFF runs only trusted documents (`TRUSTED_DOCUMENTS=only`, the production default) and the request sent a raw `query`.', solve: 'Send `documentId` from the generated SDK instead of the query text.' },
+  OPERATION_LIMIT_EXCEEDED: { status: 400, description: 'The document is over one of this client\'s operation limits; `extensions.limit` names it (`depth`, `aliases`, `directives`, `tokens` or `cost`) beside `extensions.max`. Nothing was executed and no service was called.', solve: 'Split the operation or ask for less; the README\'s Perimeter table has each client\'s limits.' },
+  REQUEST_TOO_LARGE: { status: 413, description: 'The request body is over this client\'s limit (README, Perimeter). It was not read.', solve: 'Send trusted document ids rather than large documents; keep variables small.' },
+  RATE_LIMITED: { status: 429, description: 'The viewer or the client address has spent its budget of operation cost for the window. Sent with `Retry-After`, `RateLimit-Policy` and `RateLimit`.', solve: 'Wait `Retry-After` seconds; cheaper operations spend less of the budget.' },
+  ORIGIN_NOT_ALLOWED: { status: 403, description: 'A browser sent the request from an origin this BFF does not serve (web: `WEB_ORIGINS`; mobile and TV: none). Nothing was executed.', solve: 'Add the origin to `WEB_ORIGINS`, or call from the native app.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'A mutation was sent with GET (GET is for queries, so that it can be cached), or the method is neither GET nor POST. Sent with `Allow`.', solve: 'Send mutations with POST.' },
+  NOT_ACCEPTABLE: { status: 406, description: 'The `Accept` header allows neither `application/graphql-response+json` nor `application/json` (in UTF-8).', solve: 'Accept `application/graphql-response+json, application/json`.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The POST body is in a media type the BFF does not read.', solve: 'Send `Content-Type: application/json`.' },
+  ROUTE_NOT_FOUND: { status: 404, description: 'Nothing is served at this path.', solve: 'GraphQL is at `/graphql`, liveness at `/health`, readiness at `/ready`.' },
   NOT_FOUND: { status: 200, description: 'The entity asked for does not exist. The field is null. A mutation on it changed nothing.', solve: 'Check the id; treat it as absent.' },
   DOWNSTREAM_TIMEOUT: { status: 200, description: 'A downstream service did not answer in time. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_UNAVAILABLE: { status: 200, description: 'A downstream service failed or refused the connection. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
@@ -28,15 +39,26 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+export interface ErrorOptions {
+  /** Response headers the error needs (`Retry-After`, `WWW-Authenticate`, `Allow`). */
+  headers?: Record<string, string>;
+  /**
+   * A request error the GraphQL-over-HTTP spec lets legacy `application/json` answer with 200
+   * (parse, validation and variable errors): yoga's `http.spec` flag, which its status rule and
+   * the fast lane's (the same function) honour.
+   */
+  spec?: boolean;
+}
+
 /**
  * A client-facing error. Codes whose status is 200 are field errors: the field is null and the
- * rest of the response stands. Others set the HTTP status of the whole response.
+ * rest of the response stands. Others set the HTTP status of the whole response (yoga reads
+ * `extensions.http` and strips it from the body).
  */
-export function concierge(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+export function concierge(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, { headers, spec }: ErrorOptions = {}): GraphQLError {
   const { status } = ERRORS[code];
-  return createGraphQLError(message, {
-    extensions: { ...extra, code, ...(status === 200 ? {} : { http: { status } }) },
-  });
+  const http = status === 200 ? undefined : { status, ...(headers ? { headers } : {}), ...(spec ? { spec } : {}) };
+  return createGraphQLError(message, { extensions: { ...extra, code, ...(http ? { http } : {}) } });
 }
 
 export function hasCode(error: unknown, code: ErrorCode): boolean {

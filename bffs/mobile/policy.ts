@@ -1,3 +1,4 @@
+import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
 /**
@@ -12,4 +13,15 @@ export const MOBILE_POLICY: ResiliencePolicy = {
   bulkhead: 64,
   connections: 32,
   shedding: { maxInFlight: 256, maxEventLoopDelayMs: 1_000 },
+};
+
+/**
+ * Phones send four small documents; 16 KiB and depth 6 leave room for their growth, not for a crafted one. Budgets are per minute: about a hundred homes per viewer, and carrier NAT puts many viewers behind one address.
+ * test/policy/operation-limits.test.ts proves every shipped operation fits.
+ */
+export const MOBILE_PERIMETER: PerimeterPolicy = {
+  maxBodyBytes: 16384,
+  limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 300 },
+  rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
+  corsCredentials: false,
 };

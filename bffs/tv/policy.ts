@@ -1,3 +1,4 @@
+import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
 /** TV sits between: big rows, a fast first frame, and playback licences fetched ahead. */
@@ -9,4 +10,15 @@ export const TV_POLICY: ResiliencePolicy = {
   bulkhead: 96,
   connections: 48,
   shedding: { maxInFlight: 256, maxEventLoopDelayMs: 1_000 },
+};
+
+/**
+ * TVs send two documents; a household shares one address, so the address budget is ten viewers'.
+ * test/policy/operation-limits.test.ts proves every shipped operation fits.
+ */
+export const TV_PERIMETER: PerimeterPolicy = {
+  maxBodyBytes: 16384,
+  limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 400 },
+  rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 } },
+  corsCredentials: false,
 };

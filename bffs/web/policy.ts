@@ -1,3 +1,4 @@
+import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
 /** Web is the most patient: desktop networks are fast, and a rich page is worth a retry. */
@@ -9,4 +10,15 @@ export const WEB_POLICY: ResiliencePolicy = {
   bulkhead: 128,
   connections: 64,
   shedding: { maxInFlight: 512, maxEventLoopDelayMs: 1_500 },
+};
+
+/**
+ * The web pages are the richest (title detail with reviews: depth 5, cost 96); the web app signs in with cookies (the sign-in issue), so its allowed origins may send credentials.
+ * test/policy/operation-limits.test.ts proves every shipped operation fits.
+ */
+export const WEB_PERIMETER: PerimeterPolicy = {
+  maxBodyBytes: 32768,
+  limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 800 },
+  rateLimits: { viewer: { points: 12000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
+  corsCredentials: true,
 };

@@ -13,20 +13,30 @@ import type { DownstreamUrls } from '../../bffs/kit/config.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createTvBff } from '../../bffs/tv/bff.ts';
+import { createWebBff } from '../../bffs/web/bff.ts';
+import type { BffConfig } from '../../bffs/kit/config.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
-import { operation } from '../support/documents.ts';
+import { documentId, operation } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver, originOf } from '../support/served.ts';
 
-type Client = 'mobile' | 'tv';
-const factories = { mobile: createMobileBff, tv: createTvBff };
+const ALLOWED_ORIGIN = 'https://app.example';
+type Client = 'mobile' | 'tv' | 'web' | 'mobile-trusted-only';
+const factories = { mobile: createMobileBff, tv: createTvBff, web: createWebBff, 'mobile-trusted-only': createMobileBff };
+/** Per client, what its pair is built with: web serves one browser origin; one mobile pair runs trusted documents only. */
+const CONFIGS: Record<Client, Partial<BffConfig>> = {
+  mobile: {},
+  tv: {},
+  web: { webOrigins: [ALLOWED_ORIGIN] },
+  'mobile-trusted-only': { trustedDocuments: 'only' },
+};
 
 let mocks: TestMocks;
 let token: string;
 const pairs = {} as Record<Client, { lane: Bff; yoga: Bff }>;
 
 function build(client: Client, urls: DownstreamUrls, fastLane: boolean): Bff {
-  return factories[client](testConfig(urls, { fastLane }), {
+  return factories[client](testConfig(urls, { fastLane, ...CONFIGS[client] }), {
     clock: () => new Date(TEST_NOW),
     logger: pino({ level: 'silent' }),
     policy: { shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 } },
@@ -36,7 +46,7 @@ function build(client: Client, urls: DownstreamUrls, fastLane: boolean): Bff {
 beforeAll(async () => {
   mocks = await startTestMocks();
   token = await mocks.token('u_1');
-  for (const client of ['mobile', 'tv'] as const) pairs[client] = { lane: build(client, mocks.urls, true), yoga: build(client, mocks.urls, false) };
+  for (const client of Object.keys(factories) as Client[]) pairs[client] = { lane: build(client, mocks.urls, true), yoga: build(client, mocks.urls, false) };
 });
 afterAll(async () => {
   await Promise.all(Object.values(pairs).flatMap(({ lane, yoga }) => [lane.close(), yoga.close()]));
@@ -69,6 +79,8 @@ interface Case {
   body?: unknown;
   /** The status both must answer, so a case cannot pass by both paths breaking alike. */
   status: number;
+  /** The catalog codes both must answer with, in order (absent: no errors are checked). */
+  codes?: string[];
   /** Sent before each path's request, so a mutation finds the same state both times. */
   reset?: { query: string; variables: Record<string, unknown> };
 }
@@ -78,50 +90,89 @@ const TITLE = operation('mobile', 'MobileTitle');
 const ADD = operation('mobile', 'AddToMyList');
 const REMOVE = operation('mobile', 'RemoveFromMyList');
 const TWO_OPERATIONS = `${TITLE}\nquery Just { home { downloadEnabled } }`;
+const HOME_ID = documentId('mobile', 'MobileHome');
+const ADD_ID = documentId('mobile', 'AddToMyList');
+const GRAPHQL_RESPONSE = { accept: 'application/graphql-response+json' };
+const STRANGER = 'https://evil.example';
+const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: title(id: "t_${i + 1}") { title }`).join(' ')} }`;
 
 const cases: Case[] = [
   { name: 'MobileHome, no Accept', body: { query: HOME }, status: 200 },
   { name: 'MobileHome, Accept */*', headers: { accept: '*/*' }, body: { query: HOME }, status: 200 },
-  { name: 'MobileHome, Accept graphql-response+json', headers: { accept: 'application/graphql-response+json' }, body: { query: HOME }, status: 200 },
+  { name: 'MobileHome, Accept graphql-response+json', headers: GRAPHQL_RESPONSE, body: { query: HOME }, status: 200 },
   { name: 'MobileHome, Accept graphql-response+json then json (the SDK)', headers: { accept: 'application/graphql-response+json, application/json' }, body: { query: HOME }, status: 200 },
   { name: 'MobileHome, Accept json then graphql-response+json', headers: { accept: 'application/json, application/graphql-response+json' }, body: { query: HOME }, status: 200 },
   { name: 'MobileHome, Accept application/*;q=0.9', headers: { accept: 'application/*;q=0.9' }, body: { query: HOME }, status: 200 },
   { name: 'Content-Type with a charset', headers: { 'content-type': 'application/json; charset=utf-8' }, body: { query: HOME }, status: 200 },
   { name: 'a query with variables', body: { query: TITLE, variables: { id: 't_42' }, operationName: 'MobileTitle' }, status: 200 },
-  { name: 'an unknown id: a NOT_FOUND field error beside data', body: { query: TITLE, variables: { id: 't_nope' } }, status: 200 },
-  { name: 'a variable of the wrong type', body: { query: TITLE, variables: { id: { not: 'an id' } } }, status: 200 },
-  { name: 'a required variable missing', body: { query: TITLE, variables: {} }, status: 200 },
-  { name: 'a required variable missing, graphql-response+json', headers: { accept: 'application/graphql-response+json' }, body: { query: TITLE }, status: 200 },
+  { name: 'an unknown id: a NOT_FOUND field error beside data', body: { query: TITLE, variables: { id: 't_nope' } }, status: 200, codes: ['NOT_FOUND'] },
+  { name: 'a variable of the wrong type, legacy json: 200', body: { query: TITLE, variables: { id: { not: 'an id' } } }, status: 200, codes: ['BAD_USER_INPUT'] },
+  { name: 'a variable of the wrong type, graphql-response+json: 400', headers: GRAPHQL_RESPONSE, body: { query: TITLE, variables: { id: { not: 'an id' } } }, status: 400, codes: ['BAD_USER_INPUT'] },
+  { name: 'a required variable missing, legacy json: 200', body: { query: TITLE, variables: {} }, status: 200, codes: ['BAD_USER_INPUT'] },
+  { name: 'a required variable missing, graphql-response+json: 400', headers: GRAPHQL_RESPONSE, body: { query: TITLE }, status: 400, codes: ['BAD_USER_INPUT'] },
   { name: 'two operations, one named', body: { query: TWO_OPERATIONS, operationName: 'Just' }, status: 200 },
-  { name: 'two operations, none named', body: { query: TWO_OPERATIONS }, status: 400 },
-  { name: 'an unknown operation name', body: { query: HOME, operationName: 'Nope' }, status: 400 },
+  { name: 'two operations, none named', body: { query: TWO_OPERATIONS }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'an unknown operation name', body: { query: HOME, operationName: 'Nope' }, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'a mutation', body: { query: ADD, variables: { contentId: 't_7' } }, status: 200, reset: { query: REMOVE, variables: { contentId: 't_7' } } },
-  { name: 'introspection', body: { query: '{ __typename __schema { queryType { name } } }' }, status: 200 },
-  { name: 'a syntax error', body: { query: '{ home { ' }, status: 400 },
-  { name: 'a validation error', body: { query: '{ home { cast } }' }, status: 400 },
-  { name: 'a body that is not JSON', body: '{"query": ', status: 400 },
-  { name: 'a batch (array body)', body: [{ query: HOME }], status: 400 },
-  { name: 'an unexpected parameter', body: { query: HOME, foo: 1 }, status: 400 },
-  { name: 'a query that is not a string', body: { query: 42 }, status: 400 },
-  { name: 'variables that are not an object', body: { query: TITLE, variables: '{"id":"t_1"}' }, status: 400 },
-  { name: 'an extension (persisted query hash)', body: { query: HOME, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, status: 200 },
-  { name: 'no token', headers: { authorization: '' }, body: { query: HOME }, status: 401 },
-  { name: 'a forged token', headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.c2ln' }, body: { query: HOME }, status: 401 },
-  { name: 'a text/plain body', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: HOME }), status: 415 },
-  { name: 'Accept text/html only', headers: { accept: 'text/html' }, body: { query: HOME }, status: 406 },
-  { name: 'Accept with a latin-1 charset only', headers: { accept: 'application/json; charset=iso-8859-1' }, body: { query: HOME }, status: 406 },
-  { name: 'a gzip-compressed body (yoga does not inflate bodies)', headers: { 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ query: HOME })), status: 400 },
-  { name: 'a body over the 25 MB limit', body: { query: HOME, variables: { pad: 'x'.repeat(25_000_000) } }, status: 413 },
-  { name: 'a CORS request (Origin)', headers: { origin: 'https://app.example' }, body: { query: HOME }, status: 200 },
-  { name: 'a CORS request with an error', headers: { origin: 'https://app.example', authorization: '' }, body: { query: HOME }, status: 401 },
+  { name: 'introspection (development)', body: { query: '{ __typename __schema { queryType { name } } }' }, status: 200 },
+  { name: 'a syntax error, legacy json: 200', body: { query: '{ home { ' }, status: 200, codes: ['GRAPHQL_PARSE_FAILED'] },
+  { name: 'a syntax error, graphql-response+json: 400', headers: GRAPHQL_RESPONSE, body: { query: '{ home { ' }, status: 400, codes: ['GRAPHQL_PARSE_FAILED'] },
+  { name: 'a validation error, legacy json: 200', body: { query: '{ home { cast } }' }, status: 200, codes: ['GRAPHQL_VALIDATION_FAILED'] },
+  { name: 'a validation error, graphql-response+json: 400', headers: GRAPHQL_RESPONSE, body: { query: '{ home { cast } }' }, status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] },
+  { name: 'a body that is not JSON', body: '{"query": ', status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'a batch (array body)', body: [{ query: HOME }], status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'an unexpected parameter', body: { query: HOME, foo: 1 }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'a query that is not a string', body: { query: 42 }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'variables that are not an object', body: { query: TITLE, variables: '{"id":"t_1"}' }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'no token: 401 with WWW-Authenticate', headers: { authorization: '' }, body: { query: HOME }, status: 401, codes: ['UNAUTHENTICATED'] },
+  { name: 'a forged token', headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.c2ln' }, body: { query: HOME }, status: 401, codes: ['INVALID_TOKEN'] },
+  { name: 'a text/plain body', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: HOME }), status: 415, codes: ['UNSUPPORTED_MEDIA_TYPE'] },
+  { name: 'Accept text/html only', headers: { accept: 'text/html' }, body: { query: HOME }, status: 406, codes: ['NOT_ACCEPTABLE'] },
+  { name: 'Accept with a latin-1 charset only', headers: { accept: 'application/json; charset=iso-8859-1' }, body: { query: HOME }, status: 406, codes: ['NOT_ACCEPTABLE'] },
+  { name: 'a gzip-compressed body (yoga does not inflate bodies)', headers: { 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ query: HOME })), status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'a 20 MB body: 413 before it is read', body: { query: HOME, variables: { pad: 'x'.repeat(20_000_000) } }, status: 413, codes: ['REQUEST_TOO_LARGE'] },
+  { name: 'an unknown path', path: '/graphiql', body: { query: HOME }, status: 404, codes: ['ROUTE_NOT_FOUND'] },
   { name: 'a query string on the endpoint', path: '/graphql?x=1', body: { query: HOME }, status: 200 },
   { name: 'GET with the query in the URL', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}`, status: 200 },
   { name: 'TV home with its device headers', client: 'tv', headers: { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr' }, body: { query: operation('tv', 'TvHome') }, status: 200 },
-  { name: 'TV with an unknown DRM system: 400 BAD_USER_INPUT', client: 'tv', headers: { 'x-device-drm': 'clearkey' }, body: { query: operation('tv', 'TvHome') }, status: 400 },
+  { name: 'TV with an unknown DRM system: 400 BAD_USER_INPUT', client: 'tv', headers: { 'x-device-drm': 'clearkey' }, body: { query: operation('tv', 'TvHome') }, status: 400, codes: ['BAD_USER_INPUT'] },
+  { name: 'web: a field BAD_USER_INPUT beside data is 200, not 400', client: 'web', headers: GRAPHQL_RESPONSE, body: { query: '{ title(id: "t_1") { title reviews(first: 51) { totalCount } } }' }, status: 200, codes: ['BAD_USER_INPUT'] },
+
+  // Trusted documents
+  { name: 'documentId (POST)', body: { documentId: HOME_ID }, status: 200 },
+  { name: 'documentId as bare hex', body: { documentId: HOME_ID.slice('sha256:'.length) }, status: 200 },
+  { name: 'GET with documentId', method: 'GET', path: `/graphql?documentId=${encodeURIComponent(HOME_ID)}`, status: 200 },
+  { name: 'GET with documentId and variables', method: 'GET', path: `/graphql?documentId=${encodeURIComponent(documentId('mobile', 'MobileTitle'))}&variables=${encodeURIComponent('{"id":"t_3"}')}`, status: 200 },
+  { name: "Apollo's persistedQuery form", body: { extensions: { persistedQuery: { version: 1, sha256Hash: HOME_ID.slice('sha256:'.length) } } }, status: 200 },
+  { name: "Apollo's form with an unknown hash: PersistedQueryNotFound", body: { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
+  { name: "Apollo's form with a hash that is not the query's", body: { query: HOME, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'an unknown documentId', body: { documentId: `sha256:${'0'.repeat(64)}` }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
+  { name: 'a mutation by GET: 405', method: 'GET', path: `/graphql?documentId=${encodeURIComponent(ADD_ID)}&variables=${encodeURIComponent('{"contentId":"t_7"}')}`, status: 405, codes: ['METHOD_NOT_ALLOWED'] },
+  { name: 'only mode: documentId runs', client: 'mobile-trusted-only', body: { documentId: HOME_ID }, status: 200 },
+  { name: 'only mode: a raw document is refused', client: 'mobile-trusted-only', body: { query: HOME }, status: 400, codes: ['PERSISTED_DOCUMENT_REQUIRED'] },
+  { name: 'only mode: a raw document by GET is refused', client: 'mobile-trusted-only', method: 'GET', path: `/graphql?query=${encodeURIComponent(HOME)}`, status: 400, codes: ['PERSISTED_DOCUMENT_REQUIRED'] },
+  { name: 'only mode: an unknown documentId', client: 'mobile-trusted-only', body: { documentId: `sha256:${'1'.repeat(64)}` }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
+
+  // Operation limits
+  { name: 'an alias bomb within the body limit: aliases', body: { query: aliases(40) }, status: 400, codes: ['OPERATION_LIMIT_EXCEEDED'] },
+  { name: 'a 2,000-alias bomb: over the body limit, never read', body: { query: aliases(2_000) }, status: 413, codes: ['REQUEST_TOO_LARGE'] },
+  { name: 'a deep query: depth, refused before validation', body: { query: '{ a { b { c { d { e { f { g { h } } } } } } } }' }, status: 400, codes: ['OPERATION_LIMIT_EXCEEDED'] },
+  { name: 'too many tokens', body: { query: `{ home { ${'downloadEnabled '.repeat(1_001)}} }` }, status: 400, codes: ['OPERATION_LIMIT_EXCEEDED'] },
+  { name: 'too costly', body: { query: `{ ${Array.from({ length: 8 }, (_, i) => `h${i}: home { downloadEnabled profile { name avatarUrl } rows { id title layout items { contentId title thumbnail progressPercent subtitle synopsis maturityRating isNew } } }`).join(' ')} }` }, status: 400, codes: ['OPERATION_LIMIT_EXCEEDED'] },
+  { name: 'too many directives', body: { query: `{ home { downloadEnabled ${'@include(if: true) '.repeat(11)}} }` }, status: 400, codes: ['OPERATION_LIMIT_EXCEEDED'] },
+
+  // Origins (CORS and CSRF)
+  { name: 'mobile: a stranger origin is refused before anything runs', headers: { origin: STRANGER }, body: { query: ADD, variables: { contentId: 't_8' } }, status: 403, codes: ['ORIGIN_NOT_ALLOWED'] },
+  { name: 'mobile: a stranger preflight gets no CORS headers', method: 'OPTIONS', headers: { origin: STRANGER, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }, status: 204 },
+  { name: 'web: an allowed origin, with credentials', client: 'web', headers: { origin: ALLOWED_ORIGIN }, body: { query: '{ home { hero { id } } }' }, status: 200 },
+  { name: 'web: an allowed origin with an error', client: 'web', headers: { origin: ALLOWED_ORIGIN, authorization: '' }, body: { query: '{ home { hero { id } } }' }, status: 401, codes: ['UNAUTHENTICATED'] },
+  { name: 'web: an allowed preflight', client: 'web', method: 'OPTIONS', headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }, status: 204 },
+  { name: 'web: a stranger preflight gets no CORS headers', client: 'web', method: 'OPTIONS', headers: { origin: STRANGER, 'access-control-request-method': 'POST' }, status: 204 },
+  { name: 'web: a stranger POST is refused', client: 'web', headers: { origin: STRANGER }, body: { query: '{ home { hero { id } } }' }, status: 403, codes: ['ORIGIN_NOT_ALLOWED'] },
 ];
 
 describe('the fast lane answers exactly what yoga answers', () => {
-  test.each(cases)('$name', async ({ client = 'mobile', method = 'POST', path = '/graphql', headers = {}, body, status, reset }) => {
+  test.each(cases)('$name', async ({ client = 'mobile', method = 'POST', path = '/graphql', headers = {}, body, status, codes, reset }) => {
     const plain = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
     const init: RequestInit = {
       method,
@@ -136,6 +187,15 @@ describe('the fast lane answers exactly what yoga answers', () => {
     const [viaLane, viaYoga] = [await via(lane), await via(yoga)];
     expect(viaLane).toEqual(viaYoga);
     expect(viaLane.status).toBe(status);
+    if (codes) expect((viaLane.body as { errors?: { extensions: { code: string } }[] }).errors?.map((e) => e.extensions.code)).toEqual(codes);
+    if (status === 401) expect(viaLane.headers['www-authenticate']).toMatch(/^Bearer realm="concierge"/);
+    if (headers.origin === STRANGER) expect(viaLane.headers['access-control-allow-origin']).toBeUndefined();
+    if (headers.origin === ALLOWED_ORIGIN) {
+      expect(viaLane.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+      expect(viaLane.headers['access-control-allow-credentials']).toBe('true');
+    }
+    // Every non-2xx answer has a JSON body with a catalog code.
+    if (status >= 400) expect((viaLane.body as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toMatch(/^[A-Z_]+$/);
   });
 
   test('without x-request-id both make one up and echo it', async () => {

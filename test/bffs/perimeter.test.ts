@@ -56,11 +56,12 @@ describe('tokens', () => {
 });
 
 describe('documents', () => {
-  test('a syntax error answers 400 GRAPHQL_PARSE_FAILED, whatever the Accept header', async () => {
-    for (const accept of ['application/graphql-response+json', 'application/json', '*/*']) {
+  test('a syntax error answers GRAPHQL_PARSE_FAILED: 400 for graphql-response+json, 200 for legacy JSON (the spec)', async () => {
+    for (const [accept, expected] of [['application/graphql-response+json', 400], ['application/json', 200], ['*/*', 200]] as const) {
       const { status, body } = await post(stack.mobile, { query: '{ home { ' }, { accept });
-      expect(status).toBe(400);
+      expect(status).toBe(expected);
       expect(codesOf(body)).toEqual(['GRAPHQL_PARSE_FAILED']);
+      expect(body.data).toBeUndefined();
     }
   });
 
@@ -125,11 +126,24 @@ describe('entities that do not exist', () => {
     expect((await remove()).body.data.removeFromMyList).toEqual({ contentId: 't_4242', inMyList: false, changed: false });
   });
 
-  test('bad paging arguments answer BAD_USER_INPUT', async () => {
-    const tooMany = await stack.graphql(stack.web, '{ search(query: "moon", first: 500) { totalCount } }');
+  test('bad paging arguments answer BAD_USER_INPUT; beside other data it is a field error and the status stays 200', async () => {
+    // search is non-null, so its error nulls all of data: nothing was served, 400.
+    const tooMany = await stack.graphql(stack.web, '{ search(query: "moon", first: 60) { totalCount } }');
+    expect(tooMany.status).toBe(400);
     expect(codesOf(tooMany.body)).toEqual(['BAD_USER_INPUT']);
     const badCursor = await stack.graphql(stack.web, '{ search(query: "moon", after: "garbage") { totalCount } }');
     expect(codesOf(badCursor.body)).toEqual(['BAD_USER_INPUT']);
+    // reviews is nullable: the title is served, the reviews field is null with its code, and it is 200.
+    const reviews = await stack.graphql(stack.web, '{ title(id: "t_1") { title reviews(first: 60) { totalCount } } }');
+    expect(reviews.status).toBe(200);
+    expect(reviews.body.data.title).toEqual({ title: expect.any(String), reviews: null });
+    expect(codesOf(reviews.body)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test('a page size armor prices over the cost limit is refused whole, before any call', async () => {
+    const tooCostly = await stack.graphql(stack.web, '{ search(query: "moon", first: 500) { edges { node { id title synopsis } } } }');
+    expect(tooCostly.status).toBe(400);
+    expect(tooCostly.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'cost' });
   });
 
   test('an unknown DRM system header is refused with 400 BAD_USER_INPUT', async () => {

@@ -7,6 +7,7 @@ import { createWebBff } from '../../bffs/web/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver } from '../support/served.ts';
+import { documentId } from '../support/documents.ts';
 
 /**
  * Production mode: no GraphiQL at the BFFs (config.production, set by NODE_ENV=production), and no
@@ -81,18 +82,53 @@ describe('production mode', () => {
     expect(JSON.parse(body)).toMatchObject({ errors: [{ message: expect.stringMatching(/query/i) }] });
   });
 
-  it('the production BFF still serves GraphQL POSTs with a valid token', async () => {
+  it('the production BFF still serves trusted documents with a valid token', async () => {
     const token = await devMocks.token('u_1');
     const res = await fetchOver(production, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: MOBILE_HOME }),
+      body: JSON.stringify({ documentId: documentId('mobile', 'MobileHome') }),
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data?: any; errors?: unknown };
     expect(body.errors).toBeUndefined();
     expect(body.data.home.profile.name).toEqual(expect.any(String));
     expect(body.data.home.rows.length).toBeGreaterThan(0);
+  });
+
+  it('the production BFF refuses a raw document: trusted documents only, by default', async () => {
+    const token = await devMocks.token('u_1');
+    const res = await fetchOver(production, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: MOBILE_HOME }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_DOCUMENT_REQUIRED' } }] });
+  });
+
+  it('in production introspection is refused and "Did you mean" is hidden, even with arbitrary documents', async () => {
+    const open = createMobileBff(testConfig(devMocks.urls, { production: true, trustedDocuments: 'arbitrary' }), options);
+    try {
+      const token = await devMocks.token('u_1');
+      const post = async (query: string) => {
+        const res = await fetchOver(open, '/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        });
+        return { status: res.status, body: (await res.json()) as { errors: { message: string; extensions: { code: string } }[] } };
+      };
+      const introspection = await post('{ __schema { types { name } } }');
+      expect(introspection.status).toBe(400);
+      expect(introspection.body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const typo = await post('{ home { downloadEnable } }');
+      expect(typo.status).toBe(400);
+      expect(typo.body.errors[0]!.message).not.toMatch(/Did you mean/);
+      expect(typo.body.errors[0]!.message).toContain('[Suggestion hidden]');
+    } finally {
+      await open.close();
+    }
   });
 
   it('the production BFF still refuses a request with no token', async () => {

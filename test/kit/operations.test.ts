@@ -1,34 +1,70 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, test } from 'vitest';
-import { createOperationCache } from '../../bffs/kit/server/operations.ts';
+import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
+import { createOperationPreparer, type PreparedOperation } from '../../bffs/kit/server/operations.ts';
 
 const schema = makeExecutableSchema({
-  typeDefs: 'type Query { a: Int b: Int } type Mutation { m: Int } type Subscription { s: Int }',
+  typeDefs: 'type Query { a: Int b: Int o: O } type O { a: Int o: O } type Mutation { m: Int } type Subscription { s: Int }',
 });
 const doc = (n: number) => `query Q${n} { a }`;
+const LIMITS = { depth: 3, aliases: 2, directives: 2, tokens: 60, cost: 10 };
+const preparer = (options: { maxDocuments?: number; maxCharacters?: number; production?: boolean } = {}) =>
+  createOperationPreparer({ schema, limits: createOperationLimits(LIMITS), production: false, ...options }).prepare;
+const codes = (prepared: PreparedOperation) => (prepared.ready ? [] : prepared.errors.map((e) => e.extensions.code));
 
-describe('the fast lane\'s operation cache', () => {
+describe('the operation preparer both transports run', () => {
   test('compiles a document once and hands back the same compiled query', () => {
-    const prepare = createOperationCache(schema);
+    const prepare = preparer();
     const first = prepare(doc(1), undefined);
-    expect(first).not.toBe('yoga');
+    expect(first.ready).toBe(true);
     expect(prepare(doc(1), undefined)).toBe(first);
     expect(prepare(doc(1), 'Q1')).not.toBe(first); // another name is another entry
   });
 
-  test('leaves to yoga what it must: syntax and validation errors, unknown or ambiguous names, subscriptions', () => {
-    const prepare = createOperationCache(schema);
-    expect(prepare('{ a ', undefined)).toBe('yoga');
-    expect(prepare('{ nope }', undefined)).toBe('yoga');
-    expect(prepare('query A { a } query B { b }', undefined)).toBe('yoga');
-    expect(prepare('query A { a }', 'B')).toBe('yoga');
-    expect(prepare('subscription { s }', undefined)).toBe('yoga');
-    expect(prepare('query A { a } query B { b }', 'B')).not.toBe('yoga');
-    expect(prepare('mutation { m }', undefined)).not.toBe('yoga');
+  test('refuses with catalog codes: syntax, validation, unknown or ambiguous names, subscriptions', () => {
+    const prepare = preparer();
+    expect(codes(prepare('{ a ', undefined))).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(codes(prepare('{ nope }', undefined))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(codes(prepare('query A { a } query B { b }', undefined))).toEqual(['BAD_REQUEST']);
+    expect(codes(prepare('query A { a }', 'B'))).toEqual(['BAD_REQUEST']);
+    expect(codes(prepare('subscription { s }', undefined))).toEqual(['BAD_REQUEST']);
+    expect(prepare('query A { a } query B { b }', 'B').ready).toBe(true);
+    expect(prepare('mutation { m }', undefined)).toMatchObject({ ready: true, kind: 'mutation' });
+  });
+
+  test('caches refusals too: a client resending a broken document costs a lookup', () => {
+    const prepare = preparer();
+    expect(prepare('{ nope }', undefined)).toBe(prepare('{ nope }', undefined));
+  });
+
+  test.each([
+    ['depth', '{ o { o { o { o { a } } } } }'],
+    ['aliases', '{ x: a y: a z: a }'],
+    ['directives', '{ a @skip(if: false) @include(if: true) b @skip(if: false) }'],
+    ['tokens', `{ ${'a '.repeat(80)}}`],
+    ['cost', '{ o { o { a } } x: o { o { a } } }'],
+  ])('a document over its %s limit is refused with OPERATION_LIMIT_EXCEEDED naming it', (limit, text) => {
+    const prepared = preparer()(text, undefined);
+    expect(prepared.ready).toBe(false);
+    if (prepared.ready) return;
+    expect(prepared.errors[0]!.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit, max: LIMITS[limit as keyof typeof LIMITS], http: { status: 400 } });
+  });
+
+  test('weighs what it admits: armor\'s cost, which the rate limits spend', () => {
+    expect(preparer()('{ o { a } }', undefined)).toMatchObject({ ready: true, cost: Math.ceil(2 + 1.5 * 1) });
+  });
+
+  test('in production, introspection is refused and suggestions are hidden', () => {
+    const prepare = preparer({ production: true });
+    expect(new Set(codes(prepare('{ __schema { queryType { name } } }', undefined)))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    const typo = prepare('{ aa }', undefined);
+    expect(typo.ready ? '' : typo.errors[0]!.message).not.toContain('Did you mean');
+    const dev = preparer()('{ aa }', undefined);
+    expect(dev.ready ? '' : dev.errors[0]!.message).toContain('Did you mean');
   });
 
   test('keeps at most maxDocuments documents, least recently used out first', () => {
-    const prepare = createOperationCache(schema, { maxDocuments: 2 });
+    const prepare = preparer({ maxDocuments: 2 });
     const one = prepare(doc(1), undefined);
     const two = prepare(doc(2), undefined);
     prepare(doc(1), undefined); // one is now the most recent
@@ -39,18 +75,18 @@ describe('the fast lane\'s operation cache', () => {
 
   test('bounds the text it holds, and never keeps a document larger than that', () => {
     const big = `query Big { a ${' '.repeat(2_000)} }`;
-    const prepare = createOperationCache(schema, { maxCharacters: 1_000 });
+    const prepare = preparer({ maxCharacters: 1_000 });
     expect(prepare(big, undefined)).not.toBe(prepare(big, undefined));
     const small = prepare(doc(1), undefined);
     expect(prepare(doc(1), undefined)).toBe(small);
   });
 
   test('bounds the names remembered per document', () => {
-    const prepare = createOperationCache(schema);
+    const prepare = preparer();
     const named = prepare(doc(1), 'Q1');
-    for (let i = 0; i < 100; i++) expect(prepare(doc(1), `Junk${i}`)).toBe('yoga');
+    for (let i = 0; i < 100; i++) expect(prepare(doc(1), `Junk${i}`).ready).toBe(false);
     // The junk names were dropped in batches, taking Q1 with them once: compiled again, still right.
-    expect(prepare(doc(1), 'Q1')).not.toBe('yoga');
-    expect(named).not.toBe('yoga');
+    expect(prepare(doc(1), 'Q1').ready).toBe(true);
+    expect(named.ready).toBe(true);
   });
 });

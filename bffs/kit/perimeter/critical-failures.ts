@@ -1,5 +1,4 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import type { DownstreamName } from '../config.ts';
 
@@ -40,16 +39,5 @@ export function criticalFailureChecker({ critical, retryAfterSeconds = 2 }: Crit
       ],
       extensions: { ...result.extensions, http: { status: 503, headers: { 'retry-after': String(retryAfterSeconds) } } },
     };
-  };
-}
-
-export function useCriticalFailures(options: CriticalFailureOptions): Plugin {
-  const check = criticalFailureChecker(options);
-  return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !('data' in result)) return;
-      const replaced = check(result as ExecutionResult);
-      if (replaced) setResult(replaced);
-    },
   };
 }

@@ -22,9 +22,9 @@ export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: Viewer
   const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
 
   return async function verifyViewer(authorization: string | null): Promise<Viewer> {
-    if (!authorization) throw concierge('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.');
+    if (!authorization) throw concierge('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.', {}, { headers: { 'www-authenticate': CHALLENGE } });
     const match = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
-    if (!match) throw concierge('INVALID_TOKEN', 'The Authorization header must be "Bearer <jwt>".');
+    if (!match) throw invalid('INVALID_TOKEN', 'The Authorization header must be "Bearer <jwt>".');
     const token = match[1]!;
 
     const hit = verified.get(token);
@@ -38,11 +38,18 @@ export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: Viewer
       verified.set(token, { viewer, expiresAtMs: (payload.exp ?? 0) * 1000 });
       return viewer;
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw concierge('TOKEN_EXPIRED', 'The token has expired.');
-      if (error instanceof joseErrors.JOSEError) throw concierge('INVALID_TOKEN', 'The token could not be verified.');
+      if (error instanceof joseErrors.JWTExpired) throw invalid('TOKEN_EXPIRED', 'The token has expired.');
+      if (error instanceof joseErrors.JOSEError) throw invalid('INVALID_TOKEN', 'The token could not be verified.');
       throw error;
     }
   };
+}
+
+/** RFC 6750's challenge, as the downstream services send it. */
+const CHALLENGE = 'Bearer realm="concierge"';
+
+function invalid(code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED', message: string) {
+  return concierge(code, message, {}, { headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token", error_description="${message.replace(/"/g, "'")}"` } });
 }
 
 export type VerifyViewer = ReturnType<typeof createViewerVerifier>;

@@ -1,5 +1,5 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { getOperationAST, print, type DocumentNode } from 'graphql';
 
 export interface GraphQLResponse<TData> {
   data?: TData | null;
@@ -13,6 +13,13 @@ export interface ClientOptions {
   token?: () => string | Promise<string>;
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /**
+   * Operation name → trusted document id (a client's generated `trustedDocumentIds`). A listed
+   * operation is sent as `{ documentId, variables }` (the GraphQL-over-HTTP persisted documents
+   * RFC), so the request carries a hash the BFF looks up instead of query text it must parse and
+   * trust; any other operation is sent as its query.
+   */
+  documentIds?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -20,14 +27,24 @@ export interface ClientOptions {
  * result type and variable checking from the compiler. Errors stay in the result, because a
  * partial response (a null row with a code) is still a response to render.
  */
-export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetch }: ClientOptions) {
-  const printed = new WeakMap<object, string>();
+export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetch, documentIds = {} }: ClientOptions) {
+  // How each document is sent, worked out once: documents are module constants, reused per request.
+  const sent = new WeakMap<object, { documentId: string } | { query: string }>();
+  function reference(document: DocumentNode) {
+    let ref = sent.get(document);
+    if (!ref) {
+      const name = getOperationAST(document)?.name?.value;
+      // Own keys only, so an operation named like an Object.prototype member is never "known".
+      const documentId = name !== undefined && Object.hasOwn(documentIds, name) ? documentIds[name] : undefined;
+      sent.set(document, (ref = documentId ? { documentId } : { query: print(document) }));
+    }
+    return ref;
+  }
+
   return async function request<TData, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVariables>,
     ...[variables]: TVariables extends Record<string, never> ? [] | [TVariables] : [TVariables]
   ): Promise<GraphQLResponse<TData> & { status: number }> {
-    let query = printed.get(document);
-    if (!query) printed.set(document, (query = print(document)));
     const response = await fetchImpl(url, {
       method: 'POST',
       headers: {
@@ -36,7 +53,7 @@ export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetc
         ...headers,
         ...(token ? { authorization: `Bearer ${await token()}` } : {}),
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ ...reference(document), variables }),
     });
     const body = (await response.json()) as GraphQLResponse<TData>;
     return { ...body, status: response.status };

@@ -2,7 +2,7 @@ import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
-import type { VerifyViewer, Viewer } from '../perimeter/viewer.ts';
+import type { Viewer } from '../perimeter/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
@@ -27,12 +27,13 @@ export interface RequestHeaders {
 /** What the context is built from, the same on yoga's path and the fast lane. */
 export interface RequestFacts {
   headers: RequestHeaders;
+  /** Verified by the perimeter (stages/authentication.ts). */
+  viewer: Viewer;
   requestId: string;
   deadline: Deadline;
 }
 
 export interface ContextFactoryOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
-  verifyViewer: VerifyViewer;
   services: ServiceClients;
   needs: LoaderNeeds<TF, UF>;
   clock: () => Date;
@@ -41,14 +42,13 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
 }
 
 /**
- * Builds a request's context: the verified viewer, per-request loaders bound to the request's
- * token, id and deadline, and whatever the BFF adds. Throws a catalog error (401, 400) when the
- * request cannot be served at all.
+ * Builds a request's context: the viewer the perimeter verified, per-request loaders bound to the
+ * request's token, id and deadline, and whatever the BFF adds. Throws a catalog error (TV's 400
+ * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { verifyViewer, services, needs, clock, listsShare, extendContext } = options;
-  return async ({ headers, requestId, deadline }: RequestFacts): Promise<BffContext<TF, UF>> => {
-    const viewer = await verifyViewer(headers.get('authorization'));
+  const { services, needs, clock, listsShare, extendContext } = options;
+  return ({ headers, requestId, deadline, viewer }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline };
     const base: BffContext<TF, UF> = {
       viewer,

@@ -2,26 +2,28 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
 import type { GraphQLError } from 'graphql';
 import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Logger } from 'pino';
 import type { BffConfig } from '../config.ts';
 import { createServiceClients, type ServiceClients } from '../downstream/index.ts';
 import type { LoaderNeeds } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
+import { createClientPerimeter } from '../perimeter/index.ts';
+import type { PerimeterPolicy } from '../perimeter/policy.ts';
+import type { TrustedDocuments } from '../perimeter/stages/trusted-documents.ts';
 import { createViewerVerifier } from '../perimeter/viewer.ts';
-import { requestId, useRequestId } from '../perimeter/request-id.ts';
-import { useErrorCodes } from '../perimeter/error-codes.ts';
+import { useRequestId } from '../perimeter/request-id.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
-import { criticalFailureChecker, useCriticalFailures } from '../perimeter/critical-failures.ts';
-import { Deadline } from '../resilience/deadline.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
+import { closeRedis, connectRedis } from '../stores/redis.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
-import { CORS_OPTIONS } from './cors.ts';
+import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { developmentGraphiQL, renderOfflineGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { identityReadiness } from './readiness.ts';
+import { createResultRules } from './result-rules.ts';
+import { usePerimeter } from './yoga-perimeter.ts';
 
 export type { BffContext } from './context.ts';
 
@@ -33,6 +35,12 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   config: BffConfig;
   /** The client's deadline, retries, breakers, bulkheads and shedding thresholds. */
   policy: ResiliencePolicy;
+  /** The client's body limit, operation limits, budgets and CORS credentials. */
+  perimeter: PerimeterPolicy;
+  /** The client's manifest (`loadTrustedDocuments`), written by `npm run codegen`. */
+  trustedDocuments: TrustedDocuments;
+  /** Browser origins the client serves (web: `WEB_ORIGINS`). */
+  origins?: readonly string[];
   /** What each field reads and whether it is critical; the critical services follow from it. */
   dependencies: DependencyMap;
   /** The sparse fieldsets this client reads from the catalog and the users service. */
@@ -51,6 +59,7 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
 /** What a test or a main file may swap in when it builds a client's BFF. */
 export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> & {
   policy?: Partial<ResiliencePolicy>;
+  perimeter?: Partial<PerimeterPolicy>;
 };
 
 export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unknown>> & {
@@ -85,58 +94,68 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const logger = options.logger ?? createLogger(client, config.logLevel);
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
-  const critical = { critical: criticalServices(options.dependencies) };
-  const buildContext = createContextFactory({
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const { perimeter, cors } = createClientPerimeter({
+    client,
+    schema,
+    policy: options.perimeter,
+    config,
+    trustedDocuments: options.trustedDocuments,
     verifyViewer: createViewerVerifier({ identityUrl: config.urls.identity }),
-    services,
-    needs,
-    clock,
-    listsShare: policy.listsShareOfDeadline,
-    extendContext,
+    origins: options.origins ?? [],
+    redis,
   });
-  const deadlines = new WeakMap<Request, Deadline>();
+  const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
+  let yogaErrorLogger: { error(...args: unknown[]): void } = logger;
+  const execute = createExecutor({
+    buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext }),
+    applyRules: createResultRules({
+      critical: criticalServices(options.dependencies),
+      maskError: (error) => {
+        const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
+        if (masked !== error) yogaErrorLogger.error(error);
+        return masked;
+      },
+    }),
+  });
+  const maxBodyBytes = options.perimeter.maxBodyBytes;
 
   const yoga = createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    cors: CORS_OPTIONS,
+    cors: (request) => cors.options(request.headers),
     logging: yogaLogger(logger),
     graphiql: config.production ? false : developmentGraphiQL(client, config.urls.identity, options.defaultQuery),
     renderGraphiQL: renderOfflineGraphiQL,
-    maskedErrors: { isDev: !config.production, errorMessage: MASKED_MESSAGE },
-    // A plugin added here runs on yoga's path only: the fast lane takes plain POSTs without
-    // envelop. Give the lane the same behaviour (as shedding, request ids, masking and critical
-    // failures have), or leave the plugin's requests to yoga in fast-lane.ts.
+    maskedErrors: maskErrors,
+    // yoga's own streaming count for bodies with no declared length; declared ones are refused
+    // earlier, by the perimeter's body-size check, on both paths.
+    maxRequestBodySize: maxBodyBytes,
+    // Every rule of the perimeter is in usePerimeter, which runs the same pipeline and executor as
+    // the fast lane. A plugin added here would run on yoga's path only: put the rule in the
+    // perimeter (bffs/kit/perimeter/) instead, so both paths have it.
     plugins: [
       useLoadShedding(shedder, GRAPHQL_ENDPOINT),
       useRequestId(),
-      useErrorCodes(),
-      useGraphQlJit(),
-      useCriticalFailures(critical),
+      usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
-      // The response is out: stop the request's deadline timer now rather than when it would fire.
-      { onResponse: ({ request }) => deadlines.get(request)?.dispose() },
     ],
-    context: ({ request }) => {
-      const deadline = Deadline.after(policy.deadlineMs, request.signal);
-      deadlines.set(request, deadline);
-      return buildContext({ headers: request.headers, requestId: requestId(request), deadline });
-    },
   });
+  yogaErrorLogger = yoga.logger;
 
   const nodeListener: NodeListener =
     config.fastLane === false
       ? yoga
       : createFastLane({
-          schema,
           endpoint: GRAPHQL_ENDPOINT,
           shedder,
           deadlineMs: policy.deadlineMs,
-          buildContext,
-          maskError: yogaMasking(yoga, !config.production),
-          replaceResult: criticalFailureChecker(critical),
+          perimeter,
+          execute,
+          cors,
+          maxBodyBytes,
           yoga,
           yogaFetch: (url, init) => Promise.resolve(yoga.fetch(url, init)),
         });
@@ -148,18 +167,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     close: async () => {
       await yoga.dispose();
       if (ownsServices) await services.close();
+      if (redis) await closeRedis(redis);
     },
   }) as unknown as Bff;
-}
-
-/**
- * yoga's masking as yoga applies it (server.js): its `maskError`, and the original error logged
- * whenever it was masked, so the fast lane hides and logs exactly what yoga's path does.
- */
-function yogaMasking(yoga: { logger: { error(...args: unknown[]): void } }, isDev: boolean): (error: unknown) => GraphQLError {
-  return (error) => {
-    const masked = maskError(error, MASKED_MESSAGE, isDev) as GraphQLError;
-    if (masked !== error) yoga.logger.error(error);
-    return masked;
-  };
 }

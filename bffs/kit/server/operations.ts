@@ -1,65 +1,135 @@
-import { getOperationAST, parse, validate, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
+import { concierge, type ErrorCode } from '../errors.ts';
+import type { OperationLimitChecker } from '../perimeter/operation-limits.ts';
 
-/** What the fast lane runs, or `yoga` when the document is one it leaves to yoga. */
-export type PreparedOperation = CompiledQuery | 'yoga';
+/** A document the BFF can run: parsed, within its limits, validated and compiled, once. */
+export interface ReadyOperation {
+  ready: true;
+  compiled: CompiledQuery;
+  kind: 'query' | 'mutation';
+  /** The operation's name, when it has one. */
+  name: string | undefined;
+  /** What the rate limits spend on it (operation-limits.ts). */
+  cost: number;
+}
 
-export interface OperationCacheOptions {
-  /** Distinct documents kept; a client's SDK sends a few dozen at most. */
+/** A document the BFF refuses, with the catalog errors to answer, also computed once. */
+export interface RefusedOperation {
+  ready: false;
+  errors: readonly GraphQLError[];
+}
+
+export type PreparedOperation = ReadyOperation | RefusedOperation;
+
+export interface OperationPreparerOptions {
+  schema: GraphQLSchema;
+  limits: OperationLimitChecker;
+  /** Production: introspection is refused and "Did you mean" suggestions are hidden. */
+  production: boolean;
+  /** Distinct raw documents kept; a client's SDK sends a few dozen at most. */
   maxDocuments?: number;
-  /** Total document text kept, in characters: a few huge documents cannot hold much memory either. */
+  /** Total raw document text kept, in characters: a few huge documents cannot hold much memory either. */
   maxCharacters?: number;
+}
+
+/** What both caches offer: an LRU or a plain map of document text → prepared operation per name. */
+interface DocumentCache {
+  get(text: string): Map<string, PreparedOperation> | undefined;
+  set(text: string, byName: Map<string, PreparedOperation>): unknown;
 }
 
 /** Operation names remembered per document: a document holds a handful of operations. */
 const MAX_NAMES_PER_DOCUMENT = 16;
 
 /**
- * Documents the fast lane has seen, parsed, validated and compiled by graphql-jit once, keyed by
- * their text and operation name: the same work yoga's parser and validation caches and
- * @envelop/graphql-jit do on its path, with the same graphql-js rules and the same compiler.
- *
- * Anything that is not a plain valid query or mutation (a syntax or validation error, an
- * ambiguous or unknown operation name, a subscription) is marked `yoga`, so yoga answers it with
- * its own errors and codes. The marks are cached too: a client resending a broken document costs
- * one lookup here.
- *
- * One LRU over documents, bounded in count and in total text, and a small bounded map of names
- * per document: a client inventing names or documents evicts old entries, never grows memory.
- * Keyed by the text itself, so a request costs no string building.
+ * Turns document text into what both transports run: parse (armor counts tokens), operation
+ * limits (armor's rules, before the quadratic validation rules), graphql-js validation (with
+ * introspection off in production), operation resolution and graphql-jit compilation. yoga's
+ * path and the fast lane both execute the result, so there is one parser, one validator and one
+ * compiler for every request, and the verdicts (refusals too) are cached:
+ * - `trusted(text)` keeps a trusted document for the life of the process;
+ * - `prepare(text, name)` keeps raw documents in one LRU, bounded in count and in total text,
+ *   with a small bounded map of names per document, so a client inventing documents or names
+ *   evicts old entries and never grows memory. Keyed by the text itself: no string building.
  */
-export function createOperationCache(schema: GraphQLSchema, { maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationCacheOptions = {}) {
-  const documents = new LRUCache<string, Map<string, PreparedOperation>>({
-    max: maxDocuments,
-    maxSize: maxCharacters,
-    sizeCalculation: (_, query) => Math.max(1, query.length),
-  });
+export function createOperationPreparer({ schema, limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationPreparerOptions) {
+  const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const raw = new LRUCache<string, Map<string, PreparedOperation>>({ max: maxDocuments, maxSize: maxCharacters, sizeCalculation: (_, text) => Math.max(1, text.length) });
+  const trustedDocuments = new Map<string, Map<string, PreparedOperation>>();
 
-  return function prepare(query: string, operationName: string | undefined): PreparedOperation {
+  function compile(text: string, operationName: string | undefined): PreparedOperation {
+    let document: DocumentNode;
+    try {
+      document = limits.parse(text);
+    } catch (error) {
+      return refused(error, 'GRAPHQL_PARSE_FAILED');
+    }
+    let cost: number;
+    try {
+      ({ cost } = limits.weigh(schema, document));
+    } catch (error) {
+      return refused(error, 'OPERATION_LIMIT_EXCEEDED');
+    }
+    const invalid = validate(schema, document, rules);
+    if (invalid.length > 0) return { ready: false, errors: (production ? hideSuggestions(invalid) : invalid).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return { ready: false, errors: [concierge('BAD_REQUEST', operationName ? `No operation named "${operationName}" in the document.` : 'The document holds several operations: name one in operationName.')] };
+    if (operation.operation === 'subscription') return { ready: false, errors: [concierge('BAD_REQUEST', 'Subscriptions are not served.')] };
+    const compiled = compileQuery(schema, document, operationName);
+    if (!isCompiledQuery(compiled)) return { ready: false, errors: (compiled.errors ?? []).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
+    return { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost };
+  }
+
+  function lookUp(cache: DocumentCache, text: string, operationName: string | undefined, keep: boolean) {
     const name = operationName ?? '';
-    let byName = documents.get(query);
+    let byName = cache.get(text);
     const hit = byName?.get(name);
     if (hit) return hit;
-    const prepared = compile(schema, query, operationName);
-    if (query.length > maxCharacters) return prepared; // larger than the whole cache: never kept
-    if (!byName) documents.set(query, (byName = new Map()));
+    const prepared = compile(text, operationName);
+    if (!keep) return prepared;
+    if (!byName) cache.set(text, (byName = new Map()));
     if (byName.size >= MAX_NAMES_PER_DOCUMENT) byName.clear();
     byName.set(name, prepared);
     return prepared;
+  }
+
+  return {
+    /** A raw document: cached in the bounded LRU (one larger than the whole cache is never kept). */
+    prepare: (text: string, operationName: string | undefined): PreparedOperation => lookUp(raw, text, operationName, text.length <= maxCharacters),
+    /** A trusted document of the manifest: kept for the life of the process. */
+    trusted: (text: string, operationName: string | undefined): PreparedOperation => lookUp(trustedDocuments, text, operationName, true),
   };
 }
 
-function compile(schema: GraphQLSchema, query: string, operationName: string | undefined): PreparedOperation {
-  let document;
-  try {
-    document = parse(query);
-  } catch {
-    return 'yoga';
-  }
-  if (validate(schema, document).length > 0) return 'yoga';
-  const operation = getOperationAST(document, operationName);
-  if (!operation || operation.operation === 'subscription') return 'yoga';
-  const compiled = compileQuery(schema, document, operationName);
-  return isCompiledQuery(compiled) ? compiled : 'yoga';
+export type OperationPreparer = ReturnType<typeof createOperationPreparer>;
+
+function refused(error: unknown, code: ErrorCode): RefusedOperation {
+  if (!(error instanceof GraphQLError)) throw error;
+  return { ready: false, errors: [error.extensions?.code ? error : asRequestError(error, code)] };
+}
+
+/**
+ * A parse or validation error with its catalog code, as a request error: 400, or 200 under legacy
+ * `application/json` (the spec's recommendation, yoga's `http.spec` flag).
+ */
+function asRequestError(error: GraphQLError, code: ErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code, http: { status: 400, spec: true } },
+  });
+}
+
+// graphql-armor's own suggestion masking, run on our validation errors (it is written as an
+// envelop onValidate hook; the BFF validates outside envelop, once for both paths).
+const suggestionMask = blockFieldSuggestionsPlugin() as unknown as { onValidate: (payload: never) => (end: { valid: boolean; result: readonly GraphQLError[]; setResult(r: GraphQLError[]): void }) => void };
+
+function hideSuggestions(errors: readonly GraphQLError[]): readonly GraphQLError[] {
+  let masked = errors;
+  suggestionMask.onValidate({} as never)({ valid: false, result: errors, setResult: (result) => (masked = result) });
+  return masked;
 }

@@ -5,7 +5,7 @@ import type { Bff } from './create-bff.ts';
  * Listens on `port` and stops cleanly on SIGINT/SIGTERM: stop accepting, let in-flight requests
  * finish (bounded), close downstream pools.
  */
-export async function serve(bff: Bff, port: number, { host = '0.0.0.0', drainMs = 5_000 } = {}): Promise<Server> {
+export async function serve(bff: Bff, port: number, { host = '127.0.0.1', drainMs = 5_000 } = {}): Promise<Server> {
   const server = createServer(bff.nodeListener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

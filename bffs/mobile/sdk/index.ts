@@ -1,3 +1,14 @@
 /** The mobile app's typed SDK: generated documents plus the kit's typed request function. */
+import { createClient as createKitClient, type ClientOptions } from '../../kit/sdk/request.ts';
+import { trustedDocumentIds } from './trusted-documents.generated.ts';
+
 export * from './sdk.generated.ts';
-export { createClient, type ClientOptions, type GraphQLResponse } from '../../kit/sdk/request.ts';
+export type { ClientOptions, GraphQLResponse } from '../../kit/sdk/request.ts';
+
+/**
+ * The kit's client, sending this app's operations by trusted-document id, which is all the BFF
+ * needs once it knows the manifest; `documentIds: {}` sends the query text instead.
+ */
+export function createClient(options: ClientOptions) {
+  return createKitClient({ ...options, documentIds: options.documentIds ?? trustedDocumentIds });
+}

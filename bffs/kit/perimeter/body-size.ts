@@ -1,0 +1,22 @@
+import { ERRORS } from '../errors.ts';
+
+/** The answer to a request refused on its headers alone, the same from both transports. */
+export interface EarlyRefusal {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Refuses a body over the client's limit on its declared length, before a byte of it is read
+ * (413 REQUEST_TOO_LARGE, and the connection closes rather than drain it). Both transports call it
+ * first; a body with no declared length (chunked) is counted by yoga as it streams, against the
+ * same limit (createYoga's `maxRequestBodySize`).
+ */
+export function refuseLargeBody(contentLength: string | null | undefined, maxBytes: number): EarlyRefusal | undefined {
+  if (contentLength == null || !/^\d+$/.test(contentLength) || Number(contentLength) <= maxBytes) return undefined;
+  const body = JSON.stringify({
+    errors: [{ message: `The request body is ${contentLength} bytes; this BFF reads at most ${maxBytes}.`, extensions: { code: 'REQUEST_TOO_LARGE', max: maxBytes } }],
+  });
+  return { status: ERRORS.REQUEST_TOO_LARGE.status, headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' }, body };
+}

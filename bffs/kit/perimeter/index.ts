@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import type { GraphQLSchema } from 'graphql';
+import type { BffConfig } from '../config.ts';
+import { createOperationPreparer } from '../server/operations.ts';
+import { createCostLimiter } from '../stores/rate-limiter.ts';
+import type { RedisClient } from '../stores/redis.ts';
+import { createCorsPolicy } from './cors.ts';
+import { createOperationLimits } from './operation-limits.ts';
+import { createPerimeter, type Stage } from './pipeline.ts';
+import type { PerimeterPolicy } from './policy.ts';
+import { authenticationStage } from './stages/authentication.ts';
+import { documentStage } from './stages/document.ts';
+import { methodStage } from './stages/method.ts';
+import { originStage } from './stages/origin.ts';
+import { paramsStage } from './stages/params.ts';
+import { rateLimitStage } from './stages/rate-limit.ts';
+import { trustedDocumentsStage, type TrustedDocuments } from './stages/trusted-documents.ts';
+import type { VerifyViewer } from './viewer.ts';
+
+export interface ClientPerimeterOptions {
+  client: string;
+  schema: GraphQLSchema;
+  policy: PerimeterPolicy;
+  config: BffConfig;
+  trustedDocuments: TrustedDocuments;
+  verifyViewer: VerifyViewer;
+  /** Browser origins this client serves (web only). */
+  origins: readonly string[];
+  redis?: RedisClient;
+}
+
+/**
+ * One client's perimeter, in the order every GraphQL request meets it, on both transports:
+ *
+ *  1. origin             a browser origin the client does not serve: 403 (CSRF), before anything runs
+ *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
+ *  3. trusted-documents  `documentId` / Apollo's hash → the manifest's text; raw text only if allowed
+ *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
+ *  5. method             no mutation over GET: 405
+ *  6. rate limit (ip)    the address spends the operation's cost: before any token is checked
+ *  7. authentication     the viewer, from the verified bearer token: 401
+ *  8. rate limit (viewer) the viewer spends the operation's cost: 429
+ *
+ * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
+ * in each transport's first lines (load-shedding.ts, body-size.ts).
+ */
+export function createClientPerimeter({ client, schema, policy, config, trustedDocuments, verifyViewer, origins, redis }: ClientPerimeterOptions) {
+  const production = config.production;
+  const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
+  const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits);
+  const operations = createOperationPreparer({ schema, limits, production });
+  const mode = config.trustedDocuments ?? (production ? 'only' : 'arbitrary');
+
+  const budgets: Stage[] = [];
+  if (config.rateLimits !== false) {
+    const ip = createCostLimiter(config.ipBudget ?? policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
+    const viewer = createCostLimiter(config.viewerBudget ?? policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
+    budgets.push(rateLimitStage('ip', ip, (passage) => passage.request.peer), authenticationStage(verifyViewer), rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
+  } else {
+    budgets.push(authenticationStage(verifyViewer));
+  }
+
+  const perimeter = createPerimeter([originStage(cors), paramsStage, trustedDocumentsStage(trustedDocuments, mode), documentStage(operations), methodStage, ...budgets]);
+
+  // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
+  // that no longer fits the schema or the limits fails the start, not a user.
+  for (const [id, text] of trustedDocuments) {
+    const prepared = operations.trusted(text, undefined);
+    if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
+  }
+  return { perimeter, cors, operations, mode };
+}
+
+/** A client's manifest of trusted documents, as `npm run codegen` writes it. */
+export function loadTrustedDocuments(manifest: URL): TrustedDocuments {
+  return new Map(Object.entries(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>));
+}

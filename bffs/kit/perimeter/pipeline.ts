@@ -1,0 +1,83 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ReadyOperation } from '../server/operations.ts';
+import type { RequestHeaders } from '../server/context.ts';
+import type { Viewer } from './viewer.ts';
+
+/**
+ * A request as the perimeter sees it, the same whichever transport read it: the fast lane
+ * (node:http) or yoga (fetch API, GET, other media types, GraphiQL).
+ */
+export interface PerimeterRequest {
+  method: string;
+  headers: RequestHeaders;
+  /** The client's address as the socket saw it. */
+  peer: string;
+  /** The GraphQL parameters as sent: a parsed JSON body, or GET's query string. */
+  params: Record<string, unknown>;
+}
+
+/** What the stages have established so far; each stage reads what earlier ones set. */
+export interface Passage {
+  request: PerimeterRequest;
+  /** params.ts */
+  query?: string;
+  documentId?: string;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+  /** trusted-documents.ts: the text to run, and whether it came from the manifest. */
+  text?: string;
+  trusted?: boolean;
+  /** document.ts */
+  operation?: ReadyOperation;
+  /** authentication.ts */
+  viewer?: Viewer;
+  /** Headers every answer to this request carries (RateLimit, RateLimit-Policy). */
+  headers: Record<string, string>;
+}
+
+/** A request the perimeter let in: what the executor runs. */
+export type Admitted = Passage & { operation: ReadyOperation; viewer: Viewer };
+
+/**
+ * One step of the perimeter. It reads and extends the passage, or refuses the request by
+ * throwing catalog errors (a GraphQLError from `concierge()`, or a `Refusal` of several).
+ * Synchronous stages return nothing, so they cost no promise.
+ */
+export type Stage = (passage: Passage) => void | Promise<void>;
+
+/** Several errors at once (a document's validation errors). */
+export class Refusal {
+  constructor(readonly errors: readonly GraphQLError[]) {}
+}
+
+export type Verdict = { admitted: Admitted; refused?: undefined } | { refused: ExecutionResult; admitted?: undefined };
+
+/**
+ * The perimeter: the client's stages, in order, run by both transports on every GraphQL request.
+ * A refusal is a result like any other (errors with `extensions.http`), so both transports send
+ * it through the same status and serialisation rules as an executed one.
+ */
+export function createPerimeter(stages: readonly Stage[]) {
+  return async function admit(request: PerimeterRequest): Promise<Verdict> {
+    const passage: Passage = { request, headers: {} };
+    try {
+      for (const stage of stages) {
+        const pending = stage(passage);
+        if (pending) await pending;
+      }
+    } catch (error) {
+      if (error instanceof Refusal) return { refused: { errors: [...error.errors], extensions: httpOf(passage) } };
+      if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error], extensions: httpOf(passage) } };
+      throw error;
+    }
+    if (!passage.operation || !passage.viewer) throw new Error('the perimeter admitted a request without an operation and a viewer: a stage is missing');
+    return { admitted: passage as Admitted };
+  };
+}
+
+export type Perimeter = ReturnType<typeof createPerimeter>;
+
+/** A refusal carries the headers the stages before it set (the budget left, say). */
+function httpOf(passage: Passage): ExecutionResult['extensions'] {
+  return Object.keys(passage.headers).length ? { http: { headers: passage.headers } } : undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * What one client's perimeter lets in. Each client has its own (bffs/<client>/policy.ts) beside
+ * its resilience policy: the README's Perimeter table is these objects, row by row.
+ */
+export interface PerimeterPolicy {
+  /** Request bodies over this many bytes get 413 before they are read. */
+  maxBodyBytes: number;
+  /** Operation limits, applied with graphql-armor's rules to every document (operation-limits.ts). */
+  limits: OperationLimits;
+  /** Budgets of operation cost (the `cost` limit's measure), per window. */
+  rateLimits: {
+    /** Per verified viewer: one user's app cannot starve the others. */
+    viewer: Budget;
+    /** Per client address, spent before the token is verified: a flood of bad tokens is cheap. */
+    ip: Budget;
+  };
+  /** Whether allowed browser origins may send credentials (the web app's cookies). */
+  corsCredentials: boolean;
+}
+
+export interface OperationLimits {
+  /** Deepest field nesting (armor's max-depth). */
+  depth: number;
+  /** Aliases in one document (armor's max-aliases). */
+  aliases: number;
+  /** Directives in one document (armor's max-directives). */
+  directives: number;
+  /** Lexical tokens in one document (armor's max-tokens): refused while parsing. */
+  tokens: number;
+  /** armor's cost-limit measure: 2 per object, 1 per scalar, x1.5 per level, x`first`. */
+  cost: number;
+}
+
+export interface Budget {
+  points: number;
+  windowSeconds: number;
+}

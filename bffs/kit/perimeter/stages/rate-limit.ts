@@ -1,0 +1,31 @@
+import { concierge } from '../../errors.ts';
+import type { CostLimiter } from '../../stores/rate-limiter.ts';
+import type { Passage, Stage } from '../pipeline.ts';
+
+export type BudgetName = 'viewer' | 'ip';
+
+/**
+ * Spends the operation's cost (not 1 per request: an alias bomb within the limits still weighs
+ * what it asks for) from one budget: the client address's, before the token is verified, or the
+ * viewer's, after. Over budget is 429 RATE_LIMITED with Retry-After. Every answer carries the
+ * IETF httpapi draft's `RateLimit-Policy` and `RateLimit` fields for the budgets it spent from.
+ */
+export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (passage: Passage) => string): Stage {
+  const { points, windowSeconds } = limiter.budget;
+  const policy = `"${name}";q=${points};w=${windowSeconds}`;
+  return async (passage) => {
+    const cost = passage.operation!.cost;
+    const { allowed, remaining, resetSeconds } = await limiter.spend(keyOf(passage), cost);
+    const headers = passage.headers;
+    headers['ratelimit-policy'] = headers['ratelimit-policy'] ? `${headers['ratelimit-policy']}, ${policy}` : policy;
+    const state = `"${name}";r=${remaining};t=${resetSeconds}`;
+    headers.ratelimit = headers.ratelimit ? `${headers.ratelimit}, ${state}` : state;
+    if (allowed) return;
+    throw concierge(
+      'RATE_LIMITED',
+      `The ${name === 'ip' ? "client address's" : "viewer's"} budget of ${points} cost points per ${windowSeconds} s is spent (this operation costs ${cost}); retry in ${resetSeconds} s.`,
+      { budget: name, cost },
+      { headers: { 'retry-after': String(resetSeconds), ...headers } },
+    );
+  };
+}

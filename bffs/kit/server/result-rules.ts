@@ -1,0 +1,41 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { criticalFailureChecker, type CriticalFailureOptions } from '../perimeter/critical-failures.ts';
+import { concierge } from '../errors.ts';
+
+export interface ResultRulesOptions extends CriticalFailureOptions {
+  /** yoga's error masking, with its logging (create-bff). */
+  maskError: (error: unknown) => GraphQLError;
+}
+
+/**
+ * What every executed result goes through before either transport sends it, so that its status
+ * follows GraphQL-over-HTTP and the catalog:
+ * - errors are masked as yoga masks them (unexpected ones hidden and logged);
+ * - a result with no `data` failed before execution: an error with no catalog code is graphql-js's
+ *   variable coercion, 400 BAD_USER_INPUT (200 under legacy `application/json`, as the spec asks);
+ * - a result with `data` is 2xx whatever its errors say: a field's BAD_USER_INPUT or NOT_FOUND is
+ *   a field error, and only a critical service's failure turns a null `data` into 503.
+ * A result with no errors is passed through untouched: the hot path costs one check.
+ */
+export function createResultRules({ maskError, ...critical }: ResultRulesOptions) {
+  const checkCritical = criticalFailureChecker(critical);
+  return (result: ExecutionResult): ExecutionResult => {
+    if (!result.errors?.length) return result;
+    let errors = result.errors.map(maskError);
+    if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
+    else if (result.data !== null) errors = errors.map(withoutStatus);
+    const ruled = { ...result, errors };
+    return checkCritical(ruled) ?? ruled;
+  };
+}
+
+function variableError(error: GraphQLError): GraphQLError {
+  const coded = concierge('BAD_USER_INPUT', error.message, {}, { spec: true });
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: coded.extensions });
+}
+
+function withoutStatus(error: GraphQLError): GraphQLError {
+  if (!error.extensions?.http) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { refuseLargeBody } from '../perimeter/body-size.ts';
+import type { Perimeter } from '../perimeter/pipeline.ts';
+import { requestId } from '../perimeter/request-id.ts';
+import { Deadline } from '../resilience/deadline.ts';
+import { ERRORS, type ErrorCode } from '../errors.ts';
+import type { Executor } from './execute.ts';
+import { normalizeYogaErrors } from './yoga-errors.ts';
+
+export interface YogaPerimeterOptions {
+  endpoint: string;
+  perimeter: Perimeter;
+  execute: Executor;
+  maxBodyBytes: number;
+  deadlineMs: number;
+  /** Paths yoga serves besides the endpoint (health, readiness). */
+  otherRoutes: readonly string[];
+}
+
+/**
+ * The one yoga plugin of the perimeter: it runs the same pipeline as the fast lane and the same
+ * executor, so yoga's path (GET, other media types, GraphiQL's requests, replays from the lane)
+ * differs from the lane only in how it reads the request. Yoga keeps what it is good at: reading
+ * GET, JSON, form and multipart requests, content negotiation and serialisation; its own parse,
+ * validation and execution hooks are never reached (`setParamsHandler`).
+ *
+ * It also gives yoga's own refusals (415, 406, 404, its parameter errors) catalog codes and bodies.
+ */
+export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
+  const served = new Set([endpoint, ...otherRoutes]);
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      // yoga serves its endpoint with a trailing slash too.
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
+      if (!served.has(path)) return endResponse(refusal(fetchAPI, 'ROUTE_NOT_FOUND', `Nothing is served at ${url.pathname.slice(0, 100)}.`));
+      if (path !== endpoint) return;
+      const tooLarge = refuseLargeBody(request.headers.get('content-length'), maxBodyBytes);
+      if (tooLarge) endResponse(new fetchAPI.Response(tooLarge.body, tooLarge));
+    },
+    onRequestParse({ request, requestParser, url, fetchAPI, endResponse }) {
+      if (requestParser || !url.pathname.startsWith(endpoint)) return;
+      if (request.method === 'POST') endResponse(refusal(fetchAPI, 'UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify(request.headers.get('content-type') ?? 'none')} is not read here; send application/json.`));
+      else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET or POST.`, { allow: 'GET, POST' }));
+    },
+    async onParams({ params, request, setParams, setResult, setParamsHandler, context }) {
+      const verdict = await perimeter({
+        method: request.method,
+        headers: request.headers,
+        peer: (context as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'unknown',
+        params: request.method === 'GET' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
+      });
+      if (verdict.refused) {
+        setResult(verdict.refused);
+        // yoga's own parameter checks run after this hook; the answer is decided, so give them
+        // parameters they accept rather than let them answer again in their words.
+        setParams({ query: '' });
+        return;
+      }
+      const admitted = verdict.admitted;
+      setParams({ query: admitted.text, variables: admitted.variables, operationName: admitted.operationName });
+      setParamsHandler(async () => {
+        const deadline = Deadline.after(deadlineMs, request.signal);
+        try {
+          const result = await execute(admitted, { headers: request.headers, requestId: requestId(request), deadline });
+          return withHeaders(result, admitted.headers);
+        } finally {
+          deadline.dispose(); // the answer is computed: stop the timer now rather than when it would fire
+        }
+      });
+    },
+    onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
+      if (!Array.isArray(result)) {
+        const normalized = normalizeYogaErrors(result as ExecutionResult);
+        if (normalized !== result) setResult(normalized);
+      }
+      if (!resultProcessor) {
+        setResultProcessor(
+          (_, fetchAPI) => refusal(fetchAPI, 'NOT_ACCEPTABLE', 'Accept application/graphql-response+json or application/json.', { accept: 'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8' }),
+          'application/json',
+        );
+      }
+    },
+  };
+}
+
+/** yoga's GET parser keeps only query, variables, operationName and extensions. */
+function withDocumentId(params: Record<string, unknown>, url: string): Record<string, unknown> {
+  const documentId = new URL(url).searchParams.get('documentId');
+  return documentId === null ? params : { ...params, documentId };
+}
+
+/** The admitted request's headers (RateLimit), through yoga's `extensions.http`, which it strips. */
+function withHeaders(result: ExecutionResult, headers: Record<string, string>): ExecutionResult {
+  if (Object.keys(headers).length === 0) return result;
+  const http = (result.extensions?.http ?? {}) as { headers?: Record<string, string> };
+  return { ...result, extensions: { ...result.extensions, http: { ...http, headers: { ...headers, ...http.headers } } } };
+}
+
+function refusal(fetchAPI: { Response: typeof Response }, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status: ERRORS[code].status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}

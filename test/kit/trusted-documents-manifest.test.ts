@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { getOperationAST, parse, print } from 'graphql';
+import { describe, expect, test } from 'vitest';
+import * as mobile from '../../bffs/mobile/sdk/index.ts';
+import * as tv from '../../bffs/tv/sdk/index.ts';
+import * as web from '../../bffs/web/sdk/index.ts';
+import { trustedDocumentIds as mobileIds } from '../../bffs/mobile/sdk/trusted-documents.generated.ts';
+import { trustedDocumentIds as tvIds } from '../../bffs/tv/sdk/trusted-documents.generated.ts';
+import { trustedDocumentIds as webIds } from '../../bffs/web/sdk/trusted-documents.generated.ts';
+
+/**
+ * The trusted documents `npm run codegen` writes: the manifest a BFF may run
+ * (bffs/<client>/generated/trusted-documents.generated.json) and the ids its SDK sends in place
+ * of the query text. Reads the committed files, so a stale manifest fails here too.
+ */
+
+const root = join(import.meta.dirname, '../..');
+const clients = { web: { sdk: web, ids: webIds }, mobile: { sdk: mobile, ids: mobileIds }, tv: { sdk: tv, ids: tvIds } };
+
+function manifestOf(client: string): Record<string, string> {
+  return JSON.parse(readFileSync(join(root, `bffs/${client}/generated/trusted-documents.generated.json`), 'utf8'));
+}
+
+function operationNames(client: string): string[] {
+  return readdirSync(join(root, `bffs/${client}/operations`))
+    .filter((file) => file.endsWith('.graphql'))
+    .map((file) => basename(file, '.graphql'))
+    .sort();
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+describe.each(Object.entries(clients))('the %s trusted documents', (client, { sdk, ids }) => {
+  const manifest = manifestOf(client);
+
+  test('the manifest has one entry per operation file, each keyed by the hash of its text', () => {
+    expect(Object.keys(manifest)).toHaveLength(operationNames(client).length);
+    for (const [key, text] of Object.entries(manifest)) expect(key).toBe(`sha256:${sha256(text)}`);
+  });
+
+  test('the keys are sorted, for a stable diff', () => {
+    const keys = Object.keys(manifest);
+    expect(keys).toEqual([...keys].sort());
+  });
+
+  test('every entry parses and is the operation of one file, by name', () => {
+    const names = Object.values(manifest).map((text) => getOperationAST(parse(text))?.name?.value);
+    expect(names.sort()).toEqual(operationNames(client));
+  });
+
+  test("the SDK's ids are the manifest's keys, each for the operation stored under it", () => {
+    expect(Object.values(ids).sort()).toEqual(Object.keys(manifest).sort());
+    for (const [name, id] of Object.entries(ids)) {
+      expect(getOperationAST(parse(manifest[id]!))?.name?.value).toBe(name);
+      // The stored text is what the SDK would send as `query`, so either form runs the same document.
+      const document = (sdk as unknown as Record<string, Parameters<typeof print>[0]>)[`${name}Document`]!;
+      expect(print(document)).toBe(manifest[id]);
+    }
+  });
+});
+
+describe("the SDK's createClient", () => {
+  function capture() {
+    const bodies: unknown[] = [];
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return new Response(JSON.stringify({ data: null }), { headers: { 'content-type': 'application/json' } });
+    };
+    return { bodies, fetch: fetch as typeof globalThis.fetch };
+  }
+
+  test('sends a known document by id, with its variables and no query text', async () => {
+    const { bodies, fetch } = capture();
+    const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch });
+    await request(mobile.MobileTitleDocument, { id: 't_1' });
+    expect(bodies).toEqual([{ documentId: mobileIds.MobileTitle, variables: { id: 't_1' } }]);
+  });
+
+  test('sends the query text when the app opts out with documentIds: {}', async () => {
+    const { bodies, fetch } = capture();
+    const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch, documentIds: {} });
+    await request(mobile.MobileTitleDocument, { id: 't_1' });
+    expect(bodies).toEqual([{ query: print(mobile.MobileTitleDocument), variables: { id: 't_1' } }]);
+  });
+});

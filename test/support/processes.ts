@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName, type DownstreamUrls } from '../../bffs/kit/config.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every variable `configFromEnv` reads: a child never inherits them from the shell that ran the tests. */
+const CONFIG_VARIABLES = new Set([
+  'NODE_ENV', 'PORT', 'HOST', 'LOG_LEVEL', 'DEADLINE_MS', 'DOWNSTREAM_CONNECTIONS', 'FAST_LANE', 'TRUSTED_DOCUMENTS', 'REDIS_URL',
+  'WEB_ORIGINS', 'RATE_LIMITS', 'OPERATION_LIMITS', 'RATE_LIMIT_VIEWER', 'RATE_LIMIT_IP',
+  ...(Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map(urlVariableOf),
+]);
+
+/** Processes this test process started and has not stopped yet: killed if it exits first. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A free TCP port on the loopback (free when asked: the usual small race with other listeners). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node --import tsx <script>` from the repository root, with `env` over a copy of this process's env minus the BFF settings. */
+export function spawnNode(script: string, env: Record<string, string>): NodeProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CONFIG_VARIABLES.has(key)));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    async stop(graceMs = 3_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface BffProcess extends NodeProcess {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+}
+
+/**
+ * One BFF as production runs it (`bffs/<client>/main.ts`, its own process) on a free port,
+ * its downstream URLs pointed at `urls`; resolves once `/health` answers 200.
+ */
+export async function startBffProcess(
+  client: 'web' | 'mobile' | 'tv',
+  urls: DownstreamUrls,
+  env: Record<string, string> = {},
+  { timeoutMs = 20_000 } = {},
+): Promise<BffProcess> {
+  const port = await freePort();
+  const downstream = Object.fromEntries((Object.keys(urls) as DownstreamName[]).map((name) => [urlVariableOf(name), urls[name]]));
+  const node = spawnNode(`bffs/${client}/main.ts`, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...downstream, ...env });
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(origin, node, timeoutMs);
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+  return { ...node, origin };
+}
+
+async function waitForHealth(origin: string, node: NodeProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { exitCode, signalCode } = node.child;
+    if (exitCode !== null || signalCode !== null) throw new Error(`${origin}: the process exited (${exitCode ?? signalCode}) before /health answered:\n${node.output()}`);
+    try {
+      const res = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(1_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${origin}: /health did not answer within ${timeoutMs} ms:\n${node.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
