@@ -4,11 +4,12 @@
  */
 import { ERRORS } from '../bffs/kit/errors.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../bffs/kit/resilience/policy.ts';
-import { MOBILE_POLICY } from '../bffs/mobile/policy.ts';
+import { MOBILE_PERIMETER, MOBILE_POLICY } from '../bffs/mobile/policy.ts';
 import { MOBILE_DEPENDENCIES } from '../bffs/mobile/dependencies.ts';
-import { TV_POLICY } from '../bffs/tv/policy.ts';
+import { TV_PERIMETER, TV_POLICY } from '../bffs/tv/policy.ts';
 import { TV_DEPENDENCIES } from '../bffs/tv/dependencies.ts';
-import { WEB_POLICY } from '../bffs/web/policy.ts';
+import { WEB_PERIMETER, WEB_POLICY } from '../bffs/web/policy.ts';
+import type { PerimeterPolicy } from '../bffs/kit/perimeter/policy.ts';
 import { WEB_DEPENDENCIES } from '../bffs/web/dependencies.ts';
 
 export function errorTable(): string {
@@ -41,6 +42,29 @@ export function policyTable(): string {
   ].join('\n');
 }
 
+/** Each client's perimeter: body limit, operation limits, budgets, CORS credentials. */
+export function perimeterTable(): string {
+  const clients: [string, PerimeterPolicy][] = [
+    ['mobile', MOBILE_PERIMETER],
+    ['tv', TV_PERIMETER],
+    ['web', WEB_PERIMETER],
+  ];
+  const row = (label: string, value: (p: PerimeterPolicy) => string) => `| ${label} | ${clients.map(([, p]) => value(p)).join(' | ')} |`;
+  return [
+    `| | ${clients.map(([name]) => name).join(' | ')} |`,
+    `|---|${clients.map(() => '---').join('|')}|`,
+    row('request body', (p) => `${p.maxBodyBytes / 1024} KiB`),
+    row('depth', (p) => `${p.limits.depth}`),
+    row('aliases', (p) => `${p.limits.aliases}`),
+    row('directives', (p) => `${p.limits.directives}`),
+    row('tokens', (p) => `${p.limits.tokens}`),
+    row('cost (armor\'s measure)', (p) => `${p.limits.cost}`),
+    row('viewer budget', (p) => `${p.rateLimits.viewer.points} cost per ${p.rateLimits.viewer.windowSeconds} s`),
+    row('address budget', (p) => `${p.rateLimits.ip.points} cost per ${p.rateLimits.ip.windowSeconds} s`),
+    row('browser origins', (p) => (p.corsCredentials ? '`WEB_ORIGINS`, with credentials' : 'none (native apps)')),
+  ].join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`${errorTable()}\n\n${policyTable()}`);
+  console.log(`${errorTable()}\n\n${policyTable()}\n\n${perimeterTable()}`);
 }

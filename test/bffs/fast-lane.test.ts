@@ -280,3 +280,76 @@ describe('the in-flight count the shedder keeps', () => {
   });
 });
 
+
+describe('rate limits, on both paths', () => {
+  /** A pair with small budgets: the viewer's fits two MobileHomes (56 each), the address's ten forged-token tries. */
+  function limitedPair(budgets: { viewer: number; ip: number }) {
+    const make = (fastLane: boolean) =>
+      createMobileBff(testConfig(mocks.urls, { fastLane }), {
+        clock: () => new Date(TEST_NOW),
+        logger: pino({ level: 'silent' }),
+        policy: { shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 } },
+        perimeter: { rateLimits: { viewer: { points: budgets.viewer, windowSeconds: 60 }, ip: { points: budgets.ip, windowSeconds: 60 } } },
+      });
+    return { lane: make(true), yoga: make(false) };
+  }
+  const home = (authorization = `Bearer ${token}`) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ documentId: HOME_ID }),
+  });
+
+  test('the viewer spends the operation\'s cost; over budget is 429 RATE_LIMITED with Retry-After and the IETF RateLimit fields', async () => {
+    const { lane, yoga } = limitedPair({ viewer: 120, ip: 100_000 });
+    try {
+      for (const bff of [lane, yoga]) {
+        const statuses: number[] = [];
+        let last!: Awaited<ReturnType<typeof answer>>;
+        for (let i = 0; i < 3; i++) {
+          last = await answer(bff, '/graphql', home());
+          statuses.push(last.status);
+        }
+        expect(statuses).toEqual([200, 200, 429]);
+        expect(last.body).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', budget: 'viewer', cost: 56 } }] });
+        expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+        expect(last.headers['ratelimit-policy']).toBe('"ip";q=100000;w=60, "viewer";q=120;w=60');
+        expect(last.headers.ratelimit).toMatch(/^"ip";r=\d+;t=\d+, "viewer";r=0;t=\d+$/);
+      }
+    } finally {
+      await Promise.all([lane.close(), yoga.close()]);
+    }
+  });
+
+  test('an alias bomb within the limits spends what it weighs, not one request', async () => {
+    const { lane, yoga } = limitedPair({ viewer: 100, ip: 100_000 });
+    try {
+      const bomb = `{ ${Array.from({ length: 10 }, (_, i) => `t${i}: title(id: "t_${i + 1}") { title synopsis thumbnail }`).join(' ')} }`;
+      for (const bff of [lane, yoga]) {
+        const first = await answer(bff, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: bomb }) });
+        expect(first.status).toBe(200); // 10 x (2 + 1.5 x 3) = 65 of 100: the next one does not fit
+        expect(first.headers.ratelimit).toMatch(/"viewer";r=35;/);
+        const second = await answer(bff, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: bomb }) });
+        expect(second.status).toBe(429);
+      }
+    } finally {
+      await Promise.all([lane.close(), yoga.close()]);
+    }
+  });
+
+  test('a flood of forged tokens spends the address budget before any signature check, then gets 429', async () => {
+    const { lane, yoga } = limitedPair({ viewer: 100_000, ip: 56 * 5 });
+    try {
+      for (const bff of [lane, yoga]) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 8; i++) statuses.push((await answer(bff, '/graphql', home(`Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.forged${i}`))).status);
+        expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+        // The address is spent for everyone behind it, good tokens included, until the window resets.
+        const good = await answer(bff, '/graphql', home());
+        expect(good.status).toBe(429);
+        expect(good.body).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', budget: 'ip' } }] });
+      }
+    } finally {
+      await Promise.all([lane.close(), yoga.close()]);
+    }
+  });
+});
