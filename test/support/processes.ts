@@ -1,6 +1,6 @@
+import { stop } from '../../bench/harness/processes.ts';
+import { freePort } from '../../bench/support/host.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName, type DownstreamUrls } from '../../bffs/kit/config.ts';
 
@@ -27,17 +27,7 @@ export interface NodeProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** A free TCP port on the loopback (free when asked: the usual small race with other listeners). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** `node --import tsx <script>` from the repository root, with `env` over a copy of this process's env minus the BFF settings. */
 export function spawnNode(script: string, env: Record<string, string>): NodeProcess {
@@ -51,14 +41,7 @@ export function spawnNode(script: string, env: Record<string, string>): NodeProc
   return {
     child,
     output: () => output,
-    async stop(graceMs = 3_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (graceMs = 3_000) => stop(child, graceMs),
   };
 }
 
