@@ -5,6 +5,14 @@
  * machine's speed drifts between minutes, so compare systems within one run only).
  *
  *   BENCH_SYSTEMS=concierge,concierge-yoga BENCH_ROUNDS=3 npm run bench:cpu
+ *   BENCH_SYSTEMS=concierge,concierge-open,concierge-redis npm run bench:cpu
+ *
+ * The second is what the perimeter costs: concierge (trusted documents, operation limits, rate
+ * limiting in memory, CORS) next to concierge-open (all of it off but CORS, sent the query text)
+ * and concierge-redis (the limiter spending in Redis at 127.0.0.1:6379). Each system is sent its
+ * own body (bench/harness/systems.ts). Without BENCH_SYSTEMS: concierge, floor and Mercurius.
+ * The last lines are each system's medians and its throughput ratio against concierge (taken
+ * round by round, then the median: concierge / concierge-open below 1 is what the perimeter costs).
  *
  * BENCH_CPU_PROFILE=<dir> also writes each server's V8 CPU profile there (node --cpu-prof, one
  * .cpuprofile per server process, warm-up included), to open in Chrome DevTools.
@@ -13,8 +21,10 @@
  */
 import { closedLoop } from './harness/closed-loop.ts';
 import { completeHome, mintToken } from './harness/home.ts';
-import { pinSelf, startMocks, startServer, stop } from './harness/processes.ts';
-import { selectSystems } from './harness/systems.ts';
+import { pinSelf, startMocks, stop } from './harness/processes.ts';
+import { startSystem } from './harness/start-system.ts';
+import { median } from './harness/stats.ts';
+import { selectSystems, type SystemName } from './harness/systems.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const systems = selectSystems(ROOT, { BENCH_SYSTEMS: 'mercurius,floor', ...process.env });
@@ -25,23 +35,36 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
 const pinning = pinSelf();
 console.log(`${systems.map((s) => s.name).join(', ')}; ${rounds} round(s) of ${seconds} s; ${pinning.description}`);
+const measured: Partial<Record<SystemName, { throughput: number; cpuMsPerHome: number }>>[] = [];
 const mocks = await startMocks(pinning, { ms: 0, jitterMs: 0 });
 try {
   const token = await mintToken(mocks.urls.identity);
   for (let round = 1; round <= rounds; round++) {
+    const thisRound: (typeof measured)[number] = {};
+    measured.push(thisRound);
     for (const system of systems) {
-      const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await completeHome(system.name, url, token)).bytes > 0, { env: system.env, nodeFlags });
+      const server = await startSystem(system, mocks.urls, pinning, token, { nodeFlags });
       try {
-        const result = await closedLoop({ url: server.url, token, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
+        await completeHome(system.name, server.url, token, system.body); // 200 with data and no errors, or stop here
+        const result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
         const cpuMsPerHome = (result.serverCpu * 1000) / result.throughput;
+        thisRound[system.name] = { throughput: result.throughput, cpuMsPerHome };
         console.log(`round ${round}  ${system.name.padEnd(15)} ${result.throughput.toFixed(0).padStart(5)} homes/s  ${cpuMsPerHome.toFixed(2)} ms CPU/home  (server CPU ${result.serverCpu.toFixed(2)}, failures ${result.failures})`);
       } finally {
-        await stop(server.child);
+        await server.stop();
       }
     }
   }
 } finally {
   await stop(mocks.child);
+}
+for (const { name } of systems) {
+  const of = (pick: (m: { throughput: number; cpuMsPerHome: number }) => number) => median(measured.map((r) => (r[name] ? pick(r[name]!) : null)));
+  const ratio = median(measured.map((r) => (r.concierge && r[name] ? r.concierge.throughput / r[name]!.throughput : null)));
+  console.log(
+    `median  ${name.padEnd(15)} ${(of((m) => m.throughput) ?? Number.NaN).toFixed(0).padStart(5)} homes/s  ${(of((m) => m.cpuMsPerHome) ?? Number.NaN).toFixed(2)} ms CPU/home` +
+      (name === 'concierge' || ratio === null ? '' : `  concierge / ${name} ${ratio.toFixed(3)}×`),
+  );
 }
 if (profileDir) console.log(`CPU profiles in ${profileDir}`);
 process.exit(0);

@@ -1,22 +1,29 @@
 /**
- * `npm run bench`: concierge's mobile BFF against the floor, Mercurius and Apollo on MobileHome.
- * Writes bench/RESULTS.md; the last line printed is one JSON object with the throughput ratios.
+ * `npm run bench`: concierge's mobile BFF, behind its production perimeter, against the floor,
+ * Mercurius and Apollo on MobileHome. Writes bench/RESULTS.md; the last line printed is one JSON
+ * object with the throughput ratios.
  * `npm run bench:smoke`: the same path in seconds, for CI; prints the JSON line, writes nothing.
- * `BENCH_SYSTEMS=concierge,floor` runs a subset; `BENCH_SYSTEMS=concierge-yoga` adds our BFF with the
- * fast lane off. The method is described in the RESULTS.md it writes.
+ * `BENCH_SYSTEMS=concierge,floor` runs a subset. Opt-in variants of our BFF, each printed as a
+ * ratio (concierge's throughput over theirs) and never written to RESULTS.md:
+ *   concierge-yoga   FAST_LANE=off                 → concierge_vs_yoga_path: what the fast lane is worth
+ *   concierge-open   perimeter off, `{query}` sent → concierge_vs_open: what the perimeter costs (below 1)
+ *   concierge-redis  rate limiter on Redis         → concierge_vs_redis: what the shared store costs (above 1)
+ * e.g. `BENCH_SYSTEMS=concierge,concierge-open,concierge-redis npm run bench`. The method is
+ * described in the RESULTS.md it writes.
  */
 import { writeFileSync } from 'node:fs';
 import { closedLoop } from './harness/closed-loop.ts';
 import { downstreamPerRequest } from './harness/downstream.ts';
-import { assertSameHome, completeHome, fetchHome, mintToken } from './harness/home.ts';
+import { assertSameHome, completeHome, mintToken } from './harness/home.ts';
 import { openLoop } from './harness/open-loop.ts';
-import { backgroundBusy, peakRssMiB, pinSelf, startMocks, startServer, stop, type Mocks } from './harness/processes.ts';
+import { backgroundBusy, peakRssMiB, pinSelf, startMocks, stop, type Mocks } from './harness/processes.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
 import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
+import { startSystem } from './harness/start-system.ts';
 import { round } from './harness/stats.ts';
 import { summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
-import { SYSTEM_NAMES, SYSTEMS, selectSystems, type System } from './harness/systems.ts';
+import { SYSTEM_NAMES, SYSTEMS, selectSystems, type System, type SystemName } from './harness/systems.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const settings = settingsFrom(process.argv.slice(2), process.env);
@@ -32,22 +39,26 @@ if (idleBusy !== null && idleBusy > 0.1) {
   log(`WARNING: the CPUs were ${Math.round(idleBusy * 100)}% busy before the suite started: another workload is running, figures will be skewed`);
 }
 
-/** One system, one round: start, check its data, count its downstream calls, saturate, hold at the rate, read its peak RSS, stop. */
+/**
+ * One system, one round: start, check its data, count its downstream calls, saturate, hold at the
+ * rate, read its peak RSS, stop. Every request carries the system's own body (systems.ts).
+ */
 async function measure(system: System, mocks: Mocks, token: string, reference: { json?: unknown }, rate: number | undefined): Promise<SystemRound> {
-  const server = await startServer(system.name, system.entry, mocks.urls, pinning, async (url) => (await fetchHome(url, token)).status === 200, { env: system.env });
+  const { body } = system;
+  const server = await startSystem(system, mocks.urls, pinning, token);
   try {
-    const home = await completeHome(system.name, server.url, token);
+    const home = await completeHome(system.name, server.url, token, body);
     if (reference.json === undefined) reference.json = home.json; // concierge, first round
     assertSameHome(system.name, home.json, reference.json);
 
     // Counted before any load, while nothing can have tripped a breaker or filled a cache under stress.
-    const downstream = await downstreamPerRequest(mocks.urls, server.url, token, settings.downstreamSamples);
-    const closed = await closedLoop({ url: server.url, token, serverPid: server.pid, generatorCore: pinning.generator, ...settings.closed });
-    const open = await openLoop({ url: server.url, token, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open });
+    const downstream = await downstreamPerRequest(mocks.urls, server.url, token, body, settings.downstreamSamples);
+    const closed = await closedLoop({ url: server.url, token, body, serverPid: server.pid, generatorCore: pinning.generator, ...settings.closed });
+    const open = await openLoop({ url: server.url, token, body, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open });
     if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${system.name} exited during the run`);
     const peak = peakRssMiB(server.pid);
     log(
-      `  ${system.name.padEnd(10)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
+      `  ${system.name.padEnd(15)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
         ` | @${open.rate}/s p50 ${open.p50Ms.toFixed(2)} ms p99 ${open.p99Ms.toFixed(2)} ms` +
         ` | ${round(downstream.perRequest)} downstream/home | ${home.bytes} B | ${peak.toFixed(0)} MiB` +
         (closed.failures + open.failures > 0 ? ` | FAILURES ${closed.failures}+${open.failures}` : '') +
@@ -55,7 +66,7 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
     );
     return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak };
   } finally {
-    await stop(server.child);
+    await server.stop();
   }
 }
 
@@ -110,7 +121,7 @@ if (settings.writeResults && isDefaultSet) {
   log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
 }
 
-const ratio = (peer: 'floor' | 'mercurius' | 'apollo' | 'concierge-yoga') => {
+const ratio = (peer: Exclude<SystemName, 'concierge'>) => {
   const value = atZero.ratios[peer]?.median;
   return value == null ? null : round(value, 3);
 };
@@ -125,6 +136,8 @@ console.log(
     concierge_vs_apollo: ratio('apollo'),
     concierge_vs_floor: ratio('floor'),
     ...(names.includes('concierge-yoga') && { concierge_vs_yoga_path: ratio('concierge-yoga') }),
+    ...(names.includes('concierge-open') && { concierge_vs_open: ratio('concierge-open') }),
+    ...(names.includes('concierge-redis') && { concierge_vs_redis: ratio('concierge-redis') }),
     added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
     added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),
     downstream_per_home: c.downstreamPerRequest,

@@ -4,7 +4,7 @@
  * ceiling. autocannon is right for this; it is wrong for latency at a given rate (see open-loop.ts).
  */
 import autocannon from 'autocannon';
-import { fetchHome, HOME_BODY, homeHeaders } from './home.ts';
+import { fetchHome, homeHeaders } from './home.ts';
 import { coreTimes, cpuSeconds } from './processes.ts';
 
 export interface ClosedLoopResult {
@@ -33,10 +33,10 @@ const RECOVERY_LIMIT_MS = 15_000;
  * its breakers and refuse the next seconds of traffic. So no phase starts until the server answers a
  * complete home again, and the wait is reported: it is a finding, not something to hide.
  */
-async function recover(url: string, token: string): Promise<number | null> {
+async function recover(url: string, token: string, body: string): Promise<number | null> {
   const started = performance.now();
   while (performance.now() - started < RECOVERY_LIMIT_MS) {
-    const { status, text } = await fetchHome(url, token).catch(() => ({ status: 0, text: '' }));
+    const { status, text } = await fetchHome(url, token, body).catch(() => ({ status: 0, text: '' }));
     if (status === 200 && !text.includes('"errors"')) return performance.now() - started;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -46,19 +46,21 @@ async function recover(url: string, token: string): Promise<number | null> {
 export async function closedLoop(options: {
   url: string;
   token: string;
+  /** The request body, the system's own (systems.ts: `{documentId}` for ours, `{query}` for the peers). */
+  body: string;
   serverPid: number;
   generatorCore: number | undefined;
   connections: number;
   seconds: number;
   warmupSeconds: number;
 }): Promise<ClosedLoopResult> {
-  const { url, token, serverPid, generatorCore, connections, seconds, warmupSeconds } = options;
-  const base = { url, method: 'POST', headers: homeHeaders(token), body: HOME_BODY, connections, timeout: 10 };
+  const { url, token, body, serverPid, generatorCore, connections, seconds, warmupSeconds } = options;
+  const base = { url, method: 'POST', headers: homeHeaders(token), body, connections, timeout: 10 };
   // Warm-up as its own run, so the CPU readings below cover the measured window only.
   let afterWarmup: number | null = 0;
   if (warmupSeconds > 0) {
     await autocannon({ ...base, duration: warmupSeconds });
-    afterWarmup = await recover(url, token);
+    afterWarmup = await recover(url, token, body);
   }
 
   const cpuBefore = cpuSeconds(serverPid);
@@ -82,7 +84,7 @@ export async function closedLoop(options: {
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(serverPid) - cpuBefore;
   const coreAfter = generatorCore === undefined ? undefined : coreTimes(generatorCore);
-  const afterRun = await recover(url, token);
+  const afterRun = await recover(url, token, body);
 
   return {
     throughput: (result['2xx'] - partial) / result.duration,

@@ -1,6 +1,6 @@
 /**
  * Downstream requests per client request, from the mocks' own counters: reset every service, send
- * N homes one after another, read the totals. Identity is left out: its JWKS is fetched once per
+ * N homes (`body`, the system's own) one after another, read the totals. Identity is left out: its JWKS is fetched once per
  * process, not per home.
  */
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
@@ -15,7 +15,7 @@ export interface DownstreamResult {
   perService: Partial<Record<ServiceName, number>>;
 }
 
-export async function downstreamPerRequest(urls: Urls, serverUrl: string, token: string, requests: number): Promise<DownstreamResult> {
+export async function downstreamPerRequest(urls: Urls, serverUrl: string, token: string, body: string, requests: number): Promise<DownstreamResult> {
   const services = Object.keys(urls) as ServiceName[];
   await Promise.all(
     services.map(async (service) => {
@@ -24,7 +24,7 @@ export async function downstreamPerRequest(urls: Urls, serverUrl: string, token:
     }),
   );
   for (let i = 0; i < requests; i++) {
-    const { status } = await fetchHome(serverUrl, token);
+    const { status } = await fetchHome(serverUrl, token, body);
     if (status !== 200) throw new Error(`MobileHome answered ${status} while counting downstream requests`);
   }
   const perService: Partial<Record<ServiceName, number>> = {};

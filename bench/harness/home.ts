@@ -1,15 +1,46 @@
 /**
- * The one request every system is measured on: MobileHome, as the app sends it. Also the
- * equality check that must pass before any timing: a faster server that returns other data
+ * The one request every system is measured on: MobileHome, as each system's client sends it. Also
+ * the equality check that must pass before any timing: a faster server that returns other data
  * would not be a faster server of the same thing.
  */
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { parse, print } from 'graphql';
 import { request } from 'undici';
+import { createClient, MobileHomeDocument } from '../../bffs/mobile/sdk/index.ts';
 
 export const VIEWER = 'u_1';
 export const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
-export const HOME_BODY = JSON.stringify({ query: MOBILE_HOME });
+
+/** MobileHome as query text, `{"query": ...}`: what the peers are sent (they know no trusted documents), and concierge-open. */
+export const QUERY_HOME_BODY = JSON.stringify({ query: MOBILE_HOME });
+
+/**
+ * MobileHome as the mobile app's SDK sends it to our BFF: its trusted-document id,
+ * `{"documentId":"sha256:<hex>"}` (production runs trusted documents only). Taken from the SDK
+ * itself, with a fetch that only keeps the body, so the benchmark sends whatever the app sends.
+ */
+export const TRUSTED_HOME_BODY = await sdkBody();
+
+async function sdkBody(): Promise<string> {
+  let sent: unknown;
+  const capture = async (_url: RequestInfo | URL, init?: RequestInit) => {
+    sent = init?.body;
+    return new Response('{}', { headers: { 'content-type': 'application/json' } });
+  };
+  await createClient({ url: 'http://sdk.invalid/graphql', fetch: capture as typeof fetch })(MobileHomeDocument);
+  if (typeof sent !== 'string') throw new Error('the mobile SDK sent MobileHome without a string body');
+  const { documentId, query } = JSON.parse(sent) as { documentId?: string; query?: string };
+  if (documentId === undefined || query !== undefined) throw new Error(`the mobile SDK no longer sends MobileHome by documentId: ${sent.slice(0, 200)}`);
+  // The peers are sent MobileHome.graphql as text: the id must name that same document, or the
+  // equality check would compare two different requests.
+  const manifest = JSON.parse(readFileSync(new URL('../../bffs/mobile/generated/trusted-documents.generated.json', import.meta.url), 'utf8')) as Record<string, string>;
+  const text = manifest[documentId];
+  if (text === undefined || print(parse(text)) !== print(parse(MOBILE_HOME))) {
+    throw new Error(`the mobile SDK's MobileHome id ${documentId} does not name MobileHome.graphql in bffs/mobile/generated/trusted-documents.generated.json (run npm run codegen)`);
+  }
+  return sent;
+}
 
 /** A token from the mocks' identity service, long enough for the whole run. */
 export async function mintToken(identityUrl: string, sub = VIEWER): Promise<string> {
@@ -24,15 +55,15 @@ export async function mintToken(identityUrl: string, sub = VIEWER): Promise<stri
 
 export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
 
-/** One MobileHome round trip; the raw body text and its status. */
-export async function fetchHome(url: string, token: string): Promise<{ status: number; text: string }> {
-  const { statusCode, body } = await request(url, { method: 'POST', headers: homeHeaders(token), body: HOME_BODY });
-  return { status: statusCode, text: await body.text() };
+/** One MobileHome round trip with `body` (the system's, systems.ts); the raw body text and its status. */
+export async function fetchHome(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+  const { statusCode, body: answer } = await request(url, { method: 'POST', headers: homeHeaders(token), body });
+  return { status: statusCode, text: await answer.text() };
 }
 
 /** A home that must be complete: 200, JSON, data and no errors. Returns the body and its size. */
-export async function completeHome(name: string, url: string, token: string): Promise<{ json: unknown; bytes: number }> {
-  const { status, text } = await fetchHome(url, token);
+export async function completeHome(name: string, url: string, token: string, body: string): Promise<{ json: unknown; bytes: number }> {
+  const { status, text } = await fetchHome(url, token, body);
   let json: { data?: unknown; errors?: unknown };
   try {
     json = JSON.parse(text);

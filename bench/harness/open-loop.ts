@@ -6,7 +6,7 @@
  * autocannon's -R cannot do this: it sends each second's quota in a burst and times from the send.
  */
 import { Pool } from 'undici';
-import { HOME_BODY, homeHeaders } from './home.ts';
+import { homeHeaders } from './home.ts';
 import { percentile } from './stats.ts';
 
 export interface OpenLoopResult {
@@ -24,13 +24,15 @@ export interface OpenLoopResult {
 export async function openLoop(options: {
   url: string;
   token: string;
+  /** The request body, the system's own (systems.ts). */
+  body: string;
   rate: number;
   seconds: number;
   warmupSeconds: number;
   /** Sockets in the pool: enough that waiting for a free one is rare; if not, that wait is counted. */
   connections: number;
 }): Promise<OpenLoopResult> {
-  const { url, token, rate, seconds, warmupSeconds, connections } = options;
+  const { url, token, body: requestBody, rate, seconds, warmupSeconds, connections } = options;
   const { origin, pathname } = new URL(url);
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const headers = homeHeaders(token);
@@ -49,7 +51,7 @@ export async function openLoop(options: {
     if (measured) lag[i - warmupCount] = performance.now() - due;
     let ok = false;
     try {
-      const { statusCode, body } = await pool.request({ path: pathname, method: 'POST', headers, body: HOME_BODY });
+      const { statusCode, body } = await pool.request({ path: pathname, method: 'POST', headers, body: requestBody });
       const bytes = Buffer.from(await body.arrayBuffer());
       ok = statusCode === 200 && bytes.indexOf(errorsMarker) === -1;
     } catch {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import type { LatencyRun, LatencySummary, Target } from './summary.ts';
 import type { Settings } from './settings.ts';
-import { SYSTEMS, type System, type SystemName } from './systems.ts';
+import { ADMIT_ALL_BUDGET, SYSTEMS, type System, type SystemName } from './systems.ts';
 import { SERVER_NODE_FLAGS, type Pinning } from './processes.ts';
 
 export interface Machine {
@@ -102,6 +102,14 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
   ].join('\n');
 }
 
+/** How a body sends MobileHome, for the method table. */
+const sentAs = (body: string) => ('documentId' in (JSON.parse(body) as object) ? '`{documentId}`' : '`{query}`');
+const envOf = (system: System) =>
+  Object.entries(system.env ?? {})
+    .filter(([, value]) => value !== '')
+    .map(([key, value]) => `\`${key}=${value}\``)
+    .join(' ') || '–';
+
 export function markdown(input: {
   machine: Machine;
   date: Date;
@@ -144,12 +152,13 @@ export function markdown(input: {
     '## Method',
     '',
     table(
-      ['system', 'server', ''],
-      input.systems.map((x) => [x.name, `\`${x.entry}\``, SYSTEMS[x.name].description]),
+      ['system', 'server', 'sent', 'environment', ''],
+      input.systems.map((x) => [x.name, `\`${x.entry}\``, sentAs(x.body), envOf(x), SYSTEMS[x.name].description]),
       true,
     ),
     '',
-    `- **Request**: the MobileHome document of \`bffs/mobile/operations/MobileHome.graphql\`, \`POST /graphql\` as viewer u_1. Before any timing, every system's answer is deep-equal-compared with concierge's (every round); a difference stops the run.`,
+    `- **Request**: MobileHome (\`bffs/mobile/operations/MobileHome.graphql\`), \`POST /graphql\` as viewer u_1, each system sent the body its client sends: concierge its trusted-document id, \`{"documentId":"sha256:…"}\`, as the mobile app's SDK sends it (bffs/mobile/sdk); the peers, which know no trusted documents, the same document as query text, \`{"query":…}\` (the suite checks the id names that very document). Before any timing, every system's answer is deep-equal-compared with concierge's (every round); a difference stops the run.`,
+    `- **Perimeter**: concierge runs with the production perimeter on, as deployed: trusted documents only, operation limits, CORS, and rate limiting active (memory store), budgets raised so the measured load is admitted (\`RATE_LIMIT_VIEWER=${ADMIT_ALL_BUDGET} RATE_LIMIT_IP=${ADMIT_ALL_BUDGET}\`: one viewer from one address at saturation would exhaust the default budgets within a second, while every request still spends MobileHome's cost from both). The peers have no perimeter. What the perimeter costs, and a limiter on Redis, are the opt-in systems concierge-open and concierge-redis (\`BENCH_SYSTEMS\`, bench/run.ts), reported as ratios, not here.`,
     `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). Concierge goes first because half of its saturation throughput is the round's open-loop rate; the peers rotate so none always runs right after it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
     `- **Processes**: a fresh server process per system per round, and only one alive at a time. Each round is then an independent sample (cold start, JIT and heap growth included in its warm-up, not inherited), idle servers cannot steal the server core, and peak RSS (VmHWM from /proc/<pid>/status, read just before SIGTERM) belongs to exactly one round's load. The mocks are one process per latency setting, shared by every system.`,
     `- **Saturation**: closed loop, autocannon, ${s.closed.connections} connections, ${s.closed.warmupSeconds} s warm-up then ${s.closed.seconds} s measured; throughput counts 2xx homes without GraphQL \`errors\`. Server CPU is the server process's user+system time over the window: near 1.0 means the server's core was the limit.`,

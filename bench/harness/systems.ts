@@ -1,36 +1,94 @@
 /**
  * The systems under test, in one place. Each is a server started as `node --import tsx <entry>`
- * with PORT and `<SERVICE>_URL` for every downstream service, answering `POST /graphql` with the
- * MobileHome document the same way ours does.
+ * with PORT and `<SERVICE>_URL` for every downstream service, answering `POST /graphql` with
+ * MobileHome's data the same way ours does, to the body its own client would send (`body`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { QUERY_HOME_BODY, TRUSTED_HOME_BODY } from './home.ts';
 
 export interface System {
   name: SystemName;
   /** Relative to the repository root. */
   entry: string;
   description: string;
+  /**
+   * The MobileHome request body (home.ts): our BFF is sent the trusted-document id, as the mobile
+   * SDK sends it; the peers, which know no trusted documents, the query text.
+   */
+  body: string;
   /** Added to the server's environment. */
   env?: Record<string, string>;
+  /** The Redis its rate limiter spends in (also in `env` as REDIS_URL): checked before timing, cleaned after. */
+  redisUrl?: string;
   /** Only run when BENCH_SYSTEMS names it. */
   optIn?: boolean;
 }
 
-export const SYSTEM_NAMES = ['concierge', 'floor', 'mercurius', 'apollo', 'concierge-yoga'] as const;
+export const SYSTEM_NAMES = ['concierge', 'floor', 'mercurius', 'apollo', 'concierge-yoga', 'concierge-open', 'concierge-redis'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
+/** A rate-limit budget (`<points>/<seconds>`) no measured load exhausts: MobileHome costs 56 points. */
+export const ADMIT_ALL_BUDGET = '1000000000/60';
+
+/**
+ * Our BFF as deployed: NODE_ENV=production's perimeter, every part on (trusted documents only,
+ * operation limits, CORS, rate limiting per viewer and per address in the memory store). Set
+ * explicitly, so a knob left in the shell cannot switch part of it off. The budgets are raised so
+ * one viewer from one address at saturation is admitted (the defaults, 6000 points a minute per
+ * viewer, would answer 429 within a second) while the limiter still spends on every request.
+ */
+export const PERIMETER_ENV: Readonly<Record<string, string>> = {
+  TRUSTED_DOCUMENTS: 'only',
+  OPERATION_LIMITS: 'on',
+  RATE_LIMITS: 'on',
+  RATE_LIMIT_VIEWER: ADMIT_ALL_BUDGET,
+  RATE_LIMIT_IP: ADMIT_ALL_BUDGET,
+  REDIS_URL: '', // the memory store
+  FAST_LANE: 'on',
+};
+
+/** The Redis concierge-redis's limiter spends in (`.ci/run` makes sure one answers there). */
+export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
+
 export const SYSTEMS: Record<SystemName, System> = {
-  concierge: { name: 'concierge', entry: 'bffs/mobile/main.ts', description: 'ours: the graphql-yoga mobile BFF, plain POSTs on its fast lane' },
-  floor: { name: 'floor', entry: 'bench/peers/floor.ts', description: 'hand-written node:http + undici, no GraphQL engine: the cost floor' },
-  mercurius: { name: 'mercurius', entry: 'bench/peers/mercurius.ts', description: 'Fastify + Mercurius' },
-  apollo: { name: 'apollo', entry: 'bench/peers/apollo.ts', description: 'Apollo Server' },
+  concierge: {
+    name: 'concierge',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours: the graphql-yoga mobile BFF, plain POSTs on its fast lane, behind its production perimeter',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV },
+  },
+  floor: { name: 'floor', entry: 'bench/peers/floor.ts', description: 'hand-written node:http + undici, no GraphQL engine: the cost floor', body: QUERY_HOME_BODY },
+  mercurius: { name: 'mercurius', entry: 'bench/peers/mercurius.ts', description: 'Fastify + Mercurius', body: QUERY_HOME_BODY },
+  apollo: { name: 'apollo', entry: 'bench/peers/apollo.ts', description: 'Apollo Server', body: QUERY_HOME_BODY },
   // What the fast lane is worth: the same BFF with every request on yoga's full path.
   'concierge-yoga': {
     name: 'concierge-yoga',
     entry: 'bffs/mobile/main.ts',
-    description: 'ours with FAST_LANE=off: every request on yoga\'s full path',
-    env: { FAST_LANE: 'off' },
+    description: "ours with FAST_LANE=off: every request on yoga's full path",
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, FAST_LANE: 'off' },
+    optIn: true,
+  },
+  // What the perimeter costs: the same BFF with trusted documents, operation limits and rate
+  // limiting off, sent the query text (CORS has no switch; it stays).
+  'concierge-open': {
+    name: 'concierge-open',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with TRUSTED_DOCUMENTS=arbitrary OPERATION_LIMITS=off RATE_LIMITS=off, sent the query text',
+    body: QUERY_HOME_BODY,
+    env: { ...PERIMETER_ENV, TRUSTED_DOCUMENTS: 'arbitrary', OPERATION_LIMITS: 'off', RATE_LIMITS: 'off' },
+    optIn: true,
+  },
+  // What a shared limiter costs: the same BFF spending its budgets in Redis (one Lua INCRBY per budget per request).
+  'concierge-redis': {
+    name: 'concierge-redis',
+    entry: 'bffs/mobile/main.ts',
+    description: `ours with REDIS_URL=${BENCH_REDIS_URL}: the rate limiter on Redis`,
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, REDIS_URL: BENCH_REDIS_URL },
+    redisUrl: BENCH_REDIS_URL,
     optIn: true,
   },
 };

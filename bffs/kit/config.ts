@@ -41,7 +41,7 @@ export interface BffConfig {
   redisUrl?: string;
   /** The web BFF's browser origins (`WEB_ORIGINS`, a comma list). */
   webOrigins?: string[];
-  /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (bench/RESULTS.md). */
+  /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (the bench's concierge-open system). */
   rateLimits?: boolean;
   operationLimits?: boolean;
   /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */

@@ -1,31 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { ROW_LIMIT } from '../../bffs/mobile/home-sources.ts';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { ROW_LIMIT as PEER_ROW_LIMIT } from '../../bench/peers/shared.ts';
+import { QUERY_HOME_BODY, TRUSTED_HOME_BODY } from '../../bench/harness/home.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { freePort } from '../../bench/support/host.ts';
 
 /**
  * The benchmark peers (bench/peers/) answer MobileHome exactly as the mobile BFF does: the same
  * bytes, the same 401 without a token, and the same downstream requests per home (one per
- * service). Every server runs as its own process, started the way the benchmark starts it.
+ * service). Every server runs as its own process, started the way the benchmark starts it
+ * (NODE_ENV=production) and sent the body the benchmark sends it (bench/harness/home.ts): the
+ * mobile BFF, which runs trusted documents only, MobileHome's documentId as the app's SDK sends
+ * it; the peers the query text.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
 
 /** u_1 has every row; u_7 has no continue-watching, u_11 an empty my-list. */
 const VIEWERS = ['u_1', 'u_7', 'u_11'] as const;
 
 const SERVERS = [
-  { name: 'mobile BFF', entry: 'bffs/mobile/main.ts', ready: /mobile BFF on http:\/\/[\d.]+:(\d+)\/graphql/ },
-  { name: 'floor', entry: 'bench/peers/floor.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
-  { name: 'mercurius', entry: 'bench/peers/mercurius.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
-  { name: 'apollo', entry: 'bench/peers/apollo.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/ },
+  { name: 'mobile BFF', entry: 'bffs/mobile/main.ts', ready: /mobile BFF on http:\/\/[\d.]+:(\d+)\/graphql/, body: TRUSTED_HOME_BODY },
+  { name: 'floor', entry: 'bench/peers/floor.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/, body: QUERY_HOME_BODY },
+  { name: 'mercurius', entry: 'bench/peers/mercurius.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/, body: QUERY_HOME_BODY },
+  { name: 'apollo', entry: 'bench/peers/apollo.ts', ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/, body: QUERY_HOME_BODY },
 ] as const;
 const PEERS = SERVERS.slice(1).map((s) => s.name);
 
@@ -45,6 +47,8 @@ const ONE_HOME: Record<string, Record<string, number>> = {
 interface Running {
   name: string;
   url: string;
+  /** MobileHome as this server is sent it. */
+  body: string;
   child: ChildProcess;
   output: () => string;
 }
@@ -72,7 +76,7 @@ async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promis
       reject(new Error(`${server.name} exited with ${code} before listening:\n${output}`));
     });
   });
-  return { name: server.name, url: `http://127.0.0.1:${port}/graphql`, child, output: () => output };
+  return { name: server.name, url: `http://127.0.0.1:${port}/graphql`, body: server.body, child, output: () => output };
 }
 
 function stop(child: ChildProcess): Promise<number | null> {
@@ -87,10 +91,11 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
-async function home(url: string, token?: string): Promise<{ status: number; text: string }> {
+/** One MobileHome from `server`, with the body it is sent. */
+async function home(server: Running, token?: string): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: MOBILE_HOME }) });
+  const res = await fetch(server.url, { method: 'POST', headers, body: server.body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -110,7 +115,7 @@ describe('benchmark peers answer MobileHome like the mobile BFF', () => {
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     // Warm up: JWKS fetched, pools connected, mercurius' JIT compiled.
-    await Promise.all(servers.map((s) => home(s.url, tokens.get('u_1'))));
+    await Promise.all(servers.map((s) => home(s, tokens.get('u_1'))));
   }, 30_000);
 
   afterAll(async () => {
@@ -125,7 +130,7 @@ describe('benchmark peers answer MobileHome like the mobile BFF', () => {
   async function homesAtOnce(sub: string, same: (text: string) => unknown = (text) => text) {
     let answers: { status: number; text: string }[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
-      answers = await Promise.all(servers.map((s) => home(s.url, tokens.get(sub))));
+      answers = await Promise.all(servers.map((s) => home(s, tokens.get(sub))));
       const first = JSON.stringify(same(answers[0]!.text));
       if (answers.every((a) => JSON.stringify(same(a.text)) === first)) break;
     }
@@ -151,18 +156,18 @@ describe('benchmark peers answer MobileHome like the mobile BFF', () => {
   });
 
   it('the empty rows are left out (u_7 has no continue-watching, u_11 no my-list)', async () => {
-    const rowsOf = async (sub: string) => JSON.parse((await home(byName('mobile BFF').url, tokens.get(sub))).text).data.home.rows.map((r: { id: string }) => r.id);
+    const rowsOf = async (sub: string) => JSON.parse((await home(byName('mobile BFF'), tokens.get(sub))).text).data.home.rows.map((r: { id: string }) => r.id);
     expect(await rowsOf('u_1')).toEqual(['continue-watching', 'my-list', 'top-picks']);
     expect(await rowsOf('u_7')).toEqual(['my-list', 'top-picks']);
     expect(await rowsOf('u_11')).toEqual(['continue-watching', 'top-picks']);
   });
 
   it.each(PEERS)('%s answers 401 without a token or with a bad one, like the mobile BFF', async (name) => {
-    for (const url of [byName('mobile BFF').url, byName(name).url]) {
-      expect((await home(url)).status).toBe(401);
-      expect((await home(url, 'not.a.token')).status).toBe(401);
+    for (const server of [byName('mobile BFF'), byName(name)]) {
+      expect((await home(server)).status).toBe(401);
+      expect((await home(server, 'not.a.token')).status).toBe(401);
       const forged = `${tokens.get('u_1')!.slice(0, -4)}AAAA`;
-      expect((await home(url, forged)).status).toBe(401);
+      expect((await home(server, forged)).status).toBe(401);
     }
   });
 
@@ -170,7 +175,7 @@ describe('benchmark peers answer MobileHome like the mobile BFF', () => {
     const services = (Object.keys(mocks.urls) as ServiceName[]).filter((s) => s !== 'identity');
     for (const server of servers) {
       await mocks.resetCounters();
-      const answer = await home(server.url, tokens.get(sub));
+      const answer = await home(server, tokens.get(sub));
       expect(answer.status).toBe(200);
       const counts = Object.fromEntries(await Promise.all(services.map(async (s) => [s, (await mocks.counters(s)).routes] as const)));
       expect({ server: server.name, counts }).toEqual({ server: server.name, counts: ONE_HOME });

@@ -21,15 +21,7 @@ export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: Viewer
   const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000 });
   const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
 
-  return async function verifyViewer(authorization: string | null): Promise<Viewer> {
-    if (!authorization) throw concierge('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.', {}, { headers: { 'www-authenticate': CHALLENGE } });
-    const match = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
-    if (!match) throw invalid('INVALID_TOKEN', 'The Authorization header must be "Bearer <jwt>".');
-    const token = match[1]!;
-
-    const hit = verified.get(token);
-    if (hit && hit.expiresAtMs > Date.now()) return hit.viewer;
-
+  async function verifySignature(token: string): Promise<Viewer> {
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: identityUrl, audience: TOKEN_AUDIENCE });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new joseErrors.JWTClaimValidationFailed('no subject', payload);
@@ -42,6 +34,18 @@ export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: Viewer
       if (error instanceof joseErrors.JOSEError) throw invalid('INVALID_TOKEN', 'The token could not be verified.');
       throw error;
     }
+  }
+
+  /** The viewer; synchronous when the token was verified before (the hot path costs no promise). */
+  return function verifyViewer(authorization: string | null): Viewer | Promise<Viewer> {
+    if (!authorization) throw concierge('UNAUTHENTICATED', 'Send a bearer token in the Authorization header.', {}, { headers: { 'www-authenticate': CHALLENGE } });
+    const match = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
+    if (!match) throw invalid('INVALID_TOKEN', 'The Authorization header must be "Bearer <jwt>".');
+    const token = match[1]!;
+
+    const hit = verified.get(token);
+    if (hit && hit.expiresAtMs > Date.now()) return hit.viewer;
+    return verifySignature(token);
   };
 }
 

@@ -6,7 +6,12 @@ import type { Stage } from '../pipeline.ts';
  * after the address budget, so a flood of forged tokens is refused before any signature check.
  */
 export function authenticationStage(verifyViewer: VerifyViewer): Stage {
-  return async (passage) => {
-    passage.viewer = await verifyViewer(passage.request.headers.get('authorization'));
+  return (passage) => {
+    const viewer = verifyViewer(passage.request.headers.get('authorization'));
+    if (!(viewer instanceof Promise)) {
+      passage.viewer = viewer;
+      return;
+    }
+    return viewer.then((verified) => void (passage.viewer = verified));
   };
 }
