@@ -148,6 +148,9 @@ const cases: Case[] = [
   { name: "Apollo's persistedQuery form", body: { extensions: { persistedQuery: { version: 1, sha256Hash: HOME_ID.slice('sha256:'.length) } } }, status: 200 },
   { name: "Apollo's form with an unknown hash: PersistedQueryNotFound", body: { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
   { name: "Apollo's form with a hash that is not the query's", body: { query: HOME, extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'a trusted document under another operation name', body: { documentId: HOME_ID, operationName: 'Invented' }, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'a trusted document under its own operation name', body: { documentId: HOME_ID, operationName: 'MobileHome' }, status: 200 },
+  { name: 'a stranger origin gets Vary: Origin', headers: { origin: STRANGER }, body: { query: HOME }, status: 403, codes: ['ORIGIN_NOT_ALLOWED'] },
   { name: 'an unknown documentId', body: { documentId: `sha256:${'0'.repeat(64)}` }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
   { name: 'a mutation by GET: 405', method: 'GET', path: `/graphql?documentId=${encodeURIComponent(ADD_ID)}&variables=${encodeURIComponent('{"contentId":"t_7"}')}`, status: 405, codes: ['METHOD_NOT_ALLOWED'] },
   { name: 'only mode: documentId runs', client: 'mobile-trusted-only', body: { documentId: HOME_ID }, status: 200 },
@@ -192,6 +195,7 @@ describe('the fast lane answers exactly what yoga answers', () => {
     if (codes) expect((viaLane.body as { errors?: { extensions: { code: string } }[] }).errors?.map((e) => e.extensions.code)).toEqual(codes);
     if (status === 401) expect(viaLane.headers['www-authenticate']).toMatch(/^Bearer realm="concierge"/);
     if (headers.origin === STRANGER) expect(viaLane.headers['access-control-allow-origin']).toBeUndefined();
+    if (headers.origin !== undefined && method !== 'OPTIONS') expect(viaLane.headers.vary).toContain('Origin');
     if (headers.origin === ALLOWED_ORIGIN) {
       expect(viaLane.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
       expect(viaLane.headers['access-control-allow-credentials']).toBe('true');

@@ -10,6 +10,8 @@ export interface CorsPolicyOptions {
   credentials: boolean;
 }
 
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
 /** How long a browser may keep a preflight's answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
@@ -22,8 +24,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  */
 export function createCorsPolicy({ origins, production, credentials }: CorsPolicyOptions) {
   const allowed = new Set(origins);
+  // The BFF's own page, in development only and only on a loopback host: a DNS-rebound name
+  // (evil.example resolving to 127.0.0.1) must not pass for the BFF's own origin.
   const allows = (origin: string, host: string | null): boolean =>
-    allowed.has(origin) || (!production && host !== null && (origin === `http://${host}` || origin === `https://${host}`));
+    allowed.has(origin) || (!production && host !== null && LOOPBACK_HOST.test(host) && (origin === `http://${host}` || origin === `https://${host}`));
   return {
     allows,
     options(headers: RequestHeaders): CORSOptions | false {

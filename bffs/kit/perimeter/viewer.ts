@@ -17,8 +17,11 @@ export interface ViewerVerifierOptions {
   cacheSize?: number;
 }
 
+/** A key fetch is on the request's path (first token, key rotation): short, like a downstream call. */
+const JWKS_TIMEOUT_MS = 1_000;
+
 export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: ViewerVerifierOptions) {
-  const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000 });
+  const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000, timeoutDuration: JWKS_TIMEOUT_MS });
   const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
 
   async function verifySignature(token: string): Promise<Viewer> {
@@ -31,8 +34,12 @@ export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: Viewer
       return viewer;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw invalid('TOKEN_EXPIRED', 'The token has expired.');
-      if (error instanceof joseErrors.JOSEError) throw invalid('INVALID_TOKEN', 'The token could not be verified.');
-      throw error;
+      // The keys could not be fetched (identity down, slow or answering garbage): that says nothing
+      // about the token, so the client must not throw it away as invalid.
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
+        throw concierge('IDENTITY_UNAVAILABLE', 'The token could not be checked: identity is unavailable; retry later.', {}, { headers: { 'retry-after': '2' } });
+      }
+      throw invalid('INVALID_TOKEN', 'The token could not be verified.');
     }
   }
 

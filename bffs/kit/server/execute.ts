@@ -14,7 +14,7 @@ export interface ExecutorOptions {
  * the same way whichever one read it.
  */
 export function createExecutor({ buildContext, applyRules }: ExecutorOptions) {
-  return async function execute(admitted: Admitted, facts: Omit<RequestFacts, 'viewer'>): Promise<ExecutionResult> {
+  async function execute(admitted: Admitted, facts: Omit<RequestFacts, 'viewer'>): Promise<ExecutionResult> {
     let result: ExecutionResult;
     try {
       const context = await buildContext({ ...facts, viewer: admitted.viewer });
@@ -23,7 +23,11 @@ export function createExecutor({ buildContext, applyRules }: ExecutorOptions) {
       result = { errors: [error as GraphQLError] };
     }
     return applyRules(result);
-  };
+  }
+
+  /** An unexpected failure outside execution (a bug in a stage): masked and logged like any other. */
+  execute.failed = (error: unknown): ExecutionResult => applyRules({ errors: [error as GraphQLError] });
+  return execute;
 }
 
 export type Executor = ReturnType<typeof createExecutor>;

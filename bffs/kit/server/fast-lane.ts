@@ -78,7 +78,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     } catch (error) {
       // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
       if (res.headersSent) res.destroy();
-      else await send(res, mediaType, reply, { errors: [error as GraphQLError] }, JSON.stringify).catch(() => res.destroy());
+      else await send(res, mediaType, reply, execute.failed(error), JSON.stringify).catch(() => res.destroy());
     } finally {
       if (counted) shedder.release();
     }
@@ -149,13 +149,16 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
 /** Headers every answer of the lane carries: the request id, and yoga's CORS headers when asked. */
 type ReplyHeaders = Record<string, string> & { 'x-request-id': string };
 
+/** The answer depends on the Origin (cors.ts), so a shared cache must key on it. */
+export const VARY_ORIGIN = 'Origin';
+
 function replyHeaders(req: IncomingMessage, cors: CorsPolicy): ReplyHeaders {
   const reply = { 'x-request-id': requestIdFrom(headerValue(req.headers['x-request-id'])) };
   if (req.headers.origin === undefined) return reply;
   // The same function and the same options as yoga's CORS plugin (create-bff passes cors.options).
   const headers = headerView(req.headers);
   const corsHeaders = getCORSHeadersByRequestAndOptions({ headers } as Request, cors.options(headers)) ?? {};
-  return { ...corsHeaders, ...reply };
+  return { ...corsHeaders, vary: VARY_ORIGIN, ...reply };
 }
 
 /** The media type the answer will have, when the request is one the lane takes. */

@@ -13,8 +13,9 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
  * - errors are masked as yoga masks them (unexpected ones hidden and logged);
  * - a result with no `data` failed before execution: an error with no catalog code is graphql-js's
  *   variable coercion, 400 BAD_USER_INPUT (200 under legacy `application/json`, as the spec asks);
- * - a result with `data` is 2xx whatever its errors say: a field's BAD_USER_INPUT or NOT_FOUND is
- *   a field error, and only a critical service's failure turns a null `data` into 503.
+ * - a result with `data` executed, so it is 2xx whatever its errors say (a field's BAD_USER_INPUT
+ *   or NOT_FOUND is a field error, even when it nulls a non-null parent and so all of `data`); only
+ *   a critical service's failure turns a null `data` into 503.
  * A result with no errors is passed through untouched: the hot path costs one check.
  */
 export function createResultRules({ maskError, ...critical }: ResultRulesOptions) {
@@ -23,7 +24,7 @@ export function createResultRules({ maskError, ...critical }: ResultRulesOptions
     if (!result.errors?.length) return result;
     let errors = result.errors.map(maskError);
     if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
-    else if (result.data !== null) errors = errors.map(withoutStatus);
+    else errors = errors.map(withoutStatus);
     const ruled = { ...result, errors };
     return checkCritical(ruled) ?? ruled;
   };

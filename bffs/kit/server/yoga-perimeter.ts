@@ -7,6 +7,8 @@ import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
+import { VARY_ORIGIN } from './fast-lane.ts';
+import { acceptedMediaType } from './media-types.ts';
 import { normalizeYogaErrors } from './yoga-errors.ts';
 
 export interface YogaPerimeterOptions {
@@ -40,7 +42,10 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       if (tooLarge) endResponse(new fetchAPI.Response(tooLarge.body, tooLarge));
     },
     onRequestParse({ request, requestParser, url, fetchAPI, endResponse }) {
-      if (requestParser || !url.pathname.startsWith(endpoint)) return;
+      if (!url.pathname.startsWith(endpoint)) return;
+      // Refused before the pipeline runs, so a request nobody can read the answer to executes nothing.
+      if (acceptedMediaType(request.headers.get('accept') ?? undefined) === undefined) return endResponse(notAcceptable(fetchAPI));
+      if (requestParser) return;
       if (request.method === 'POST') endResponse(refusal(fetchAPI, 'UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify(request.headers.get('content-type') ?? 'none')} is not read here; send application/json.`));
       else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET or POST.`, { allow: 'GET, POST' }));
     },
@@ -70,16 +75,17 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
         }
       });
     },
+    onResponse({ request, response }) {
+      // As the fast lane does: the answer depends on the Origin (cors.ts).
+      if (request.headers.has('origin')) response.headers.set('vary', VARY_ORIGIN);
+    },
     onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
       if (!Array.isArray(result)) {
         const normalized = normalizeYogaErrors(result as ExecutionResult);
         if (normalized !== result) setResult(normalized);
       }
       if (!resultProcessor) {
-        setResultProcessor(
-          (_, fetchAPI) => refusal(fetchAPI, 'NOT_ACCEPTABLE', 'Accept application/graphql-response+json or application/json.', { accept: 'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8' }),
-          'application/json',
-        );
+        setResultProcessor((_, fetchAPI) => notAcceptable(fetchAPI), 'application/json');
       }
     },
   };
@@ -97,6 +103,9 @@ function withHeaders(result: ExecutionResult, headers: Record<string, string>): 
   const http = (result.extensions?.http ?? {}) as { headers?: Record<string, string> };
   return { ...result, extensions: { ...result.extensions, http: { ...http, headers: { ...headers, ...http.headers } } } };
 }
+
+const notAcceptable = (fetchAPI: { Response: typeof Response }) =>
+  refusal(fetchAPI, 'NOT_ACCEPTABLE', 'Accept application/graphql-response+json or application/json.', { accept: 'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8' });
 
 function refusal(fetchAPI: { Response: typeof Response }, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {

@@ -1,12 +1,18 @@
 import { createClient } from 'redis';
 import type { Logger } from 'pino';
 
+/** Far above a healthy Redis round trip on a LAN, far below any BFF deadline. */
+const COMMAND_TIMEOUT_MS = 100;
+
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
 const createRedisClient = (url: string) =>
   createClient({
     url,
     disableOfflineQueue: true,
+    // A Redis that stalls with its socket up must not hold requests either: a spend that has not
+    // answered in this long fails, and the store falls back (rate-limiter.ts).
+    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
   });
 
@@ -35,7 +41,8 @@ export function connectRedis(url: string, logger: Logger): RedisClient {
 
 /** Closes the connection, whatever state it is in. */
 export async function closeRedis(client: RedisClient): Promise<void> {
-  if (client.isOpen) await client.quit().catch(() => client.destroy());
+  // While reconnecting there is no socket to send QUIT on, and it would never settle.
+  if (client.isReady) await client.close().catch(() => client.destroy());
   else client.destroy();
 }
 
