@@ -46,6 +46,8 @@ export interface BffConfig {
   operationLimits?: boolean;
   /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */
   viewerBudget?: Budget;
+  /** Proxies in front of the BFF whose `X-Forwarded-For` entries are believed (`TRUSTED_PROXY_HOPS`). */
+  trustedProxyHops?: number;
   ipBudget?: Budget;
 }
 
@@ -72,6 +74,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     rateLimits: parseSwitch(env, 'RATE_LIMITS', true),
     operationLimits: parseSwitch(env, 'OPERATION_LIMITS', true),
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
+    trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
     ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
   };
 }

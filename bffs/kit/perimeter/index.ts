@@ -9,6 +9,7 @@ import { createOperationLimits } from './operation-limits.ts';
 import { createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from './policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
+import { clientAddressStage } from './stages/client-address.ts';
 import { documentStage } from './stages/document.ts';
 import { methodStage } from './stages/method.ts';
 import { originStage } from './stages/origin.ts';
@@ -37,7 +38,8 @@ export interface ClientPerimeterOptions {
  *  3. trusted-documents  `documentId` / Apollo's hash → the manifest's text; raw text only if allowed
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
  *  5. method             no mutation over GET: 405
- *  6. rate limit (ip)    the address spends the operation's cost: before any token is checked
+ *  6. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
+ *                        X-Forwarded-For) spends the operation's cost: before any token is checked
  *  7. authentication     the viewer, from the verified bearer token: 401
  *  8. rate limit (viewer) the viewer spends the operation's cost: 429
  *
@@ -55,7 +57,7 @@ export function createClientPerimeter({ client, schema, policy, config, trustedD
   if (config.rateLimits !== false) {
     const ip = createCostLimiter(config.ipBudget ?? policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
     const viewer = createCostLimiter(config.viewerBudget ?? policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
-    budgets.push(rateLimitStage('ip', ip, (passage) => passage.request.peer), authenticationStage(verifyViewer), rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
+    budgets.push(clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('ip', ip, (passage) => passage.clientAddress!), authenticationStage(verifyViewer), rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
   } else {
     budgets.push(authenticationStage(verifyViewer));
   }

@@ -19,6 +19,8 @@ export interface PerimeterRequest {
 /** What the stages have established so far; each stage reads what earlier ones set. */
 export interface Passage {
   request: PerimeterRequest;
+  /** client-address.ts: what the address budget is kept for. */
+  clientAddress?: string;
   /** params.ts */
   query?: string;
   documentId?: string;
