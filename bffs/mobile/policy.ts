@@ -21,6 +21,7 @@ export const MOBILE_POLICY: ResiliencePolicy = {
  */
 export const MOBILE_PERIMETER: PerimeterPolicy = {
   maxBodyBytes: 16384,
+  maxPageSize: 50,
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 300 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
   corsCredentials: false,

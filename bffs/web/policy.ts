@@ -13,12 +13,13 @@ export const WEB_POLICY: ResiliencePolicy = {
 };
 
 /**
- * The web pages are the richest (title detail with reviews: depth 5, cost 96); the web app signs in with cookies (the sign-in issue), so its allowed origins may send credentials.
+ * The web pages are the richest: a title page with a page of reviews costs 3,192 and a search 1,938 (pages priced at their 50-item cap), a home 61; the budgets fit twenty title pages a minute; the web app signs in with cookies (the sign-in issue), so its allowed origins may send credentials.
  * test/policy/operation-limits.test.ts proves every shipped operation fits.
  */
 export const WEB_PERIMETER: PerimeterPolicy = {
   maxBodyBytes: 32768,
-  limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 800 },
-  rateLimits: { viewer: { points: 12000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
+  maxPageSize: 50,
+  limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 4000 },
+  rateLimits: { viewer: { points: 80000, windowSeconds: 60 }, ip: { points: 800000, windowSeconds: 60 } },
   corsCredentials: true,
 };

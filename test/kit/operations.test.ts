@@ -54,6 +54,15 @@ describe('the operation preparer both transports run', () => {
     expect(preparer()('{ o { a } }', undefined)).toMatchObject({ ready: true, cost: Math.ceil(2 + 1.5 * 1) });
   });
 
+  test('a page size sent as a variable is priced at the largest page, one left out at its default', () => {
+    const listSchema = makeExecutableSchema({ typeDefs: 'type Query { items(first: Int = 10): [I] } type I { a: Int }' });
+    const weigh = (text: string) => createOperationLimits(undefined, 50).weigh(listSchema, createOperationLimits(undefined).parse(text)).cost;
+    const perItem = 2 + 1.5 * 1;
+    expect(weigh('{ items(first: 3) { a } }')).toBe(Math.ceil(perItem * 3));
+    expect(weigh('query ($n: Int) { items(first: $n) { a } }')).toBe(Math.ceil(perItem * 50));
+    expect(weigh('{ items { a } }')).toBe(Math.ceil(perItem * 10));
+  });
+
   test('in production, introspection is refused and suggestions are hidden', () => {
     const prepare = preparer({ production: true });
     expect(new Set(codes(prepare('{ __schema { queryType { name } } }', undefined)))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));

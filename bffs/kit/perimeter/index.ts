@@ -49,7 +49,7 @@ export interface ClientPerimeterOptions {
 export function createClientPerimeter({ client, schema, policy, config, trustedDocuments, verifyViewer, origins, redis }: ClientPerimeterOptions) {
   const production = config.production;
   const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
-  const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits);
+  const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
   const operations = createOperationPreparer({ schema, limits, production });
   const mode = config.trustedDocuments ?? (production ? 'only' : 'arbitrary');
 

@@ -1,4 +1,4 @@
-import { GraphQLError, validate, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, TypeInfo, validate, visit, visitWithTypeInfo, type ArgumentNode, type DocumentNode, type FieldNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -27,7 +27,7 @@ export interface Weighed {
  * `undefined` limits (`OPERATION_LIMITS=off`, for the benchmark's cost figure) parse and weigh
  * with no ceiling, so the rate limits still have a cost to spend.
  */
-export function createOperationLimits(limits: OperationLimits | undefined) {
+export function createOperationLimits(limits: OperationLimits | undefined, maxPageSize = 1) {
   const ceiling = (name: LimitName) => limits?.[name] ?? Number.MAX_SAFE_INTEGER;
 
   function exceeded(limit: LimitName, armorMessage: string): GraphQLError {
@@ -62,7 +62,7 @@ export function createOperationLimits(limits: OperationLimits | undefined) {
         }),
       ] as ValidationRule[];
       try {
-        validate(schema, document, rules);
+        validate(schema, priced(schema, document, maxPageSize), rules);
       } catch (error) {
         if (broken && error instanceof GraphQLError) throw exceeded(broken, error.message);
         throw error;
@@ -70,6 +70,33 @@ export function createOperationLimits(limits: OperationLimits | undefined) {
       return { cost: Math.max(1, Math.ceil(cost)) };
     },
   };
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+
+/**
+ * The document as armor's cost rule should price it. Armor multiplies by `first`/`last` only when
+ * it is a literal; a page size sent as a variable (`first: $n`) is priced at the largest page the
+ * client serves, and one left out at the schema's default, so a list costs what it can return.
+ */
+function priced(schema: GraphQLSchema, document: DocumentNode, maxPageSize: number): DocumentNode {
+  const typeInfo = new TypeInfo(schema);
+  const literal = (value: number) => ({ kind: Kind.INT, value: String(value) }) as const;
+  return visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node: FieldNode) {
+        const definition = typeInfo.getFieldDef();
+        const page = definition?.args.find((arg) => PAGE_ARGUMENTS.has(arg.name));
+        if (!page) return undefined;
+        const sent = node.arguments?.find((arg) => arg.name.value === page.name);
+        if (sent?.value.kind === Kind.INT) return undefined;
+        const size = sent ? maxPageSize : typeof page.defaultValue === 'number' ? page.defaultValue : maxPageSize;
+        const argument: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: page.name }, value: literal(size) };
+        return { ...node, arguments: [...(node.arguments ?? []).filter((arg) => arg !== sent), argument] };
+      },
+    }),
+  );
 }
 
 export type OperationLimitChecker = ReturnType<typeof createOperationLimits>;

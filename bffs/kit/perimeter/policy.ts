@@ -7,6 +7,8 @@ export interface PerimeterPolicy {
   maxBodyBytes: number;
   /** Operation limits, applied with graphql-armor's rules to every document (operation-limits.ts). */
   limits: OperationLimits;
+  /** The largest page a list field serves (`first: 1 to 50`): what a page size sent as a variable is priced at. */
+  maxPageSize: number;
   /** Budgets of operation cost (the `cost` limit's measure), per window. */
   rateLimits: {
     /** Per verified viewer: one user's app cannot starve the others. */
