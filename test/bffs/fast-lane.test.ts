@@ -135,6 +135,7 @@ const cases: Case[] = [
   { name: 'a 20 MB body: 413 before it is read', body: { query: HOME, variables: { pad: 'x'.repeat(20_000_000) } }, status: 413, codes: ['REQUEST_TOO_LARGE'] },
   { name: 'an unknown path', path: '/graphiql', body: { query: HOME }, status: 404, codes: ['ROUTE_NOT_FOUND'] },
   { name: 'a query string on the endpoint', path: '/graphql?x=1', body: { query: HOME }, status: 200 },
+  { name: 'GET with variables that are not JSON', method: 'GET', path: `/graphql?query=${encodeURIComponent(TITLE)}&variables=${encodeURIComponent('{id:')}`, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'GET with the query in the URL', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}`, status: 200 },
   { name: 'TV home with its device headers', client: 'tv', headers: { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr' }, body: { query: operation('tv', 'TvHome') }, status: 200 },
   { name: 'TV with an unknown DRM system: 400 BAD_USER_INPUT', client: 'tv', headers: { 'x-device-drm': 'clearkey' }, body: { query: operation('tv', 'TvHome') }, status: 400, codes: ['BAD_USER_INPUT'] },

@@ -5,7 +5,7 @@ import { refuseLargeBody } from '../perimeter/body-size.ts';
 import type { Perimeter } from '../perimeter/pipeline.ts';
 import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
 import { VARY_ORIGIN } from './fast-lane.ts';
 import { acceptedMediaType } from './media-types.ts';
@@ -41,11 +41,23 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       const tooLarge = refuseLargeBody(request.headers.get('content-length'), maxBodyBytes);
       if (tooLarge) endResponse(new fetchAPI.Response(tooLarge.body, tooLarge));
     },
-    onRequestParse({ request, requestParser, url, fetchAPI, endResponse }) {
+    onRequestParse({ request, requestParser, setRequestParser, url, fetchAPI, endResponse }) {
       if (!url.pathname.startsWith(endpoint)) return;
       // Refused before the pipeline runs, so a request nobody can read the answer to executes nothing.
       if (acceptedMediaType(request.headers.get('accept') ?? undefined) === undefined) return endResponse(notAcceptable(fetchAPI));
-      if (requestParser) return;
+      if (requestParser) {
+        // yoga's GET and form parsers JSON.parse `variables` and `extensions` themselves and let a
+        // SyntaxError through (a 500); it is the client's malformed parameter, so 400 BAD_REQUEST.
+        setRequestParser(async (req) => {
+          try {
+            return await requestParser(req);
+          } catch (error) {
+            if (error instanceof SyntaxError) throw concierge('BAD_REQUEST', '"variables" and "extensions" must be JSON maps.');
+            throw error;
+          }
+        });
+        return;
+      }
       if (request.method === 'POST') endResponse(refusal(fetchAPI, 'UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify(request.headers.get('content-type') ?? 'none')} is not read here; send application/json.`));
       else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET or POST.`, { allow: 'GET, POST' }));
     },
