@@ -1,11 +1,8 @@
 import { ERRORS } from '../errors.ts';
+import type { ShedResponse } from './load-shedding.ts';
 
-/** The answer to a request refused on its headers alone, the same from both transports. */
-export interface EarlyRefusal {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+/** The answer to a request refused on its headers alone, the same from both transports (as a shed one). */
+export type EarlyRefusal = ShedResponse;
 
 /**
  * Refuses a body over the client's limit on its declared length, before a byte of it is read

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
@@ -117,7 +117,8 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   }
 
   function refuseEarly(req: IncomingMessage, res: ServerResponse, refused: EarlyRefusal, reply: ReplyHeaders): void {
-    req.resume();
+    // A body refused for its size is never read: its answer closes the connection instead.
+    if (refused.headers.connection !== 'close') req.resume();
     res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), ...reply });
     res.end(refused.body);
   }
@@ -128,12 +129,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
 
     const reply = replyHeaders(req, cors);
     const tooLarge = refuseLargeBody(req.headers['content-length'], maxBodyBytes);
-    if (tooLarge) {
-      // Not read: the response says `connection: close`, and node closes the socket after it.
-      res.writeHead(tooLarge.status, { ...tooLarge.headers, 'content-length': Buffer.byteLength(tooLarge.body), ...reply });
-      res.end(tooLarge.body);
-      return;
-    }
+    if (tooLarge) return refuseEarly(req, res, tooLarge, reply);
     const shed = shedder.admit();
     if (shed) return refuseEarly(req, res, shed, reply);
     readBody(req).then(
