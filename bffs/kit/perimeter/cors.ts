@@ -12,6 +12,9 @@ export interface CorsPolicyOptions {
 
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
+/** Every answer to a request with an Origin depends on it (`options`), so a shared cache must key on it. */
+export const VARY_ORIGIN = 'Origin';
+
 /** How long a browser may keep a preflight's answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 

@@ -70,7 +70,7 @@ export function createClientPerimeter({ client, schema, policy, config, trustedD
     const prepared = operations.trusted(text, undefined);
     if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
   }
-  return { perimeter, cors, operations, mode };
+  return { perimeter, cors };
 }
 
 /** A client's manifest of trusted documents, as `npm run codegen` writes it. */

@@ -106,14 +106,13 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     redis,
   });
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
-  let yogaErrorLogger: { error(...args: unknown[]): void } = logger;
   const execute = createExecutor({
     buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
       maskError: (error) => {
         const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
-        if (masked !== error) yogaErrorLogger.error(error);
+        if (masked !== error) logger.error(error); // as yoga logs what it masks (its logger is this one)
         return masked;
       },
     }),
@@ -143,7 +142,6 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
     ],
   });
-  yogaErrorLogger = yoga.logger;
 
   const nodeListener: NodeListener =
     config.fastLane === false

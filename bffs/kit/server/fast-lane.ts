@@ -3,7 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
-import type { CorsPolicy } from '../perimeter/cors.ts';
+import { VARY_ORIGIN, type CorsPolicy } from '../perimeter/cors.ts';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { Perimeter } from '../perimeter/pipeline.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
@@ -144,9 +144,6 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
 
 /** Headers every answer of the lane carries: the request id, and yoga's CORS headers when asked. */
 type ReplyHeaders = Record<string, string> & { 'x-request-id': string };
-
-/** The answer depends on the Origin (cors.ts), so a shared cache must key on it. */
-export const VARY_ORIGIN = 'Origin';
 
 function replyHeaders(req: IncomingMessage, cors: CorsPolicy): ReplyHeaders {
   const reply = { 'x-request-id': requestIdFrom(headerValue(req.headers['x-request-id'])) };

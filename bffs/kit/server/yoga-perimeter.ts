@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refuseLargeBody } from '../perimeter/body-size.ts';
+import { VARY_ORIGIN } from '../perimeter/cors.ts';
 import type { Perimeter } from '../perimeter/pipeline.ts';
 import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
-import { VARY_ORIGIN } from './fast-lane.ts';
 import { acceptedMediaType } from './media-types.ts';
 import { normalizeYogaErrors } from './yoga-errors.ts';
 
