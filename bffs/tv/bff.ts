@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { BffConfig } from '../kit/config.ts';
-import { loadTrustedDocuments } from '../kit/perimeter/index.ts';
+import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
 import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
 import { TV_DEPENDENCIES } from './dependencies.ts';
-import { TV_PERIMETER, TV_POLICY } from './policy.ts';
+import { TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
 import { deviceFromHeaders } from './device.ts';
 import { TV_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
 const typeDefs = readFileSync(new URL('../../schemas/tv.graphql', import.meta.url), 'utf8');
-const trustedDocuments = loadTrustedDocuments(new URL('./generated/trusted-documents.generated.json', import.meta.url));
+const documents = readClientDocuments(new URL('./', import.meta.url), TV_VERSIONS);
 const defaultQuery = readFileSync(new URL('./operations/TvHome.graphql', import.meta.url), 'utf8');
 
 export const TV_PORT = 4002;
 
-export function createTvBff(config: BffConfig, { policy, perimeter, ...overrides }: BffOverrides = {}): Bff {
+export function createTvBff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
   return createBff({
     client: 'tv',
     typeDefs,
@@ -25,7 +25,7 @@ export function createTvBff(config: BffConfig, { policy, perimeter, ...overrides
     extendContext: (headers) => ({ device: deviceFromHeaders(headers) }),
     policy: { ...TV_POLICY, ...policy },
     perimeter: { ...TV_PERIMETER, ...perimeter },
-    trustedDocuments,
+    documents: { ...documents, ...history },
     dependencies: TV_DEPENDENCIES,
     ...overrides,
   });

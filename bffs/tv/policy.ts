@@ -1,3 +1,4 @@
+import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
@@ -22,4 +23,14 @@ export const TV_PERIMETER: PerimeterPolicy = {
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 400 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 } },
   corsCredentials: false,
+};
+
+/**
+ * The app versions still served (README: Releasing a client). Apps in the field send their version; one without a header is served as the oldest supported.
+ * Retire a version by raising `minimum`: its documents are then refused with
+ * CLIENT_VERSION_UNSUPPORTED, and contracts:check stops holding the schema to them.
+ */
+export const TV_VERSIONS: ClientVersionPolicy = {
+  required: true,
+  supported: { minimum: '1.0.0' },
 };

@@ -1,3 +1,4 @@
+import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
@@ -22,4 +23,14 @@ export const WEB_PERIMETER: PerimeterPolicy = {
   limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 4000 },
   rateLimits: { viewer: { points: 80000, windowSeconds: 60 }, ip: { points: 800000, windowSeconds: 60 } },
   corsCredentials: true,
+};
+
+/**
+ * The app versions still served (README: Releasing a client). The web app ships with its BFF, so no header means the current app.
+ * Retire a version by raising `minimum`: its documents are then refused with
+ * CLIENT_VERSION_UNSUPPORTED, and contracts:check stops holding the schema to them.
+ */
+export const WEB_VERSIONS: ClientVersionPolicy = {
+  required: false,
+  supported: { minimum: '1.0.0' },
 };

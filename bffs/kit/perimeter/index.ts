@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { GraphQLSchema } from 'graphql';
 import type { BffConfig } from '../config.ts';
+import type { DocumentCatalog } from '../contracts/document-catalog.ts';
+import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
+import { createContractUsage } from '../contracts/usage.ts';
 import { createOperationPreparer } from '../server/operations.ts';
 import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
@@ -10,12 +12,13 @@ import { createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from './policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
+import { clientVersionStage } from './stages/client-version.ts';
 import { documentStage } from './stages/document.ts';
 import { methodStage } from './stages/method.ts';
 import { originStage } from './stages/origin.ts';
 import { paramsStage } from './stages/params.ts';
 import { rateLimitStage } from './stages/rate-limit.ts';
-import { trustedDocumentsStage, type TrustedDocuments } from './stages/trusted-documents.ts';
+import { trustedDocumentsStage } from './stages/trusted-documents.ts';
 import type { VerifyViewer } from './viewer.ts';
 
 export interface ClientPerimeterOptions {
@@ -23,7 +26,8 @@ export interface ClientPerimeterOptions {
   schema: GraphQLSchema;
   policy: PerimeterPolicy;
   config: BffConfig;
-  trustedDocuments: TrustedDocuments;
+  /** The trusted documents of the working copy and every supported release, with the version policy. */
+  documents: DocumentCatalog;
   verifyViewer: VerifyViewer;
   /** Browser origins this client serves (web only). */
   origins: readonly string[];
@@ -35,22 +39,26 @@ export interface ClientPerimeterOptions {
  *
  *  1. origin             a browser origin the client does not serve: 403 (CSRF), before anything runs
  *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
- *  3. trusted-documents  `documentId` / Apollo's hash → the manifest's text; raw text only if allowed
+ *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
- *  5. method             no mutation over GET: 405
- *  6. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
+ *  5. client-version     the app's version, believed only as far as the releases shipping the
+ *                        document; a retired one 400; a field gated past it 400 (contracts/)
+ *  6. method             no mutation over GET: 405
+ *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) spends the operation's cost: before any token is checked
- *  7. authentication     the viewer, from the verified bearer token: 401
- *  8. rate limit (viewer) the viewer spends the operation's cost: 429
+ *  8. authentication     the viewer, from the verified bearer token: 401
+ *  9. rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
  */
-export function createClientPerimeter({ client, schema, policy, config, trustedDocuments, verifyViewer, origins, redis }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, origins, redis }: ClientPerimeterOptions) {
   const production = config.production;
   const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
   const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
-  const operations = createOperationPreparer({ schema, limits, production });
+  const gates = readSchemaGates(schema);
+  const operations = createOperationPreparer({ schema, gates, limits, production });
+  const usage = createContractUsage([...documents.documents.values()].flatMap((document) => document.releases));
   const mode = config.trustedDocuments ?? (production ? 'only' : 'arbitrary');
 
   const budgets: Stage[] = [];
@@ -62,18 +70,13 @@ export function createClientPerimeter({ client, schema, policy, config, trustedD
     budgets.push(authenticationStage(verifyViewer));
   }
 
-  const perimeter = createPerimeter([originStage(cors), paramsStage, trustedDocumentsStage(trustedDocuments, mode), documentStage(operations), methodStage, ...budgets]);
+  const perimeter = createPerimeter([originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.
-  for (const [id, text] of trustedDocuments) {
+  for (const [id, { text }] of documents.documents) {
     const prepared = operations.trusted(text, undefined);
     if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
   }
-  return { perimeter, cors };
-}
-
-/** A client's manifest of trusted documents, as `npm run codegen` writes it. */
-export function loadTrustedDocuments(manifest: URL): TrustedDocuments {
-  return new Map(Object.entries(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>));
+  return { perimeter, cors, gates, usage };
 }

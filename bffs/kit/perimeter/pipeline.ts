@@ -1,4 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ClientVersionView } from '../contracts/gates.ts';
 import type { ReadyOperation } from '../server/operations.ts';
 import type { RequestHeaders } from '../server/context.ts';
 import type { Viewer } from './viewer.ts';
@@ -26,11 +27,14 @@ export interface Passage {
   documentId?: string;
   operationName?: string;
   variables?: Record<string, unknown>;
-  /** trusted-documents.ts: the text to run, and whether it came from the manifest. */
+  /** trusted-documents.ts: the text to run, whether it came from the catalog, and which supported releases ship it. */
   text?: string;
   trusted?: boolean;
+  shippedBy?: readonly string[];
   /** document.ts */
   operation?: ReadyOperation;
+  /** client-version.ts: the version gating uses. */
+  clientVersion?: ClientVersionView;
   /** authentication.ts */
   viewer?: Viewer;
   /** Headers every answer to this request carries (RateLimit, RateLimit-Policy). */
@@ -38,7 +42,7 @@ export interface Passage {
 }
 
 /** A request the perimeter let in: what the executor runs. */
-export type Admitted = Passage & { operation: ReadyOperation; viewer: Viewer };
+export type Admitted = Passage & { operation: ReadyOperation; viewer: Viewer; clientVersion: ClientVersionView };
 
 /**
  * One step of the perimeter. It reads and extends the passage, or refuses the request by
@@ -72,7 +76,7 @@ export function createPerimeter(stages: readonly Stage[]) {
       if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error], extensions: httpOf(passage) } };
       throw error;
     }
-    if (!passage.operation || !passage.viewer) throw new Error('the perimeter admitted a request without an operation and a viewer: a stage is missing');
+    if (!passage.operation || !passage.viewer || !passage.clientVersion) throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
     return { admitted: passage as Admitted };
   };
 }

@@ -1,3 +1,4 @@
+import type { ClientVersionView } from '../contracts/gates.ts';
 import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
@@ -8,6 +9,11 @@ import type { Deadline } from '../resilience/deadline.ts';
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
 export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
   viewer: Viewer;
+  /**
+   * The app's version as gating sees it: `client.sees('RowLayout.SQUARE')` before fetching what
+   * only newer apps are sent (the executor takes it out of older apps' results regardless).
+   */
+  client: ClientVersionView;
   requestId: string;
   loaders: Loaders<TF, UF>;
   /** For mutations only: reads go through `loaders`. */
@@ -29,6 +35,8 @@ export interface RequestFacts {
   headers: RequestHeaders;
   /** Verified by the perimeter (stages/authentication.ts). */
   viewer: Viewer;
+  /** stages/client-version.ts */
+  client: ClientVersionView;
   requestId: string;
   deadline: Deadline;
 }
@@ -48,10 +56,11 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
   const { services, needs, clock, listsShare, extendContext } = options;
-  return ({ headers, requestId, deadline, viewer }: RequestFacts): BffContext<TF, UF> => {
+  return ({ headers, requestId, deadline, viewer, client }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline };
     const base: BffContext<TF, UF> = {
       viewer,
+      client,
       requestId,
       loaders: createLoaders(services, call, viewer.id, needs),
       services,

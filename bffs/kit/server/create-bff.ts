@@ -10,7 +10,8 @@ import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
 import { createClientPerimeter } from '../perimeter/index.ts';
 import type { PerimeterPolicy } from '../perimeter/policy.ts';
-import type { TrustedDocuments } from '../perimeter/stages/trusted-documents.ts';
+import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
+import type { ContractUsage } from '../contracts/usage.ts';
 import { createViewerVerifier } from '../perimeter/viewer.ts';
 import { useRequestId } from '../perimeter/request-id.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
@@ -37,8 +38,11 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   policy: ResiliencePolicy;
   /** The client's body limit, operation limits, budgets and CORS credentials. */
   perimeter: PerimeterPolicy;
-  /** The client's manifest (`loadTrustedDocuments`), written by `npm run codegen`. */
-  trustedDocuments: TrustedDocuments;
+  /**
+   * The client's trusted documents (`readClientDocuments`): the working copy's manifest from
+   * `npm run codegen`, its releases from `npm run release`, and which versions it supports.
+   */
+  documents: ClientDocuments;
   /** Browser origins the client serves (web: `WEB_ORIGINS`). */
   origins?: readonly string[];
   /** What each field reads and whether it is critical; the critical services follow from it. */
@@ -60,6 +64,8 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
 export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
+  /** Another release history or support policy (tests of retirement). */
+  documents?: Partial<ClientDocuments>;
 };
 
 export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unknown>> & {
@@ -70,6 +76,8 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
    * is yoga alone, every request on its full path.)
    */
   nodeListener: NodeListener;
+  /** Requests per app version and operation, and per deprecated field (contracts/usage.ts). */
+  usage: ContractUsage;
   close(): Promise<void>;
 };
 
@@ -95,18 +103,19 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
-  const { perimeter, cors } = createClientPerimeter({
+  const { perimeter, cors, gates, usage } = createClientPerimeter({
     client,
     schema,
     policy: options.perimeter,
     config,
-    trustedDocuments: options.trustedDocuments,
+    documents: createDocumentCatalog(options.documents),
     verifyViewer: createViewerVerifier({ identityUrl: config.urls.identity }),
     origins: options.origins ?? [],
     redis,
   });
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   const execute = createExecutor({
+    gates,
     buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
@@ -162,6 +171,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     services,
     policy,
     nodeListener,
+    usage,
     close: async () => {
       await yoga.dispose();
       if (ownsServices) await services.close();

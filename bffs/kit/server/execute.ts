@@ -1,4 +1,6 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { SchemaGates } from '../contracts/gates.ts';
+import { withoutGatedOutputs } from '../contracts/gated-output.ts';
 import type { Admitted } from '../perimeter/pipeline.ts';
 import type { RequestFacts } from './context.ts';
 
@@ -6,19 +8,24 @@ export interface ExecutorOptions {
   buildContext: (facts: RequestFacts) => Promise<object> | object;
   /** result-rules.ts */
   applyRules: (result: ExecutionResult) => ExecutionResult;
+  /** The schema's `@since` gates: what an older app is not sent. */
+  gates: SchemaGates;
 }
 
 /**
- * Runs an admitted operation: the context for its viewer, the compiled query (graphql-jit, from
- * operations.ts), then the result rules. Both transports call it, so an admitted request executes
+ * Runs an admitted operation: the context for its viewer and app version, the compiled query
+ * (graphql-jit, from operations.ts), what the app's version must not see taken out
+ * (contracts/gated-output.ts), then the result rules. Both transports call it, so an admitted request executes
  * the same way whichever one read it.
  */
-export function createExecutor({ buildContext, applyRules }: ExecutorOptions) {
-  async function execute(admitted: Admitted, facts: Omit<RequestFacts, 'viewer'>): Promise<ExecutionResult> {
+export function createExecutor({ buildContext, applyRules, gates }: ExecutorOptions) {
+  async function execute(admitted: Admitted, facts: Omit<RequestFacts, 'viewer' | 'client'>): Promise<ExecutionResult> {
     let result: ExecutionResult;
     try {
-      const context = await buildContext({ ...facts, viewer: admitted.viewer });
-      result = (await admitted.operation.compiled.query(undefined, context, admitted.variables ?? {})) as ExecutionResult;
+      const { operation, clientVersion } = admitted;
+      const context = await buildContext({ ...facts, viewer: admitted.viewer, client: clientVersion });
+      result = (await operation.compiled.query(undefined, context, admitted.variables ?? {})) as ExecutionResult;
+      result = withoutGatedOutputs(result, operation.contract, clientVersion.version, gates);
     } catch (error) {
       result = { errors: [error as GraphQLError] };
     }

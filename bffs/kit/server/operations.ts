@@ -2,6 +2,8 @@ import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, specifi
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
+import { readSchemaGates, type SchemaGates } from '../contracts/gates.ts';
+import { contractOf, withMemberTypenames, type OperationContract } from '../contracts/operation-contract.ts';
 import { concierge, type ErrorCode } from '../errors.ts';
 import type { OperationLimitChecker } from '../perimeter/operation-limits.ts';
 
@@ -14,6 +16,8 @@ export interface ReadyOperation {
   name: string | undefined;
   /** What the rate limits spend on it (operation-limits.ts). */
   cost: number;
+  /** What it asks of the app's version (contracts/operation-contract.ts). */
+  contract: OperationContract;
 }
 
 /** A document the BFF refuses, with the catalog errors to answer, also computed once. */
@@ -26,6 +30,8 @@ export type PreparedOperation = ReadyOperation | RefusedOperation;
 
 export interface OperationPreparerOptions {
   schema: GraphQLSchema;
+  /** The schema's `@since` gates (contracts/gates.ts); read from the schema when not given. */
+  gates?: SchemaGates;
   limits: OperationLimitChecker;
   /** Production: introspection is refused and "Did you mean" suggestions are hidden. */
   production: boolean;
@@ -47,7 +53,8 @@ const MAX_NAMES_PER_DOCUMENT = 16;
 /**
  * Turns document text into what both transports run: parse (armor counts tokens), operation
  * limits (armor's rules, before the quadratic validation rules), graphql-js validation (with
- * introspection off in production), operation resolution and graphql-jit compilation. yoga's
+ * introspection off in production), operation resolution, its version contract and graphql-jit
+ * compilation. yoga's
  * path and the fast lane both execute the result, so there is one parser, one validator and one
  * compiler for every request, and the verdicts (refusals too) are cached:
  * - `trusted(text)` keeps a trusted document for the life of the process;
@@ -55,7 +62,7 @@ const MAX_NAMES_PER_DOCUMENT = 16;
  *   with a small bounded map of names per document, so a client inventing documents or names
  *   evicts old entries and never grows memory. Keyed by the text itself: no string building.
  */
-export function createOperationPreparer({ schema, limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationPreparerOptions) {
+export function createOperationPreparer({ schema, gates = readSchemaGates(schema), limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationPreparerOptions) {
   const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const raw = new LRUCache<string, Map<string, PreparedOperation>>({ max: maxDocuments, maxSize: maxCharacters, sizeCalculation: (_, text) => Math.max(1, text.length) });
   const trustedDocuments = new Map<string, Map<string, PreparedOperation>>();
@@ -78,9 +85,13 @@ export function createOperationPreparer({ schema, limits, production, maxDocumen
     const operation = getOperationAST(document, operationName);
     if (!operation) return { ready: false, errors: [concierge('BAD_REQUEST', operationName ? `No operation named "${operationName}" in the document.` : 'The document holds several operations: name one in operationName.')] };
     if (operation.operation === 'subscription') return { ready: false, errors: [concierge('BAD_REQUEST', 'Subscriptions are not served.')] };
-    const compiled = compileQuery(schema, document, operationName);
+    // What runs may carry `__typename` under gated unions (operation-contract.ts); it was
+    // validated and weighed as the client sent it.
+    const runnable = withMemberTypenames(schema, gates, document);
+    const contract = contractOf(schema, gates, runnable, getOperationAST(runnable, operationName)!);
+    const compiled = compileQuery(schema, runnable, operationName);
     if (!isCompiledQuery(compiled)) return { ready: false, errors: (compiled.errors ?? []).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
-    return { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost };
+    return { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost, contract };
   }
 
   function lookUp(cache: DocumentCache, text: string, operationName: string | undefined, keep: boolean) {

@@ -229,6 +229,13 @@ export type ResolversParentTypes = {
   TitleDetail: TitleDetailModel;
 };
 
+export type SinceDirectiveArgs = {
+  fallback?: Maybe<Scalars['String']['input']>;
+  version: Scalars['String']['input'];
+};
+
+export type SinceDirectiveResolver<Result, Parent, ContextType = MobileContext, Args = SinceDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type HomeResolvers<ContextType = MobileContext, ParentType extends ResolversParentTypes['Home'] = ResolversParentTypes['Home']> = {
   downloadEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
@@ -301,3 +308,6 @@ export type Resolvers<ContextType = MobileContext> = {
   TitleDetail?: TitleDetailResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = MobileContext> = {
+  since?: SinceDirectiveResolver<any, any, ContextType>;
+};

@@ -209,6 +209,13 @@ export type ResolversParentTypes = {
   Title: Title;
 };
 
+export type SinceDirectiveArgs = {
+  fallback?: Maybe<Scalars['String']['input']>;
+  version: Scalars['String']['input'];
+};
+
+export type SinceDirectiveResolver<Result, Parent, ContextType = TvContext, Args = SinceDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type HeroResolvers<ContextType = TvContext, ParentType extends ResolversParentTypes['Hero'] = ResolversParentTypes['Hero']> = {
   badges?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   contentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -279,3 +286,6 @@ export type Resolvers<ContextType = TvContext> = {
   Title?: TitleResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = TvContext> = {
+  since?: SinceDirectiveResolver<any, any, ContextType>;
+};

@@ -394,6 +394,13 @@ export type ResolversParentTypes = {
   TitleEdge: TitleEdge;
 };
 
+export type SinceDirectiveArgs = {
+  fallback?: Maybe<Scalars['String']['input']>;
+  version: Scalars['String']['input'];
+};
+
+export type SinceDirectiveResolver<Result, Parent, ContextType = WebContext, Args = SinceDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type AccountResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -591,3 +598,6 @@ export type Resolvers<ContextType = WebContext> = {
   TitleEdge?: TitleEdgeResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = WebContext> = {
+  since?: SinceDirectiveResolver<any, any, ContextType>;
+};

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { DocumentCatalog } from '../../contracts/document-catalog.ts';
 import { concierge } from '../../errors.ts';
 import type { Stage } from '../pipeline.ts';
 
 export type TrustedDocumentsMode = 'only' | 'arbitrary';
-
-/** A client's manifest: `sha256:<hex>` → the stored document text (bffs/<client>/generated/). */
-export type TrustedDocuments = ReadonlyMap<string, string>;
 
 /**
  * Names the text to run. A document is named by `documentId` (`sha256:<hex>`, or bare hex) or by
@@ -13,11 +11,15 @@ export type TrustedDocuments = ReadonlyMap<string, string>;
  * unchanged. In `only` mode (production's default) a raw `query` is refused; in `arbitrary` mode
  * (development: GraphiQL) it runs too.
  *
+ * The documents are those of every supported release and of the working copy
+ * (contracts/document-catalog.ts); an id that only retired releases shipped is refused with
+ * CLIENT_VERSION_UNSUPPORTED and the minimum version, so the app can ask its user to update.
+ *
  * The Apollo form keeps Apollo's protocol: an unknown hash answers "PersistedQueryNotFound", and
  * the client then sends the hash with the full text, which runs in `arbitrary` mode once the text
  * matches its hash.
  */
-export function trustedDocumentsStage(manifest: TrustedDocuments, mode: TrustedDocumentsMode): Stage {
+export function trustedDocumentsStage(catalog: DocumentCatalog, mode: TrustedDocumentsMode): Stage {
   return (passage) => {
     const { query, documentId } = passage;
     const apolloHash = apolloHashOf(passage.request.params.extensions);
@@ -25,12 +27,15 @@ export function trustedDocumentsStage(manifest: TrustedDocuments, mode: TrustedD
 
     const id = documentId ?? apolloHash;
     if (id !== undefined) {
-      const text = manifest.get(id.startsWith('sha256:') ? id : `sha256:${id}`);
-      if (text !== undefined) {
-        passage.text = text;
+      const key = id.startsWith('sha256:') ? id : `sha256:${id}`;
+      const trusted = catalog.documents.get(key);
+      if (trusted !== undefined) {
+        passage.text = trusted.text;
         passage.trusted = true;
+        passage.shippedBy = trusted.releases;
         return;
       }
+      if (catalog.retired.has(key)) throw unsupported(catalog.minimumVersion);
       if (documentId !== undefined || query === undefined) {
         throw concierge('PERSISTED_DOCUMENT_NOT_FOUND', documentId !== undefined ? `No trusted document has the id ${JSON.stringify(documentId.slice(0, 80))}.` : 'PersistedQueryNotFound');
       }
@@ -42,6 +47,10 @@ export function trustedDocumentsStage(manifest: TrustedDocuments, mode: TrustedD
     passage.trusted = false;
   };
 }
+
+/** The app is older than every version still served: it should ask its user to update. */
+export const unsupported = (minimumVersion: string) =>
+  concierge('CLIENT_VERSION_UNSUPPORTED', `This app version is no longer supported: update to ${minimumVersion} or later.`, { minimumVersion });
 
 function apolloHashOf(extensions: unknown): string | undefined {
   const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;

@@ -1,0 +1,54 @@
+import { NEWEST, type ClientVersionView, type GateVersion } from '../../contracts/gates.ts';
+import type { DocumentCatalog } from '../../contracts/document-catalog.ts';
+import type { ContractUsage } from '../../contracts/usage.ts';
+import { isSupported, parseVersion, VERSION_HEADERS } from '../../contracts/versions.ts';
+import { concierge } from '../../errors.ts';
+import type { Passage, Stage } from '../pipeline.ts';
+import { unsupported } from './trusted-documents.ts';
+
+/**
+ * The app's version, and the version gating uses (contracts/gates.ts), after the document is
+ * known:
+ * - the app's `x-client-version` (or Apollo's `apollographql-client-version`); not a version: 400;
+ *   a retired one: 400 CLIENT_VERSION_UNSUPPORTED with the minimum;
+ * - a trusted document is believed only about the releases that ship it: a claim that names none
+ *   of them (a missing header, a typo, "99.0.0") is served as the oldest supported release that
+ *   does, so an old app never gets a new enum value by claiming to be new. A document only the
+ *   working copy has was built against the current schema: it gets the newest;
+ * - a raw document (development) is served as the version it claims, else as the oldest
+ *   supported when the client requires a version, else as the newest.
+ * Then an operation selecting a field or argument gated past that version is refused with 400,
+ * like any field the schema lacks. The usage counters learn who sent what.
+ */
+export function clientVersionStage(catalog: DocumentCatalog, views: (version: GateVersion) => ClientVersionView, usage: ContractUsage): Stage {
+  const absent = catalog.versions.required ? catalog.minimumVersion : NEWEST;
+  return (passage) => {
+    const claimed = claimedVersion(passage);
+    if (claimed !== undefined && !isSupported(catalog.versions, claimed)) throw unsupported(catalog.minimumVersion);
+    const shippedBy = passage.shippedBy;
+    let version: GateVersion;
+    if (!passage.trusted || !shippedBy) version = claimed ?? absent;
+    else if (claimed !== undefined && shippedBy.includes(claimed)) version = claimed;
+    else version = shippedBy[0] ?? NEWEST;
+
+    const operation = passage.operation!;
+    const requires = operation.contract.requires;
+    const view = views(version);
+    if (requires && !view.sees(requires.coordinate)) {
+      throw concierge('GRAPHQL_VALIDATION_FAILED', `Cannot query ${requires.coordinate} before app version ${requires.version}: this request is served as ${version}.`, { requiredVersion: requires.version }, { spec: true });
+    }
+    passage.clientVersion = view;
+    usage.record({ claimed, trusted: passage.trusted === true, operationName: operation.name, deprecated: operation.contract.deprecated });
+  };
+}
+
+function claimedVersion({ request: { headers } }: Passage): string | undefined {
+  for (const name of VERSION_HEADERS) {
+    const header = headers.get(name);
+    if (header === null) continue;
+    const version = parseVersion(header);
+    if (version === undefined) throw concierge('BAD_REQUEST', `${name} must be an app version like 1.2.0, not ${JSON.stringify(header.slice(0, 40))}.`);
+    return version;
+  }
+  return undefined;
+}
