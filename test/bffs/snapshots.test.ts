@@ -49,7 +49,13 @@ const PLANS: Record<Client, Record<string, OperationPlan>> = {
     RemoveFromMyList: { step: 2, runs: [{ as: `u_1 removing ${NOT_IN_MY_LIST}`, variables: { contentId: NOT_IN_MY_LIST } }] },
   },
   mobile: {
-    MobileHome: { runs: [{ as: 'u_1' }] },
+    MobileHome: {
+      runs: [
+        { as: 'u_1' },
+        { as: 'u_1 on app 1.0.0', headers: { 'x-client-version': '1.0.0' } },
+        { as: 'u_1 on app 1.1.0 (the new-releases row, SQUARE)', headers: { 'x-client-version': '1.1.0' } },
+      ],
+    },
     MobileTitle: { runs: [{ as: `u_1 for ${NOT_IN_MY_LIST}`, variables: { id: NOT_IN_MY_LIST } }] },
     AddToMyList: { step: 3, runs: [{ as: `u_1 adding ${NOT_IN_MY_LIST}`, variables: { contentId: NOT_IN_MY_LIST } }] },
     RemoveFromMyList: { step: 4, runs: [{ as: `u_1 removing ${NOT_IN_MY_LIST}`, variables: { contentId: NOT_IN_MY_LIST } }] },

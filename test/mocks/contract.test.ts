@@ -223,6 +223,25 @@ const CASES: Record<ServiceName, Case[]> = {
     { does: 'ends a search with a null cursor', op: 'GET /titles', path: '/titles?query=no+such+title', status: 200, check: ({ body }) => expect(body).toEqual({ items: [], total: 0, nextCursor: null }) },
     { does: 'refuses a limit over 100 with 400 VALIDATION_FAILED', op: 'GET /titles', path: '/titles?limit=101', status: 400, code: 'VALIDATION_FAILED' },
     { does: 'refuses a cursor it did not hand out with 400 INVALID_CURSOR', op: 'GET /titles', path: '/titles?cursor=bm9wZQ', status: 400, code: 'INVALID_CURSOR' },
+    {
+      does: 'lists the titles released on or after releasedAfter, newest first', op: 'GET /titles', path: '/titles?releasedAfter=2026-08-03&sort=newest&limit=100', status: 200,
+      check: ({ body }) => {
+        expect(body.total).toBe(372);
+        const dates = body.items.map((t: Json) => t.releaseDate);
+        expect(dates).toEqual([...dates].sort().reverse());
+        expect(dates.every((d: string) => d >= '2026-08-03')).toBe(true);
+      },
+    },
+    {
+      does: 'returns only id and the named fields of each item with a sparse fieldset', op: 'GET /titles', path: '/titles?sort=id&fields=name,releaseDate,images&limit=3', status: 200,
+      check: ({ body }) => {
+        expect(body.items.map((t: Json) => t.id)).toEqual(['t_1', 't_2', 't_3']);
+        for (const title of body.items) expect(keysOf(title)).toEqual(['id', 'images', 'name', 'releaseDate']);
+      },
+    },
+    { does: 'refuses a releasedAfter that is not a YYYY-MM-DD day with 400 VALIDATION_FAILED', op: 'GET /titles', path: '/titles?releasedAfter=2026-02-30', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a sort it does not know with 400 VALIDATION_FAILED', op: 'GET /titles', path: '/titles?sort=oldest', status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses an unknown sparse field in a search with 400 UNKNOWN_FIELDS', op: 'GET /titles', path: '/titles?fields=name,colour', status: 400, code: 'UNKNOWN_FIELDS' },
     ...guardCases('GET /titles', () => '/titles', { perUser: false }),
   ],
 
@@ -374,6 +393,7 @@ async function run(service: ServiceName, c: Case): Promise<void> {
 
   expect(res.status, res.text.slice(0, 300)).toBe(c.status);
   if (c.code) expect(errorCode(res)).toBe(c.code);
+  checkQueryParameters(service, c.op, path, res.status);
 
   const documented = documentedResponse(service, c.op, res.status);
   expect(documented, `${c.op} does not document status ${res.status}`).toBeDefined();
@@ -395,6 +415,28 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   }
 
   c.check?.(res);
+}
+
+/**
+ * Every query parameter a case sends is documented on its operation; when the call succeeds, each
+ * value is also valid for the parameter's schema (a `form`, non-exploded array is split on commas,
+ * numbers are read as numbers), so the document cannot be narrower than what the service accepts.
+ */
+function checkQueryParameters(service: ServiceName, op: Operation, path: string, status: number): void {
+  const [method, template] = splitOperation(op);
+  const parameters: Json[] = docs[service].paths[template][method].parameters ?? [];
+  for (const [name, value] of new URL(path, 'http://mock.test').searchParams) {
+    const index = parameters.findIndex((p) => p.in === 'query' && p.name === name);
+    expect(index, `${op} does not document the query parameter ${name}`).toBeGreaterThanOrEqual(0);
+    if (status >= 400) continue;
+    const parameter = parameters[index]!;
+    const schema = parameter.schema as Json;
+    const at = pointer('paths', template, method, 'parameters', String(index), 'schema');
+    const validate = validatorFor(service, at);
+    const isArray = schema.type === 'array' && parameter.style === 'form' && parameter.explode === false;
+    const typed = isArray ? value.split(',') : schema.type === 'integer' || schema.type === 'number' ? Number(value) : value;
+    expect(validate(typed), `${op} ${name}=${value}: ${explain(validate)}`).toBe(true);
+  }
 }
 
 /** The routes a service registers, as start-mocks builds them (plus the document route it adds). */

@@ -73,6 +73,17 @@ class RequestLoaders<TF extends TitleField, UF extends UserField> {
     return this.once(`recommendations:${limit}`, () => this.services.recommendations.forUser(this.call, this.viewerId, Number(limit)));
   }
 
+  /**
+   * The ids of titles released on or after `releasedAfter`, newest first: the same for every
+   * viewer, so only ids are asked for and the titles come through the shared batch.
+   */
+  newReleases(releasedAfter: string, limit: number) {
+    return this.once(`new-releases:${releasedAfter}:${limit}`, async () => {
+      const page = await this.services.catalog.newest(this.call, { releasedAfter, limit, fields: ['id'] });
+      return page.items.map((title) => title.id);
+    });
+  }
+
   /** Per region: no batch endpoint, so each region is one call. */
   trending(region: string) {
     return this.once(`trending:${region}`, () => this.services.recommendations.trending(this.call, region));

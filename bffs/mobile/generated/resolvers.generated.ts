@@ -19,7 +19,10 @@ export type Home = {
   /** From the users service's entitlements, never computed from the tier. */
   downloadEnabled: Scalars['Boolean']['output'];
   profile: Profile;
-  /** continue-watching, my-list, top-picks, in that order; empty rows are left out. A row whose service failed is null, with an error. */
+  /**
+   * continue-watching, my-list, top-picks, then new-releases (apps from 1.1.0), in that order; empty
+   * rows are left out. A row whose service failed is null, with an error.
+   */
   rows: Array<Maybe<Row>>;
   /** Null when the notifications service is unavailable. */
   unreadNotificationCount: Maybe<Scalars['Int']['output']>;
@@ -93,14 +96,16 @@ export type RowItem = {
   subtitle: Maybe<Scalars['String']['output']>;
   /** Top picks only: at most 120 characters, ending in an ellipsis when cut. */
   synopsis: Maybe<Scalars['String']['output']>;
-  /** 16x9 on LANDSCAPE rows, 2x3 on PORTRAIT rows, sized for phones. */
+  /** 16x9 on LANDSCAPE rows, 2x3 on PORTRAIT rows, 1x1 on SQUARE rows, sized for phones. */
   thumbnail: Scalars['String']['output'];
   title: Scalars['String']['output'];
 };
 
 export type RowLayout =
   | 'LANDSCAPE'
-  | 'PORTRAIT';
+  | 'PORTRAIT'
+  /** 1:1 tiles (the new-releases row). Apps before 1.1.0 are never sent a row of it. */
+  | 'SQUARE';
 
 export type TitleDetail = {
   __typename?: 'TitleDetail';

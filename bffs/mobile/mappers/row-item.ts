@@ -6,9 +6,10 @@ import { isNewRelease } from '../../kit/presentation/time.ts';
 import type { RowItem } from '../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../needs.ts';
 
-/** Phone screens: 640 px is sharp for a landscape card, 400 px for a portrait one. */
+/** Phone screens: 640 px is sharp for a landscape card, 400 px for a portrait one, 300 px for a square tile. */
 const LANDSCAPE_WIDTH = 640;
 const PORTRAIT_WIDTH = 400;
+const SQUARE_WIDTH = 300;
 export const SYNOPSIS_LIMIT = 120;
 
 const base = (title: MobileTitle) => ({
@@ -37,5 +38,12 @@ export const topPickItem = (title: MobileTitle, now: Date): RowItem => ({
   ...base(title),
   thumbnail: pickImage(title.images.thumbnail2x3, PORTRAIT_WIDTH),
   synopsis: truncate(title.synopsis, SYNOPSIS_LIMIT),
+  isNew: isNewRelease(title.releaseDate, now),
+});
+
+/** New releases (apps from 1.1.0): square tiles, every one of them new. */
+export const newReleaseItem = (title: MobileTitle, now: Date): RowItem => ({
+  ...base(title),
+  thumbnail: pickImage(title.images.thumbnail1x1, SQUARE_WIDTH),
   isNew: isNewRelease(title.releaseDate, now),
 });

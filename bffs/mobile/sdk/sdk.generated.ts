@@ -6,7 +6,9 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type RowLayout =
   | 'LANDSCAPE'
-  | 'PORTRAIT';
+  | 'PORTRAIT'
+  /** 1:1 tiles (the new-releases row). Apps before 1.1.0 are never sent a row of it. */
+  | 'SQUARE';
 
 export type TitleKind =
   | 'MOVIE'

@@ -44,6 +44,7 @@ export interface Title {
     hero: ImageVariant[];
     thumbnail16x9: ImageVariant[];
     thumbnail2x3: ImageVariant[];
+    thumbnail1x1: ImageVariant[];
     logo: ImageVariant[];
   };
   cast: { id: string; name: string; character: string }[];
@@ -89,13 +90,34 @@ export function titleSummary(seed: number, n: number): { name: string; genres: s
   return { name, genres: r.sample(GENRES, r.int(1, 3)) };
 }
 
+/**
+ * The first draws of a title's `title:${n}` stream: its type, then its release instant. They
+ * come first so that the search index can replay them from a fresh stream (see `titleRelease`)
+ * and get the very release date `generateTitle` gives, without generating the rest.
+ */
+function drawTypeAndRelease(r: Random): { type: 'movie' | 'series'; released: Date } {
+  const type = r.chance(0.35) ? 'series' : 'movie';
+  // About one title in twenty is recent, so "new" badges have something to show.
+  const released = r.chance(0.05) ? r.pastDate(0, 120) : r.pastDate(120, 365 * 50);
+  return { type, released };
+}
+
+/** The title's release instant, exactly as `generateTitle` draws it (its `releaseDate` is the day of it). */
+export const titleRelease = (seed: number, n: number): Date => drawTypeAndRelease(new Random(seed, `title:${n}`)).released;
+
+/** What search filters and sorts on, for each title, without generating the title. */
+export interface TitleIndexEntry {
+  name: string;
+  genres: string[];
+  /** `YYYY-MM-DD`, the title's `releaseDate`. */
+  releaseDate: string;
+}
+
 export function generateTitle(seed: number, n: number): Title {
   const r = new Random(seed, `title:${n}`);
   const id = titleIdOf(n);
-  const type = r.chance(0.35) ? 'series' : 'movie';
+  const { type, released } = drawTypeAndRelease(r);
   const { name, genres } = titleSummary(seed, n);
-  // About one title in twenty is recent, so "new" badges have something to show.
-  const released = r.chance(0.05) ? r.pastDate(0, 120) : r.pastDate(120, 365 * 50);
   const seasonCount = type === 'series' ? r.int(1, 8) : null;
   // Product: a synopsis is 500+ characters, so sentences are added until it is.
   let synopsis = Array.from({ length: 8 }, () => r.sentence(PROSE, 8, 14)).join(' ');
@@ -133,6 +155,7 @@ export function generateTitle(seed: number, n: number): Title {
       hero: imageSet(id, 'hero', [[1920, 1080], [3840, 2160]]),
       thumbnail16x9: imageSet(id, 'thumb16x9', [[320, 180], [640, 360], [1280, 720]]),
       thumbnail2x3: imageSet(id, 'thumb2x3', [[200, 300], [400, 600]]),
+      thumbnail1x1: imageSet(id, 'thumb1x1', [[300, 300], [600, 600]]),
       logo: imageSet(id, 'logo', [[600, 200]]),
     },
     cast: Array.from({ length: castSize }, () => ({ id: `p_${r.int(1, 50_000)}`, name: personName(r), character: r.pick(FIRST_NAMES) })),
@@ -156,7 +179,8 @@ export function generateTitle(seed: number, n: number): Title {
 /** Titles are generated on first use and kept, with their JSON and their sparse JSON. */
 export class TitleStore {
   private readonly cache: EntityCache<Title>;
-  private index: { name: string; genres: string[] }[] | undefined;
+  private index: TitleIndexEntry[] | undefined;
+  private newest: number[] | undefined;
 
   constructor(private readonly seed: number) {
     this.cache = new EntityCache((n) => generateTitle(seed, n));
@@ -179,11 +203,26 @@ export class TitleStore {
   }
 
   /**
-   * Every title's name and genres (index i is `t_{i+1}`), built once for search, so a genre
-   * filter does not parse all 10,000 titles on every request.
+   * Every title's name, genres and release date (index i is `t_{i+1}`), built once for search,
+   * so a filter does not generate or parse all 10,000 titles on every request.
    */
-  searchIndex(): readonly { name: string; genres: string[] }[] {
-    this.index ??= Array.from({ length: TITLE_COUNT }, (_, i) => titleSummary(this.seed, i + 1));
+  searchIndex(): readonly TitleIndexEntry[] {
+    this.index ??= Array.from({ length: TITLE_COUNT }, (_, i) => ({
+      ...titleSummary(this.seed, i + 1),
+      releaseDate: isoDate(titleRelease(this.seed, i + 1)),
+    }));
     return this.index;
+  }
+
+  /** Indexes into `searchIndex()`, newest release date first, then in id order; built once. */
+  newestOrder(): readonly number[] {
+    if (!this.newest) {
+      const index = this.searchIndex();
+      this.newest = Array.from({ length: index.length }, (_, i) => i).sort((a, b) => {
+        const [da, db] = [index[a]!.releaseDate, index[b]!.releaseDate];
+        return da === db ? a - b : da < db ? 1 : -1;
+      });
+    }
+    return this.newest;
   }
 }

@@ -1,4 +1,4 @@
-import { notFound } from '../http/errors.ts';
+import { badRequest, notFound } from '../http/errors.ts';
 import type { RouteDefinition } from '../http/router.ts';
 import { RawJson } from '../http/server.ts';
 import { decodeCursor, encodeCursor, parseFields, parseLimit, requireIdList, requireObject } from '../http/validate.ts';
@@ -6,6 +6,29 @@ import { generateTitle, titleIdOf } from '../data/titles.ts';
 import type { ServiceDeps } from './context.ts';
 
 export const MAX_BATCH_IDS = 100;
+
+/** How `GET /titles` orders its matches: by id (the default), or newest release first. */
+export const TITLE_SORTS = ['id', 'newest'] as const;
+type TitleSort = (typeof TITLE_SORTS)[number];
+
+/** `YYYY-MM-DD` naming a real calendar day, or undefined when absent; anything else is a 400. */
+function parseDay(raw: string | null, name: string): string | undefined {
+  if (raw === null) return undefined;
+  // Date.parse takes `YYYY-MM-DD` as UTC midnight; the round trip refuses days such as 2026-02-30.
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== raw) {
+    throw badRequest('VALIDATION_FAILED', `${name} must be a date as YYYY-MM-DD`);
+  }
+  return raw;
+}
+
+function parseSort(raw: string | null): TitleSort {
+  if (raw === null) return 'id';
+  if (!(TITLE_SORTS as readonly string[]).includes(raw)) {
+    throw badRequest('VALIDATION_FAILED', `sort must be one of ${TITLE_SORTS.join(', ')}`);
+  }
+  return raw as TitleSort;
+}
 
 export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] {
   const fieldNames = new Set(Object.keys(generateTitle(seed, 1)));
@@ -35,18 +58,29 @@ export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] 
       handler: ({ query }) => {
         const text = (query.get('query') ?? '').trim().toLowerCase();
         const genre = query.get('genre');
+        const releasedAfter = parseDay(query.get('releasedAfter'), 'releasedAfter');
+        const sort = parseSort(query.get('sort'));
+        const fields = parseFields(query.get('fields') ?? undefined, fieldNames);
         const limit = parseLimit(query.get('limit'), 20, 100);
         const offset = decodeCursor(query.get('cursor'));
         const index = titles.searchIndex();
+        const order = sort === 'newest' ? titles.newestOrder() : undefined;
         const matches: string[] = [];
-        for (let i = 0; i < index.length; i++) {
-          if (text && !index[i]!.name.toLowerCase().includes(text)) continue;
-          if (genre && !index[i]!.genres.includes(genre)) continue;
+        for (let k = 0; k < index.length; k++) {
+          const i = order ? order[k]! : k;
+          const entry = index[i]!;
+          if (releasedAfter && entry.releaseDate < releasedAfter) {
+            // Newest first, every later entry is older still.
+            if (order) break;
+            continue;
+          }
+          if (text && !entry.name.toLowerCase().includes(text)) continue;
+          if (genre && !entry.genres.includes(genre)) continue;
           matches.push(titleIdOf(i + 1));
         }
         const page = matches.slice(offset, offset + limit);
         const next = offset + limit < matches.length ? encodeCursor(offset + limit) : null;
-        const items = page.map((id) => titles.jsonOf(id)).join(',');
+        const items = page.map((id) => titles.jsonOf(id, fields)).join(',');
         return new RawJson(`{"items":[${items}],"total":${matches.length},"nextCursor":${JSON.stringify(next)}}`);
       },
     },

@@ -46,7 +46,7 @@ export interface paths {
         };
         /**
          * Search titles
-         * @description Titles whose name contains `query` (case-insensitive) and that have `genre`, in id order.
+         * @description Titles whose name contains `query` (case-insensitive), that have `genre` and that were released on or after `releasedAfter`, in id order or newest first (`sort`). Every parameter is optional.
          */
         get: operations["searchTitles"];
         put?: never;
@@ -193,7 +193,8 @@ export interface components {
             titles: (components["schemas"]["Title"] | components["schemas"]["PartialTitle"] | null)[];
         };
         TitlePage: {
-            items: components["schemas"]["Title"][];
+            /** @description Full titles, or `PartialTitle`s when `fields` is given. */
+            items: (components["schemas"]["Title"] | components["schemas"]["PartialTitle"])[];
             /** @description How many titles match in all. */
             total: number;
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -220,6 +221,8 @@ export interface components {
             hero: components["schemas"]["ImageVariant"][];
             thumbnail16x9: components["schemas"]["ImageVariant"][];
             thumbnail2x3: components["schemas"]["ImageVariant"][];
+            /** @description Square: 300x300 and 600x600. */
+            thumbnail1x1: components["schemas"]["ImageVariant"][];
             logo: components["schemas"]["ImageVariant"][];
         };
         CastMember: {
@@ -396,9 +399,15 @@ export interface operations {
                 query?: string;
                 /** @description Only titles with this genre. */
                 genre?: components["schemas"]["Genre"];
+                /** @description Only titles whose `releaseDate` is this day or later (inclusive), as `YYYY-MM-DD`. Anything else, including an impossible day such as `2026-02-30`, is a 400. */
+                releasedAfter?: string;
+                /** @description The order of the matches: `id` is id order (`t_1`, `t_2`, …); `newest` is `releaseDate` descending, titles released the same day in id order. Any other value is a 400. */
+                sort?: "id" | "newest";
+                /** @description Sparse fieldset: a list of top-level title fields, as on `GET /titles/{id}`. Each item then holds `id` and exactly these fields. An unknown name is a 400. */
+                fields?: components["schemas"]["TitleField"][];
                 /** @description Page size, 1 to 100. */
                 limit?: number;
-                /** @description The opaque `nextCursor` of the previous page; absent or empty for the first page. */
+                /** @description The opaque `nextCursor` of the previous page, sent with the same other parameters; absent or empty for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -407,7 +416,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One page of matches. */
+            /** @description One page of matches; each item is a `PartialTitle` when `fields` is given. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -416,7 +425,7 @@ export interface operations {
                     "application/json": components["schemas"]["TitlePage"];
                 };
             };
-            /** @description `VALIDATION_FAILED` (`limit` is not an integer from 1 to 100) or `INVALID_CURSOR`. */
+            /** @description `VALIDATION_FAILED` (`limit` is not an integer from 1 to 100, `releasedAfter` is not a `YYYY-MM-DD` day, `sort` is not `id` or `newest`, or `fields` is empty), `UNKNOWN_FIELDS` (a name in `fields` is not a title field) or `INVALID_CURSOR`. */
             400: {
                 headers: {
                     [name: string]: unknown;
