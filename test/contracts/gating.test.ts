@@ -122,7 +122,7 @@ describe('what the client-version stage decides', () => {
       request: { method: 'POST', headers: new Headers(headers), peer: '127.0.0.1', params: {} },
       headers: {},
       trusted: document.trusted,
-      ...(document.id ? { shippedBy: catalogue.documents.get(document.id)!.releases } : {}),
+      ...(document.id ? { document: catalogue.documents.get(document.id)! } : {}),
       operation: ready(document.text),
     };
     try {
@@ -152,8 +152,13 @@ describe('what the client-version stage decides', () => {
   test('a raw document is served as claimed; without a claim as the oldest, or the newest where the client needs no header', () => {
     expect(decide({ 'x-client-version': '1.1.0' }, { trusted: false, text: '{ rows { id } }' }).version).toBe('1.1.0');
     expect(decide({}, { trusted: false, text: '{ rows { id } }' }).version).toBe('1.0.0');
-    const web = createDocumentCatalog({ manifest: new Map(), releases: [], versions: { required: false, supported: { minimum: '1.0.0' } } });
+    const web = createDocumentCatalog({ manifest: new Map([[shipped.id, shipped.text]]), releases: [release('1.0.0', [shipped])], versions: { required: false, supported: { minimum: '1.0.0' } } });
     expect(decide({}, { trusted: false, text: '{ rows { id } }' }, web).version).toBe(NEWEST);
+    // A client deployed with its BFF: the working copy's document with no header is the current app…
+    expect(decide({}, trusted, web).version).toBe(NEWEST);
+    // …but a claim still has to name a release that ships it.
+    expect(decide({ 'x-client-version': '1.0.0' }, trusted, web).version).toBe('1.0.0');
+    expect(decide({ 'x-client-version': '3.0.0' }, trusted, web).version).toBe('1.0.0');
   });
 
   test('a retired version is told the minimum; a version that is not one is a bad request', () => {

@@ -11,6 +11,8 @@ export interface TrustedDocument {
   text: string;
   /** The supported releases that ship it, oldest first; empty when only the working copy has it. */
   releases: readonly string[];
+  /** The working copy's operations have it: the app built from this checkout sends it. */
+  current: boolean;
 }
 
 /** What the BFF serves by id, and what it refuses as too old (stages/trusted-documents.ts). */
@@ -49,7 +51,7 @@ export function createDocumentCatalog({ manifest, releases, versions }: ClientDo
   const documents = new Map<string, TrustedDocument>();
   const retired = new Set<string>();
   for (const [id, { text, supported, retired: onlyRetired }] of shippedBy) {
-    if (supported.length || manifest.has(id)) documents.set(id, { text, releases: supported });
+    if (supported.length || manifest.has(id)) documents.set(id, { text, releases: supported, current: manifest.has(id) });
     else if (onlyRetired) retired.add(id);
   }
   return { documents, retired, versions, minimumVersion: minimumVersion(versions) };

@@ -1,4 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { TrustedDocument } from '../contracts/document-catalog.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
 import type { ReadyOperation } from '../server/operations.ts';
 import type { RequestHeaders } from '../server/context.ts';
@@ -27,10 +28,10 @@ export interface Passage {
   documentId?: string;
   operationName?: string;
   variables?: Record<string, unknown>;
-  /** trusted-documents.ts: the text to run, whether it came from the catalog, and which supported releases ship it. */
+  /** trusted-documents.ts: the text to run, and whether it came from the catalog (which releases ship it). */
   text?: string;
   trusted?: boolean;
-  shippedBy?: readonly string[];
+  document?: TrustedDocument;
   /** document.ts */
   operation?: ReadyOperation;
   /** client-version.ts: the version gating uses. */

@@ -14,7 +14,8 @@ import { unsupported } from './trusted-documents.ts';
  * - a trusted document is believed only about the releases that ship it: a claim that names none
  *   of them (a missing header, a typo, "99.0.0") is served as the oldest supported release that
  *   does, so an old app never gets a new enum value by claiming to be new. A document only the
- *   working copy has was built against the current schema: it gets the newest;
+ *   working copy has was built against the current schema: it gets the newest, and so does a
+ *   working-copy document without a header where the client needs none (web ships with its BFF);
  * - a raw document (development) is served as the version it claims, else as the oldest
  *   supported when the client requires a version, else as the newest.
  * Then an operation selecting a field or argument gated past that version is refused with 400,
@@ -25,11 +26,12 @@ export function clientVersionStage(catalog: DocumentCatalog, views: (version: Ga
   return (passage) => {
     const claimed = claimedVersion(passage);
     if (claimed !== undefined && !isSupported(catalog.versions, claimed)) throw unsupported(catalog.minimumVersion);
-    const shippedBy = passage.shippedBy;
+    const document = passage.trusted ? passage.document : undefined;
     let version: GateVersion;
-    if (!passage.trusted || !shippedBy) version = claimed ?? absent;
-    else if (claimed !== undefined && shippedBy.includes(claimed)) version = claimed;
-    else version = shippedBy[0] ?? NEWEST;
+    if (!document) version = claimed ?? absent;
+    else if (claimed !== undefined && document.releases.includes(claimed)) version = claimed;
+    else if (claimed === undefined && absent === NEWEST && document.current) version = NEWEST;
+    else version = document.releases[0] ?? NEWEST;
 
     const operation = passage.operation!;
     const requires = operation.contract.requires;

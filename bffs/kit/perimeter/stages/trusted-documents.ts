@@ -32,7 +32,7 @@ export function trustedDocumentsStage(catalog: DocumentCatalog, mode: TrustedDoc
       if (trusted !== undefined) {
         passage.text = trusted.text;
         passage.trusted = true;
-        passage.shippedBy = trusted.releases;
+        passage.document = trusted;
         return;
       }
       if (catalog.retired.has(key)) throw unsupported(catalog.minimumVersion);
