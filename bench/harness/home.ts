@@ -53,7 +53,11 @@ export async function mintToken(identityUrl: string, sub = VIEWER): Promise<stri
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+/**
+ * What the app sends with every request. The version is 1.0.0's, whose home (three rows) is the
+ * one the peers implement; 1.1.0 adds the new-releases row (README: Releasing a client).
+ */
+export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-client-version': '1.0.0' });
 
 /** One MobileHome round trip with `body` (the system's, systems.ts); the raw body text and its status. */
 export async function fetchHome(url: string, token: string, body: string): Promise<{ status: number; text: string }> {

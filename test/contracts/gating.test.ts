@@ -46,6 +46,7 @@ const schema = makeExecutableSchema({
   },
 });
 const gates = readSchemaGates(schema);
+const views = createVersionViews(gates);
 const preparer = createOperationPreparer({ schema, gates, limits: createOperationLimits(undefined), production: false });
 
 function ready(text: string): ReadyOperation {
@@ -57,7 +58,7 @@ function ready(text: string): ReadyOperation {
 async function run(text: string, version: GateVersion): Promise<ExecutionResult> {
   const operation = ready(text);
   const result = (await operation.compiled.query(undefined, {}, {})) as ExecutionResult;
-  return withoutGatedOutputs(result, operation.contract, version, gates);
+  return withoutGatedOutputs(result, operation.contract, views(version), gates);
 }
 
 describe('what an older app is never sent', () => {

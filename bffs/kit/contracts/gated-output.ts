@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import { opens, type GateVersion, type SchemaGates } from './gates.ts';
+import type { ClientVersionView, SchemaGates } from './gates.ts';
 import { MEMBER_TYPENAME, type OperationContract, type OutputNode } from './operation-contract.ts';
 
 /** A value an app of this version must not receive, and nothing names a fallback for it. */
@@ -16,16 +16,16 @@ type Pruned = unknown | typeof LEFT_OUT;
  * Also strips MEMBER_TYPENAME, which the BFF itself added. Most operations have no outputs and
  * most requests a version that opens every gate: both cost one check.
  */
-export function withoutGatedOutputs(result: ExecutionResult, contract: OperationContract, version: GateVersion, gates: SchemaGates): ExecutionResult {
+export function withoutGatedOutputs(result: ExecutionResult, contract: OperationContract, view: ClientVersionView, gates: SchemaGates): ExecutionResult {
   const { outputs, newestOutputGate } = contract;
   if (!outputs || !result.data) return result;
-  if (!contract.injectsTypename && (!newestOutputGate || opens(version, newestOutputGate))) return result;
+  if (!contract.injectsTypename && (!newestOutputGate || view.opens(newestOutputGate))) return result;
 
   const value = (node: OutputNode, item: unknown): Pruned => {
     if (item === null || item === undefined) return item;
     if (node.values) {
       const since = node.values.get(item as string);
-      if (since && !opens(version, since.version)) return since.fallback ?? LEFT_OUT;
+      if (since && !view.opens(since.version)) return since.fallback ?? LEFT_OUT;
       return item;
     }
     if (node.members) {
@@ -33,7 +33,7 @@ export function withoutGatedOutputs(result: ExecutionResult, contract: Operation
       const typename = object[MEMBER_TYPENAME] as string;
       delete object[MEMBER_TYPENAME];
       const since = gates.objects.get(typename);
-      if (since && !opens(version, since.version)) return LEFT_OUT;
+      if (since && !view.opens(since.version)) return LEFT_OUT;
     }
     return node.children ? fields(node.children, item as Record<string, unknown>) : item;
   };

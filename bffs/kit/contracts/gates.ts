@@ -76,25 +76,37 @@ export interface ClientVersionView {
   version: GateVersion;
   /** Whether the app may be sent this coordinate: false only when it is gated past `version`. */
   sees(coordinate: string): boolean;
+  /** `opens(version, since)`, remembered: the executor asks it per gated value in a result. */
+  opens(since: string): boolean;
 }
 
-/** One view per version, made once: a client has a handful of versions in the field. */
+/**
+ * One view per version, made once: a client has a handful of versions in the field, and a
+ * view answers from memory, so a request pays no version parsing.
+ */
 export function createVersionViews(gates: SchemaGates) {
   const views = new Map<GateVersion, ClientVersionView>();
   return (version: GateVersion): ClientVersionView => {
     let view = views.get(version);
     if (!view) {
       const seen = new Map<string, boolean>();
+      const opened = new Map<string, boolean>();
+      const opensSince = (since: string) => {
+        let open = opened.get(since);
+        if (open === undefined) opened.set(since, (open = opens(version, since)));
+        return open;
+      };
       view = {
         version,
         sees: (coordinate) => {
           let open = seen.get(coordinate);
           if (open === undefined) {
             const since = gates.byCoordinate.get(coordinate);
-            seen.set(coordinate, (open = !since || opens(version, since.version)));
+            seen.set(coordinate, (open = !since || opensSince(since.version)));
           }
           return open;
         },
+        opens: opensSince,
       };
       if (views.size < 64) views.set(version, view);
     }

@@ -1,4 +1,5 @@
 import { Kind, type ConstDirectiveNode } from 'graphql';
+import { parseVersion } from './versions.ts';
 
 /**
  * The SDL directive that gates part of a schema by client version. Every client's SDL declares
@@ -27,6 +28,7 @@ export function sinceOf(node: { directives?: readonly ConstDirectiveNode[] | und
   };
   const version = argument('version');
   if (version === undefined) throw new Error('@since needs a version');
+  if (parseVersion(version) !== version) throw new Error(`@since(version: ${JSON.stringify(version)}) must be a release version, major.minor.patch like 1.2.0.`);
   const fallback = argument('fallback');
   return fallback === undefined ? { version } : { version, fallback };
 }

@@ -25,7 +25,7 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
       const { operation, clientVersion } = admitted;
       const context = await buildContext({ ...facts, viewer: admitted.viewer, client: clientVersion });
       result = (await operation.compiled.query(undefined, context, admitted.variables ?? {})) as ExecutionResult;
-      result = withoutGatedOutputs(result, operation.contract, clientVersion.version, gates);
+      result = withoutGatedOutputs(result, operation.contract, clientVersion, gates);
     } catch (error) {
       result = { errors: [error as GraphQLError] };
     }

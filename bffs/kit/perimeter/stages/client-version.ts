@@ -23,9 +23,19 @@ import { unsupported } from './trusted-documents.ts';
  */
 export function clientVersionStage(catalog: DocumentCatalog, views: (version: GateVersion) => ClientVersionView, usage: ContractUsage): Stage {
   const absent = catalog.versions.required ? catalog.minimumVersion : NEWEST;
+  // Remembered per version sent, so a request pays no version parsing; bounded, as versions are the client's to invent.
+  const supported = new Map<string, boolean>();
+  const isServed = (version: string) => {
+    let served = supported.get(version);
+    if (served === undefined) {
+      served = isSupported(catalog.versions, version);
+      if (supported.size < 256) supported.set(version, served);
+    }
+    return served;
+  };
   return (passage) => {
     const claimed = claimedVersion(passage);
-    if (claimed !== undefined && !isSupported(catalog.versions, claimed)) throw unsupported(catalog.minimumVersion);
+    if (claimed !== undefined && !isServed(claimed)) throw unsupported(catalog.minimumVersion);
     const document = passage.trusted ? passage.document : undefined;
     let version: GateVersion;
     if (!document) version = claimed ?? absent;
