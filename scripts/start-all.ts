@@ -1,9 +1,11 @@
 /**
- * `npm start`: the ten mocks and the three BFFs, each BFF in its own process so a crash in one
- * never takes another down. Embedded defaults only: no Redis, no configuration.
+ * `npm start`: the ten mocks and every client BFF listed in bffs/clients.ts, each BFF in its own
+ * process so a crash in one never takes another down. Embedded defaults only: no Redis, no
+ * configuration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLIENTS } from '../bffs/clients.ts';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
 import { BFF_NODE_FLAGS } from '../bffs/kit/server/node-flags.ts';
 
@@ -16,11 +18,7 @@ interface Proc {
 /** Shifts every port, so a second stack (or a test of this script) can run beside the first. */
 const OFFSET = Number(process.env.CONCIERGE_PORT_OFFSET ?? 0);
 const MOCKS_READY_URL = `http://127.0.0.1:${4109 + OFFSET}/openapi.json`;
-const BFFS: Proc[] = [
-  { name: 'web', entry: 'bffs/web/main.ts', port: 4000 + OFFSET },
-  { name: 'mobile', entry: 'bffs/mobile/main.ts', port: 4001 + OFFSET },
-  { name: 'tv', entry: 'bffs/tv/main.ts', port: 4002 + OFFSET },
-];
+const BFFS: Proc[] = CLIENTS.map(({ name, port }) => ({ name, entry: `bffs/${name}/main.ts`, port: port + OFFSET }));
 const downstreamUrls = Object.fromEntries(
   (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map((name) => {
     const url = new URL(DOWNSTREAM_DEFAULTS[name]);

@@ -7,11 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CLIENT_NAMES, type ClientEntry } from '../../bffs/clients.ts';
 import { readReleases } from '../../bffs/kit/contracts/releases.ts';
 import type { ClientVersionPolicy } from '../../bffs/kit/contracts/versions.ts';
 import { checkContracts, type ContractReport } from './contract-check.ts';
 
-export const CLIENTS = ['web', 'mobile', 'tv'] as const;
+/** This checkout's clients (bffs/clients.ts). */
+export const CLIENTS = CLIENT_NAMES;
+
+/** The clients of the checked tree, from its own bffs/clients.ts, so `--root` checks a copy's new client too. */
+async function clientsUnder(root: string): Promise<string[]> {
+  const registry = (await import(pathToFileURL(join(root, 'bffs', 'clients.ts')).href)) as { CLIENTS: readonly ClientEntry[] };
+  return registry.CLIENTS.map((client) => client.name);
+}
 
 /** Reads one client's SDL, releases and policy under `root`, and checks them. */
 export async function checkClient(root: string, client: string): Promise<ContractReport> {
@@ -45,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const rootAt = argv.indexOf('--root');
   const root = resolve(rootAt >= 0 ? argv[rootAt + 1] ?? '.' : '.');
   let failed = 0;
-  for (const client of CLIENTS) {
+  for (const client of await clientsUnder(root)) {
     const report = await checkClient(root, client);
     failed += report.failures.length;
     console.log(formatReport(report));

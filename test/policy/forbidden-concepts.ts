@@ -13,8 +13,14 @@
  * synopsis". The one exception is mobile's synopsis (see `describedAs`).
  */
 
-export const CLIENTS = ['web', 'mobile', 'tv'] as const;
-export type Client = (typeof CLIENTS)[number];
+import { CLIENT_NAMES, type ClientName } from '../../bffs/clients.ts';
+
+/**
+ * Every client of bffs/clients.ts. FORBIDDEN below is keyed by all of them, so a new client does
+ * not typecheck until it states what it must never expose.
+ */
+export const CLIENTS = CLIENT_NAMES;
+export type Client = ClientName;
 
 export interface ForbiddenConcept {
   /** product.md's words for it, used in failure messages. */

@@ -8,15 +8,11 @@ import { buildSchema } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
 import type { PerimeterPolicy } from '../../bffs/kit/perimeter/policy.ts';
-import { MOBILE_PERIMETER } from '../../bffs/mobile/policy.ts';
-import { TV_PERIMETER } from '../../bffs/tv/policy.ts';
-import { WEB_PERIMETER } from '../../bffs/web/policy.ts';
+import { CLIENT_NAMES } from '../../bffs/clients.ts';
+import { perimeterPolicyOf } from '../support/clients.ts';
 
-const CLIENTS: [string, PerimeterPolicy][] = [
-  ['mobile', MOBILE_PERIMETER],
-  ['tv', TV_PERIMETER],
-  ['web', WEB_PERIMETER],
-];
+/** Every client of bffs/clients.ts, with the perimeter of its policy.ts. */
+const CLIENTS: [string, PerimeterPolicy][] = await Promise.all(CLIENT_NAMES.map(async (client) => [client, await perimeterPolicyOf(client)] as [string, PerimeterPolicy]));
 const root = new URL('../../', import.meta.url);
 
 describe.each(CLIENTS)('%s', (client, policy) => {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, getNamedType, isListType, isNonNullType, isObjectType, type GraphQLField } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import type { DependencyMap } from '../../bffs/kit/resilience/policy.ts';
-import { MOBILE_DEPENDENCIES } from '../../bffs/mobile/dependencies.ts';
-import { TV_DEPENDENCIES } from '../../bffs/tv/dependencies.ts';
-import { WEB_DEPENDENCIES } from '../../bffs/web/dependencies.ts';
+import { CLIENT_NAMES } from '../../bffs/clients.ts';
+import { dependenciesOf } from '../support/clients.ts';
 
-const clients: [string, DependencyMap][] = [['mobile', MOBILE_DEPENDENCIES], ['tv', TV_DEPENDENCIES], ['web', WEB_DEPENDENCIES]];
+/** Every client of bffs/clients.ts, with the map of its dependencies.ts. */
+const clients: [string, DependencyMap][] = await Promise.all(CLIENT_NAMES.map(async (client) => [client, await dependenciesOf(client)] as [string, DependencyMap]));
 
 /** Where a failure of the field lands: on the field itself, or on the items of a `[T]!` list. */
 function failureIsContained(field: GraphQLField<unknown, unknown>): boolean {

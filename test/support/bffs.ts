@@ -1,9 +1,8 @@
 import type { BffConfig, DownstreamUrls } from '../../bffs/kit/config.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { pino } from 'pino';
-import { createMobileBff } from '../../bffs/mobile/bff.ts';
-import { createTvBff } from '../../bffs/tv/bff.ts';
-import { createWebBff } from '../../bffs/web/bff.ts';
+import { CLIENT_NAMES, type ClientName } from '../../bffs/clients.ts';
+import { bffFactoryOf } from './clients.ts';
 import { startTestMocks, type TestMocks } from './mocks.ts';
 import { fetchOver } from './served.ts';
 
@@ -19,6 +18,8 @@ export interface TestStack {
   web: Bff;
   mobile: Bff;
   tv: Bff;
+  /** Every client of bffs/clients.ts, web, mobile and tv included. */
+  bffs: Record<ClientName, Bff>;
   /** POSTs a GraphQL document to a BFF as `sub` (default u_1), with no port open. */
   graphql(bff: Bff, query: string, options?: { variables?: Record<string, unknown>; sub?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
   close(): Promise<void>;
@@ -33,9 +34,10 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestS
     // Test files run in parallel on two cores: event-loop stalls there are the test runner's, not overload.
     policy: { shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 10_000 } },
   };
-  const web = createWebBff(config, options);
-  const mobile = createMobileBff(config, options);
-  const tv = createTvBff(config, options);
+  const bffs = Object.fromEntries(
+    await Promise.all(CLIENT_NAMES.map(async (client) => [client, (await bffFactoryOf(client))(config, options)] as const)),
+  ) as Record<ClientName, Bff>;
+  const { web, mobile, tv } = bffs;
   const tokens = new Map<string, string>();
 
   return {
@@ -43,6 +45,7 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestS
     web,
     mobile,
     tv,
+    bffs,
     async graphql(bff, query, { variables, sub = 'u_1', headers = {} } = {}) {
       let token = tokens.get(sub);
       if (!token) tokens.set(sub, (token = await mocks.token(sub)));
@@ -54,7 +57,7 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestS
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
     async close() {
-      await Promise.all([web.close(), mobile.close(), tv.close()]);
+      await Promise.all(Object.values<Bff>(bffs).map((bff) => bff.close()));
       await mocks.close();
     },
   };

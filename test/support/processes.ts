@@ -2,6 +2,7 @@ import { stop } from '../../bench/harness/processes.ts';
 import { freePort } from '../../bench/support/host.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ClientName } from '../../bffs/clients.ts';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName, type DownstreamUrls } from '../../bffs/kit/config.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,7 +56,7 @@ export interface BffProcess extends NodeProcess {
  * its downstream URLs pointed at `urls`; resolves once `/health` answers 200.
  */
 export async function startBffProcess(
-  client: 'web' | 'mobile' | 'tv',
+  client: ClientName,
   urls: DownstreamUrls,
   env: Record<string, string> = {},
   { timeoutMs = 20_000 } = {},
