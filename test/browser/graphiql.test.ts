@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, print } from 'graphql';
 import { pino } from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +51,7 @@ async function listen(bff: Bff): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function payloadOf(token: string): { sub: string } {
+function payloadOf(token: string): { sub: string; exp: number } {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 }
 
@@ -90,8 +91,11 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await mocks?.close();
   });
 
-  /** Opens GraphiQL in a fresh context and waits for the editors, headers included, to be filled in. */
-  async function openGraphiQL(url: string): Promise<{ page: Page; headersText: string; queryText: string }> {
+  /**
+   * Opens GraphiQL in a fresh context and waits for the editors, headers included, to be filled
+   * in (with a token unless `token: false`).
+   */
+  async function openGraphiQL(url: string, { token = true } = {}): Promise<{ page: Page; headersText: string; queryText: string }> {
     const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
     await context.route('**/*', (route) => {
       const { protocol, hostname } = new URL(route.request().url());
@@ -110,7 +114,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     expect(response?.headers()['content-type']).toContain('text/html');
     await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 45_000 });
     const headersEditor = page.locator('.monaco-editor[data-uri$="request-headers.json"] .view-lines');
-    await expect.poll(async () => plain(await headersEditor.innerText()), { timeout: 15_000 }).toContain('Bearer ');
+    await expect.poll(async () => plain(await headersEditor.innerText()), { timeout: 15_000 }).toContain(token ? 'Bearer ' : '{}');
     const queryText = plain(await page.locator('.graphiql-query-editor .monaco-editor .view-lines').innerText());
     expect(pageErrors).toEqual([]);
     return { page, headersText: plain(await headersEditor.innerText()), queryText };
@@ -128,6 +132,39 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     // Every asset (JS, CSS, editor workers, favicon) came from the BFF itself: nothing from unpkg.
     expect(offMachine).toEqual([]);
     return { body, pane: plain(await pane.innerText()) };
+  }
+
+  /** The tabs GraphiQL shows, and the ones it keeps in localStorage. */
+  async function tabsOf(page: Page): Promise<{ shown: string[]; stored: { title: string; query: string | null }[] }> {
+    const shown = (await page.locator('.graphiql-tab').allInnerTexts()).map((t) => plain(t).trim());
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{"tabs":[]}').tabs);
+    return { shown, stored };
+  }
+
+  /** The development-token note above GraphiQL. */
+  async function noteOf(page: Page): Promise<{ text: string; outcome: string | null; datetime: string | null }> {
+    const note = page.locator('#concierge-note');
+    return {
+      text: plain(await note.innerText()),
+      outcome: await note.getAttribute('data-outcome'),
+      datetime: await note.locator('time').getAttribute('datetime', { timeout: 1_000 }).catch(() => null),
+    };
+  }
+
+  /** The note sits above GraphiQL in the flow: nothing overlaps, nothing scrolls. */
+  async function expectLayoutIntact(page: Page): Promise<void> {
+    const box = await page.evaluate(() => {
+      const note = document.querySelector('#concierge-note')!.getBoundingClientRect();
+      const container = document.querySelector('.graphiql-container')!.getBoundingClientRect();
+      return { noteTop: note.top, noteBottom: note.bottom, top: container.top, bottom: container.bottom, width: container.width, innerHeight, innerWidth, scrollHeight: document.documentElement.scrollHeight };
+    });
+    expect(box.noteTop).toBe(0);
+    expect(box.noteBottom).toBeGreaterThan(10);
+    expect(box.noteBottom).toBeLessThan(60); // one line, two at most
+    expect(Math.abs(box.top - box.noteBottom)).toBeLessThanOrEqual(1);
+    expect(Math.abs(box.bottom - box.innerHeight)).toBeLessThanOrEqual(1);
+    expect(box.width).toBe(box.innerWidth);
+    expect(box.scrollHeight).toBeLessThanOrEqual(box.innerHeight);
   }
 
   function tokenIn(headersText: string): string {
@@ -177,11 +214,90 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     expect(names.u_2).not.toBe(names.u_1);
   }, 120_000);
 
+  it('mobile: a note above GraphiQL says where the token came from, for whom, and when it expires', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_42`);
+    const { exp, sub } = payloadOf(tokenIn(headersText));
+    expect(sub).toBe('u_42');
+    const note = await noteOf(page);
+    expect(note.outcome).toBe('minted');
+    expect(note.text).toContain('Development token for u_42');
+    expect(note.text).toContain("identity's development POST /dev/token");
+    expect(note.text).toContain(mocks!.urls.identity);
+    // The absolute time and the minutes left, both from the token's own exp.
+    expect(note.datetime).toBe(new Date(exp * 1000).toISOString());
+    const utc = new Date(exp * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(note.text).toMatch(new RegExp(`expires ${utc} UTC \\(in (59|60) min\\)`));
+    expect(note.text).toContain('On TOKEN_EXPIRED, reload for a fresh token');
+    expect(note.text).toContain('?as=u_42 to be someone else');
+    await expectLayoutIntact(page);
+    await page.screenshot({ path: join(screenshots, 'graphiql-mobile-note-u_42.png') });
+    await page.context().close();
+  }, 120_000);
+
+  it('mobile: ?as=u_99999 says the user does not exist, sets no token, and a run is refused 401, not 200 with errors', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_99999`, { token: false });
+    expect(headersText).not.toContain('Authorization');
+    const note = await noteOf(page);
+    expect(note.outcome).toBe('refused');
+    expect(note.text).toContain('No token: user u_99999 does not exist: users are u_1…u_1000');
+    expect(note.text).toContain('404 USER_NOT_FOUND');
+    expect(note.text).toContain('No Authorization header is set');
+    await expectLayoutIntact(page);
+
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('MobileHome'), { timeout: 20_000 });
+    await page.locator('.graphiql-execute-button').click();
+    const response = await answered;
+    expect(response.status()).toBe(401);
+    const body = await response.json();
+    expect(body.data).toBeUndefined();
+    expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    await page.screenshot({ path: join(screenshots, 'graphiql-mobile-u_99999.png') });
+    expect(offMachine).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('mobile: opens with the home document pretty-printed, and reloading twice adds no tab', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const printed = print(parse(readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8')));
+    expect(printed.split('\n').length).toBeGreaterThan(15); // the file itself is 8 lines: printing changes it
+    const { page, queryText, headersText } = await openGraphiQL(`${mobileUrl}/graphql`);
+    // Monaco renders only the lines in view: compare those, and GraphiQL's own copy of the whole text.
+    expect(queryText.split('\n').slice(0, 12)).toEqual(printed.split('\n').slice(0, 12));
+    // GraphiQL writes its tabs to localStorage a moment after it renders them.
+    await expect.poll(async () => (await tabsOf(page)).stored.map((t) => t.query), { timeout: 5_000 }).toEqual([printed]);
+    expect((await tabsOf(page)).shown).toEqual(['MobileHome']);
+    const firstExp = payloadOf(tokenIn(headersText)).exp;
+
+    for (const reload of [1, 2]) {
+      await page.reload({ waitUntil: 'load' });
+      await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 45_000 });
+      const headersEditor = page.locator('.monaco-editor[data-uri$="request-headers.json"] .view-lines');
+      await expect.poll(async () => plain(await headersEditor.innerText()), { timeout: 15_000 }).toContain('Bearer ');
+      // A reload mints a fresh token (same second, same token; never an older one).
+      expect(payloadOf(tokenIn(plain(await headersEditor.innerText()))).exp).toBeGreaterThanOrEqual(firstExp);
+      await page.waitForTimeout(500); // give GraphiQL time to add a tab, if it were going to
+      const tabs = await tabsOf(page);
+      expect(tabs.shown, `after reload ${reload}`).toEqual(['MobileHome']);
+      expect(tabs.stored.map((t) => t.title), `after reload ${reload}`).toEqual(['MobileHome']);
+      expect(tabs.stored[0]!.query).toBe(printed);
+      expect((await noteOf(page)).outcome).toBe('minted');
+    }
+    const { body } = await execute(page);
+    expect(body.errors).toBeUndefined();
+    await page.context().close();
+  }, 180_000);
+
   it('web: runs the web home document without errors', async (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
     const { page, headersText, queryText } = await openGraphiQL(`${webUrl}/graphql`);
     tokenIn(headersText);
     expect(queryText).toContain('query WebHome');
+    const printed = print(parse(readFileSync(new URL('../../bffs/web/operations/WebHome.graphql', import.meta.url), 'utf8')));
+    await expect.poll(async () => (await tabsOf(page)).stored.map((t) => t.query), { timeout: 5_000 }).toEqual([printed]);
+    expect((await noteOf(page)).text).toContain('Development token for u_1');
+    await expectLayoutIntact(page);
 
     const { body, pane } = await execute(page);
     expect(body.errors).toBeUndefined();

@@ -136,6 +136,29 @@ describe('identity documents', () => {
   });
 });
 
+describe('minting for users', () => {
+  it('mints for the first and the last user, and for service subjects that are not users', async () => {
+    for (const sub of ['u_1', 'u_1000', 'bff-web', 'svc']) {
+      const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body: { sub } });
+      expect(res.status, sub).toBe(200);
+    }
+  });
+
+  it('refuses a user that does not exist with 404 USER_NOT_FOUND, naming the users that do', async () => {
+    for (const sub of ['u_99999', 'u_1001', 'u_0', 'u_01', 'u_x']) {
+      const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body: { sub } });
+      expect(res.status, sub).toBe(404);
+      expect(res.body).toEqual({ error: { code: 'USER_NOT_FOUND', message: `user ${sub} does not exist: users are u_1…u_1000` } });
+    }
+  });
+
+  it('still answers 400 VALIDATION_FAILED first when the body is also invalid', async () => {
+    const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body: { sub: 'u_99999', ttlSeconds: 86401 } });
+    expect(res.status).toBe(400);
+    expect(errorCode(res)).toBe('VALIDATION_FAILED');
+  });
+});
+
 describe('in production', () => {
   it('has no /dev/token route (404) but still serves the JWKS', async () => {
     const production = await startTestMocks({ NODE_ENV: 'production' });

@@ -159,6 +159,7 @@ const CASES: Record<ServiceName, Case[]> = {
     { does: 'mints a token with a scope and a lifetime, ignoring unknown properties', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'bff-web', scope: 'concierge:service', ttlSeconds: 60, note: 'ignored' }, status: 200 },
     { does: 'refuses a subject with forbidden characters with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u 1' }, status: 400, code: 'VALIDATION_FAILED' },
     { does: 'refuses a lifetime over a day with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1', ttlSeconds: 86401 }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses a user that does not exist with 404 USER_NOT_FOUND', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_99999' }, status: 404, code: 'USER_NOT_FOUND' },
     ...bodyCases('POST /dev/token', '/dev/token', { sub: 'u_1' }, 'anonymous'),
   ],
 

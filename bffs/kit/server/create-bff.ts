@@ -20,7 +20,7 @@ import { closeRedis, connectRedis } from '../stores/redis.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
-import { developmentGraphiQL, renderOfflineGraphiQL } from './graphiql.ts';
+import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { identityReadiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
@@ -135,8 +135,9 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     landingPage: false,
     cors: (request) => cors.options(request.headers),
     logging: yogaLogger(logger),
-    graphiql: config.production ? false : developmentGraphiQL(client, config.urls.identity, options.defaultQuery),
-    renderGraphiQL: renderOfflineGraphiQL,
+    // GraphiQL is useDevelopmentGraphiQL below (development only): yoga's own would render its
+    // 9 MB page per request, uncompressed and uncacheable.
+    graphiql: false,
     maskedErrors: maskErrors,
     // yoga's own streaming count for bodies with no declared length; declared ones are refused
     // earlier, by the perimeter's body-size check, on both paths.
@@ -147,6 +148,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     plugins: [
       useLoadShedding(shedder, GRAPHQL_ENDPOINT),
       useRequestId(),
+      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
     ],

@@ -1,38 +1,132 @@
-import type { GraphiQLOptions } from 'graphql-yoga';
+import { parse, print } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './graphiql-assets.ts';
+import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './graphiql-page.ts';
 
 /**
- * Yoga's stock GraphiQL page loads its JS, CSS and editor workers from unpkg, so it renders
- * blank with no internet. `@graphql-yoga/render-graphiql` inlines all of them (~9 MB of HTML);
- * it is imported on the first GraphiQL request only, so production never loads it.
+ * GraphiQL for development, served by this plugin rather than yoga's `graphiql` option (which
+ * create-bff.ts turns off): yoga's page is one 9 MB HTML string rendered per request with the
+ * viewer's token inside, so it could be neither compressed once nor cached. Here:
+ *
+ * - `GET /graphql` (Accept: text/html) is a small page rendered per request
+ *   (graphiql-page.ts): a note saying where the token came from, for whom and until when, the
+ *   token in the headers editor, and the client's home document pretty-printed. It carries a
+ *   bearer token, so `Cache-Control: no-store`: no cache, shared or private, keeps it.
+ * - `GET /graphiql/<name>.<hash>.<ext>` are GraphiQL's JS, CSS and favicon, the same for every
+ *   viewer: built and compressed once per process, `public, max-age=31536000, immutable` with an
+ *   ETag (graphiql-assets.ts explains the choice).
+ *
+ * Production builds never install it: GraphiQL is off there and identity does not mint tokens.
+ * It must come before the perimeter's plugin, which answers ROUTE_NOT_FOUND to other paths.
  */
-export async function renderOfflineGraphiQL(options?: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
+export interface DevelopmentGraphiQLOptions {
+  /** `web`, `mobile`, `tv` */
+  client: string;
+  identityUrl: string;
+  /** The client's home operation file, as read from disk. */
+  defaultQuery: string;
+  /** `/graphql` */
+  endpoint: string;
+  /** @default Date.now: the token's clock is identity's, not the BFF's injected one. */
+  now?: () => number;
 }
 
-/**
- * GraphiQL for development: opens with the client's home document and a fresh token for
- * `?as=<userId>` (default u_1) minted at identity, so exploring needs no setup. Production
- * builds never call this: GraphiQL is off and identity does not mint tokens there.
- */
-export function developmentGraphiQL(client: string, identityUrl: string, defaultQuery: string) {
-  return async (request: Request): Promise<GraphiQLOptions> => {
-    const as = new URL(request.url).searchParams.get('as') ?? 'u_1';
-    let headers = '{}';
-    try {
-      const res = await fetch(`${identityUrl}/dev/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sub: as }),
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (res.ok) {
-        const { access_token } = (await res.json()) as { access_token: string };
-        headers = JSON.stringify({ Authorization: `Bearer ${access_token}` }, null, 2);
+const DEFAULT_VIEWER = 'u_1';
+const MINT_TIMEOUT_MS = 2_000;
+
+export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now }: DevelopmentGraphiQLOptions): Plugin {
+  // The operation files are written for reading diffs (one line per selection set); GraphiQL
+  // opens with graphql-js's print of them, as the trusted-document manifest stores them.
+  const query = print(parse(defaultQuery));
+  const title = `Concierge ${client} BFF`;
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
+      if (path === endpoint && request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) {
+        return page(url).then((html) =>
+          endResponse(
+            new fetchAPI.Response(html, {
+              status: 200,
+              headers: {
+                'content-type': 'text/html; charset=utf-8',
+                'cache-control': 'no-store',
+                'x-content-type-options': 'nosniff',
+              },
+            }),
+          ),
+        );
       }
-    } catch {
-      // identity is down: GraphiQL still opens, and the first query answers with a clear 401
-    }
-    return { title: `Concierge ${client} BFF`, defaultQuery, headers, shouldPersistHeaders: false };
+      if (url.pathname.startsWith(ASSET_PREFIX)) {
+        return graphiqlAssets().then(async (assets) => {
+          const asset = assets.byPath.get(url.pathname);
+          // Unknown names (an old hash) fall through to the perimeter's ROUTE_NOT_FOUND.
+          if (asset) endResponse(await assetResponse(request, asset, fetchAPI));
+        });
+      }
+    },
   };
+
+  async function page(url: URL): Promise<string> {
+    const [assets, outcome] = await Promise.all([graphiqlAssets(), mintDevelopmentToken(identityUrl, url.searchParams.get('as') || DEFAULT_VIEWER)]);
+    // Start compressing while the browser reads the page, so its asset requests find them ready.
+    for (const asset of [assets.js, assets.css]) void asset.encoded('br').catch(() => undefined);
+    const headers = outcome.kind === 'minted' ? JSON.stringify({ Authorization: `Bearer ${outcome.token}` }, null, 2) : '{}';
+    const options: PageOptions = {
+      title,
+      defaultQuery: query,
+      // Also the initial query. GraphiQL keeps its tabs in localStorage and, on load, looks for
+      // the tab whose query equals the initial one; with none given (yoga's default when a
+      // `defaultQuery` is set) it finds none and adds an empty `<untitled>` tab on every first
+      // reload. With the home document as the initial query the reload finds its tab. An edited
+      // tab is found too: yoga's GraphiQL writes the edited text into `?query=` of the URL.
+      query,
+      headers,
+      // A token lives for an hour and is per viewer: never keep it in localStorage.
+      shouldPersistHeaders: false,
+    };
+    return renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path } });
+  }
+}
+
+/** Asks identity's development endpoint for a token for `sub`, and says what came of it. */
+export async function mintDevelopmentToken(identityUrl: string, sub: string): Promise<DevTokenOutcome> {
+  let res: Response;
+  try {
+    res = await fetch(`${identityUrl}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub }),
+      signal: AbortSignal.timeout(MINT_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${MINT_TIMEOUT_MS / 1000} s` : describe(error);
+    return { kind: 'unreachable', sub, identityUrl, reason };
+  }
+  const body = (await res.json().catch(() => undefined)) as { access_token?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
+  if (res.ok && typeof body?.access_token === 'string') {
+    const exp = expiryOf(body.access_token);
+    if (exp !== undefined) return { kind: 'minted', sub, identityUrl, token: body.access_token, expiresAt: new Date(exp * 1000) };
+  }
+  const code = typeof body?.error?.code === 'string' ? body.error.code : `HTTP_${res.status}`;
+  const message = typeof body?.error?.message === 'string' ? body.error.message : res.ok ? 'the answer held no usable token' : res.statusText;
+  return { kind: 'refused', sub, identityUrl, status: res.status, code, message };
+}
+
+/** The token's `exp` (seconds), read without verifying: the BFF verifies it on every request. */
+function expiryOf(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `fetch failed (ECONNREFUSED)` rather than undici's bare "fetch failed". */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return detail ? `${error.message} (${detail})` : error.message;
 }

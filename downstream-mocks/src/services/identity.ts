@@ -1,12 +1,19 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { TOKEN_AUDIENCE } from '../http/auth.ts';
-import { badRequest } from '../http/errors.ts';
+import { USER_COUNT, userNumber } from '../data/users.ts';
+import { badRequest, HttpError } from '../http/errors.ts';
 import type { RouteDefinition } from '../http/router.ts';
 import { requireObject } from '../http/validate.ts';
 import type { ServiceDeps } from './context.ts';
 
 const ALG = 'RS256';
 const MAX_TTL_SECONDS = 24 * 3600;
+/**
+ * A subject that starts with `u_` names a user, and users are `u_1`…`u_1000`: a token for one
+ * that does not exist would be refused downstream field by field (four 404s in one home), so it
+ * is not minted. Other subjects (`bff-web`, `svc`) are services, minted as they are.
+ */
+const USER_SUBJECT = /^u_/;
 
 /**
  * The token issuer. The key pair is made at start-up: tokens are meant to live only as long as
@@ -51,6 +58,9 @@ export async function identityRoutes({ env, identityUrl }: ServiceDeps): Promise
       if (typeof ttlSeconds !== 'number' || !Number.isInteger(ttlSeconds) || ttlSeconds < -3600 || ttlSeconds > MAX_TTL_SECONDS) {
         // A negative ttl mints an already-expired token, which tests of expiry need.
         throw badRequest('VALIDATION_FAILED', `ttlSeconds must be an integer from -3600 to ${MAX_TTL_SECONDS}`);
+      }
+      if (USER_SUBJECT.test(sub) && userNumber(sub) === undefined) {
+        throw new HttpError(404, 'USER_NOT_FOUND', `user ${sub} does not exist: users are u_1…u_${USER_COUNT}`);
       }
       const nowSeconds = Math.floor(Date.now() / 1000);
       const token = await new SignJWT(scope ? { scope } : {})

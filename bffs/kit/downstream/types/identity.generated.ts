@@ -48,7 +48,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a token (development and tests only)
-         * @description Signs a token for any subject. Not served when `NODE_ENV=production`. Unknown body properties are ignored.
+         * @description Signs a token for a subject. A subject that starts with `u_` names a user and must be one that exists (`u_1`…`u_1000`); any other subject (`bff-web`, `svc`) is a service and is minted as it is. Not served when `NODE_ENV=production`. Unknown body properties are ignored.
          */
         post: operations["mintDevToken"];
         delete?: never;
@@ -231,6 +231,15 @@ export interface operations {
             };
             /** @description `VALIDATION_FAILED` (the body is not an object, or `sub`, `scope` or `ttlSeconds` is invalid) or `INVALID_JSON`. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `USER_NOT_FOUND`: `sub` names a user (it starts with `u_`) that does not exist; the message names the users that do (`u_1`…`u_1000`). No token is minted. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
