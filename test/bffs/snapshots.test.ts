@@ -4,6 +4,8 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NAMES, type ClientName } from '../../bffs/clients.ts';
 import { startTestStack, type TestStack } from '../support/bffs.ts';
+import { postStreamed } from '../support/multipart.ts';
+import { originOf } from '../support/served.ts';
 
 /**
  * Every operation file each app ships (bffs/<client>/operations/*.graphql), read at test time so
@@ -364,4 +366,40 @@ describe('the answers are deterministic', () => {
       await Promise.all([first.close(), second.close()]);
     }
   }, 60_000);
+});
+
+/**
+ * The deferring operations (web's ratings, TV's licences) asked in parts, as an app asking for
+ * multipart/mixed gets them: the first part, then every deferred part. How the executor groups
+ * deferred parts into payloads depends on timing, so they are snapshotted sorted by path, one
+ * list, with the payloads' count held only to "at least one".
+ */
+describe('deferring operations answer in parts as snapshotted', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack?.close());
+
+  const DEFERRING: { client: Client; name: string; sub: string; headers?: Record<string, string> }[] = [
+    { client: 'web', name: 'WebHome', sub: 'u_1' },
+    { client: 'tv', name: 'TvHome', sub: PREMIUM_VIEWER, headers: FULL_TV },
+  ];
+
+  for (const { client, name, sub, headers = {} } of DEFERRING) {
+    it(`${client} ${name} as ${sub}, in parts`, async () => {
+      const op = findOperation(client, name);
+      expect(op.text).toContain('@defer');
+      const token = await stack.mocks.token(sub);
+      const answer = await postStreamed(`${await originOf(stack.bffs[client])}/graphql`, { accept: 'multipart/mixed; deferSpec=20220824, application/graphql-response+json', authorization: `Bearer ${token}`, ...headers }, { query: op.text });
+      expect(answer.status).toBe(200);
+      const [first, ...rest] = answer.parts;
+      expect(rest.length).toBeGreaterThan(0);
+      expect(rest.slice(0, -1).every((part) => part.body.hasNext === true) && rest.at(-1)!.body.hasNext === false).toBe(true);
+      const deferred = rest
+        .flatMap((part) => part.body.incremental ?? [])
+        .sort((a: any, b: any) => a.path.join('/').localeCompare(b.path.join('/'), 'en', { numeric: true }));
+      expect({ contentType: answer.headers['content-type'], first: first!.body, deferred }).toMatchSnapshot();
+    });
+  }
 });

@@ -16,10 +16,16 @@ type Pruned = unknown | typeof LEFT_OUT;
  * Also strips MEMBER_TYPENAME, which the BFF itself added. Most operations have no outputs and
  * most requests a version that opens every gate: both cost one check.
  */
-export function withoutGatedOutputs(result: ExecutionResult, contract: OperationContract, view: ClientVersionView, gates: SchemaGates): ExecutionResult {
+/** Whether this app's results of this operation have anything taken out (else they pass untouched). */
+export function filtersOutputs(contract: OperationContract, view: ClientVersionView): boolean {
   const { outputs, newestOutputGate } = contract;
-  if (!outputs || !result.data) return result;
-  if (!contract.injectsTypename && (!newestOutputGate || view.opens(newestOutputGate))) return result;
+  if (!outputs) return false;
+  return contract.injectsTypename || (newestOutputGate !== undefined && !view.opens(newestOutputGate));
+}
+
+export function withoutGatedOutputs(result: ExecutionResult, contract: OperationContract, view: ClientVersionView, gates: SchemaGates): ExecutionResult {
+  if (!result.data || !filtersOutputs(contract, view)) return result;
+  const { outputs } = contract as { outputs: readonly OutputNode[] };
 
   const value = (node: OutputNode, item: unknown): Pruned => {
     if (item === null || item === undefined) return item;

@@ -10,6 +10,7 @@ import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { RequestHeaders } from './context.ts';
 import type { Executor } from './execute.ts';
+import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -39,8 +40,9 @@ export interface FastLaneOptions {
  * It is only a transport: the perimeter, the executor, the CORS policy and the status and
  * serialisation rules are the ones yoga's path runs (yoga-perimeter.ts), so every rule holds on
  * both paths because it exists once. What it leaves to yoga:
- * - decided on headers alone: another method, path, content type or `Accept`, and a body that is
- *   chunked or compressed, goes to yoga untouched (CORS preflights too);
+ * - decided on headers alone: another method, path, content type or `Accept` (multipart/mixed
+ *   and SSE among them: yoga streams `@defer`'s parts), and a body that is chunked or compressed,
+ *   goes to yoga untouched (CORS preflights too);
  * - decided on the body: a body that is not one JSON object (broken JSON, a batch) is replayed to
  *   yoga with the bytes already read, so yoga refuses it in its words and our codes.
  * test/bffs/fast-lane.test.ts holds the two paths to the same status, headers and body.
@@ -165,6 +167,8 @@ function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType
   const length = headers['content-length'];
   if (length === undefined || !/^\d{1,12}$/.test(length)) return undefined;
   if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') return undefined;
+  // A client that takes multipart/mixed or SSE may be asking for deferred parts: yoga streams them.
+  if (acceptsIncremental(headers.accept)) return undefined;
   return acceptedMediaType(headers.accept);
 }
 

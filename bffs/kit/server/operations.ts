@@ -1,4 +1,4 @@
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
@@ -6,11 +6,20 @@ import { readSchemaGates, type SchemaGates } from '../contracts/gates.ts';
 import { contractOf, withMemberTypenames, type OperationContract } from '../contracts/operation-contract.ts';
 import { concierge, type ErrorCode } from '../errors.ts';
 import type { OperationLimitChecker } from '../perimeter/operation-limits.ts';
+import { incrementalQuery, offersIncrementalDelivery, usesIncrementalDelivery, withIncrementalRules, withoutIncrementalDirectives, type IncrementalResult } from './incremental.ts';
+
+/** What runs a deferring operation in parts: yoga's executor (incremental.ts). */
+export interface DeferredQuery {
+  query(root: unknown, context: unknown, variables: Record<string, unknown>): Promise<ExecutionResult | IncrementalResult> | ExecutionResult | IncrementalResult;
+}
 
 /** A document the BFF can run: parsed, within its limits, validated and compiled, once. */
 export interface ReadyOperation {
   ready: true;
+  /** graphql-jit's compiled query: the whole result at once (a deferring document without its directives). */
   compiled: CompiledQuery;
+  /** For a document that uses `@defer`: what answers it in parts, to a request that takes them (incremental.ts). */
+  deferred?: DeferredQuery;
   kind: 'query' | 'mutation';
   /** The operation's name, when it has one. */
   name: string | undefined;
@@ -63,7 +72,8 @@ const MAX_NAMES_PER_DOCUMENT = 16;
  *   evicts old entries and never grows memory. Keyed by the text itself: no string building.
  */
 export function createOperationPreparer({ schema, gates = readSchemaGates(schema), limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationPreparerOptions) {
-  const rules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const baseRules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const rules = offersIncrementalDelivery(schema) ? withIncrementalRules(baseRules) : baseRules;
   const raw = new LRUCache<string, Map<string, PreparedOperation>>({ max: maxDocuments, maxSize: maxCharacters, sizeCalculation: (_, text) => Math.max(1, text.length) });
   const trustedDocuments = new Map<string, Map<string, PreparedOperation>>();
 
@@ -89,9 +99,14 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
     // validated and weighed as the client sent it.
     const runnable = withMemberTypenames(schema, gates, document);
     const contract = contractOf(schema, gates, runnable, getOperationAST(runnable, operationName)!);
-    const compiled = compileQuery(schema, runnable, operationName);
+    // graphql-jit cannot defer: in parts, a deferring operation runs on the executor yoga uses;
+    // whole, it is compiled without its directives like any other.
+    const deferring = usesIncrementalDelivery(runnable);
+    const compiled = compileQuery(schema, deferring ? withoutIncrementalDirectives(runnable) : runnable, operationName);
     if (!isCompiledQuery(compiled)) return { ready: false, errors: (compiled.errors ?? []).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
-    return { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost, contract };
+    const ready: ReadyOperation = { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost, contract };
+    if (deferring) ready.deferred = incrementalQuery(schema, runnable, operationName);
+    return ready;
   }
 
   function lookUp(cache: DocumentCache, text: string, operationName: string | undefined, keep: boolean) {

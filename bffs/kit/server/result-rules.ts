@@ -1,6 +1,7 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { criticalFailureChecker, type CriticalFailureOptions } from '../perimeter/critical-failures.ts';
 import { concierge } from '../errors.ts';
+import type { SubsequentPayload } from './incremental.ts';
 
 export interface ResultRulesOptions extends CriticalFailureOptions {
   /** yoga's error masking, with its logging (create-bff). */
@@ -20,15 +21,31 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
  */
 export function createResultRules({ maskError, ...critical }: ResultRulesOptions) {
   const checkCritical = criticalFailureChecker(critical);
-  return (result: ExecutionResult): ExecutionResult => {
+  const fieldError = (error: GraphQLError) => withoutStatus(maskError(error));
+  function applyRules(result: ExecutionResult): ExecutionResult {
     if (!result.errors?.length) return result;
     let errors = result.errors.map(maskError);
     if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
     else errors = errors.map(withoutStatus);
     const ruled = { ...result, errors };
     return checkCritical(ruled) ?? ruled;
+  }
+  /**
+   * A deferred part (incremental.ts): its errors are field errors of a response already under
+   * way, masked the same way; the status was decided by the first part.
+   */
+  applyRules.subsequent = (payload: SubsequentPayload): SubsequentPayload => {
+    if (!payload.errors?.length && !payload.incremental?.some((part) => part.errors?.length)) return payload;
+    return {
+      ...payload,
+      ...(payload.errors ? { errors: payload.errors.map(fieldError) } : {}),
+      ...(payload.incremental ? { incremental: payload.incremental.map((part) => (part.errors ? { ...part, errors: part.errors.map(fieldError) } : part)) } : {}),
+    };
   };
+  return applyRules;
 }
+
+export type ResultRules = ReturnType<typeof createResultRules>;
 
 function variableError(error: GraphQLError): GraphQLError {
   const coded = concierge('BAD_USER_INPUT', error.message, {}, { spec: true });

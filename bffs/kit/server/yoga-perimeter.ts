@@ -8,6 +8,7 @@ import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
+import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType } from './media-types.ts';
 import { normalizeYogaErrors } from './yoga-errors.ts';
 
@@ -32,6 +33,8 @@ export interface YogaPerimeterOptions {
  */
 export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
   const served = new Set([endpoint, ...otherRoutes]);
+  /** The admitted request's headers (RateLimit), for answers streamed in parts. */
+  const streamedHeaders = new WeakMap<Request, Record<string, string>>();
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       // yoga serves its endpoint with a trailing slash too.
@@ -44,7 +47,8 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
     onRequestParse({ request, requestParser, setRequestParser, url, fetchAPI, endResponse }) {
       if (!url.pathname.startsWith(endpoint)) return;
       // Refused before the pipeline runs, so a request nobody can read the answer to executes nothing.
-      if (acceptedMediaType(request.headers.get('accept') ?? undefined) === undefined) return endResponse(notAcceptable(fetchAPI));
+      const accept = request.headers.get('accept');
+      if (acceptedMediaType(accept ?? undefined) === undefined && !acceptsIncremental(accept)) return endResponse(notAcceptable(fetchAPI));
       if (requestParser) {
         // yoga's GET and form parsers JSON.parse `variables` and `extensions` themselves and let a
         // SyntaxError through (a 500); it is the client's malformed parameter, so 400 BAD_REQUEST.
@@ -77,6 +81,15 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       }
       const admitted = verdict.admitted;
       setParams({ query: admitted.text, variables: admitted.variables, operationName: admitted.operationName });
+      if (admitted.operation.deferred && acceptsIncremental(request.headers.get('accept'))) {
+        // Parts as they come (multipart/mixed or SSE): the deadline lasts until the last part.
+        streamedHeaders.set(request, admitted.headers);
+        setParamsHandler(() => {
+          const deadline = Deadline.after(deadlineMs, request.signal);
+          return execute.streaming(admitted, { headers: request.headers, requestId: requestId(request), deadline }, () => deadline.dispose());
+        });
+        return;
+      }
       setParamsHandler(async () => {
         const deadline = Deadline.after(deadlineMs, request.signal);
         try {
@@ -88,6 +101,8 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       });
     },
     onResponse({ request, response }) {
+      // A streamed answer has no single result to carry them in extensions.http.
+      for (const [name, value] of Object.entries(streamedHeaders.get(request) ?? {})) response.headers.set(name, value);
       // As the fast lane does: the answer depends on the Origin (cors.ts).
       if (request.headers.has('origin')) response.headers.set('vary', VARY_ORIGIN);
     },

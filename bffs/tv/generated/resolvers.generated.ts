@@ -209,6 +209,13 @@ export type ResolversParentTypes = {
   Title: Title;
 };
 
+export type DeferDirectiveArgs = {
+  if?: Scalars['Boolean']['input'];
+  label?: Maybe<Scalars['String']['input']>;
+};
+
+export type DeferDirectiveResolver<Result, Parent, ContextType = TvContext, Args = DeferDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type SinceDirectiveArgs = {
   fallback?: Maybe<Scalars['String']['input']>;
   version: Scalars['String']['input'];
@@ -287,5 +294,6 @@ export type Resolvers<ContextType = TvContext> = {
 };
 
 export type DirectiveResolvers<ContextType = TvContext> = {
+  defer?: DeferDirectiveResolver<any, any, ContextType>;
   since?: SinceDirectiveResolver<any, any, ContextType>;
 };

@@ -394,6 +394,13 @@ export type ResolversParentTypes = {
   TitleEdge: TitleEdge;
 };
 
+export type DeferDirectiveArgs = {
+  if?: Scalars['Boolean']['input'];
+  label?: Maybe<Scalars['String']['input']>;
+};
+
+export type DeferDirectiveResolver<Result, Parent, ContextType = WebContext, Args = DeferDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type SinceDirectiveArgs = {
   fallback?: Maybe<Scalars['String']['input']>;
   version: Scalars['String']['input'];
@@ -599,5 +606,6 @@ export type Resolvers<ContextType = WebContext> = {
 };
 
 export type DirectiveResolvers<ContextType = WebContext> = {
+  defer?: DeferDirectiveResolver<any, any, ContextType>;
   since?: SinceDirectiveResolver<any, any, ContextType>;
 };
