@@ -9,6 +9,7 @@ for (const [name, url] of Object.entries(mocks.urls)) {
 }
 console.log('\nMint a development token: curl -s -XPOST -H "content-type: application/json" ' +
   `-d '{"sub":"u_1"}' ${mocks.urls.identity}/dev/token`);
+console.log(`OpenID provider: ${mocks.urls.identity}/.well-known/openid-configuration (users u_1…u_1000, password dev-password)`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,6 @@
 import type { RouteDefinition } from './http/router.ts';
 import type { ServiceDeps } from './services/context.ts';
-import { identityRoutes } from './services/identity.ts';
+import { identityRoutes } from './services/identity/index.ts';
 import { usersRoutes } from './services/users.ts';
 import { catalogRoutes } from './services/catalog.ts';
 import { recommendationsRoutes } from './services/recommendations.ts';

@@ -136,6 +136,25 @@ describe('identity documents', () => {
   });
 });
 
+describe("the BFFs' audiences", () => {
+  it.each(['web', 'mobile', 'tv'] as const)('accepts a token for concierge-%s downstream', async (aud) => {
+    const token = await mocks.token('u_1', { aud });
+    const jwks = (await call(`${mocks.urls.identity}/.well-known/jwks.json`)).body as JSONWebKeySet;
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: mocks.urls.identity, audience: `concierge-${aud}` });
+    expect(payload.sub).toBe('u_1');
+    expect((await call(`${mocks.urls.users}/users/u_1`, { token })).status).toBe(200);
+  });
+
+  it('refuses to mint for an audience that is not a BFF with 400 VALIDATION_FAILED, naming the ones there are', async () => {
+    for (const aud of ['desktop', 'concierge-web', 42]) {
+      const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body: { sub: 'u_1', aud } });
+      expect(res.status, String(aud)).toBe(400);
+      expect(errorCode(res)).toBe('VALIDATION_FAILED');
+      expect(res.body.error.message).toMatch(/aud must be one of web, mobile, tv/);
+    }
+  });
+});
+
 describe('minting for users', () => {
   it('mints for the first and the last user, and for service subjects that are not users', async () => {
     for (const sub of ['u_1', 'u_1000', 'bff-web', 'svc']) {

@@ -17,6 +17,7 @@ import { TitleStore } from '../../downstream-mocks/src/data/titles.ts';
 import { ReviewStore } from '../../downstream-mocks/src/data/reviews.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { call, errorCode, type CallResult } from '../support/http.ts';
+import { IdentitySteps, TV_DEV_SECRET, WEB_DEFAULT_REDIRECT, WEB_DEV_SECRET, basic, formHeaders, pkce, webAuthorizationPath, type Stop } from '../support/identity-steps.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The documents, and Ajv over them
@@ -102,9 +103,9 @@ interface Case {
   /** The concrete path and query; a function when it depends on an earlier answer. */
   path: string | (() => string);
   as?: Caller;
-  /** Sent as JSON; a string is sent as-is (for malformed or oversized bodies). */
+  /** Sent as JSON; a string is sent as-is (for malformed, oversized or form bodies); a function when it depends on an earlier answer. */
   body?: unknown;
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | (() => Record<string, string>);
   status: number;
   /** The expected error code, for error statuses. */
   code?: string;
@@ -145,6 +146,113 @@ function guardCases(op: Operation, path: (userId: string) => string, { perUser =
   ];
 }
 
+/**
+ * Identity's OpenID provider and sign-in pages. Most steps need a sign-in in progress in a
+ * browser, so a case's setup walks the pages up to that step (IdentitySteps) and the case makes
+ * the next call with that browser's cookies. Every call is anonymous: the OAuth endpoints
+ * authenticate the client (HTTP Basic), not a bearer token.
+ */
+function identityProviderCases(): Case[] {
+  const steps = new IdentitySteps(() => mocks.urls.identity);
+  const at: Record<string, Stop> = {};
+  const code: { value?: string; verifier?: string } = {};
+  const cookieOf = (name: string, extra: Record<string, string> = {}) => () => ({ cookie: at[name]!.cookie, ...extra });
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const webClient = { ...formHeaders, authorization: basic('web', WEB_DEV_SECRET) };
+  const tvClient = { ...formHeaders, authorization: basic('tv', TV_DEV_SECRET) };
+  const locationOf = (res: CallResult) => new URL(res.headers.get('location')!);
+  const redirectsTo = (path: RegExp) => (res: CallResult) => expect(locationOf(res).pathname).toMatch(path);
+  const html = (text: string) => (res: CallResult) => expect(res.text).toContain(text);
+  const oauthError = (error: string) => ({ body }: CallResult) => expect(body.error).toBe(error);
+  const cases: Omit<Case, 'as'>[] = [
+    { does: 'starts a sign-in by redirecting to its login page', op: 'GET /auth', path: webAuthorizationPath(pkce()), status: 303, check: redirectsTo(/^\/interaction\/[^/]+$/) },
+    {
+      does: 'redirects a request without PKCE back to the client with invalid_request', op: 'GET /auth', path: `/auth?${form({ client_id: 'web', response_type: 'code', redirect_uri: WEB_DEFAULT_REDIRECT, scope: 'openid' })}`, status: 303,
+      check: (res) => {
+        expect(locationOf(res).href.startsWith(WEB_DEFAULT_REDIRECT)).toBe(true);
+        expect(locationOf(res).searchParams.get('error')).toBe('invalid_request');
+      },
+    },
+    { does: 'answers an unknown client with an error page', op: 'GET /auth', path: '/auth?client_id=nobody&response_type=code', status: 400, check: html('invalid_client') },
+    {
+      does: 'continues a sign-in after the login step', op: 'GET /auth/{uid}', setup: async () => void (at.resume = await steps.afterLogin()),
+      path: () => at.resume!.at, headers: cookieOf('resume'), status: 303, check: redirectsTo(/^\/interaction\/[^/]+$/),
+    },
+    { does: 'answers an error page when no sign-in is in progress in the browser', op: 'GET /auth/{uid}', path: '/auth/unknown', status: 400 },
+    {
+      does: 'shows the login form of a sign-in', op: 'GET /interaction/{uid}', setup: async () => void (at.login = await steps.atLogin()),
+      path: () => at.login!.at, headers: cookieOf('login'), status: 200, check: html('name="password"'),
+    },
+    {
+      does: 'grants the consent step of a first-party client without a page', op: 'GET /interaction/{uid}', setup: async () => void (at.consent = await steps.atConsent()),
+      path: () => at.consent!.at, headers: cookieOf('consent'), status: 303, check: redirectsTo(/^\/auth\/[^/]+$/),
+    },
+    { does: 'answers an error page without the sign-in cookie', op: 'GET /interaction/{uid}', path: '/interaction/unknown', status: 400, check: html('Sign-in expired') },
+    {
+      does: 'signs u_1 in with the development password', op: 'POST /interaction/{uid}/login', setup: async () => void (at.signIn = await steps.atLogin()),
+      path: () => `${at.signIn!.at}/login`, headers: cookieOf('signIn', formHeaders), body: form({ username: 'u_1', password: 'dev-password' }), status: 303, check: redirectsTo(/^\/auth\/[^/]+$/),
+    },
+    {
+      does: 'refuses a wrong password with the login form and the reason', op: 'POST /interaction/{uid}/login', setup: async () => void (at.wrong = await steps.atLogin()),
+      path: () => `${at.wrong!.at}/login`, headers: cookieOf('wrong', formHeaders), body: form({ username: 'u_1', password: 'guess' }), status: 400, check: html('Wrong password.'),
+    },
+    {
+      does: 'grants consent when the form allows it', op: 'POST /interaction/{uid}/consent', setup: async () => void (at.allow = await steps.atConsent()),
+      path: () => `${at.allow!.at}/consent`, headers: cookieOf('allow', formHeaders), body: form({ decision: 'allow' }), status: 303, check: redirectsTo(/^\/auth\/[^/]+$/),
+    },
+    { does: 'answers an error page without a consent step in progress', op: 'POST /interaction/{uid}/consent', path: '/interaction/unknown/consent', headers: formHeaders, body: form({ decision: 'allow' }), status: 400 },
+    {
+      does: 'exchanges an authorization code and its PKCE verifier for tokens', op: 'POST /token', path: '/token', headers: webClient, status: 200,
+      setup: async () => void ({ code: code.value, verifier: code.verifier } = await steps.webCode()),
+      body: () => form({ grant_type: 'authorization_code', code: code.value!, redirect_uri: WEB_DEFAULT_REDIRECT, code_verifier: code.verifier! }),
+      check: ({ body }) => expect([body.token_type, body.expires_in, typeof body.refresh_token]).toEqual(['Bearer', 300, 'string']),
+    },
+    { does: 'refuses an unknown code with 400 invalid_grant', op: 'POST /token', path: '/token', headers: webClient, body: form({ grant_type: 'authorization_code', code: 'unknown', redirect_uri: WEB_DEFAULT_REDIRECT, code_verifier: 'v'.repeat(43) }), status: 400, check: oauthError('invalid_grant') },
+    { does: 'refuses a wrong client secret with 401 invalid_client', op: 'POST /token', path: '/token', headers: { ...formHeaders, authorization: basic('web', 'wrong') }, body: form({ grant_type: 'refresh_token', refresh_token: 'x' }), status: 401, check: oauthError('invalid_client') },
+    { does: 'answers 200 to the revocation of a token that is not valid anyway', op: 'POST /token/revocation', path: '/token/revocation', headers: webClient, body: form({ token: 'not-a-token' }), status: 200 },
+    { does: 'refuses a revocation without a token with 400 invalid_request', op: 'POST /token/revocation', path: '/token/revocation', headers: webClient, body: form({}), status: 400, check: oauthError('invalid_request') },
+    { does: 'refuses a revocation with a wrong client secret with 401 invalid_client', op: 'POST /token/revocation', path: '/token/revocation', headers: { ...formHeaders, authorization: basic('web', 'wrong') }, body: form({ token: 'x' }), status: 401, check: oauthError('invalid_client') },
+    {
+      does: 'starts a device sign-in for the tv client', op: 'POST /device/auth', path: '/device/auth', headers: tvClient, body: form({ scope: 'openid concierge:user' }), status: 200,
+      check: ({ body }) => expect(body.verification_uri).toBe(`${mocks.urls.identity}/device`),
+    },
+    { does: 'refuses the device grant to a client not registered for it with 400 invalid_request', op: 'POST /device/auth', path: '/device/auth', headers: webClient, body: form({ scope: 'openid' }), status: 400, check: oauthError('invalid_request') },
+    { does: 'refuses a wrong client secret with 401 invalid_client', op: 'POST /device/auth', path: '/device/auth', headers: { ...formHeaders, authorization: basic('tv', 'wrong') }, body: form({}), status: 401, check: oauthError('invalid_client') },
+    { does: 'shows the form for the code on the TV', op: 'GET /device', path: '/device', status: 200, check: html('name="user_code"') },
+    { does: 'submits a code given in the link by itself', op: 'GET /device', path: '/device?user_code=BCDF-GHJK', status: 200, check: html('value="BCDF-GHJK"') },
+    {
+      does: 'shows the code form again with the reason for an unknown code', op: 'POST /device', path: '/device', setup: async () => void (at.device = await steps.deviceForm()),
+      headers: cookieOf('device', formHeaders), body: () => form({ xsrf: at.device!.fields.xsrf!, user_code: 'BCDF-GHJK' }), status: 200, check: html('That code is not valid.'),
+    },
+    {
+      does: 'sends a form posted without a session back to the code page, keeping the code', op: 'POST /device', path: '/device', headers: formHeaders, body: form({ xsrf: 'x', user_code: 'BCDF-GHJK' }), status: 303,
+      check: (res) => expect(`${locationOf(res).pathname}${locationOf(res).search}`).toBe('/device?user_code=BCDF-GHJK'),
+    },
+    {
+      does: 'refuses a form whose xsrf token does not match the session with 400', op: 'POST /device', path: '/device', setup: async () => void (at.xsrf = await steps.deviceForm()),
+      headers: cookieOf('xsrf', formHeaders), body: form({ xsrf: 'not-the-token', user_code: 'BCDF-GHJK' }), status: 400, check: html('name="user_code"'),
+    },
+    {
+      does: 'shows the success page at the end of a device sign-in', op: 'GET /device/{uid}', setup: async () => void (at.deviceDone = await steps.deviceAfterConsent()),
+      path: () => at.deviceDone!.at, headers: cookieOf('deviceDone'), status: 200, check: html('Device connected'),
+    },
+    { does: 'sends a browser without the sign-in cookie back to the code page', op: 'GET /device/{uid}', path: '/device/unknown', status: 303, check: redirectsTo(/^\/device$/) },
+    { does: 'asks to confirm a sign-out', op: 'GET /session/end', path: '/session/end?client_id=web', status: 200, check: html('name="xsrf"') },
+    {
+      does: 'refuses a post_logout_redirect_uri the client did not register with 400 invalid_request', op: 'GET /session/end', path: `/session/end?${form({ client_id: 'web', post_logout_redirect_uri: 'http://evil.example/' })}`, status: 400,
+      check: oauthError('invalid_request'),
+    },
+    {
+      does: 'signs out and redirects to the success page', op: 'POST /session/end/confirm', path: '/session/end/confirm', setup: async () => void (at.logout = await steps.logoutForm()),
+      headers: cookieOf('logout', formHeaders), body: () => form(at.logout!.fields), status: 303, check: redirectsTo(/^\/session\/end\/success$/),
+    },
+    { does: 'refuses a confirmation without a sign-out in progress with 400 invalid_request', op: 'POST /session/end/confirm', path: '/session/end/confirm', headers: formHeaders, body: form({ xsrf: 'x', logout: 'yes' }), status: 400, check: oauthError('invalid_request') },
+    { does: 'shows the signed-out page', op: 'GET /session/end/success', path: '/session/end/success', status: 200, check: html('Signed out') },
+    { does: 'refuses an unknown client with 400 invalid_client', op: 'GET /session/end/success', path: '/session/end/success?client_id=nobody', status: 400, check: oauthError('invalid_client') },
+  ];
+  return cases.map((c) => ({ ...c, as: 'anonymous' }));
+}
+
 const CASES: Record<ServiceName, Case[]> = {
   identity: [
     {
@@ -152,13 +260,22 @@ const CASES: Record<ServiceName, Case[]> = {
       check: ({ body }) => expect(body.keys).toHaveLength(1),
     },
     {
-      does: 'publishes OpenID discovery pointing at its own JWKS', op: 'GET /.well-known/openid-configuration', path: '/.well-known/openid-configuration', as: 'anonymous', status: 200,
-      check: ({ body }) => expect(body.jwks_uri).toBe(`${body.issuer}/.well-known/jwks.json`),
+      does: 'publishes OpenID discovery pointing at its own JWKS, with PKCE S256 only', op: 'GET /.well-known/openid-configuration', path: '/.well-known/openid-configuration', as: 'anonymous', status: 200,
+      check: ({ body }) => {
+        expect(body.jwks_uri).toBe(`${body.issuer}/.well-known/jwks.json`);
+        expect(body.code_challenge_methods_supported).toEqual(['S256']);
+      },
     },
+    ...identityProviderCases(),
     { does: 'mints a token for a subject', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1' }, status: 200, check: ({ body }) => expect(body.expires_in).toBe(3600) },
     { does: 'mints a token with a scope and a lifetime, ignoring unknown properties', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'bff-web', scope: 'concierge:service', ttlSeconds: 60, note: 'ignored' }, status: 200 },
+    {
+      does: "mints a token with a BFF's audience", op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1', aud: 'tv' }, status: 200,
+      check: ({ body }) => expect(JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString()).aud).toBe('concierge-tv'),
+    },
     { does: 'refuses a subject with forbidden characters with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u 1' }, status: 400, code: 'VALIDATION_FAILED' },
     { does: 'refuses a lifetime over a day with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1', ttlSeconds: 86401 }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses an audience that is not a BFF with 400 VALIDATION_FAILED', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_1', aud: 'desktop' }, status: 400, code: 'VALIDATION_FAILED' },
     { does: 'refuses a user that does not exist with 404 USER_NOT_FOUND', op: 'POST /dev/token', path: '/dev/token', as: 'anonymous', body: { sub: 'u_99999' }, status: 404, code: 'USER_NOT_FOUND' },
     ...bodyCases('POST /dev/token', '/dev/token', { sub: 'u_1' }, 'anonymous'),
   ],
@@ -387,8 +504,10 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   const res = await call(`${mocks.urls[service]}${path}`, {
     method: method.toUpperCase(),
     token: tokenOf(c.as ?? 'u_1'),
-    body: c.body,
-    headers: c.headers,
+    body: typeof c.body === 'function' ? c.body() : c.body,
+    headers: typeof c.headers === 'function' ? c.headers() : c.headers,
+    // A redirect is an answer of its own (identity's sign-in pages), checked by its Location.
+    redirect: 'manual',
   });
   exercised[service].add(`${c.op} → ${res.status}`);
 
@@ -400,10 +519,17 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   expect(documented, `${c.op} does not document status ${res.status}`).toBeDefined();
   const { response, at } = documented!;
 
-  expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-  expect(Object.keys(response.content ?? {})).toEqual(['application/json']);
-  const validateBody = validatorFor(service, at, 'content', 'application/json', 'schema');
-  expect(validateBody(res.body), explain(validateBody)).toBe(true);
+  // The answer's media type is one the response documents, and its body valid for that type's
+  // schema: JSON parsed, anything else (identity's HTML pages) as text. A response without
+  // content (a redirect, an empty 200) has no body in the contract.
+  const mediaTypes = Object.keys(response.content ?? {});
+  if (mediaTypes.length > 0) {
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    expect(mediaTypes, `${c.op} ${res.status} answered ${mediaType}`).toContain(mediaType);
+    const validateBody = validatorFor(service, at, 'content', mediaType, 'schema');
+    const body = /[/+]json$/.test(mediaType) ? res.body : res.text;
+    expect(validateBody(body), explain(validateBody)).toBe(true);
+  }
 
   for (const [name, header] of Object.entries((response.headers ?? {}) as Json)) {
     const value = res.headers.get(name);

@@ -6,6 +6,8 @@ export interface CallOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** `manual` to see a redirect itself (identity's OpenID pages) rather than where it leads. */
+  redirect?: RequestRedirect;
 }
 
 export interface CallResult {
@@ -27,7 +29,7 @@ export async function call(url: string, options: CallOptions = {}): Promise<Call
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+  const res = await fetch(url, { method: options.method ?? 'GET', headers, body, signal: options.signal, redirect: options.redirect ?? 'follow' });
   const text = await res.text();
   seenStatuses.push(res.status);
   let parsed: unknown;

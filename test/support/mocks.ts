@@ -3,9 +3,10 @@ import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import type { FaultSettings } from '../../downstream-mocks/src/http/faults.ts';
 
 export interface TestMocks extends RunningMocks {
-  /** Mints a token at the real identity service. */
-  token(sub?: string, extra?: { scope?: string; ttlSeconds?: number }): Promise<string>;
-  counters(service: ServiceName): Promise<{ total: number; routes: Record<string, number> }>;
+  /** Mints a token at the real identity service (`aud`: a BFF's audience, `concierge-<aud>`; default `concierge`). */
+  token(sub?: string, extra?: { scope?: string; ttlSeconds?: number; aud?: 'web' | 'mobile' | 'tv' }): Promise<string>;
+  /** `details` counts finer keys under a route, once there are any: identity's `POST /token grant_type=…`. */
+  counters(service: ServiceName): Promise<{ total: number; routes: Record<string, number>; details?: Record<string, number> }>;
   resetCounters(): Promise<void>;
   setFaults(service: ServiceName, faults: FaultSettings): Promise<void>;
   clearFaults(): Promise<void>;

@@ -3,7 +3,12 @@ import { HttpError } from './errors.ts';
 
 /** Tokens carrying this scope may read any user's data (service-to-service calls). */
 export const SERVICE_SCOPE = 'concierge:service';
+/** The audience of development and service tokens (`POST /dev/token` without `aud`). */
 export const TOKEN_AUDIENCE = 'concierge';
+/** The audiences of the BFFs' access tokens, one per client of identity's OpenID provider. */
+export const BFF_AUDIENCES = ['concierge-web', 'concierge-mobile', 'concierge-tv'] as const;
+/** Every audience a downstream service accepts: any of them is a token meant for the platform. */
+export const ACCEPTED_AUDIENCES: readonly string[] = [TOKEN_AUDIENCE, ...BFF_AUDIENCES];
 
 export interface Principal {
   sub: string;
@@ -37,7 +42,7 @@ export function createJwksVerifier(identityUrl: string, { maxCachedTokens = 10_0
       if (cached && cached.expiresAtMs > Date.now()) return cached.principal;
 
       try {
-        const { payload } = await jwtVerify(token, jwks, { issuer, audience: TOKEN_AUDIENCE });
+        const { payload } = await jwtVerify(token, jwks, { issuer, audience: [...ACCEPTED_AUDIENCES] });
         if (typeof payload.sub !== 'string') throw unauthorized('INVALID_TOKEN', 'token has no subject');
         const principal: Principal = {
           sub: payload.sub,

@@ -1,18 +1,35 @@
+import type http from 'node:http';
 import type { RouteContext } from './server.ts';
 import { badRequest } from './errors.ts';
 
 export type Handler = (ctx: RouteContext) => unknown | Promise<unknown>;
 
-export interface RouteDefinition {
+export interface RawContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Counts a finer key under the route (e.g. a grant type), read at `/__admin/counters` as `details`. */
+  countDetail(key: string): void;
+}
+
+/**
+ * A handler that owns the request and the response: the server neither reads the body nor
+ * writes the answer. For routes served by a library with its own HTTP stack (identity's OpenID
+ * provider, form-encoded login pages), which still get the counters, latency and faults.
+ */
+export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse, ctx: RawContext) => Promise<void>;
+
+interface RouteBase {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI-style template, e.g. `/users/{id}`. Also the key of the request counters. */
   path: string;
-  handler: Handler;
   /** Routes that are public (JWKS, discovery, the OpenAPI document) skip token checks. */
   public?: boolean;
   /** When set, the token's subject must equal this path parameter, unless it has the service scope. */
   ownerParam?: string;
 }
+
+/** A JSON route (`handler`: body parsed, result sent as JSON) or a raw one (`raw`, always public). */
+export type RouteDefinition = RouteBase & ({ handler: Handler; raw?: never } | { raw: RawHandler; handler?: never; public: true });
 
 export interface MatchedRoute {
   route: RouteDefinition;

@@ -81,7 +81,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
       const match = admin.match(method, url.pathname);
       if (!match || match === 'method') throw new HttpError(404, 'ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
       const body = await readJsonBody(req);
-      return send(res, await match.route.handler({ params: match.params, query: url.searchParams, body, principal: undefined, now }));
+      return send(res, await match.route.handler!({ params: match.params, query: url.searchParams, body, principal: undefined, now }));
     }
 
     const match = router.match(method, url.pathname);
@@ -103,15 +103,21 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
       throw new HttpError(fault.status, 'INJECTED_FAULT', `injected ${fault.status} from ${name}`, headers);
     }
 
-    const principal = match.route.public ? undefined : await verifier?.verify(req.headers.authorization);
-    if (principal && match.route.ownerParam) assertOwner(principal, match.params[match.route.ownerParam]!);
-    const body = await readJsonBody(req);
-    const result = await match.route.handler({ params: match.params, query: url.searchParams, body, principal, now });
-
-    if (fault.kind === 'malformed') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end('{"truncated": [1, 2, ');
+    const { route } = match;
+    if (route.raw) {
+      // A raw route cannot have its answer truncated afterwards, so a malformed fault replaces
+      // the answer instead: the handler (and its side effects) does not run.
+      if (fault.kind === 'malformed') return sendMalformed(res);
+      const countDetail = (key: string) => counters.incrementDetail(`${routeKey} ${key}`);
+      return route.raw(req, res, { params: match.params, query: url.searchParams, countDetail });
     }
+
+    const principal = route.public ? undefined : await verifier?.verify(req.headers.authorization);
+    if (principal && route.ownerParam) assertOwner(principal, match.params[route.ownerParam]!);
+    const body = await readJsonBody(req);
+    const result = await route.handler({ params: match.params, query: url.searchParams, body, principal, now });
+
+    if (fault.kind === 'malformed') return sendMalformed(res);
     send(res, result);
   }
 
@@ -172,6 +178,11 @@ async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'INVALID_JSON', 'request body is not valid JSON');
   }
+}
+
+function sendMalformed(res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"truncated": [1, 2, ');
 }
 
 function send(res: http.ServerResponse, result: unknown): void {
