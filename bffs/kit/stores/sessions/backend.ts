@@ -1,0 +1,56 @@
+/**
+ * Where session records live: a process's memory (memory-backend.ts) or Redis (redis-backend.ts).
+ * A backend only stores; the rules (ids, expiry, sliding, sealing the tokens) are the store's
+ * (session-store.ts), written once, so both backends behave the same by construction.
+ */
+
+/** A session as stored: the tokens only as the cipher's ciphertext. */
+export interface SessionRecord {
+  id: string;
+  kind: 'browser' | 'device';
+  client: string;
+  sub: string;
+  name: string;
+  sid?: string;
+  label?: string;
+  /** TokenCipher.seal of the tokens' JSON, bound to `id`. */
+  tokens: string;
+  accessExpiresAt: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+/** What a touch or a token rotation changes; never who the session belongs to. */
+export type RecordUpdate = Partial<Pick<SessionRecord, 'tokens' | 'accessExpiresAt' | 'lastSeenAt' | 'expiresAt'>>;
+
+/** A refresh lock's value after a failed refresh; holders are random ids, never this. */
+export const FAILED_LOCK = 'failed';
+
+/** A refresh lock's state: free, held by some caller, or just released by a caller whose refresh failed. */
+export type LockState = 'free' | 'held' | 'failed';
+
+export interface SessionBackend {
+  read(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Stores a new record, forgotten after `ttlMs` unless updated. `indexTtlMs` bounds how long its
+   * sub and sid index entries may outlive it (the absolute lifetime: no session lives longer).
+   */
+  create(record: SessionRecord, ttlMs: number, indexTtlMs: number): Promise<void>;
+  /** Changes a record that still exists and restarts its TTL; false when it is gone (never recreates one). */
+  update(id: string, update: RecordUpdate, ttlMs: number): Promise<boolean>;
+  /** Deletes the records and their index entries; the number that existed. */
+  remove(ids: readonly string[]): Promise<number>;
+  /** The stored records indexed under a sub or a sid. Ids whose records have expired are dropped from the index on the way. */
+  findBy(index: { sub: string } | { sid: string }): Promise<SessionRecord[]>;
+
+  /** Takes the session's refresh lock for `holder` unless another holds it (`SET NX PX`). */
+  acquireLock(id: string, holder: string, ttlMs: number): Promise<boolean>;
+  lockState(id: string): Promise<LockState>;
+  /**
+   * Gives the lock back if `holder` still has it. After a failed refresh the lock stays marked
+   * `failed` for `failedTtlMs`, so the callers waiting on other replicas learn of the failure
+   * instead of taking the lock and repeating it.
+   */
+  releaseLock(id: string, holder: string, outcome: 'done' | 'failed', failedTtlMs: number): Promise<void>;
+}

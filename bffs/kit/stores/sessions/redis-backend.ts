@@ -1,0 +1,130 @@
+import { concierge } from '../../errors.ts';
+import type { RedisClient } from '../redis.ts';
+import { FAILED_LOCK, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
+
+export const DEFAULT_SESSION_PREFIX = 'concierge:session:';
+
+/**
+ * Sessions in Redis, so every replica sees every session:
+ *
+ * - `<prefix><id>`: a hash per session (the tokens sealed), with a TTL to its idle or absolute
+ *   deadline, whichever is first, so Redis itself forgets abandoned sessions;
+ * - `<prefix>by-sub:<sub>`, `<prefix>by-sid:<sid>`: sets of ids, for back-channel logout and
+ *   "your devices" without a SCAN. Ids of expired sessions linger until a lookup drops them; the
+ *   sets themselves expire an absolute lifetime after their last addition, when every member is
+ *   necessarily gone;
+ * - `<prefix>lock:<id>`: the refresh lock (refresh-once.ts).
+ *
+ * Ids are base64url, so `<prefix><id>` never collides with the `by-…:` and `lock:` keys.
+ * Scripts touch keys derived inside them: fine on one Redis (the project's), not on a Cluster.
+ * Every failure (Redis down, the client's 100 ms command timeout) is SESSION_STORE_UNAVAILABLE.
+ */
+export function createRedisBackend(redis: RedisClient, prefix = DEFAULT_SESSION_PREFIX): SessionBackend {
+  const sessionKey = (id: string) => `${prefix}${id}`;
+  const subKey = (sub: string) => `${prefix}by-sub:${sub}`;
+  const sidKey = (sid: string) => `${prefix}by-sid:${sid}`;
+  const lockKey = (id: string) => `${prefix}lock:${id}`;
+
+  return {
+    read: (id) => guard(async () => parse(id, await redis.hGetAll(sessionKey(id)))),
+    create: (record, ttlMs, indexTtlMs) =>
+      guard(async () => {
+        const multi = redis.multi().hSet(sessionKey(record.id), fields(record)).pExpire(sessionKey(record.id), ttlMs);
+        multi.sAdd(subKey(record.sub), record.id).pExpire(subKey(record.sub), indexTtlMs);
+        if (record.sid !== undefined) multi.sAdd(sidKey(record.sid), record.id).pExpire(sidKey(record.sid), indexTtlMs);
+        await multi.exec();
+      }),
+    update: (id, update, ttlMs) =>
+      guard(async () => {
+        const pairs = Object.entries(fields(update)).flat();
+        return (await redis.eval(UPDATE, { keys: [sessionKey(id)], arguments: [String(ttlMs), ...pairs] })) === 1;
+      }),
+    remove: (ids) =>
+      guard(async () => {
+        if (ids.length === 0) return 0;
+        return Number(await redis.eval(REMOVE, { keys: ids.map(sessionKey), arguments: [subKey(''), sidKey(''), ...ids] }));
+      }),
+    findBy: (index) =>
+      guard(async () => {
+        const setKey = 'sub' in index ? subKey(index.sub) : sidKey(index.sid);
+        const ids = await redis.sMembers(setKey);
+        if (ids.length === 0) return [];
+        const multi = redis.multi();
+        for (const id of ids) multi.hGetAll(sessionKey(id));
+        const hashes = (await multi.execAsPipeline()) as unknown as Record<string, string>[];
+        const records = ids.map((id, i) => parse(id, hashes[i] ?? {}));
+        const stale = ids.filter((_, i) => records[i] === undefined);
+        if (stale.length > 0) await redis.sRem(setKey, stale);
+        return records.filter((record): record is SessionRecord => record !== undefined);
+      }),
+    acquireLock: (id, holder, ttlMs) =>
+      guard(async () => (await redis.set(lockKey(id), holder, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } })) === 'OK'),
+    lockState: (id) =>
+      guard(async (): Promise<LockState> => {
+        const value = await redis.get(lockKey(id));
+        return value === null ? 'free' : value === FAILED_LOCK ? 'failed' : 'held';
+      }),
+    releaseLock: (id, holder, outcome, failedTtlMs) =>
+      guard(async () => void (await redis.eval(RELEASE, { keys: [lockKey(id)], arguments: [holder, outcome, String(failedTtlMs), FAILED_LOCK] }))),
+  };
+}
+
+/** Changes an existing hash only: a touch or a rotation racing a logout must not bring the session back. */
+const UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
+/** Deletes each session with its index entries, in one atomic step; the count of those that existed. */
+const REMOVE = `
+local removed = 0
+for i, key in ipairs(KEYS) do
+  local owner = redis.call('HMGET', key, 'sub', 'sid')
+  if owner[1] then
+    redis.call('DEL', key)
+    removed = removed + 1
+    redis.call('SREM', ARGV[1] .. owner[1], ARGV[i + 2])
+    if owner[2] then redis.call('SREM', ARGV[2] .. owner[2], ARGV[i + 2]) end
+  end
+end
+return removed`;
+
+/** Compare-and-release: only the holder gives the lock back, and one whose lock expired changes nothing. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == 'done' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[3]) end
+return 1`;
+
+function fields(record: Partial<SessionRecord> | RecordUpdate): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record)) if (name !== 'id' && value !== undefined) out[name] = String(value);
+  return out;
+}
+
+function parse(id: string, hash: Record<string, string>): SessionRecord | undefined {
+  const { kind, client, sub, name, sid, label, tokens, accessExpiresAt, createdAt, lastSeenAt, expiresAt } = hash;
+  // An empty hash is a missing key; a partial one is not a session this store wrote.
+  if ((kind !== 'browser' && kind !== 'device') || client === undefined || sub === undefined || name === undefined || tokens === undefined) return undefined;
+  return {
+    id, kind, client, sub, name, tokens,
+    ...(sid === undefined ? {} : { sid }),
+    ...(label === undefined ? {} : { label }),
+    accessExpiresAt: Number(accessExpiresAt),
+    createdAt: Number(createdAt),
+    lastSeenAt: Number(lastSeenAt),
+    expiresAt: Number(expiresAt),
+  };
+}
+
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    // Sessions cannot fall back to memory as the rate limits do: a session made on one replica
+    // would be unknown to the others. The request fails at once, and the user stays signed in.
+    const error = concierge('SESSION_STORE_UNAVAILABLE', 'The session store is unavailable; retry later.', {}, { headers: { 'retry-after': '2' } });
+    error.cause = cause;
+    throw error;
+  }
+}
