@@ -42,12 +42,15 @@ async function sdkBody(): Promise<string> {
   return sent;
 }
 
-/** A token from the mocks' identity service, long enough for the whole run. */
+/**
+ * A token from the mocks' identity service, long enough for the whole run, for the mobile BFF's
+ * audience: ours runs as deployed (NODE_ENV=production), where a BFF takes only its own.
+ */
 export async function mintToken(identityUrl: string, sub = VIEWER): Promise<string> {
   const res = await fetch(`${identityUrl}/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub, ttlSeconds: 86_400 }),
+    body: JSON.stringify({ sub, ttlSeconds: 86_400, aud: 'mobile' }),
   });
   if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;

@@ -59,7 +59,8 @@ export const TITLE_BATCH_LIMIT = 100;
 // Perimeter
 // ---------------------------------------------------------------------------------------------
 
-export const TOKEN_AUDIENCE = 'concierge';
+/** The mobile BFF's audience: each peer stands in for it, so it takes the tokens it takes in production. */
+export const TOKEN_AUDIENCE = 'concierge-mobile';
 
 export interface PeerViewer {
   id: string;
@@ -71,7 +72,7 @@ const BEARER = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i;
 
 /**
  * Verifies `Authorization: Bearer <jwt>` against identity's JWKS (issuer = identity's origin,
- * audience `concierge`), keeping verified tokens until they expire, as bffs/kit/perimeter/viewer.ts
+ * audience `concierge-mobile`), keeping verified tokens until they expire, as bffs/kit/perimeter/viewer.ts
  * does. Resolves `null` for a missing, malformed, expired or forged token.
  */
 export function createTokenVerifier(identityUrl: string, cacheSize = 10_000) {

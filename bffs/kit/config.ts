@@ -49,6 +49,18 @@ export interface BffConfig {
   /** Proxies in front of the BFF whose `X-Forwarded-For` entries are believed (`TRUSTED_PROXY_HOPS`). */
   trustedProxyHops?: number;
   ipBudget?: Budget;
+  /**
+   * Sign-in for cookie clients (web): the BFF's client secret at the provider (`WEB_CLIENT_SECRET`),
+   * the key sealing tokens at rest (`SESSION_ENCRYPTION_KEY`), and where browsers reach the BFF
+   * (`WEB_PUBLIC_URL`, for the redirect URI). Each has a development default; production must set
+   * the first two (sign-in/index.ts refuses to start without them).
+   */
+  webClientSecret?: string;
+  sessionEncryptionKey?: string;
+  publicUrl?: string;
+  /** Session idle timeout and absolute lifetime (`SESSION_IDLE_MINUTES`, `SESSION_LIFETIME_HOURS`). */
+  sessionIdleMinutes?: number;
+  sessionLifetimeHours?: number;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -76,6 +88,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
     ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
+    webClientSecret: env.WEB_CLIENT_SECRET || undefined,
+    sessionEncryptionKey: env.SESSION_ENCRYPTION_KEY || undefined,
+    publicUrl: env.WEB_PUBLIC_URL ? parseOrigin('WEB_PUBLIC_URL', env.WEB_PUBLIC_URL) : undefined,
+    sessionIdleMinutes: parseOptionalInteger(env, 'SESSION_IDLE_MINUTES'),
+    sessionLifetimeHours: parseOptionalInteger(env, 'SESSION_LIFETIME_HOURS'),
   };
 }
 

@@ -125,7 +125,8 @@ describe('benchmark peers answer MobileHome like the mobile BFF', () => {
     mocks = await startTestMocks();
     const [started] = await Promise.all([
       Promise.allSettled(SERVERS.map((server) => start(server, mocks))),
-      ...VIEWERS.map(async (sub) => tokens.set(sub, await mocks.token(sub))),
+      // The mobile BFF runs as deployed (production): it takes only tokens for its own audience.
+      ...VIEWERS.map(async (sub) => tokens.set(sub, await mocks.token(sub, { aud: 'mobile' }))),
     ]);
     servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s) => s.status === 'rejected');

@@ -34,7 +34,8 @@ describe('production mode', () => {
     production = createMobileBff(testConfig(devMocks.urls, { production: true }), options);
     development = createMobileBff(testConfig(devMocks.urls), options);
     // The way a deployment gets there: NODE_ENV=production in the environment.
-    const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'silent' };
+    // A production web BFF needs its own client secret and session key (the development ones are public).
+    const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'silent', WEB_CLIENT_SECRET: 'a-production-secret', SESSION_ENCRYPTION_KEY: 'cHJvZHVjdGlvbi1zZXNzaW9uLWtleS0wMDAwMDAwMDA' };
     for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = devMocks.urls[name];
     const config = configFromEnv(env, 0);
     expect(config.production).toBe(true);
@@ -83,7 +84,7 @@ describe('production mode', () => {
   });
 
   it('the production BFF still serves trusted documents with a valid token', async () => {
-    const token = await devMocks.token('u_1');
+    const token = await devMocks.token('u_1', { aud: 'mobile' });
     const res = await fetchOver(production, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
@@ -97,7 +98,7 @@ describe('production mode', () => {
   });
 
   it('the production BFF refuses a raw document: trusted documents only, by default', async () => {
-    const token = await devMocks.token('u_1');
+    const token = await devMocks.token('u_1', { aud: 'mobile' });
     const res = await fetchOver(production, '/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -110,7 +111,7 @@ describe('production mode', () => {
   it('in production introspection is refused and "Did you mean" is hidden, even with arbitrary documents', async () => {
     const open = createMobileBff(testConfig(devMocks.urls, { production: true, trustedDocuments: 'arbitrary' }), options);
     try {
-      const token = await devMocks.token('u_1');
+      const token = await devMocks.token('u_1', { aud: 'mobile' });
       const post = async (query: string) => {
         const res = await fetchOver(open, '/graphql', {
           method: 'POST',

@@ -40,7 +40,7 @@ export function createCorsPolicy({ origins, production, credentials }: CorsPolic
         origin: [origin],
         credentials,
         methods: ['GET', 'POST'],
-        allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'x-client-version', 'x-device-drm', 'x-device-capabilities'],
+        allowedHeaders: ['authorization', 'content-type', 'accept', 'x-csrf', 'x-request-id', 'x-client-version', 'x-device-drm', 'x-device-capabilities'],
         exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy'],
         maxAge: PREFLIGHT_MAX_AGE_SECONDS,
       };

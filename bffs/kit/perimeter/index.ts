@@ -6,7 +6,7 @@ import { createContractUsage } from '../contracts/usage.ts';
 import { createOperationPreparer } from '../server/operations.ts';
 import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
-import { createCorsPolicy } from './cors.ts';
+import { createCorsPolicy, type CorsPolicy } from './cors.ts';
 import { createOperationLimits } from './operation-limits.ts';
 import { createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from './policy.ts';
@@ -32,11 +32,17 @@ export interface ClientPerimeterOptions {
   /** Browser origins this client serves (web only). */
   origins: readonly string[];
   redis?: RedisClient;
+  /**
+   * A cookie client's sign-in (web, sign-in/index.ts): its CSRF stage goes first, and its
+   * session stage finds the viewer instead of the bearer-token one.
+   */
+  session?: (cors: CorsPolicy) => { csrf: Stage; authenticate: Stage };
 }
 
 /**
  * One client's perimeter, in the order every GraphQL request meets it, on both transports:
  *
+ *  0. csrf               (cookie clients) the session cookie without `X-CSRF: 1`, or from a foreign origin: 403
  *  1. origin             a browser origin the client does not serve: 403 (CSRF), before anything runs
  *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
  *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
@@ -46,15 +52,18 @@ export interface ClientPerimeterOptions {
  *  6. method             no mutation over GET: 405
  *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) spends the operation's cost: before any token is checked
- *  8. authentication     the viewer, from the verified bearer token: 401
+ *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or for a
+ *                        cookie client from the session, its token refreshed when about to expire: 401
  *  9. rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
  */
-export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, origins, redis }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, origins, redis, session: sessionStages }: ClientPerimeterOptions) {
   const production = config.production;
   const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
+  const session = sessionStages?.(cors);
+  const authenticate = session?.authenticate ?? authenticationStage(verifyViewer);
   const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
   const operations = createOperationPreparer({ schema, gates, limits, production });
@@ -65,12 +74,12 @@ export function createClientPerimeter({ client, schema, policy, config, document
   if (config.rateLimits !== false) {
     const ip = createCostLimiter(config.ipBudget ?? policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
     const viewer = createCostLimiter(config.viewerBudget ?? policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
-    budgets.push(clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('ip', ip, (passage) => passage.clientAddress!), authenticationStage(verifyViewer), rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
+    budgets.push(clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('ip', ip, (passage) => passage.clientAddress!), authenticate, rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
   } else {
-    budgets.push(authenticationStage(verifyViewer));
+    budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...(session ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.

@@ -1,7 +1,14 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import { concierge } from '../errors.ts';
 
+/** identity's development audience (`POST /dev/token`). */
 export const TOKEN_AUDIENCE = 'concierge';
+
+/** The audience of the provider's access tokens for one BFF. */
+export const audienceOf = (client: string) => `concierge-${client}`;
+
+/** What a BFF takes: its own audience, and in development the development one. */
+export const audiencesFor = (client: string, production: boolean): string[] => (production ? [audienceOf(client)] : [audienceOf(client), TOKEN_AUDIENCE]);
 
 /** The user in the verified token. Every viewer-owned read uses this id, never an argument. */
 export interface Viewer {
@@ -13,6 +20,13 @@ export interface Viewer {
 export interface ViewerVerifierOptions {
   /** identity's origin; it is also the expected `iss`. */
   identityUrl: string;
+  /**
+   * The `aud` values taken: this BFF's own (`concierge-<client>`, what the provider issues for
+   * it), so a token issued for another BFF is refused; in development also identity's
+   * development audience (`concierge`, what `POST /dev/token` mints by default and which does
+   * not exist in production).
+   */
+  audiences?: readonly string[];
   /** Verified tokens kept until they expire, so the signature check stays off the hot path. */
   cacheSize?: number;
 }
@@ -20,13 +34,14 @@ export interface ViewerVerifierOptions {
 /** A key fetch is on the request's path (first token, key rotation): short, like a downstream call. */
 const JWKS_TIMEOUT_MS = 1_000;
 
-export function createViewerVerifier({ identityUrl, cacheSize = 10_000 }: ViewerVerifierOptions) {
+export function createViewerVerifier({ identityUrl, audiences = [TOKEN_AUDIENCE], cacheSize = 10_000 }: ViewerVerifierOptions) {
+  const audience = [...audiences];
   const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000, timeoutDuration: JWKS_TIMEOUT_MS });
   const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
 
   async function verifySignature(token: string): Promise<Viewer> {
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: identityUrl, audience: TOKEN_AUDIENCE });
+      const { payload } = await jwtVerify(token, jwks, { issuer: identityUrl, audience });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new joseErrors.JWTClaimValidationFailed('no subject', payload);
       const viewer = { id: payload.sub, token };
       if (verified.size >= cacheSize) verified.clear();

@@ -12,7 +12,8 @@ import { createClientPerimeter } from '../perimeter/index.ts';
 import type { PerimeterPolicy } from '../perimeter/policy.ts';
 import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
 import type { ContractUsage } from '../contracts/usage.ts';
-import { createViewerVerifier } from '../perimeter/viewer.ts';
+import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
+import { createCookieSignIn, type CookieSignIn } from '../sign-in/index.ts';
 import { useRequestId } from '../perimeter/request-id.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
@@ -51,6 +52,11 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   needs: LoaderNeeds<TF, UF>;
   /** What GraphiQL opens with. */
   defaultQuery: string;
+  /**
+   * `cookie`: browsers sign in through the BFF (sign-in/): /auth/* routes, server-side sessions,
+   * the session cookie and its CSRF rule in the perimeter. Without it, bearer tokens only.
+   */
+  signIn?: 'cookie';
   /** Adds per-request fields to the context, from the request headers (TV's device). */
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** @default () => new Date() */
@@ -103,15 +109,19 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
+  let signIn: CookieSignIn | undefined;
   const { perimeter, cors, gates, usage } = createClientPerimeter({
     client,
     schema,
     policy: options.perimeter,
     config,
     documents: createDocumentCatalog(options.documents),
-    verifyViewer: createViewerVerifier({ identityUrl: config.urls.identity }),
+    verifyViewer,
     origins: options.origins ?? [],
     redis,
+    // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
+    session: options.signIn === 'cookie' ? (cors) => (signIn = createCookieSignIn({ client, config, redis, cors, verifyViewer, logger })).stages : undefined,
   });
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   const execute = createExecutor({
@@ -148,7 +158,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     plugins: [
       useLoadShedding(shedder, GRAPHQL_ENDPOINT),
       useRequestId(),
-      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT })]),
+      ...(signIn ? [signIn.routes] : []),
+      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
     ],

@@ -9,6 +9,8 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 /** How the development token for this page was (or was not) obtained. */
 export type DevTokenOutcome =
   | { kind: 'minted'; sub: string; identityUrl: string; token: string; expiresAt: Date }
+  /** A cookie client (web): no token at all; the page signs in through the provider and sends `X-CSRF: 1`. */
+  | { kind: 'session'; identityUrl: string }
   | { kind: 'refused'; sub: string; identityUrl: string; status: number; code: string; message: string }
   | { kind: 'unreachable'; sub: string; identityUrl: string; reason: string };
 
@@ -57,6 +59,15 @@ export function noteHtml(outcome: DevTokenOutcome, nowMs: number): string {
         `On ${code('TOKEN_EXPIRED')}, reload for a fresh token; ${code('?as=u_42')} to be someone else.`
       );
     }
+    case 'session':
+      return (
+        `<strong>Signed in with a session cookie</strong>, as on the web app: no token in this page. ` +
+        `<span id="concierge-who">Checking the session…</span> ` +
+        `<a id="concierge-sign-in" href="/auth/login?returnTo=%2Fgraphql">Sign in</a> ` +
+        `<button id="concierge-sign-out" type="button" hidden>Sign out</button> ` +
+        `(the provider's own page at ${escapeHtml(outcome.identityUrl)}; users ${code('u_1')}…${code('u_1000')}, password ${code('dev-password')}). ` +
+        `Requests carry the cookie and ${code('X-CSRF: 1')}; on ${code('SESSION_EXPIRED')}, sign in again.`
+      );
     case 'refused':
       if (outcome.code === 'USER_NOT_FOUND') {
         // identity's message names the user and the users that exist ("user u_99999 does not exist: users are u_1…u_1000").
@@ -76,6 +87,24 @@ export function noteHtml(outcome: DevTokenOutcome, nowMs: number): string {
       );
   }
 }
+
+/** Asks /auth/session who is signed in (the page itself may have been loaded without the Strict cookie), and signs out. */
+const SESSION_NOTE = `(function () {
+  var who = document.getElementById('concierge-who');
+  var signIn = document.getElementById('concierge-sign-in');
+  var signOut = document.getElementById('concierge-sign-out');
+  fetch('/auth/session', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (s) {
+    if (!s.signedIn) { who.textContent = 'Not signed in.'; return; }
+    who.textContent = 'Signed in as ' + s.user.name + ' (' + s.user.id + ') until ' + s.expiresAt.slice(0, 16).replace('T', ' ') + ' UTC.';
+    signIn.hidden = true;
+    signOut.hidden = false;
+  }, function () { who.textContent = 'The session could not be read.'; });
+  signOut.addEventListener('click', function () {
+    fetch('/auth/logout', { method: 'POST', headers: { 'X-CSRF': '1' }, credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (out) {
+      if (out.endSessionUrl) window.location.href = out.endSessionUrl; else window.location.reload();
+    });
+  });
+})();`;
 
 /** Keeps "in N min" true while the page stays open, and says when the token has expired. */
 const COUNTDOWN = `(function () {
@@ -115,7 +144,7 @@ body.graphiql-dark #concierge-note code { background: rgba(255, 255, 255, 0.08);
 #root > .graphiql-container { height: 100%; width: 100%; }`;
 
 export function renderGraphiQLPage({ title, outcome, options, assets, nowMs }: { title: string; outcome: DevTokenOutcome; options: PageOptions; assets: PageAssets; nowMs: number }): string {
-  const problem = outcome.kind !== 'minted';
+  const problem = outcome.kind !== 'minted' && outcome.kind !== 'session';
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -133,7 +162,7 @@ ${STYLE}
     <div id="root"></div>
     <script src="${assets.js}"></script>
     <script>
-${outcome.kind === 'minted' ? COUNTDOWN : ''}
+${outcome.kind === 'minted' ? COUNTDOWN : outcome.kind === 'session' ? SESSION_NOTE : ''}
       YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${scriptJson(options)});
     </script>
   </body>

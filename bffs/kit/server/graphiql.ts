@@ -29,12 +29,14 @@ export interface DevelopmentGraphiQLOptions {
   endpoint: string;
   /** @default Date.now: the token's clock is identity's, not the BFF's injected one. */
   now?: () => number;
+  /** A cookie client (web): no token box; the page signs in through the provider's page. */
+  signIn?: boolean;
 }
 
 const DEFAULT_VIEWER = 'u_1';
 const MINT_TIMEOUT_MS = 2_000;
 
-export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now }: DevelopmentGraphiQLOptions): Plugin {
+export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, signIn = false }: DevelopmentGraphiQLOptions): Plugin {
   // The operation files are written for reading diffs (one line per selection set); GraphiQL
   // opens with graphql-js's print of them, as the trusted-document manifest stores them.
   const query = print(parse(defaultQuery));
@@ -68,10 +70,14 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
   };
 
   async function page(url: URL): Promise<string> {
-    const [assets, outcome] = await Promise.all([graphiqlAssets(), mintDevelopmentToken(identityUrl, url.searchParams.get('as') || DEFAULT_VIEWER)]);
+    const [assets, outcome] = await Promise.all([
+      graphiqlAssets(),
+      signIn ? ({ kind: 'session', identityUrl } as const) : mintDevelopmentToken(identityUrl, url.searchParams.get('as') || DEFAULT_VIEWER, client),
+    ]);
     // Start compressing while the browser reads the page, so its asset requests find them ready.
     for (const asset of [assets.js, assets.css]) void asset.encoded('br').catch(() => undefined);
-    const headers = outcome.kind === 'minted' ? JSON.stringify({ Authorization: `Bearer ${outcome.token}` }, null, 2) : '{}';
+    const headers =
+      outcome.kind === 'minted' ? JSON.stringify({ Authorization: `Bearer ${outcome.token}` }, null, 2) : outcome.kind === 'session' ? JSON.stringify({ 'X-CSRF': '1' }, null, 2) : '{}';
     const options: PageOptions = {
       title,
       defaultQuery: query,
@@ -90,13 +96,14 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
 }
 
 /** Asks identity's development endpoint for a token for `sub`, and says what came of it. */
-export async function mintDevelopmentToken(identityUrl: string, sub: string): Promise<DevTokenOutcome> {
+export async function mintDevelopmentToken(identityUrl: string, sub: string, client?: string): Promise<DevTokenOutcome> {
   let res: Response;
   try {
     res = await fetch(`${identityUrl}/dev/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sub }),
+      // For this BFF's audience where identity knows it (web, mobile, tv); else its development one.
+      body: JSON.stringify({ sub, ...(client === 'web' || client === 'mobile' || client === 'tv' ? { aud: client } : {}) }),
       signal: AbortSignal.timeout(MINT_TIMEOUT_MS),
     });
   } catch (error) {

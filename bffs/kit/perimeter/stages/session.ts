@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+import { concierge } from '../../errors.ts';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE } from '../../sign-in/cookies.ts';
+import type { SessionRefresher } from '../../sign-in/refresh.ts';
+import type { SessionStore } from '../../stores/sessions/session-store.ts';
+import type { Stage } from '../pipeline.ts';
+import type { VerifyViewer } from '../viewer.ts';
+
+export interface SessionAuthenticationOptions {
+  sessions: SessionStore;
+  refresher: SessionRefresher;
+  verifyViewer: VerifyViewer;
+  /**
+   * Whether a bearer token is still taken beside the cookie: in development (tests, GraphiQL's
+   * token box), never under NODE_ENV=production, where a token in the browser is what the
+   * session exists to remove.
+   */
+  bearer: boolean;
+}
+
+/**
+ * The viewer of a cookie client (web): the session the cookie names, its access token refreshed
+ * first when about to expire (refresh.ts), so downstream sees only a bearer access token. The
+ * CSRF stage ran before it. A cookie that names no live session, or whose refresh failed, is
+ * 401 SESSION_EXPIRED and cleared. Without a cookie, a bearer token, where allowed.
+ */
+export function sessionAuthenticationStage({ sessions, refresher, verifyViewer, bearer }: SessionAuthenticationOptions): Stage {
+  return async (passage) => {
+    const { headers } = passage.request;
+    const id = readCookie(headers, SESSION_COOKIE);
+    if (id === undefined) {
+      if (!bearer) throw concierge('SESSION_REQUIRED', 'Sign in at /auth/login: this BFF takes the session cookie, not a bearer token.');
+      passage.viewer = await verifyViewer(headers.get('authorization'));
+      return;
+    }
+    // A store that cannot answer throws its own 503 SESSION_STORE_UNAVAILABLE: the session may be fine.
+    const session = await refresher.current(await sessions.get(id));
+    if (!session) throw expired();
+    passage.viewer = { id: session.sub, token: session.tokens.access };
+  };
+}
+
+export function expired(): GraphQLError {
+  return concierge('SESSION_EXPIRED', 'The session has ended: sign in again at /auth/login.', {}, { headers: { 'set-cookie': clearedSessionCookie() } });
+}

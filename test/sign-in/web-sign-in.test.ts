@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Browser } from '../support/oidc-browser.ts';
+import { cookieValue, graphqlWithCookie, SESSION_COOKIE, signIn, startSignInStack, type SignInStack } from '../support/sign-in.ts';
+
+/**
+ * The web BFF as an OAuth confidential client (OAuth 2.0 for Browser-Based Apps §6.1), against
+ * identity's real OpenID provider, over real HTTP: the browser gets an opaque session cookie and
+ * never a token; the attacks of the sign-in issue are each refused with their code.
+ */
+
+const ACCOUNT = '{ account { profile { name } email } }';
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+
+describe('web sign-in', () => {
+  let stack: SignInStack;
+  let origin: string;
+
+  beforeAll(async () => {
+    stack = await startSignInStack();
+    origin = stack.replicas[0]!.origin;
+  });
+  afterAll(() => stack?.close());
+  beforeEach(() => stack.mocks.resetCounters());
+
+  it('/auth/login redirects to the provider with PKCE (S256), state, nonce and its resource, and seals them in a Lax cookie', async () => {
+    const login = await new Browser().request(`${origin}/auth/login?returnTo=/account`);
+    expect(login.status).toBe(302);
+    const to = new URL(login.location!);
+    expect(to.origin).toBe(stack.mocks.urls.identity);
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      client_id: 'web',
+      response_type: 'code',
+      redirect_uri: `${origin}/auth/callback`,
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+      state: expect.stringMatching(/^[\w-]{20,}$/),
+      nonce: expect.stringMatching(/^[\w-]{20,}$/),
+      resource: 'urn:concierge:bff:web',
+    });
+    const [cookie] = login.headers.getSetCookie();
+    expect(cookie).toMatch(/^__Host-concierge-login=v1\.[\w-]+\.[\w-]+\.[\w-]+; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    // Sealed: neither the verifier nor the state can be read from it.
+    expect(cookie).not.toContain(to.searchParams.get('state')!);
+  });
+
+  it('signs in: a new opaque session cookie with exact attributes, a redirect to returnTo, and no token anywhere the browser sees', async () => {
+    const { callback, sessionId } = await signIn(origin, { username: 'u_42', returnTo: '/account?tab=billing' });
+    expect(callback.status).toBe(302);
+    expect(callback.location).toBe(`${origin}/account?tab=billing`);
+    const cookies = callback.headers.getSetCookie();
+    expect(cookies).toEqual([
+      `${SESSION_COOKIE}=${sessionId}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200`,
+      '__Host-concierge-login=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
+    expect(sessionId).toMatch(/^[\w-]{43}$/);
+    expect(callback.text).toBe('');
+    expect(JSON.stringify([...callback.headers])).not.toMatch(JWT);
+
+    const session = await fetch(`${origin}/auth/session`, { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' } });
+    const text = await session.text();
+    expect(session.status).toBe(200);
+    expect(session.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(text)).toEqual({ signedIn: true, user: { id: 'u_42', name: expect.any(String) }, expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(text).not.toMatch(JWT);
+
+    const account = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT });
+    expect(account.status).toBe(200);
+    expect(account.body.errors).toBeUndefined();
+    expect(account.body.data.account.profile.name).toBe(JSON.parse(text).user.name);
+    expect(JSON.stringify(account.body)).not.toMatch(JWT);
+  });
+
+  it('/auth/session without a cookie says signed out', async () => {
+    const res = await fetch(`${origin}/auth/session`);
+    expect(await res.json()).toEqual({ signedIn: false });
+  });
+
+  describe('CSRF: the cookie needs X-CSRF: 1 and an allowed origin, on every request, GET included; nothing executes otherwise', () => {
+    let sessionId: string;
+    beforeAll(async () => {
+      ({ sessionId } = await signIn(origin));
+    });
+
+    it('a POST with the cookie and no X-CSRF is 403 CSRF_REJECTED, and no service is called', async () => {
+      await stack.mocks.resetCounters();
+      const res = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT }, { 'x-csrf': '' });
+      expect(res.status).toBe(403);
+      expect(res.body.errors.map((e: any) => e.extensions.code)).toEqual(['CSRF_REJECTED']);
+      expect((await stack.mocks.counters('users')).total).toBe(0);
+    });
+
+    it('a GET with the cookie and no X-CSRF is refused too', async () => {
+      const res = await fetch(`${origin}/graphql?query=${encodeURIComponent(ACCOUNT)}`, { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, accept: 'application/graphql-response+json' } });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('CSRF_REJECTED');
+    });
+
+    it('the cookie from a foreign origin is refused even with X-CSRF', async () => {
+      const res = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT }, { origin: 'https://evil.example' });
+      expect(res.status).toBe(403);
+      expect(res.body.errors[0].extensions.code).toBe('CSRF_REJECTED');
+    });
+
+    it('/auth/session and /auth/logout hold the same rule', async () => {
+      const session = await fetch(`${origin}/auth/session`, { headers: { cookie: `${SESSION_COOKIE}=${sessionId}` } });
+      expect(session.status).toBe(403);
+      const logout = await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin: 'https://evil.example', 'x-csrf': '1' } });
+      expect(logout.status).toBe(403);
+      // The session survived both.
+      expect((await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status).toBe(200);
+    });
+  });
+
+  describe('the sign-in attacks', () => {
+    it('a non-local returnTo is refused: 400 RETURN_TO_REFUSED, and no redirect to the provider', async () => {
+      for (const returnTo of ['https://evil.example/', '//evil.example/', '/\\evil.example', '/%5Cevil', 'javascript:alert(1)', '\t/x']) {
+        const res = await fetch(`${origin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+        // An encoded backslash stays encoded in the path: a local path, taken.
+        expect(res.status, returnTo).toBe(returnTo === '/%5Cevil' ? 302 : 400);
+        if (res.status === 400) expect(((await res.json()) as any).errors[0].extensions.code).toBe('RETURN_TO_REFUSED');
+        else expect(res.headers.get('location')).toMatch(new RegExp(`^${stack.mocks.urls.identity}/`));
+      }
+    });
+
+    it('a callback whose state was tampered with is 400 SIGN_IN_FAILED, and no session is made', async () => {
+      const browser = new Browser();
+      const login = await browser.request(`${origin}/auth/login`);
+      const page = await browser.follow(login, `${origin}/auth/callback`);
+      const toCallback = await browser.submit(page, { username: 'u_42', password: 'dev-password' }, { stopAt: `${origin}/auth/callback` });
+      const forged = new URL(toCallback.location!);
+      forged.searchParams.set('state', 'an-attackers-state-value-000000000');
+      const callback = await browser.request(forged.href);
+      expect(callback.status).toBe(400);
+      expect(JSON.parse(callback.text).errors[0].extensions.code).toBe('SIGN_IN_FAILED');
+      expect(cookieValue(callback, SESSION_COOKIE)).toBeUndefined();
+    });
+
+    it('a callback in a browser that never started the sign-in (no sealed verifier) is refused', async () => {
+      const { toCallback } = await signInUntilCallback();
+      const stranger = new Browser();
+      const callback = await stranger.request(toCallback.location!);
+      expect(callback.status).toBe(400);
+      expect(JSON.parse(callback.text).errors[0].extensions.code).toBe('SIGN_IN_FAILED');
+    });
+
+    it('a replayed authorization code is refused, and the provider revokes what the first use got: that session ends on its next refresh', async () => {
+      const first = await signIn(origin);
+      expect(first.callback.status).toBe(302);
+      // The same callback again, with the login cookie the browser had for it.
+      const replay = await fetch(first.toCallback.location!, { headers: { cookie: first.login.headers.getSetCookie()[0]!.split(';')[0]! }, redirect: 'manual' });
+      expect(replay.status).toBe(400);
+      expect(((await replay.json()) as any).errors[0].extensions.code).toBe('SIGN_IN_FAILED');
+    });
+
+    it('a session fixed before login is not the one signed in: the planted id stops working and the victim gets a new one', async () => {
+      const attacker = await signIn(origin, { username: 'u_666' });
+      const victim = new Browser();
+      // The attacker planted their own session cookie in the victim's browser.
+      victim.jar.store(origin, new Headers({ 'set-cookie': `${SESSION_COOKIE}=${attacker.sessionId}; Path=/` }));
+      const signedIn = await signIn(origin, { username: 'u_42', browser: victim });
+      expect(signedIn.sessionId).toMatch(/^[\w-]{43}$/);
+      expect(signedIn.sessionId).not.toBe(attacker.sessionId);
+      const planted = await graphqlWithCookie(origin, attacker.sessionId, { query: ACCOUNT });
+      expect(planted.status).toBe(401);
+      expect(planted.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
+      const mine = await graphqlWithCookie(origin, signedIn.sessionId, { query: ACCOUNT });
+      expect(mine.body.data.account.profile.name).toEqual(expect.any(String));
+    });
+
+    it('a made-up or malformed cookie is 401 SESSION_EXPIRED, and the cookie is cleared', async () => {
+      for (const id of ['A'.repeat(43), 'not-a-session', '']) {
+        const res = await graphqlWithCookie(origin, id || 'x', { query: ACCOUNT });
+        expect(res.status).toBe(401);
+        expect(res.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
+        expect(res.headers.getSetCookie()).toEqual([`${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0`]);
+      }
+    });
+
+    it("a mobile app's token is refused by the web BFF, and a web token by mobile's audience check", async () => {
+      const mobileToken = await stack.mocks.token('u_42', { aud: 'mobile' });
+      const res = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${mobileToken}` }, body: JSON.stringify({ query: ACCOUNT }) });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('INVALID_TOKEN');
+      const webToken = await stack.mocks.token('u_42', { aud: 'web' });
+      const ok = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${webToken}` }, body: JSON.stringify({ query: ACCOUNT }) });
+      expect(ok.status).toBe(200);
+    });
+  });
+
+  describe('signing out', () => {
+    it('POST /auth/logout revokes the refresh token at the provider, ends the session, clears the cookie and answers the end-session URL', async () => {
+      const { sessionId } = await signIn(origin);
+      await stack.mocks.resetCounters();
+      const res = await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' } });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      expect(body.signedOut).toBe(true);
+      const end = new URL(body.endSessionUrl);
+      expect(end.origin).toBe(stack.mocks.urls.identity);
+      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+      expect(end.searchParams.get('id_token_hint')).toMatch(JWT);
+      expect(res.headers.getSetCookie()).toEqual([`${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0`]);
+      const identity = await stack.mocks.counters('identity');
+      expect(identity.routes['POST /token/revocation']).toBe(1);
+
+      const after = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT });
+      expect(after.status).toBe(401);
+      expect(after.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
+    });
+
+    it('signing out at the provider (RP-initiated logout) reaches the BFF by back-channel and ends the session there', async () => {
+      const { sessionId, browser } = await signIn(origin);
+      expect((await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status).toBe(200);
+      // The user signs out on the provider's own page, in the same browser.
+      const logoutPage = await browser.get(`${stack.mocks.urls.identity}/session/end?client_id=web`);
+      const done = await browser.submit(logoutPage, { logout: 'yes' }, { id: 'op.logoutForm' });
+      expect(done.status).toBeLessThan(400);
+      await expect.poll(async () => (await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status, { timeout: 5_000 }).toBe(401);
+    });
+
+    it('a back-channel logout token that does not verify is 400 LOGOUT_TOKEN_INVALID and ends nothing', async () => {
+      const { sessionId } = await signIn(origin);
+      for (const body of ['logout_token=not.a.jwt', '', `logout_token=${await stack.mocks.token('u_42', { aud: 'web' })}`]) {
+        const res = await fetch(`${origin}/auth/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as any).errors[0].extensions.code).toBe('LOGOUT_TOKEN_INVALID');
+      }
+      expect((await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status).toBe(200);
+    });
+  });
+
+  /** The sign-in up to the provider's redirect back, not followed. */
+  async function signInUntilCallback() {
+    const browser = new Browser();
+    const page = await browser.follow(await browser.request(`${origin}/auth/login`), `${origin}/auth/callback`);
+    const toCallback = await browser.submit(page, { username: 'u_42', password: 'dev-password' }, { stopAt: `${origin}/auth/callback` });
+    return { browser, toCallback };
+  }
+});
