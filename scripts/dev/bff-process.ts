@@ -3,7 +3,7 @@
  * generation of a client, checked before any request is sent to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/support/host.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartMessage } from './bff-child.ts';
 import { relay, type Relayed } from './output.ts';
@@ -116,14 +116,6 @@ export class SparePool {
   }
 }
 
-/** A TCP port free on 127.0.0.1 now; the child binds it a moment later. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface StartOptions {
   client: string;
