@@ -225,6 +225,9 @@ describe('web sign-in', () => {
         expect(res.status).toBe(400);
         expect(((await res.json()) as any).errors[0].extensions.code).toBe('LOGOUT_TOKEN_INVALID');
       }
+      const huge = await fetch(`${origin}/auth/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `logout_token=${'x'.repeat(20_000)}` });
+      expect(huge.status).toBe(413);
+      expect(((await huge.json()) as any).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE');
       expect((await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status).toBe(200);
     });
   });

@@ -25,6 +25,8 @@ export interface SignInRoutesOptions {
   now?: () => number;
 }
 
+const MAX_LOGOUT_BODY_BYTES = 16 * 1024;
+
 export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session', '/auth/logout', '/auth/backchannel-logout'] as const;
 
 /**
@@ -109,6 +111,9 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
   }
 
   async function backchannelLogout(request: Request, Response: typeof globalThis.Response) {
+    // A logout token is a few hundred bytes: a body of unknown or larger size is not read.
+    const length = Number(request.headers.get('content-length') ?? NaN);
+    if (!(length <= MAX_LOGOUT_BODY_BYTES)) throw concierge('REQUEST_TOO_LARGE', `A logout request is at most ${MAX_LOGOUT_BODY_BYTES} bytes, with its Content-Length.`);
     const form = new URLSearchParams(await request.text());
     const token = form.get('logout_token');
     let claims: { sub?: string; sid?: string };
