@@ -93,9 +93,9 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
 
   /**
    * Opens GraphiQL in a fresh context and waits for the editors, headers included, to be filled
-   * in (with a token unless `token: false`).
+   * in: with `headers` (by default a token; `{}` for none; web's `"X-CSRF": "1"`).
    */
-  async function openGraphiQL(url: string, { token = true } = {}): Promise<{ page: Page; headersText: string; queryText: string }> {
+  async function openGraphiQL(url: string, { headers = 'Bearer ' } = {}): Promise<{ page: Page; headersText: string; queryText: string }> {
     const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
     await context.route('**/*', (route) => {
       const { protocol, hostname } = new URL(route.request().url());
@@ -125,7 +125,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     expect(response?.headers()['content-type']).toContain('text/html');
     await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 45_000 });
     const headersEditor = page.locator('.monaco-editor[data-uri$="request-headers.json"] .view-lines');
-    await expect.poll(async () => plain(await headersEditor.innerText()), { timeout: 15_000 }).toContain(token ? 'Bearer ' : '{}');
+    await expect.poll(async () => plain(await headersEditor.innerText()), { timeout: 15_000 }).toContain(headers);
     const queryText = plain(await page.locator('.graphiql-query-editor .monaco-editor .view-lines').innerText());
     expect(pageErrors).toEqual([]);
     return { page, headersText: plain(await headersEditor.innerText()), queryText };
@@ -133,7 +133,8 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
 
   /** Clicks run and returns both what the server answered and what the result pane shows. */
   async function execute(page: Page): Promise<{ body: any; pane: string; contentType: string }> {
-    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql', { timeout: 20_000 });
+    // The document run, not GraphiQL's own introspection (which may still be in flight when the button is clicked).
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && !(r.request().postData() ?? '').includes('IntrospectionQuery'), { timeout: 20_000 });
     await page.locator('.graphiql-execute-button').click();
     const response = await answered;
     expect(response.status()).toBe(200);
@@ -251,7 +252,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
 
   it('mobile: ?as=u_99999 says the user does not exist, sets no token, and a run is refused 401, not 200 with errors', async (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
-    const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_99999`, { token: false });
+    const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_99999`, { headers: '{}' });
     expect(headersText).not.toContain('Authorization');
     const note = await noteOf(page);
     expect(note.outcome).toBe('refused');
@@ -303,34 +304,43 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.context().close();
   }, 180_000);
 
-  it('web: runs the web home document without errors', async (ctx) => {
+  it('web: opens with the home document and no token: the session note, X-CSRF in the headers, and a run without a session is 401 UNAUTHENTICATED', async (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
-    const { page, headersText, queryText } = await openGraphiQL(`${webUrl}/graphql`);
-    tokenIn(headersText);
+    // The signed-in run, through the provider's login page, is test/browser/web-sign-in.test.ts.
+    const { page, headersText, queryText } = await openGraphiQL(`${webUrl}/graphql`, { headers: '"X-CSRF": "1"' });
+    expect(JSON.parse(headersText)).toEqual({ 'X-CSRF': '1' });
+    expect(headersText).not.toContain('Authorization');
+    expect(headersText).not.toContain('Bearer');
     expect(queryText).toContain('query WebHome');
     const printed = print(parse(readFileSync(new URL('../../bffs/web/operations/WebHome.graphql', import.meta.url), 'utf8')));
     await expect.poll(async () => (await tabsOf(page)).stored.map((t) => t.query), { timeout: 5_000 }).toEqual([printed]);
-    expect((await noteOf(page)).text).toContain('Development token for u_1');
+
+    const note = await noteOf(page);
+    expect(note.outcome).toBe('session');
+    expect(note.text).toContain('Signed in with a session cookie');
+    expect(note.text).not.toContain('Development token');
+    expect(note.datetime).toBeNull();
+    // Filled from /auth/session, which says signed out for a browser with no cookie.
+    await expect.poll(async () => plain(await page.locator('#concierge-who').innerText()), { timeout: 10_000 }).toBe('Not signed in.');
+    await expect.poll(() => page.locator('#concierge-sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#concierge-sign-in').getAttribute('href')).toBe('/auth/login?returnTo=%2Fgraphql');
+    expect(await page.locator('#concierge-sign-out').isVisible()).toBe(false);
     await expectLayoutIntact(page);
 
-    // GraphiQL asks for multipart/mixed, so the ratings the home defers arrive after the grid.
-    const { pane, contentType } = await execute(page);
-    expect(contentType).toBe('multipart/mixed; boundary="-"');
-    expect(pane).toContain('"home"');
-    expect(pane).toContain('"rows"');
-    const received = await expect
-      .poll(async () => page.evaluate(() => (window as any).__graphqlBodies.at(-1) as { contentType: string; text: string } | undefined), { timeout: 15_000 })
-      .toMatchObject({ contentType: 'multipart/mixed; boundary="-"' })
-      .then(() => page.evaluate(() => (window as any).__graphqlBodies.at(-1) as { text: string }));
-    // The grid first (no ratings, more to come), then parts holding the ratings.
-    const parts = received.text.split('\r\n---').map((part) => part.slice(part.indexOf('\r\n\r\n') + 4)).filter((json) => json.trim().startsWith('{')).map((json) => JSON.parse(json));
-    expect(parts[0]).toMatchObject({ hasNext: true, data: { home: { rows: expect.any(Array) } } });
-    expect(parts[0].errors).toBeUndefined();
-    expect(JSON.stringify(parts[0])).not.toContain('averageRating');
-    expect(parts.at(-1).hasNext).toBe(false);
-    expect(parts.slice(1).flatMap((part) => part.incremental ?? []).every((part: any) => 'averageRating' in part.data)).toBe(true);
-    expect(pane).not.toContain('"errors"');
-    await page.screenshot({ path: join(screenshots, 'graphiql-web-u_1.png') });
+    // No cookie and no Authorization: development still takes a bearer token, so the BFF asks for one.
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('WebHome'), { timeout: 20_000 });
+    await page.locator('.graphiql-execute-button').click();
+    const response = await answered;
+    expect(response.status()).toBe(401);
+    expect(response.request().headers()['x-csrf']).toBe('1');
+    expect(response.request().headers().authorization).toBeUndefined();
+    const body = await response.json();
+    expect(body.data).toBeUndefined();
+    expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    const pane = page.locator('.graphiql-response .monaco-editor .view-lines');
+    await expect.poll(async () => plain(await pane.innerText()), { timeout: 15_000 }).toContain('UNAUTHENTICATED');
+    expect(offMachine).toEqual([]);
+    await page.screenshot({ path: join(screenshots, 'graphiql-web-signed-out.png') });
     await page.context().close();
   }, 120_000);
 });
