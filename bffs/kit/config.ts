@@ -56,6 +56,8 @@ export interface BffConfig {
    * the first two (sign-in/index.ts refuses to start without them).
    */
   webClientSecret?: string;
+  /** The TV BFF's client secret at the provider for the device sign-in (`TV_CLIENT_SECRET`); production must set it. */
+  tvClientSecret?: string;
   sessionEncryptionKey?: string;
   publicUrl?: string;
   /** Session idle timeout and absolute lifetime (`SESSION_IDLE_MINUTES`, `SESSION_LIFETIME_HOURS`). */
@@ -89,6 +91,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
     ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
     webClientSecret: env.WEB_CLIENT_SECRET || undefined,
+    tvClientSecret: env.TV_CLIENT_SECRET || undefined,
     sessionEncryptionKey: env.SESSION_ENCRYPTION_KEY || undefined,
     publicUrl: env.WEB_PUBLIC_URL ? parseOrigin('WEB_PUBLIC_URL', env.WEB_PUBLIC_URL) : undefined,
     sessionIdleMinutes: parseOptionalInteger(env, 'SESSION_IDLE_MINUTES'),

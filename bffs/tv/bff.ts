@@ -23,6 +23,8 @@ export function createTvBff(config: BffConfig, { policy, perimeter, documents: h
     needs: TV_NEEDS,
     defaultQuery,
     extendContext: (headers) => ({ device: deviceFromHeaders(headers) }),
+    // TVs sign in through this BFF (device authorization grant) and send their session's id.
+    signIn: 'device',
     policy: { ...TV_POLICY, ...policy },
     perimeter: { ...TV_PERIMETER, ...perimeter },
     documents: { ...documents, ...history },

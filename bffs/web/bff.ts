@@ -14,5 +14,5 @@ const defaultQuery = readFileSync(new URL('./operations/WebHome.graphql', import
 export const WEB_PORT = 4000;
 
 export function createWebBff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, policy: { ...WEB_POLICY, ...policy }, perimeter: { ...WEB_PERIMETER, ...perimeter }, documents: { ...documents, ...history }, origins: config.webOrigins, dependencies: WEB_DEPENDENCIES, signIn: 'cookie', ...overrides });
+  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, policy: { ...WEB_POLICY, ...policy }, perimeter: { ...WEB_PERIMETER, ...perimeter }, documents: { ...documents, ...history }, origins: config.webOrigins, dependencies: WEB_DEPENDENCIES, signIn: 'cookie', deviceClient: 'tv', ...overrides });
 }

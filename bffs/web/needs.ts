@@ -1,6 +1,7 @@
 import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
 import type { User, UserField } from '../kit/downstream/services/users.ts';
 import type { BffContext } from '../kit/server/context.ts';
+import type { ViewerDevices } from '../kit/sign-in/devices.ts';
 
 /** Cards read these; the title page also reads the detail fields in its own batch. */
 const titleFields = [
@@ -16,4 +17,5 @@ export const WEB_NEEDS = { titleFields, userFields, detailTitleFields };
 export type WebTitle = SparseTitle<(typeof titleFields)[number]>;
 export type WebTitleDetail = SparseTitle<(typeof detailTitleFields)[number]>;
 export type WebViewer = Pick<User, (typeof userFields)[number] | 'id'>;
-export type WebContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]>;
+/** `devices` is always there: createWebBff sets `deviceClient: 'tv'`. */
+export type WebContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { devices: ViewerDevices };

@@ -53,6 +53,8 @@ const PLANS: Partial<Record<Client, Record<string, OperationPlan>>> = {
     WebSearch: { runs: [{ as: 'u_1 searching "moon", 5 a page', variables: { query: 'moon', first: 5 } }] },
     AddToMyList: { step: 1, runs: [{ as: `u_1 adding ${NOT_IN_MY_LIST}`, variables: { contentId: NOT_IN_MY_LIST } }] },
     RemoveFromMyList: { step: 2, runs: [{ as: `u_1 removing ${NOT_IN_MY_LIST}`, variables: { contentId: NOT_IN_MY_LIST } }] },
+    // No TV is signed in here (test/sign-in/tv-device.test.ts signs one in and out): nothing changes.
+    SignOutDevice: { step: 5, runs: [{ as: 'u_1 signing out a TV that is not signed in', variables: { id: 'dev_AAAAAAAAAAAAAAAAAAAAAA' } }] },
   },
   mobile: {
     MobileHome: {

@@ -198,7 +198,10 @@ describe('web sign-in', () => {
       const end = new URL(body.endSessionUrl);
       expect(end.origin).toBe(stack.mocks.urls.identity);
       expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
-      expect(end.searchParams.get('id_token_hint')).toMatch(JWT);
+      // It names the client, not the user's ID token: no token reaches the page, even on sign-out.
+      expect(end.searchParams.get('client_id')).toBe('web');
+      expect(end.searchParams.has('id_token_hint')).toBe(false);
+      expect(body.endSessionUrl).not.toMatch(JWT);
       expect(res.headers.getSetCookie()).toEqual([`${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0`]);
       const identity = await stack.mocks.counters('identity');
       expect(identity.routes['POST /token/revocation']).toBe(1);

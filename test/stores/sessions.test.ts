@@ -59,6 +59,8 @@ function ready(client: RedisClient): Promise<void> {
 interface World {
   store: SessionStore;
   replica: SessionStore;
+  /** Another BFF's store over the same sessions, with its own timeouts and key (web's beside TV's). */
+  other(options: { idleTimeoutMs: number; absoluteLifetimeMs: number; key?: string }): SessionStore;
   clock: { now: () => number; advance: (ms: number) => void };
   /** The record exactly as the backend holds it, as text; undefined when there is none. */
   raw(id: string): Promise<Record<string, unknown> | undefined>;
@@ -87,6 +89,7 @@ const memory: Impl = {
     return {
       store: make(),
       replica: make(),
+      other: ({ key, ...timeouts }) => createSessionStore({ backend, cipher: key ? createTokenCipher(key) : cipher, now: time.now, ...timeouts }),
       clock: time,
       raw: async (id) => (await backend.read(id)) as Record<string, unknown> | undefined,
       plantTokens: async (id, sealed) => void (await backend.update(id, { tokens: sealed }, MINUTE)),
@@ -103,6 +106,7 @@ const redis: Impl = {
     return {
       store: make(redisA),
       replica: make(redisB),
+      other: ({ key, ...timeouts }) => createSessionStore({ redis: redisB, prefix: PREFIX, cipher: key ? createTokenCipher(key) : cipher, now: time.now, ...timeouts }),
       clock: time,
       raw: async (id) => {
         const hash = await redisA.hGetAll(`${PREFIX}${id}`);
@@ -216,6 +220,19 @@ describe.each([memory, redis])('session store: $name', (impl) => {
       expect(await store.get(id)).toBeUndefined();
     });
 
+    test('each session keeps the idle timeout of the store that made it, whichever store reads it', async () => {
+      const { store, other, clock } = impl.world();
+      // A TV's store (idle 30 days) and web's (idle 30 minutes) over the same sessions.
+      const tvStore = other({ idleTimeoutMs: 30 * 24 * 60 * MINUTE, absoluteLifetimeMs: 90 * 24 * 60 * MINUTE });
+      const tv = await tvStore.create(newSession({ kind: 'device', client: 'tv', sid: undefined }));
+      const browser = await store.create(newSession());
+      clock.advance(2 * IDLE);
+      // Web's store does not end the TV's session by its own, shorter idle timeout.
+      expect((await store.summaries({ sub: tv.sub })).map((s) => s.id)).toEqual([tv.id]);
+      expect((await store.get(tv.id))?.idleTimeoutMs).toBe(30 * 24 * 60 * MINUTE);
+      expect(await tvStore.get(browser.id)).toBeUndefined(); // nor the TV's keep a browser session past its own
+    });
+
   });
 
   describe('replaceTokens, delete, deleteWhere, list', () => {
@@ -293,6 +310,25 @@ describe.each([memory, redis])('session store: $name', (impl) => {
       clock.advance(MINUTE);
       expect((await store.list({ sub: ada.sub, kind: 'device' })).map((s) => s.id)).toEqual([tv1.id]); // tv2's refresh token has died
       expect(await store.list({ sub: 'nobody' })).toEqual([]);
+    });
+
+    test('summaries list the same sessions without their tokens, to a store holding another key, which can end them', async () => {
+      const { store, other, clock } = impl.world();
+      const ada = newSession();
+      const web = await store.create(ada);
+      clock.advance(1);
+      const tv = await store.create({ ...ada, kind: 'device', client: 'tv', label: 'Living room', sid: undefined });
+      const foreign = other({ idleTimeoutMs: IDLE, absoluteLifetimeMs: ABSOLUTE, key: randomBytes(32).toString('base64url') });
+      const [summary, ...rest] = await foreign.summaries({ sub: ada.sub, kind: 'device', client: 'tv' });
+      expect(rest).toEqual([]);
+      const { tokens: _tokens, ...expected } = tv;
+      expect(summary).toEqual(expected);
+      expect(JSON.stringify(summary)).not.toContain('super-secret');
+      // Unreadable to it: not in its list, yet not deleted by listing (on a shared Redis it is another BFF's).
+      expect(await foreign.list({ sub: ada.sub })).toEqual([]);
+      expect((await store.summaries({ sub: ada.sub })).map((s) => s.id)).toEqual([web.id, tv.id]);
+      expect(await foreign.delete(web.id)).toBe(true);
+      expect(await store.get(web.id)).toBeUndefined();
     });
 
   });

@@ -33,10 +33,10 @@ export interface ClientPerimeterOptions {
   origins: readonly string[];
   redis?: RedisClient;
   /**
-   * A cookie client's sign-in (web, sign-in/index.ts): its CSRF stage goes first, and its
-   * session stage finds the viewer instead of the bearer-token one.
+   * A client's sign-in (sign-in/index.ts): a cookie client's (web) CSRF stage goes first; its
+   * session stage, or a device client's (TV), finds the viewer instead of the bearer-token one.
    */
-  session?: (cors: CorsPolicy) => { csrf: Stage; authenticate: Stage };
+  session?: (cors: CorsPolicy) => { csrf?: Stage; authenticate: Stage };
 }
 
 /**
@@ -53,7 +53,8 @@ export interface ClientPerimeterOptions {
  *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) spends the operation's cost: before any token is checked
  *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or for a
- *                        cookie client from the session, its token refreshed when about to expire: 401
+ *                        cookie client from the session, for a device client from the session its
+ *                        bearer token names, the session's token refreshed when about to expire: 401
  *  9. rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
@@ -79,7 +80,7 @@ export function createClientPerimeter({ client, schema, policy, config, document
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...(session ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...(session?.csrf ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.

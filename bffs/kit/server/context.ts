@@ -5,6 +5,7 @@ import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
 import type { Viewer } from '../perimeter/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
+import type { DeviceDirectory, ViewerDevices } from '../sign-in/devices.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
 export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
@@ -23,6 +24,8 @@ export interface BffContext<TF extends TitleField = TitleField, UF extends UserF
   now: () => Date;
   /** The policy's share of the deadline a screen's lists may take (see `listsCutoff`). */
   listsShare: number;
+  /** The viewer's signed-in devices (web's account page), where the BFF lists them (`deviceClient`). */
+  devices?: ViewerDevices;
 }
 
 /** The request headers a context reads: a fetch `Headers`, or a view of node's (the fast lane). */
@@ -47,6 +50,8 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
   clock: () => Date;
   listsShare: number;
   extendContext?: (headers: RequestHeaders) => TExtra;
+  /** The device sessions a viewer may list and end, from the BFF's session store. */
+  devices?: DeviceDirectory;
 }
 
 /**
@@ -55,7 +60,7 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { services, needs, clock, listsShare, extendContext } = options;
+  const { services, needs, clock, listsShare, extendContext, devices } = options;
   return ({ headers, requestId, deadline, viewer, client }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline };
     const base: BffContext<TF, UF> = {
@@ -67,6 +72,8 @@ export function createContextFactory<TF extends TitleField, UF extends UserField
       call,
       now: clock,
       listsShare,
+      // Bound to the verified viewer here, so no resolver can name another user's devices.
+      ...(devices ? { devices: devices(viewer.id) } : {}),
     };
     return extendContext ? { ...base, ...extendContext(headers) } : base;
   };

@@ -13,7 +13,8 @@ import type { PerimeterPolicy } from '../perimeter/policy.ts';
 import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
 import type { ContractUsage } from '../contracts/usage.ts';
 import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
-import { createCookieSignIn, type CookieSignIn } from '../sign-in/index.ts';
+import { createDeviceDirectory } from '../sign-in/devices.ts';
+import { createCookieSignIn, createDeviceSignIn, type SignIn } from '../sign-in/index.ts';
 import { useRequestId } from '../perimeter/request-id.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
@@ -54,9 +55,17 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   defaultQuery: string;
   /**
    * `cookie`: browsers sign in through the BFF (sign-in/): /auth/* routes, server-side sessions,
-   * the session cookie and its CSRF rule in the perimeter. Without it, bearer tokens only.
+   * the session cookie and its CSRF rule in the perimeter. `device`: devices sign in through the
+   * BFF with the device authorization grant: /auth/device*, device sessions whose opaque id is
+   * the device's bearer token. Without it, bearer tokens only.
    */
-  signIn?: 'cookie';
+  signIn?: 'cookie' | 'device';
+  /**
+   * The device client whose sessions a viewer may list and sign out (web: `tv`, the account
+   * page's signed-in TVs), read from this BFF's session store: needs `signIn`, and the device
+   * BFF's sessions in the same store (REDIS_URL).
+   */
+  deviceClient?: string;
   /** Adds per-request fields to the context, from the request headers (TV's device). */
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** @default () => new Date() */
@@ -110,7 +119,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const shedder = new LoadShedder(policy.shedding);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
-  let signIn: CookieSignIn | undefined;
+  let signIn: SignIn | undefined;
+  const signInParts = { client, config, redis, verifyViewer, logger };
   const { perimeter, cors, gates, usage } = createClientPerimeter({
     client,
     schema,
@@ -121,12 +131,17 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     origins: options.origins ?? [],
     redis,
     // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
-    session: options.signIn === 'cookie' ? (cors) => (signIn = createCookieSignIn({ client, config, redis, cors, verifyViewer, logger })).stages : undefined,
+    session:
+      options.signIn === 'cookie' ? (cors) => (signIn = createCookieSignIn({ ...signInParts, cors })).stages
+      : options.signIn === 'device' ? () => (signIn = createDeviceSignIn(signInParts)).stages
+      : undefined,
   });
+  if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
+  const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   const execute = createExecutor({
     gates,
-    buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext }),
+    buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext, devices }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
       maskError: (error) => {

@@ -4,27 +4,46 @@ import type { BffConfig } from '../config.ts';
 import type { CorsPolicy } from '../perimeter/cors.ts';
 import type { Stage } from '../perimeter/pipeline.ts';
 import { csrfStage } from '../perimeter/stages/csrf.ts';
+import { deviceSessionStage } from '../perimeter/stages/device-session.ts';
 import { sessionAuthenticationStage } from '../perimeter/stages/session.ts';
 import type { VerifyViewer } from '../perimeter/viewer.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createSessionStore, type SessionStore } from '../stores/sessions/session-store.ts';
-import { tokenCipherFromEnv } from '../stores/sessions/token-cipher.ts';
-import { createOidcClient } from './oidc.ts';
+import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-cipher.ts';
+import { useDeviceSignInRoutes } from './device-routes.ts';
+import { createOidcClient, type OidcClient } from './oidc.ts';
 import { createSessionRefresher } from './refresh.ts';
 import { useSignInRoutes } from './routes.ts';
 
-/** The development secret registered for `web` at identity (downstream-mocks/README.md); production sets WEB_CLIENT_SECRET. */
+/** The development secrets registered at identity (downstream-mocks/README.md); production sets WEB_CLIENT_SECRET, TV_CLIENT_SECRET. */
 export const DEV_WEB_CLIENT_SECRET = 'concierge-web-dev-secret';
+export const DEV_TV_CLIENT_SECRET = 'concierge-tv-dev-secret';
 const DEFAULT_IDLE_MINUTES = 30;
 /** Well inside the provider's 14-day refresh token, which also caps it (the store takes the smaller). */
 const DEFAULT_LIFETIME_HOURS = 12;
+/**
+ * A TV is a shared screen in a home, left unused for weeks and never typed into, so its session
+ * lasts far longer than a browser's. The provider's grant (14 days) usually ends it first: a
+ * refused refresh ends the session, and the TV shows its sign-in code again.
+ */
+const DEVICE_IDLE_MS = 30 * 86_400_000;
+const DEVICE_LIFETIME_MS = 90 * 86_400_000;
 
-export interface CookieSignIn {
+/** What a sign-in gives the BFF: its sessions, its perimeter stages and its /auth routes. */
+export interface SignIn {
   sessions: SessionStore;
-  /** For the perimeter (perimeter/index.ts): CSRF first, then the session's viewer. */
-  stages: { csrf: Stage; authenticate: Stage };
-  /** /auth/* (routes.ts). */
+  /** For the perimeter (perimeter/index.ts): CSRF first when cookies are in play, then the session's viewer. */
+  stages: { csrf?: Stage; authenticate: Stage };
   routes: Plugin;
+}
+
+interface SignInParts {
+  client: string;
+  config: BffConfig;
+  redis?: RedisClient;
+  verifyViewer: VerifyViewer;
+  logger: Logger;
+  now?: () => number;
 }
 
 /**
@@ -32,29 +51,46 @@ export interface CookieSignIn {
  * confidential client `client`, sessions in memory or in Redis (`REDIS_URL`) with their tokens
  * sealed, the CSRF and session stages for the perimeter, and the /auth routes.
  */
-export function createCookieSignIn({ client, config, redis, cors, verifyViewer, logger, now }: { client: string; config: BffConfig; redis?: RedisClient; cors: CorsPolicy; verifyViewer: VerifyViewer; logger: Logger; now?: () => number }): CookieSignIn {
-  const production = config.production;
-  if (production && !config.webClientSecret) throw new Error('WEB_CLIENT_SECRET must be set in production: the development secret is public');
-  const cipher = tokenCipherFromEnv({ NODE_ENV: production ? 'production' : 'development', SESSION_ENCRYPTION_KEY: config.sessionEncryptionKey });
-  const sessions = createSessionStore({
-    redis,
-    cipher,
-    idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000,
-    absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000,
-    now,
-  });
-  const oidc = createOidcClient({
-    issuer: config.urls.identity,
-    clientId: client,
-    clientSecret: config.webClientSecret ?? DEV_WEB_CLIENT_SECRET,
-    resource: `urn:concierge:bff:${client}`,
-    scope: 'openid profile offline_access concierge:user',
-    allowHttp: !production || new URL(config.urls.identity).protocol === 'http:' && /^(127\.|localhost)/.test(new URL(config.urls.identity).hostname),
-  });
+export function createCookieSignIn({ client, config, redis, cors, verifyViewer, logger, now }: SignInParts & { cors: CorsPolicy }): SignIn {
+  const { cipher, sessions, oidc } = parts({ client, config, redis, now, secret: config.webClientSecret, devSecret: DEV_WEB_CLIENT_SECRET, secretName: 'WEB_CLIENT_SECRET', idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000, absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000 });
+  if (!redis) logger.warn('sessions are kept in this process (no REDIS_URL): the account page lists no TVs, whose sessions the TV BFF keeps in its own process; give web and TV the same REDIS_URL');
   const refresher = createSessionRefresher({ sessions, oidc, now });
   return {
     sessions,
-    stages: { csrf: csrfStage(cors), authenticate: sessionAuthenticationStage({ sessions, refresher, verifyViewer, bearer: !production }) },
+    stages: { csrf: csrfStage(cors), authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
     routes: useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now }),
   };
+}
+
+/**
+ * Sign-in for a device client (TV), assembled: the device authorization grant as the
+ * confidential client `client`, device sessions (the TV holds only their opaque id) in the same
+ * store web uses when both have `REDIS_URL`, the device-session stage, and the /auth/device routes.
+ */
+export function createDeviceSignIn({ client, config, redis, verifyViewer, logger, now }: SignInParts): SignIn {
+  const { cipher, sessions, oidc } = parts({ client, config, redis, now, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
+  const refresher = createSessionRefresher({ sessions, oidc, now });
+  return {
+    sessions,
+    stages: { authenticate: deviceSessionStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
+    routes: useDeviceSignInRoutes({ client, oidc, sessions, cipher, logger, now }),
+  };
+}
+
+/** What both sign-ins are made of: the sealing key, the session store and the provider's client. */
+function parts({ client, config, redis, now, secret, devSecret, secretName, idleTimeoutMs, absoluteLifetimeMs }: Omit<SignInParts, 'verifyViewer' | 'logger'> & { secret?: string; devSecret: string; secretName: string; idleTimeoutMs: number; absoluteLifetimeMs: number }): { cipher: TokenCipher; sessions: SessionStore; oidc: OidcClient } {
+  const production = config.production;
+  if (production && !secret) throw new Error(`${secretName} must be set in production: the development secret is public`);
+  const cipher = tokenCipherFromEnv({ NODE_ENV: production ? 'production' : 'development', SESSION_ENCRYPTION_KEY: config.sessionEncryptionKey });
+  const sessions = createSessionStore({ redis, cipher, idleTimeoutMs, absoluteLifetimeMs, now });
+  const identity = new URL(config.urls.identity);
+  const oidc = createOidcClient({
+    issuer: config.urls.identity,
+    clientId: client,
+    clientSecret: secret ?? devSecret,
+    resource: `urn:concierge:bff:${client}`,
+    scope: 'openid profile offline_access concierge:user',
+    allowHttp: !production || (identity.protocol === 'http:' && /^(127\.|localhost)/.test(identity.hostname)),
+  });
+  return { cipher, sessions, oidc };
 }

@@ -3,7 +3,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 /**
  * The BFF as an OpenID Connect relying party, with openid-client (panva): discovery, the
- * authorization code grant with PKCE, refresh, revocation and RP-initiated logout against the
+ * authorization code grant with PKCE (web), the device authorization grant (TV), refresh,
+ * revocation and RP-initiated logout against the
  * provider at `issuer`. Discovery happens on first use and is retried on the next use after a
  * failure, so a BFF starts (and serves its bearer clients) while the provider is still coming up.
  */
@@ -18,6 +19,8 @@ export interface OidcClientOptions {
   /** Development only: the provider may be plain http (loopback). */
   allowHttp: boolean;
 }
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface TokenSet {
   access: string;
@@ -81,6 +84,25 @@ export function createOidcClient(options: OidcClientOptions) {
       return set as TokenSet & { claims: NonNullable<TokenSet['claims']> };
     },
 
+    /**
+     * The device authorization request (RFC 8628 §3.1): a device code to poll with and a user
+     * code for the person to enter at the verification URI.
+     */
+    async deviceAuthorization(): Promise<client.DeviceAuthorizationResponse> {
+      return client.initiateDeviceAuthorization(await configured(), { scope: options.scope, resource: options.resource });
+    },
+
+    /**
+     * One poll of the token endpoint with a device code (§3.4), not openid-client's polling loop:
+     * the device polls the BFF, and each of its polls is one here. Throws the provider's answer
+     * (a ResponseBodyError: authorization_pending, slow_down, access_denied, expired_token, invalid_grant).
+     */
+    async pollDeviceCode(deviceCode: string): Promise<TokenSet & { claims: NonNullable<TokenSet['claims']> }> {
+      const set = tokenSet(await client.genericGrantRequest(await configured(), DEVICE_CODE_GRANT, { device_code: deviceCode, resource: options.resource }));
+      if (!set.claims) throw new Error('the provider sent no ID token');
+      return set as TokenSet & { claims: NonNullable<TokenSet['claims']> };
+    },
+
     /** A new access token (and, rotated, a new refresh token). Throws on a dead grant. */
     async refresh(refreshToken: string): Promise<TokenSet> {
       return tokenSet(await client.refreshTokenGrant(await configured(), refreshToken, { resource: options.resource }));
@@ -90,11 +112,15 @@ export function createOidcClient(options: OidcClientOptions) {
       await client.tokenRevocation(await configured(), token, { token_type_hint: 'refresh_token' });
     },
 
-    /** The provider's end-session URL, for the browser to visit after the BFF has signed it out. */
-    async endSessionUrl({ idTokenHint, postLogoutRedirectUri }: { idTokenHint?: string; postLogoutRedirectUri?: string }): Promise<string> {
+    /**
+     * The provider's end-session URL, for the browser to visit after the BFF has signed it out.
+     * It names the client (`client_id`), not the user's ID token: an `id_token_hint` would put a
+     * token in the page's JavaScript, address bar and history, which is what the BFF avoids.
+     */
+    async endSessionUrl({ postLogoutRedirectUri }: { postLogoutRedirectUri?: string }): Promise<string> {
       return client
         .buildEndSessionUrl(await configured(), {
-          ...(idTokenHint ? { id_token_hint: idTokenHint } : {}),
+          client_id: options.clientId,
           ...(postLogoutRedirectUri ? { post_logout_redirect_uri: postLogoutRedirectUri } : {}),
         })
         .toString();

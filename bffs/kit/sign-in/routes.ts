@@ -1,12 +1,12 @@
 import * as oauth from 'openid-client';
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
+import { concierge } from '../errors.ts';
 import type { CorsPolicy } from '../perimeter/cors.ts';
 import { refuseCrossSiteSession } from '../perimeter/stages/csrf.ts';
 import type { SessionStore } from '../stores/sessions/session-store.ts';
 import type { TokenCipher } from '../stores/sessions/token-cipher.ts';
+import { failure, failureOf, json } from './answers.ts';
 import { clearedLoginCookie, clearedSessionCookie, LOGIN_COOKIE, loginCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.ts';
 import { LOGIN_TTL_SECONDS, openLoginState, sealLoginState } from './login-state.ts';
 import type { OidcClient } from './oidc.ts';
@@ -106,7 +106,7 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
       await oidc.revoke(found.tokens.refresh).catch((error: unknown) => logger.warn({ err: error }, 'sign-out: the refresh token could not be revoked'));
     }
     if (id) await sessions.delete(id);
-    const endSessionUrl = await oidc.endSessionUrl({ idTokenHint: found?.tokens.idToken, postLogoutRedirectUri: `${originOf(url)}/` }).catch(() => undefined);
+    const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}/` }).catch(() => undefined);
     return json(Response, 200, { signedOut: true, ...(endSessionUrl ? { endSessionUrl } : {}) }, [clearedSessionCookie()]);
   }
 
@@ -148,11 +148,7 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
             return backchannelLogout(request, fetchAPI.Response);
         }
       })();
-      return answer.then(endResponse, (error: unknown) => {
-        if (!(error instanceof GraphQLError) || !error.extensions?.code) throw error;
-        const headers = (error.extensions.http as { headers?: Record<string, string> } | undefined)?.headers ?? {};
-        endResponse(failure(fetchAPI.Response, error.extensions.code as ErrorCode, error.message, headers));
-      });
+      return answer.then(endResponse, (error: unknown) => endResponse(failureOf(fetchAPI.Response, error)));
     },
   };
 }
@@ -161,16 +157,4 @@ function redirect(Response: typeof globalThis.Response, location: string, cookie
   const headers = new Headers({ location, 'cache-control': 'no-store' });
   for (const cookie of cookies) headers.append('set-cookie', cookie);
   return new Response(null, { status: 302, headers });
-}
-
-function json(Response: typeof globalThis.Response, status: number, body: unknown, cookies: string[] = []): Response {
-  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  for (const cookie of cookies) headers.append('set-cookie', cookie);
-  return new Response(JSON.stringify(body), { status, headers });
-}
-
-function failure(Response: typeof globalThis.Response, code: ErrorCode, message: string, extra: Record<string, string> = {}): Response {
-  const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  for (const [name, value] of Object.entries(extra)) headers.append(name, value);
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status: ERRORS[code].status, headers });
 }

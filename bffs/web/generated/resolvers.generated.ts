@@ -19,6 +19,8 @@ export type Account = {
   __typename?: 'Account';
   /** Null when the billing service is unavailable. */
   billing: Maybe<Billing>;
+  /** The TVs signed in to this account, oldest first. Web lists them only when it shares the TV BFF's session store (REDIS_URL). */
+  devices: Array<SignedInDevice>;
   email: Scalars['String']['output'];
   notificationPreferences: NotificationPreferences;
   profile: AccountProfile;
@@ -82,6 +84,8 @@ export type Mutation = {
   addToMyList: MyListUpdate;
   /** Idempotent: removing a title not in the list succeeds with changed = false. */
   removeFromMyList: MyListUpdate;
+  /** Signs one of the viewer's TVs out (its next request is SESSION_EXPIRED). Idempotent: an id that names none of the viewer's signed-in TVs (already signed out, unknown, or another account's) succeeds with signedOut = false. */
+  signOutDevice: SignOutDevicePayload;
 };
 
 
@@ -92,6 +96,11 @@ export type MutationAddToMyListArgs = {
 
 export type MutationRemoveFromMyListArgs = {
   contentId: Scalars['ID']['input'];
+};
+
+
+export type MutationSignOutDeviceArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type MyListUpdate = {
@@ -201,6 +210,25 @@ export type SearchResult = {
   releaseYear: Scalars['Int']['output'];
   thumbnail: Scalars['String']['output'];
   title: Scalars['String']['output'];
+};
+
+export type SignOutDevicePayload = {
+  __typename?: 'SignOutDevicePayload';
+  id: Scalars['ID']['output'];
+  /** False when the id named none of the viewer's signed-in TVs: nothing changed. */
+  signedOut: Scalars['Boolean']['output'];
+};
+
+/** A TV signed in to the account. */
+export type SignedInDevice = {
+  __typename?: 'SignedInDevice';
+  /** A handle for signOutDevice, stable while the TV stays signed in. Not the TV's credential. */
+  id: Scalars['ID']['output'];
+  /** What the TV was named at sign-in, such as 'Living room TV'; 'TV' when it was not named. */
+  label: Scalars['String']['output'];
+  /** When the TV last used the session, to within half a minute. */
+  lastSeenAt: Scalars['String']['output'];
+  signedInAt: Scalars['String']['output'];
 };
 
 export type Subscription = {
@@ -354,6 +382,8 @@ export type ResolversTypes = {
   Row: ResolverTypeWrapper<Omit<Row, 'items'> & { items: Array<ResolversTypes['RowItem']> }>;
   RowItem: ResolverTypeWrapper<RowItemModel>;
   SearchResult: ResolverTypeWrapper<SearchResult>;
+  SignOutDevicePayload: ResolverTypeWrapper<SignOutDevicePayload>;
+  SignedInDevice: ResolverTypeWrapper<SignedInDevice>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Title: ResolverTypeWrapper<TitleModel>;
@@ -387,6 +417,8 @@ export type ResolversParentTypes = {
   Row: Omit<Row, 'items'> & { items: Array<ResolversParentTypes['RowItem']> };
   RowItem: RowItemModel;
   SearchResult: SearchResult;
+  SignOutDevicePayload: SignOutDevicePayload;
+  SignedInDevice: SignedInDevice;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Title: TitleModel;
@@ -410,6 +442,7 @@ export type SinceDirectiveResolver<Result, Parent, ContextType = WebContext, Arg
 
 export type AccountResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
   billing?: Resolver<Maybe<ResolversTypes['Billing']>, ParentType, ContextType>;
+  devices?: Resolver<Array<ResolversTypes['SignedInDevice']>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
   profile?: Resolver<ResolversTypes['AccountProfile'], ParentType, ContextType>;
@@ -460,6 +493,7 @@ export type InvoiceResolvers<ContextType = WebContext, ParentType extends Resolv
 export type MutationResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addToMyList?: Resolver<ResolversTypes['MyListUpdate'], ParentType, ContextType, RequireFields<MutationAddToMyListArgs, 'contentId'>>;
   removeFromMyList?: Resolver<ResolversTypes['MyListUpdate'], ParentType, ContextType, RequireFields<MutationRemoveFromMyListArgs, 'contentId'>>;
+  signOutDevice?: Resolver<ResolversTypes['SignOutDevicePayload'], ParentType, ContextType, RequireFields<MutationSignOutDeviceArgs, 'id'>>;
 };
 
 export type MyListUpdateResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['MyListUpdate'] = ResolversParentTypes['MyListUpdate']> = {
@@ -541,6 +575,18 @@ export type SearchResultResolvers<ContextType = WebContext, ParentType extends R
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SignOutDevicePayloadResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['SignOutDevicePayload'] = ResolversParentTypes['SignOutDevicePayload']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  signedOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type SignedInDeviceResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['SignedInDevice'] = ResolversParentTypes['SignedInDevice']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signedInAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   autoRenew?: SubscriptionResolver<ResolversTypes['Boolean'], "autoRenew", ParentType, ContextType>;
   expiresAt?: SubscriptionResolver<ResolversTypes['String'], "expiresAt", ParentType, ContextType>;
@@ -599,6 +645,8 @@ export type Resolvers<ContextType = WebContext> = {
   Row?: RowResolvers<ContextType>;
   RowItem?: RowItemResolvers<ContextType>;
   SearchResult?: SearchResultResolvers<ContextType>;
+  SignOutDevicePayload?: SignOutDevicePayloadResolvers<ContextType>;
+  SignedInDevice?: SignedInDeviceResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Title?: TitleResolvers<ContextType>;
   TitleConnection?: TitleConnectionResolvers<ContextType>;

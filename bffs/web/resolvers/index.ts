@@ -13,12 +13,14 @@ import { averageRating as titleAverageRating } from './Title/averageRating.ts';
 import { inMyList as titleInMyList } from './Title/inMyList.ts';
 import { reviews } from './Title/reviews.ts';
 import { billing } from './Account/billing.ts';
+import { devices } from './Account/devices.ts';
+import { signOutDevice } from './Mutation/signOutDevice.ts';
 
 export const resolvers: Resolvers = {
   Query: { home, title, account, search },
-  Mutation: { addToMyList, removeFromMyList },
+  Mutation: { addToMyList, removeFromMyList, signOutDevice },
   Home: { hero, rows },
   RowItem: { averageRating: rowItemAverageRating, progressPercent, inMyList: rowItemInMyList },
   Title: { averageRating: titleAverageRating, inMyList: titleInMyList, reviews },
-  Account: { billing },
+  Account: { billing, devices },
 };

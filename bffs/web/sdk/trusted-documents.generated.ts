@@ -2,7 +2,8 @@
 export const trustedDocumentIds = {
   AddToMyList: 'sha256:7305e5667e3f1f37b116974072ae63dc6d46955f8f00054d3b57363c5b44d618',
   RemoveFromMyList: 'sha256:bc46fdbe89da84588ae57d51ed261f8dbaed53d84c7733ebce3b597011132f5f',
-  WebAccount: 'sha256:aba55fe82014b3e277a866610e1d199fccc6e65425ca009f0f36820be49a7f50',
+  SignOutDevice: 'sha256:a111bbeca54ab058d99cd6e5577b61e77e68cc60c8cfe3d126b56ed270f2aa2e',
+  WebAccount: 'sha256:82b88f99e0acdd34946f21fab2aa759eb0f838dcc6ce3d14591aa9d0646245dd',
   WebHome: 'sha256:ddcfc19ca40da13bbd9eab050a61afac7c45777f8d8cfd8b99f31e58dd1991e2',
   WebSearch: 'sha256:6a67f145784f6ed7b34a18d5c00e293dba41ddebdc5a67ac8064d7760cc9ec9b',
   WebTitle: 'sha256:3fc09da0172f01feda3fa149e9bb3ebf4ed83eff16700b7bd56b92a1e5cdcac0',

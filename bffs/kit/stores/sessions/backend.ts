@@ -19,6 +19,13 @@ export interface SessionRecord {
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  /**
+   * The idle timeout the creating store gave it. Kept in the record because web and TV run
+   * different timeouts over one Redis (a TV stays signed in for weeks unused, a browser for
+   * minutes): every reader judges a session by its own timeout, never by the reader's. Absent in
+   * records written before it existed; the reading store's own timeout applies to those.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** What a touch or a token rotation changes; never who the session belongs to. */

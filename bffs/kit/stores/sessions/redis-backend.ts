@@ -103,7 +103,7 @@ function fields(record: Partial<SessionRecord> | RecordUpdate): Record<string, s
 }
 
 function parse(id: string, hash: Record<string, string>): SessionRecord | undefined {
-  const { kind, client, sub, name, sid, label, tokens, accessExpiresAt, createdAt, lastSeenAt, expiresAt } = hash;
+  const { kind, client, sub, name, sid, label, tokens, accessExpiresAt, createdAt, lastSeenAt, expiresAt, idleTimeoutMs } = hash;
   // An empty hash is a missing key; a partial one is not a session this store wrote.
   if ((kind !== 'browser' && kind !== 'device') || client === undefined || sub === undefined || name === undefined || tokens === undefined) return undefined;
   return {
@@ -114,6 +114,7 @@ function parse(id: string, hash: Record<string, string>): SessionRecord | undefi
     createdAt: Number(createdAt),
     lastSeenAt: Number(lastSeenAt),
     expiresAt: Number(expiresAt),
+    ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs: Number(idleTimeoutMs) }),
   };
 }
 

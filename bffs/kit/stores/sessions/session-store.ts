@@ -38,7 +38,12 @@ export interface Session {
   lastSeenAt: number;
   /** The absolute end: no activity keeps a session past it. */
   expiresAt: number;
+  /** Unused this long, it ends: the timeout of the store that made it (a TV's is weeks, a browser's minutes). */
+  idleTimeoutMs: number;
 }
+
+/** A session without its tokens: what an account page lists, readable without the key that sealed them. */
+export type SessionSummary = Omit<Session, 'tokens'>;
 
 /** A session to make. No id: the store always makes a fresh one (no session fixation). */
 export interface NewSession {
@@ -61,6 +66,9 @@ export interface RefreshedTokens {
   refreshExpiresAt?: number;
 }
 
+/** Whose sessions to list: always one user's, by kind and client if given. */
+export type SessionListFilter = { sub: string; kind?: SessionKind; client?: string };
+
 /** Which sessions to end: by sub ("sign out everywhere"), by sid (back-channel logout), or both; never all. */
 export type SessionFilter = { sub: string; sid?: string; client?: string } | { sid: string; sub?: string; client?: string };
 
@@ -76,8 +84,13 @@ export interface SessionStore {
   delete(id: string): Promise<boolean>;
   /** Ends the matching sessions; how many there were. */
   deleteWhere(filter: SessionFilter): Promise<number>;
-  /** A user's live sessions, oldest first ("your signed-in TVs"). */
-  list(filter: { sub: string; kind?: SessionKind; client?: string }): Promise<Session[]>;
+  /** A user's live sessions, oldest first. */
+  list(filter: SessionListFilter): Promise<Session[]>;
+  /**
+   * The same without opening the tokens ("your signed-in TVs"): a BFF lists and ends sessions
+   * another BFF sealed under its own key, and never holds that BFF's tokens.
+   */
+  summaries(filter: SessionListFilter): Promise<SessionSummary[]>;
   /**
    * Refreshes the session's tokens with `refresh`, at most one caller at a time across every
    * replica. Concurrent callers in this process share the one run and its outcome (its value or
@@ -116,32 +129,51 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { cipher, idleTimeoutMs, absoluteLifetimeMs, now = Date.now, refreshLockMs = 10_000 } = options;
   if (!(idleTimeoutMs > 0 && absoluteLifetimeMs > 0)) throw new Error('idleTimeoutMs and absoluteLifetimeMs must be positive');
   const backend = options.backend ?? (options.redis ? createRedisBackend(options.redis, options.prefix) : createMemoryBackend(now));
-  // A short idle timeout (tests, kiosks) still slides: touch well within it.
-  const touchEveryMs = Math.min(TOUCH_EVERY_MS, idleTimeoutMs / 10);
   const timings: RefreshLockTimings = { lockTtlMs: refreshLockMs, failedTtlMs: 1_000, pollMs: 25, waitMs: refreshLockMs + 2_000 };
   const flights = singleFlight<Session | undefined>();
 
-  const deadline = (record: Pick<SessionRecord, 'lastSeenAt' | 'expiresAt'>) => Math.min(record.lastSeenAt + idleTimeoutMs, record.expiresAt);
+  type Timed = Pick<SessionRecord, 'lastSeenAt' | 'expiresAt' | 'idleTimeoutMs'>;
+  // Each record by its own idle timeout (another BFF's store may have made it), else this store's.
+  const idleOf = (record: Timed) => record.idleTimeoutMs ?? idleTimeoutMs;
+  const deadline = (record: Timed) => Math.min(record.lastSeenAt + idleOf(record), record.expiresAt);
   // The backend forgets the record when the store would refuse it anyway.
-  const ttl = (record: Pick<SessionRecord, 'lastSeenAt' | 'expiresAt'>, at: number) => Math.max(1, deadline(record) - at);
+  const ttl = (record: Timed, at: number) => Math.max(1, deadline(record) - at);
   const seal = (tokens: SessionTokens, id: string) => cipher.seal(JSON.stringify(tokens), id);
+  const summary = ({ tokens: _sealed, ...rest }: SessionRecord): SessionSummary => ({ ...rest, idleTimeoutMs: idleOf(rest) });
   const open = (record: SessionRecord): Session | undefined => {
     try {
-      const { tokens, ...rest } = record;
-      return { ...rest, tokens: JSON.parse(cipher.open(tokens, record.id)) as SessionTokens };
+      return { ...summary(record), tokens: JSON.parse(cipher.open(record.tokens, record.id)) as SessionTokens };
     } catch {
-      return undefined; // sealed under another key (rotated) or tampered with: not a session
+      return undefined; // sealed under another key (rotated, or another BFF's) or tampered with: not a session to this store
     }
   };
 
-  /** The record if the session is live; a dead or unreadable one is removed on the way. */
+  /** A user's records that are still live (by the clock: the tokens are not opened), oldest first; dead ones are removed on the way. */
+  async function liveRecords({ sub, kind, client }: SessionListFilter, at: number): Promise<SessionRecord[]> {
+    const records: SessionRecord[] = [];
+    const dead: string[] = [];
+    for (const record of await backend.findBy({ sub })) {
+      if (at >= deadline(record)) dead.push(record.id);
+      else if ((kind === undefined || record.kind === kind) && (client === undefined || record.client === client)) records.push(record);
+    }
+    if (dead.length > 0) await backend.remove(dead);
+    return records.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * The session if it is live and this store can open it. A dead one is removed on the way; an
+   * unreadable one is left alone: on a shared Redis it may be another BFF's, sealed under that
+   * BFF's key (a TV session whose id was sent to web), and it ends by its own TTL anyway.
+   */
   async function live(id: string, at: number): Promise<Session | undefined> {
     if (!isSessionId(id)) return undefined;
     const record = await backend.read(id);
     if (!record) return undefined;
-    const session = at < deadline(record) ? open(record) : undefined;
-    if (!session) await backend.remove([id]);
-    return session;
+    if (at >= deadline(record)) {
+      await backend.remove([id]);
+      return undefined;
+    }
+    return open(record);
   }
 
   async function replaceTokens(id: string, tokens: SessionTokens, accessExpiresAt: number, refreshExpiresAt?: number): Promise<Session | undefined> {
@@ -150,7 +182,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     if (!current) return undefined;
     const merged: SessionTokens = { ...current.tokens, ...definedOnly(tokens) };
     const update = { tokens: seal(merged, id), accessExpiresAt, lastSeenAt: at, expiresAt: Math.min(current.expiresAt, refreshExpiresAt ?? Infinity) };
-    if (!(await backend.update(id, update, ttl(update, at)))) return undefined;
+    if (!(await backend.update(id, update, ttl({ ...update, idleTimeoutMs: current.idleTimeoutMs }, at)))) return undefined;
     return { ...current, tokens: merged, accessExpiresAt, lastSeenAt: at, expiresAt: update.expiresAt };
   }
 
@@ -168,6 +200,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         createdAt: at,
         lastSeenAt: at,
         expiresAt: Math.min(at + absoluteLifetimeMs, input.refreshExpiresAt ?? Infinity),
+        idleTimeoutMs,
       };
       await backend.create({ ...session, tokens: seal(session.tokens, id) }, ttl(session, at), absoluteLifetimeMs);
       return session;
@@ -176,8 +209,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async get(id) {
       const at = now();
       const session = await live(id, at);
-      if (!session || at - session.lastSeenAt < touchEveryMs) return session;
-      const touched = { lastSeenAt: at, expiresAt: session.expiresAt };
+      // A short idle timeout (tests, kiosks) still slides: touch well within it.
+      if (!session || at - session.lastSeenAt < Math.min(TOUCH_EVERY_MS, session.idleTimeoutMs / 10)) return session;
+      const touched = { lastSeenAt: at, expiresAt: session.expiresAt, idleTimeoutMs: session.idleTimeoutMs };
       // Only lastSeenAt is written: a touch racing a token rotation must not put the old tokens back.
       return (await backend.update(id, { lastSeenAt: at }, ttl(touched, at))) ? { ...session, lastSeenAt: at } : undefined;
     },
@@ -196,17 +230,13 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       return backend.remove(ids);
     },
 
-    async list({ sub, kind, client }) {
-      const at = now();
-      const sessions: Session[] = [];
-      const dead: string[] = [];
-      for (const record of await backend.findBy({ sub })) {
-        const session = at < deadline(record) ? open(record) : undefined;
-        if (!session) dead.push(record.id);
-        else if ((kind === undefined || session.kind === kind) && (client === undefined || session.client === client)) sessions.push(session);
-      }
-      if (dead.length > 0) await backend.remove(dead);
-      return sessions.sort((a, b) => a.createdAt - b.createdAt);
+    async list(filter) {
+      // Those this store cannot open are left out, and left alone (see live).
+      return (await liveRecords(filter, now())).flatMap((record) => open(record) ?? []);
+    },
+
+    async summaries(filter) {
+      return (await liveRecords(filter, now())).map(summary);
     },
 
     refreshOnce(id, refresh, seen) {

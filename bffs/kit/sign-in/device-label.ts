@@ -1,0 +1,20 @@
+import { concierge } from '../errors.ts';
+
+/** Long enough for "Living room TV (upstairs)", short enough for one line of an account page. */
+export const MAX_LABEL_LENGTH = 64;
+
+/**
+ * What the user calls the device, as the TV sent it at sign-in; undefined when it sent none.
+ * The web account page shows it to the account's owner, so it is bounded, and control and
+ * format characters (newlines, zero-width joiners, bidi overrides that would reorder the text
+ * around it) are refused rather than shown.
+ */
+export function deviceLabel(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string') throw concierge('BAD_USER_INPUT', '`label` must be a string.');
+  const label = raw.trim();
+  if (label === '') return undefined;
+  if ([...label].length > MAX_LABEL_LENGTH) throw concierge('BAD_USER_INPUT', `\`label\` may be at most ${MAX_LABEL_LENGTH} characters.`);
+  if (/[\p{Cc}\p{Cf}]/u.test(label)) throw concierge('BAD_USER_INPUT', '`label` may not contain control or formatting characters.');
+  return label;
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { SessionStore, SessionSummary } from '../stores/sessions/session-store.ts';
+
+/** One of the viewer's signed-in devices, as an account page shows it. */
+export interface SignedInDevice {
+  /** A handle for signing it out (deviceHandle), never the session id: that is the device's credential. */
+  id: string;
+  label: string;
+  signedInAt: string;
+  lastSeenAt: string;
+}
+
+/** The viewer's devices: bound to one viewer per request, so a resolver cannot reach anyone else's. */
+export interface ViewerDevices {
+  list(): Promise<SignedInDevice[]>;
+  /** True when a session ended; false for an id that names none of the viewer's devices (unknown, ended, someone else's). */
+  signOut(id: string): Promise<boolean>;
+}
+
+/** What an unnamed device is called. */
+const UNNAMED = 'TV';
+
+/**
+ * The stable, public name of a device session: a hash of its id, so the account page can name a
+ * TV to sign out without ever holding the TV's bearer credential (the hash cannot be turned back
+ * into the id). `dev_` and 22 characters (128 bits): never mistaken for a session id.
+ */
+export const deviceHandle = (sessionId: string) => `dev_${createHash('sha256').update(`concierge-device-handle:${sessionId}`).digest('base64url').slice(0, 22)}`;
+
+/**
+ * The device sessions of `client` (TV) as another BFF (web) sees them: listed and ended through
+ * the store's summaries, which do not open the tokens, so web never holds a TV's tokens, nor
+ * needs the TV BFF's sealing key. Ending one from here deletes it, and with it the only copy of
+ * its refresh token (the TV never had one); revoking that at the provider takes the TV client's
+ * own credentials, which web does not have, so the grant is left to expire there unused.
+ * Only in a store both BFFs reach: Redis (README, Sign-in).
+ */
+export function createDeviceDirectory(sessions: SessionStore, client: string) {
+  const own = (sub: string) => sessions.summaries({ sub, kind: 'device', client });
+  const shown = (session: SessionSummary): SignedInDevice => ({
+    id: deviceHandle(session.id),
+    label: session.label ?? UNNAMED,
+    signedInAt: new Date(session.createdAt).toISOString(),
+    lastSeenAt: new Date(session.lastSeenAt).toISOString(),
+  });
+  return (viewerId: string): ViewerDevices => ({
+    list: async () => (await own(viewerId)).map(shown),
+    async signOut(id) {
+      // Looked up among the viewer's own sessions only: another user's handle matches nothing.
+      const match = (await own(viewerId)).find((session) => deviceHandle(session.id) === id);
+      return match ? sessions.delete(match.id) : false;
+    },
+  });
+}
+
+export type DeviceDirectory = ReturnType<typeof createDeviceDirectory>;
