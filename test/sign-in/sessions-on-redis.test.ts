@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlWithCookie, signIn, startSignInStack, type SignInStack } from '../support/sign-in.ts';
 
 /**
- * Two web BFF processes' worth of replicas on one real Redis (127.0.0.1:6379, which CI starts):
+ * Two web BFF processes (bffs/web/main.ts, each its own node) on one real Redis (127.0.0.1:6379, which CI starts):
  * a session made on one serves on the other, a sign-out on one ends it on both, a refresh happens
  * once per session however many requests race for it, and a refresh the provider refuses ends
  * the session with 401 SESSION_EXPIRED.
@@ -24,7 +24,8 @@ describe('web sessions shared by two replicas on Redis', () => {
   let b: string;
 
   beforeAll(async () => {
-    stack = await startSignInStack({ replicas: 2, config: { redisUrl: REDIS_URL }, mocksEnv: { ACCESS_TOKEN_TTL_SECONDS: '62' } });
+    // Two web BFF processes, as production runs them, on one Redis.
+    stack = await startSignInStack({ replicas: 2, processes: true, config: { redisUrl: REDIS_URL }, mocksEnv: { ACCESS_TOKEN_TTL_SECONDS: '62' } });
     [a, b] = stack.replicas.map((replica) => replica.origin) as [string, string];
   });
   afterAll(() => stack?.close());

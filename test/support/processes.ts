@@ -59,9 +59,10 @@ export async function startBffProcess(
   client: ClientName,
   urls: DownstreamUrls,
   env: Record<string, string> = {},
-  { timeoutMs = 20_000 } = {},
+  { timeoutMs = 20_000, port: chosen }: { timeoutMs?: number; port?: number } = {},
 ): Promise<BffProcess> {
-  const port = await freePort();
+  // A port chosen beforehand, when something must know it first (the provider's redirect URIs).
+  const port = chosen ?? (await freePort());
   const downstream = Object.fromEntries((Object.keys(urls) as DownstreamName[]).map((name) => [urlVariableOf(name), urls[name]]));
   const node = spawnNode(`bffs/${client}/main.ts`, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...downstream, ...env });
   const origin = `http://127.0.0.1:${port}`;

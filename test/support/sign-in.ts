@@ -7,13 +7,14 @@ import { freePort } from '../../bench/support/host.ts';
 import { testConfig, TEST_NOW } from './bffs.ts';
 import { startTestMocks, type TestMocks } from './mocks.ts';
 import { Browser, type Page } from './oidc-browser.ts';
+import { startBffProcess } from './processes.ts';
 
 export const SESSION_COOKIE = '__Host-concierge-session';
 
 export interface SignInStack {
   mocks: TestMocks;
-  /** One web BFF per replica, each listening on its own port. */
-  replicas: { bff: Bff; origin: string }[];
+  /** One web BFF per replica, each listening on its own port (`bff` absent when it is its own process). */
+  replicas: { bff?: Bff; origin: string }[];
   close(): Promise<void>;
 }
 
@@ -22,7 +23,7 @@ export interface SignInStack {
  * first, so the provider is started knowing their redirect URIs; back-channel logout goes to the
  * first replica, as a load balancer would send it to any one.
  */
-export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {} }: { replicas?: number; config?: Partial<BffConfig>; mocksEnv?: NodeJS.ProcessEnv } = {}): Promise<SignInStack> {
+export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {}, processes = false }: { replicas?: number; config?: Partial<BffConfig>; mocksEnv?: NodeJS.ProcessEnv; /** Each replica as production runs it: `bffs/web/main.ts` in its own process (config.redisUrl passed as REDIS_URL). */ processes?: boolean } = {}): Promise<SignInStack> {
   const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
   const origins = ports.map((port) => `http://127.0.0.1:${port}`);
   const mocks = await startTestMocks({
@@ -31,6 +32,18 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
     WEB_BACKCHANNEL_LOGOUT_URI: `${origins[0]}/auth/backchannel-logout`,
     ...mocksEnv,
   });
+  if (processes) {
+    const env: Record<string, string> = config.redisUrl ? { REDIS_URL: config.redisUrl } : {};
+    const children = await Promise.all(ports.map((port) => startBffProcess('web', mocks.urls, env, { port })));
+    return {
+      mocks,
+      replicas: children.map((child) => ({ origin: child.origin })),
+      async close() {
+        await Promise.all(children.map((child) => child.stop()));
+        await mocks.close();
+      },
+    };
+  }
   const servers: Server[] = [];
   const running = await Promise.all(
     ports.map(async (port, i) => {
@@ -47,7 +60,7 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
     async close() {
       for (const server of servers) server.closeAllConnections();
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-      await Promise.all(running.map(({ bff }) => bff.close()));
+      await Promise.all(running.map(({ bff }) => bff!.close()));
       await mocks.close();
     },
   };
