@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createWebBff } from '../../bffs/web/bff.ts';
+import { testConfig } from '../support/bffs.ts';
 import { Browser } from '../support/oidc-browser.ts';
+import { originOf } from '../support/served.ts';
 import { cookieValue, graphqlWithCookie, SESSION_COOKIE, signIn, startSignInStack, type SignInStack } from '../support/sign-in.ts';
 
 /**
@@ -233,6 +237,28 @@ describe('web sign-in', () => {
       expect(((await huge.json()) as any).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE');
       expect((await graphqlWithCookie(origin, sessionId, { query: ACCOUNT })).status).toBe(200);
     });
+  });
+
+  it('the sign-in routes are shed under load like /graphql (503 OVERLOADED), while /health answers', async () => {
+    const bff = createWebBff(testConfig(stack.mocks.urls), { logger: pino({ level: 'silent' }), policy: { deadlineMs: 3_000, shedding: { maxInFlight: 1, maxEventLoopDelayMs: 10_000 } } });
+    try {
+      const at = await originOf(bff);
+      const token = await stack.mocks.token('u_42', { aud: 'web' });
+      await stack.mocks.setFaults('users', { hang: true });
+      // One request in flight (its users call hangs until the deadline) fills the BFF.
+      const busy = fetch(`${at}/graphql?query=${encodeURIComponent(ACCOUNT)}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/graphql-response+json' } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const login = await fetch(`${at}/auth/login`, { redirect: 'manual' });
+      expect(login.status).toBe(503);
+      expect(((await login.json()) as any).errors[0].extensions.code).toBe('OVERLOADED');
+      expect((await fetch(`${at}/health`)).status).toBe(200);
+      await stack.mocks.clearFaults();
+      await (await busy).arrayBuffer();
+      expect((await fetch(`${at}/auth/login`, { redirect: 'manual' })).status).toBe(302);
+    } finally {
+      await stack.mocks.clearFaults();
+      await bff.close();
+    }
   });
 
   /** The sign-in up to the provider's redirect back, not followed. */

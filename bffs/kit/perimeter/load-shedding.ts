@@ -76,11 +76,13 @@ export class LoadShedder {
  * The shedder as a yoga plugin. Only the GraphQL endpoint is shed: /health and /ready keep
  * answering, so an orchestrator does not kill a busy but healthy process.
  */
-export function useLoadShedding(shedder: LoadShedder, endpoint = '/graphql'): Plugin {
+export function useLoadShedding(shedder: LoadShedder, endpoints: readonly string[] = ['/graphql']): Plugin {
   const counted = new WeakSet<Request>();
+  // GraphQL and the sign-in routes (which call the provider): /health and /ready always answer.
+  const shed = new Set(endpoints);
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
+      if (!shed.has(url.pathname)) return;
       const refused = shedder.admit();
       if (refused) return endResponse(new fetchAPI.Response(refused.body, { status: refused.status, headers: refused.headers }));
       counted.add(request);

@@ -171,7 +171,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     // the fast lane. A plugin added here would run on yoga's path only: put the rule in the
     // perimeter (bffs/kit/perimeter/) instead, so both paths have it.
     plugins: [
-      useLoadShedding(shedder, GRAPHQL_ENDPOINT),
+      useLoadShedding(shedder, [GRAPHQL_ENDPOINT, ...(signIn?.paths ?? [])]),
       useRequestId(),
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),

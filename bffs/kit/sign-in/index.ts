@@ -10,10 +10,10 @@ import type { VerifyViewer } from '../perimeter/viewer.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createSessionStore, type SessionStore } from '../stores/sessions/session-store.ts';
 import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-cipher.ts';
-import { useDeviceSignInRoutes } from './device-routes.ts';
+import { DEVICE_ROUTES, useDeviceSignInRoutes } from './device-routes.ts';
 import { createOidcClient, type OidcClient } from './oidc.ts';
 import { createSessionRefresher } from './refresh.ts';
-import { useSignInRoutes } from './routes.ts';
+import { SIGN_IN_ROUTES, useSignInRoutes } from './routes.ts';
 
 /** The development secrets registered at identity (downstream-mocks/README.md); production sets WEB_CLIENT_SECRET, TV_CLIENT_SECRET. */
 export const DEV_WEB_CLIENT_SECRET = 'concierge-web-dev-secret';
@@ -35,6 +35,8 @@ export interface SignIn {
   /** For the perimeter (perimeter/index.ts): CSRF first when cookies are in play, then the session's viewer. */
   stages: { csrf?: Stage; authenticate: Stage };
   routes: Plugin;
+  /** The paths `routes` serves, shed under load like /graphql. */
+  paths: readonly string[];
 }
 
 interface SignInParts {
@@ -59,6 +61,7 @@ export function createCookieSignIn({ client, config, redis, cors, verifyViewer, 
     sessions,
     stages: { csrf: csrfStage(cors), authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
     routes: useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now }),
+    paths: SIGN_IN_ROUTES,
   };
 }
 
@@ -74,6 +77,7 @@ export function createDeviceSignIn({ client, config, redis, verifyViewer, logger
     sessions,
     stages: { authenticate: deviceSessionStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
     routes: useDeviceSignInRoutes({ client, oidc, sessions, cipher, logger, now }),
+    paths: DEVICE_ROUTES,
   };
 }
 
