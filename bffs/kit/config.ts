@@ -49,6 +49,8 @@ export interface BffConfig {
   /** Proxies in front of the BFF whose `X-Forwarded-For` entries are believed (`TRUSTED_PROXY_HOPS`). */
   trustedProxyHops?: number;
   ipBudget?: Budget;
+  /** Overrides the client policy's sign-in budget (`RATE_LIMIT_SIGN_IN`: `<requests>/<seconds>`). */
+  signInBudget?: Budget;
   /**
    * Sign-in for cookie clients (web): the BFF's client secret at the provider (`WEB_CLIENT_SECRET`),
    * the key sealing tokens at rest (`SESSION_ENCRYPTION_KEY`), and where browsers reach the BFF
@@ -90,6 +92,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
     ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
+    signInBudget: parseBudget(env, 'RATE_LIMIT_SIGN_IN'),
     webClientSecret: env.WEB_CLIENT_SECRET || undefined,
     tvClientSecret: env.TV_CLIENT_SECRET || undefined,
     sessionEncryptionKey: env.SESSION_ENCRYPTION_KEY || undefined,

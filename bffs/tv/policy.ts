@@ -21,7 +21,7 @@ export const TV_PERIMETER: PerimeterPolicy = {
   maxBodyBytes: 16384,
   maxPageSize: 50,
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 400 },
-  rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 } },
+  rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 }, signIn: { points: 60, windowSeconds: 60 } },
   corsCredentials: false,
 };
 

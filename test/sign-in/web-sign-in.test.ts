@@ -261,6 +261,27 @@ describe('web sign-in', () => {
     }
   });
 
+  it('the sign-in routes have a per-address budget: over it, 429 RATE_LIMITED with Retry-After, before the provider is asked', async () => {
+    const bff = createWebBff(testConfig(stack.mocks.urls, { signInBudget: { points: 3, windowSeconds: 60 } }), { logger: pino({ level: 'silent' }) });
+    try {
+      const at = await originOf(bff);
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await fetch(`${at}/auth/login`, { redirect: 'manual' }));
+      expect(answers.map((res) => res.status)).toEqual([302, 302, 302, 429]);
+      expect(answers[0]!.headers.get('ratelimit-policy')).toBe('"sign-in";q=3;w=60');
+      expect(answers[2]!.headers.get('ratelimit')).toMatch(/^"sign-in";r=0;t=\d+$/);
+      const refused = answers[3]!;
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await refused.json()) as any).errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', budget: 'sign-in' });
+      // GraphQL is not counted against it.
+      const token = await stack.mocks.token('u_42', { aud: 'web' });
+      const graphql = await fetch(`${at}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: ACCOUNT }) });
+      expect(graphql.status).toBe(200);
+    } finally {
+      await bff.close();
+    }
+  });
+
   /** The sign-in up to the provider's redirect back, not followed. */
   async function signInUntilCallback() {
     const browser = new Browser();

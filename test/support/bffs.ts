@@ -10,7 +10,8 @@ import { fetchOver } from './served.ts';
 export const TEST_NOW = new Date('2026-11-21T12:00:00.000Z');
 
 export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> = {}): BffConfig {
-  return { port: 0, production: false, urls, logLevel: 'silent', ...overrides };
+  // Every test signs in from 127.0.0.1: the per-address sign-in budget would count them all (its own test sets one).
+  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, ...overrides };
 }
 
 export interface TestStack {

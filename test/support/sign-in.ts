@@ -33,7 +33,7 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
     ...mocksEnv,
   });
   if (processes) {
-    const env: Record<string, string> = config.redisUrl ? { REDIS_URL: config.redisUrl } : {};
+    const env: Record<string, string> = { RATE_LIMIT_SIGN_IN: '1000000/60', ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}) };
     const children = await Promise.all(ports.map((port) => startBffProcess('web', mocks.urls, env, { port })));
     return {
       mocks,

@@ -8,7 +8,7 @@ import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createCorsPolicy, type CorsPolicy } from './cors.ts';
 import { createOperationLimits } from './operation-limits.ts';
-import { createPerimeter, type Stage } from './pipeline.ts';
+import { createGate, createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from './policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
@@ -88,5 +88,11 @@ export function createClientPerimeter({ client, schema, policy, config, document
     const prepared = operations.trusted(text, undefined);
     if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
   }
-  return { perimeter, cors, gates, usage };
+  // The sign-in routes' gate: the client address, then its sign-in budget (one point a request).
+  const signInBudget = config.signInBudget ?? policy.rateLimits.signIn;
+  const signInGate =
+    signInBudget && config.rateLimits !== false
+      ? createGate([clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('sign-in', createCostLimiter(signInBudget, `concierge:rate:${client}:sign-in`, redis), (passage) => passage.clientAddress!, () => 1)])
+      : undefined;
+  return { perimeter, cors, gates, usage, signInGate };
 }

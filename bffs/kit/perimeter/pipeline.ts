@@ -84,6 +84,29 @@ export function createPerimeter(stages: readonly Stage[]) {
 
 export type Perimeter = ReturnType<typeof createPerimeter>;
 
+/**
+ * A few stages run on a request that is not GraphQL (the sign-in routes): the same stage code,
+ * the same refusals, without an operation or a viewer to establish. `headers` are what the
+ * stages set for the answer (RateLimit).
+ */
+export function createGate(stages: readonly Stage[]) {
+  return async function pass(request: PerimeterRequest): Promise<{ refused?: ExecutionResult; headers: Record<string, string> }> {
+    const passage: Passage = { request, headers: {} };
+    try {
+      for (const stage of stages) {
+        const pending = stage(passage);
+        if (pending) await pending;
+      }
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error] }, headers: passage.headers };
+      throw error;
+    }
+    return { headers: passage.headers };
+  };
+}
+
+export type Gate = ReturnType<typeof createGate>;
+
 /** A refusal carries the headers the stages before it set (the budget left, say). */
 function httpOf(passage: Passage): ExecutionResult['extensions'] {
   return Object.keys(passage.headers).length ? { http: { headers: passage.headers } } : undefined;

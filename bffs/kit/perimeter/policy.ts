@@ -15,6 +15,12 @@ export interface PerimeterPolicy {
     viewer: Budget;
     /** Per client address, spent before the token is verified: a flood of bad tokens is cheap. */
     ip: Budget;
+    /**
+     * Requests to the sign-in routes (/auth/*) per client address, one point each: each one may
+     * call the provider, so a flood of sign-ins or device codes is stopped here. Clients that
+     * sign in elsewhere (mobile) have none.
+     */
+    signIn?: Budget;
   };
   /** Whether allowed browser origins may send credentials (the web app's cookies). */
   corsCredentials: boolean;

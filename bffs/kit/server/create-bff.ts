@@ -16,6 +16,7 @@ import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
 import { createDeviceDirectory } from '../sign-in/devices.ts';
 import { createCookieSignIn, createDeviceSignIn, type SignIn } from '../sign-in/index.ts';
 import { useRequestId } from '../perimeter/request-id.ts';
+import { useRouteGate } from '../perimeter/route-gate.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
 import { closeRedis, connectRedis } from '../stores/redis.ts';
@@ -121,7 +122,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
   let signIn: SignIn | undefined;
   const signInParts = { client, config, redis, verifyViewer, logger };
-  const { perimeter, cors, gates, usage } = createClientPerimeter({
+  const { perimeter, cors, gates, usage, signInGate } = createClientPerimeter({
     client,
     schema,
     policy: options.perimeter,
@@ -173,6 +174,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     plugins: [
       useLoadShedding(shedder, [GRAPHQL_ENDPOINT, ...(signIn?.paths ?? [])]),
       useRequestId(),
+      ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),

@@ -2,7 +2,9 @@ import { concierge } from '../../errors.ts';
 import type { CostLimiter } from '../../stores/rate-limiter.ts';
 import type { Passage, Stage } from '../pipeline.ts';
 
-export type BudgetName = 'viewer' | 'ip';
+export type BudgetName = 'viewer' | 'ip' | 'sign-in';
+
+const WHOSE: Record<BudgetName, string> = { viewer: "viewer's", ip: "client address's", 'sign-in': "client address's sign-in" };
 
 /**
  * Spends the operation's cost (not 1 per request: an alias bomb within the limits still weighs
@@ -10,11 +12,11 @@ export type BudgetName = 'viewer' | 'ip';
  * viewer's, after. Over budget is 429 RATE_LIMITED with Retry-After. Every answer carries the
  * IETF httpapi draft's `RateLimit-Policy` and `RateLimit` fields for the budgets it spent from.
  */
-export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (passage: Passage) => string): Stage {
+export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (passage: Passage) => string, costOf: (passage: Passage) => number = (passage) => passage.operation!.cost): Stage {
   const { points, windowSeconds } = limiter.budget;
   const policy = `"${name}";q=${points};w=${windowSeconds}`;
   return async (passage) => {
-    const cost = passage.operation!.cost;
+    const cost = costOf(passage);
     const { allowed, remaining, resetSeconds } = await limiter.spend(keyOf(passage), cost);
     const headers = passage.headers;
     headers['ratelimit-policy'] = headers['ratelimit-policy'] ? `${headers['ratelimit-policy']}, ${policy}` : policy;
@@ -23,7 +25,7 @@ export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (p
     if (allowed) return;
     throw concierge(
       'RATE_LIMITED',
-      `The ${name === 'ip' ? "client address's" : "viewer's"} budget of ${points} cost points per ${windowSeconds} s is spent (this operation costs ${cost}); retry in ${resetSeconds} s.`,
+      `The ${WHOSE[name]} budget of ${points} ${name === 'sign-in' ? 'requests' : 'cost points'} per ${windowSeconds} s is spent${name === 'sign-in' ? '' : ` (this operation costs ${cost})`}; retry in ${resetSeconds} s.`,
       { budget: name, cost },
       { headers: { 'retry-after': String(resetSeconds), ...headers } },
     );
