@@ -65,6 +65,10 @@ export interface BffConfig {
   /** Session idle timeout and absolute lifetime (`SESSION_IDLE_MINUTES`, `SESSION_LIFETIME_HOURS`). */
   sessionIdleMinutes?: number;
   sessionLifetimeHours?: number;
+  /** `RESPONSE_CACHE=off` computes every answer (HTTP cache headers and 304s stay): to measure, or to rule the cache out. */
+  responseCache?: boolean;
+  /** The deploy's id (`DEPLOY_ID`: an image tag, a commit); with the schema's hash it keys the shared response cache, so a deploy starts clean. */
+  deployId?: string;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -99,6 +103,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     publicUrl: env.WEB_PUBLIC_URL ? parseOrigin('WEB_PUBLIC_URL', env.WEB_PUBLIC_URL) : undefined,
     sessionIdleMinutes: parseOptionalInteger(env, 'SESSION_IDLE_MINUTES'),
     sessionLifetimeHours: parseOptionalInteger(env, 'SESSION_LIFETIME_HOURS'),
+    responseCache: parseSwitch(env, 'RESPONSE_CACHE', true),
+    deployId: env.DEPLOY_ID || undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import type { BffConfig } from '../kit/config.ts';
 import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
 import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
 import { MOBILE_DEPENDENCIES } from './dependencies.ts';
-import { MOBILE_PERIMETER, MOBILE_POLICY, MOBILE_VERSIONS } from './policy.ts';
+import { MOBILE_CACHING, MOBILE_PERIMETER, MOBILE_POLICY, MOBILE_VERSIONS } from './policy.ts';
 import { MOBILE_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -13,6 +13,6 @@ const defaultQuery = readFileSync(new URL('./operations/MobileHome.graphql', imp
 
 export const MOBILE_PORT = 4001;
 
-export function createMobileBff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: 'mobile', typeDefs, resolvers: resolvers as never, config, needs: MOBILE_NEEDS, defaultQuery, policy: { ...MOBILE_POLICY, ...policy }, perimeter: { ...MOBILE_PERIMETER, ...perimeter }, documents: { ...documents, ...history }, dependencies: MOBILE_DEPENDENCIES, ...overrides });
+export function createMobileBff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
+  return createBff({ client: 'mobile', typeDefs, resolvers: resolvers as never, config, needs: MOBILE_NEEDS, defaultQuery, policy: { ...MOBILE_POLICY, ...policy }, perimeter: { ...MOBILE_PERIMETER, ...perimeter }, caching: { ...MOBILE_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: MOBILE_DEPENDENCIES, ...overrides });
 }

@@ -1,3 +1,4 @@
+import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
 import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
@@ -26,6 +27,18 @@ export const MOBILE_PERIMETER: PerimeterPolicy = {
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 300 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
   corsCredentials: false,
+};
+
+/**
+ * Mobile's home may be reused for a minute on the phone (`private, max-age=60`) and in the BFF's
+ * response cache; bodies go out in brotli, which phones on cellular networks decode for free.
+ */
+export const MOBILE_CACHING: CachingPolicy = {
+  defaults: { maxAge: 60, scope: 'PRIVATE' },
+  vary: BEARER_VARY,
+  keyHeaders: [],
+  compression: { prefer: ['br', 'gzip'], thresholdBytes: 1024, brotliQuality: 5, gzipLevel: 6 },
+  responseCacheBytes: 64 * 1024 * 1024,
 };
 
 /**

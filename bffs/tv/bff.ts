@@ -3,7 +3,7 @@ import type { BffConfig } from '../kit/config.ts';
 import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
 import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
 import { TV_DEPENDENCIES } from './dependencies.ts';
-import { TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
+import { TV_CACHING, TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
 import { deviceFromHeaders } from './device.ts';
 import { TV_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -14,7 +14,7 @@ const defaultQuery = readFileSync(new URL('./operations/TvHome.graphql', import.
 
 export const TV_PORT = 4002;
 
-export function createTvBff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
+export function createTvBff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
   return createBff({
     client: 'tv',
     typeDefs,
@@ -26,7 +26,7 @@ export function createTvBff(config: BffConfig, { policy, perimeter, documents: h
     // TVs sign in through this BFF (device authorization grant) and send their session's id.
     signIn: 'device',
     policy: { ...TV_POLICY, ...policy },
-    perimeter: { ...TV_PERIMETER, ...perimeter },
+    perimeter: { ...TV_PERIMETER, ...perimeter }, caching: { ...TV_CACHING, ...caching },
     documents: { ...documents, ...history },
     dependencies: TV_DEPENDENCIES,
     ...overrides,

@@ -1,3 +1,4 @@
+import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
 import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
@@ -23,6 +24,18 @@ export const TV_PERIMETER: PerimeterPolicy = {
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 400 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 }, signIn: { points: 60, windowSeconds: 60 } },
   corsCredentials: false,
+};
+
+/**
+ * TV's home may be reused for two minutes (`private, max-age=120`); its answer depends on the
+ * device's DRM and capabilities headers, so they are in `Vary` and in the response cache's key.
+ */
+export const TV_CACHING: CachingPolicy = {
+  defaults: { maxAge: 120, scope: 'PRIVATE' },
+  vary: [...BEARER_VARY, 'X-Device-Drm', 'X-Device-Capabilities'],
+  keyHeaders: ['x-device-drm', 'x-device-capabilities'],
+  compression: { prefer: ['br', 'gzip'], thresholdBytes: 1024, brotliQuality: 5, gzipLevel: 6 },
+  responseCacheBytes: 64 * 1024 * 1024,
 };
 
 /**

@@ -3,7 +3,7 @@ import type { BffConfig } from '../kit/config.ts';
 import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
 import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
 import { WEB_DEPENDENCIES } from './dependencies.ts';
-import { WEB_PERIMETER, WEB_POLICY, WEB_VERSIONS } from './policy.ts';
+import { WEB_CACHING, WEB_PERIMETER, WEB_POLICY, WEB_VERSIONS } from './policy.ts';
 import { WEB_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -13,6 +13,6 @@ const defaultQuery = readFileSync(new URL('./operations/WebHome.graphql', import
 
 export const WEB_PORT = 4000;
 
-export function createWebBff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, policy: { ...WEB_POLICY, ...policy }, perimeter: { ...WEB_PERIMETER, ...perimeter }, documents: { ...documents, ...history }, origins: config.webOrigins, dependencies: WEB_DEPENDENCIES, signIn: 'cookie', deviceClient: 'tv', ...overrides });
+export function createWebBff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
+  return createBff({ client: 'web', typeDefs, resolvers: resolvers as never, config, needs: WEB_NEEDS, defaultQuery, policy: { ...WEB_POLICY, ...policy }, perimeter: { ...WEB_PERIMETER, ...perimeter }, caching: { ...WEB_CACHING, ...caching }, documents: { ...documents, ...history }, origins: config.webOrigins, dependencies: WEB_DEPENDENCIES, signIn: 'cookie', deviceClient: 'tv', ...overrides });
 }

@@ -1,3 +1,4 @@
+import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
 import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
@@ -23,6 +24,19 @@ export const WEB_PERIMETER: PerimeterPolicy = {
   limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 4000 },
   rateLimits: { viewer: { points: 80000, windowSeconds: 60 }, ip: { points: 800000, windowSeconds: 60 }, signIn: { points: 60, windowSeconds: 60 } },
   corsCredentials: true,
+};
+
+/**
+ * Web's dashboards revalidate on every view (`private, no-cache`): the ETag spares the body when
+ * nothing changed, and nothing is kept in the response cache. The browser's session cookie is the
+ * credential, or a bearer token in development.
+ */
+export const WEB_CACHING: CachingPolicy = {
+  defaults: { maxAge: 0, scope: 'PRIVATE' },
+  vary: ['Cookie', ...BEARER_VARY],
+  keyHeaders: [],
+  compression: { prefer: ['br', 'gzip'], thresholdBytes: 1024, brotliQuality: 5, gzipLevel: 6 },
+  responseCacheBytes: 16 * 1024 * 1024,
 };
 
 /**

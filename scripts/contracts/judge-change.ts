@@ -14,7 +14,8 @@ import type { OperationUsage } from './usage.ts';
 export function judge(change: Change, context: ReleaseContext): Finding[] {
   // The gate directives are judged directly (gated selections above, gated values below):
   // inspector only sees that a directive moved, not which app versions it hides things from.
-  if (isGateDirectiveChange(change)) return [];
+  // Cache hints change how long an answer is reused, never its shape: no app can be hurt.
+  if (isGateDirectiveChange(change) || isCacheHintChange(change)) return [];
   const possibleType = addedPossibleType(change, context);
   if (possibleType) return judgeAddedOutput(change, context, possibleType);
   switch (change.criticality.level) {
@@ -202,6 +203,12 @@ export function verb(coordinate: string, use: OperationUsage): string {
   if (coordinate.startsWith('@')) return 'uses the directive';
   const depth = coordinate.split('.').length;
   return depth === 3 ? 'passes' : depth === 2 ? 'can send' : 'uses';
+}
+
+function isCacheHintChange(change: Change): boolean {
+  if (!String(change.type).startsWith('DIRECTIVE_USAGE')) return false;
+  const meta = change.meta as Record<string, unknown>;
+  return (meta.addedDirectiveName ?? meta.removedDirectiveName ?? meta.directiveName) === 'cacheControl';
 }
 
 function isGateDirectiveChange(change: Change): boolean {

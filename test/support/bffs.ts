@@ -11,7 +11,9 @@ export const TEST_NOW = new Date('2026-11-21T12:00:00.000Z');
 
 export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> = {}): BffConfig {
   // Every test signs in from 127.0.0.1: the per-address sign-in budget would count them all (its own test sets one).
-  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, ...overrides };
+  // The response cache would answer a test's second home without a call: the tests that count
+  // calls measure batching and resilience, so the cache is off here and on in test/caching/.
+  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, responseCache: false, ...overrides };
 }
 
 export interface TestStack {

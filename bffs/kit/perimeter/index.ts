@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import type { CachePolicy } from '../caching/cache-hints.ts';
 import type { BffConfig } from '../config.ts';
 import type { DocumentCatalog } from '../contracts/document-catalog.ts';
 import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
@@ -29,6 +30,8 @@ export interface ClientPerimeterOptions {
   /** The trusted documents of the working copy and every supported release, with the version policy. */
   documents: DocumentCatalog;
   verifyViewer: VerifyViewer;
+  /** The client's cache defaults, which operations are prepared with (caching/cache-hints.ts). */
+  cacheDefaults?: CachePolicy;
   /** Browser origins this client serves (web only). */
   origins: readonly string[];
   redis?: RedisClient;
@@ -60,14 +63,14 @@ export interface ClientPerimeterOptions {
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
  */
-export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, origins, redis, session: sessionStages }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, cacheDefaults, origins, redis, session: sessionStages }: ClientPerimeterOptions) {
   const production = config.production;
   const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
   const session = sessionStages?.(cors);
   const authenticate = session?.authenticate ?? authenticationStage(verifyViewer);
   const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
-  const operations = createOperationPreparer({ schema, gates, limits, production });
+  const operations = createOperationPreparer({ schema, gates, limits, production, cacheDefaults });
   const usage = createContractUsage([...documents.documents.values()].flatMap((document) => document.releases));
   const mode = config.trustedDocuments ?? (production ? 'only' : 'arbitrary');
 

@@ -9,6 +9,11 @@ import type { LoaderNeeds } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
 import { createClientPerimeter } from '../perimeter/index.ts';
+import type { CachingPolicy } from '../caching/policy.ts';
+import { createResponseCache } from '../caching/response-cache.ts';
+import { memoryResponseCache } from '../stores/response-cache/memory-backend.ts';
+import { redisResponseCache } from '../stores/response-cache/redis-backend.ts';
+import { deployIdOf } from '../caching/deploy-id.ts';
 import type { PerimeterPolicy } from '../perimeter/policy.ts';
 import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
 import type { ContractUsage } from '../contracts/usage.ts';
@@ -27,6 +32,7 @@ import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { identityReadiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
+import { createResponder } from './respond.ts';
 import { usePerimeter } from './yoga-perimeter.ts';
 
 export type { BffContext } from './context.ts';
@@ -41,6 +47,8 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   policy: ResiliencePolicy;
   /** The client's body limit, operation limits, budgets and CORS credentials. */
   perimeter: PerimeterPolicy;
+  /** The client's cache defaults, Vary, response cache bound and compression (caching/policy.ts). */
+  caching: CachingPolicy;
   /**
    * The client's trusted documents (`readClientDocuments`): the working copy's manifest from
    * `npm run codegen`, its releases from `npm run release`, and which versions it supports.
@@ -80,6 +88,7 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
 export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
+  caching?: Partial<CachingPolicy>;
   /** Another release history or support policy (tests of retirement). */
   documents?: Partial<ClientDocuments>;
 };
@@ -128,6 +137,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     policy: options.perimeter,
     config,
     documents: createDocumentCatalog(options.documents),
+    cacheDefaults: options.caching.defaults,
     verifyViewer,
     origins: options.origins ?? [],
     redis,
@@ -153,6 +163,17 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
   });
   const maxBodyBytes = options.perimeter.maxBodyBytes;
+  const caching = options.caching;
+  // Answers of a deploy are keyed under its id: a deploy (another schema or DEPLOY_ID) starts clean.
+  const deployId = deployIdOf(options.typeDefs, config.deployId);
+  const responseCache = createResponseCache({
+    backend: redis ? redisResponseCache(redis, `concierge:response:${client}:${deployId}`) : memoryResponseCache(caching.responseCacheBytes),
+    keyHeaders: caching.keyHeaders,
+    clock: Date.now, // real time, as Redis's TTLs are (the injected clock is for what screens show)
+    logger,
+  });
+  const respond = createResponder(execute, config.responseCache === false ? undefined : responseCache);
+  const delivery = { vary: caching.vary, compression: caching.compression };
 
   const yoga = createYoga({
     schema,
@@ -177,7 +198,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
-      usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
+      usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
     ],
   });
@@ -191,6 +212,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           deadlineMs: policy.deadlineMs,
           perimeter,
           execute,
+          respond,
+          delivery,
           cors,
           maxBodyBytes,
           yoga,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
+import type { Answer } from './respond.ts';
 import { processRegularResult } from 'graphql-yoga';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
@@ -10,6 +11,9 @@ import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { RequestHeaders } from './context.ts';
 import type { Executor } from './execute.ts';
+import { deliver, withVary, type DeliveryPolicy } from './deliver.ts';
+import type { Responder } from './respond.ts';
+import { NO_STORE } from '../caching/http-cache.ts';
 import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 
@@ -21,8 +25,12 @@ export interface FastLaneOptions {
   deadlineMs: number;
   /** The client's perimeter (perimeter/pipeline.ts), the same one yoga's plugin runs. */
   perimeter: Perimeter;
-  /** The same executor yoga's plugin runs (execute.ts). */
+  /** The same executor yoga's plugin runs (execute.ts), for what fails outside it. */
   execute: Executor;
+  /** The same responder (respond.ts): the response cache, then the executor. */
+  respond: Responder;
+  /** How a successful answer goes on the wire (deliver.ts): cache headers, 304, compression. */
+  delivery: DeliveryPolicy;
   cors: CorsPolicy;
   maxBodyBytes: number;
   /** yoga on node:http, for every request the lane does not take. */
@@ -48,7 +56,7 @@ export interface FastLaneOptions {
  * test/bffs/fast-lane.test.ts holds the two paths to the same status, headers and body.
  */
 export function createFastLane(options: FastLaneOptions): NodeListener {
-  const { endpoint, shedder, deadlineMs, perimeter, execute, cors, maxBodyBytes, yoga, yogaFetch } = options;
+  const { endpoint, shedder, deadlineMs, perimeter, execute, respond, delivery, cors, maxBodyBytes, yoga, yogaFetch } = options;
 
   /** Answers one admitted request; the shedder's count is released exactly once, here. */
   async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, body: Buffer): Promise<void> {
@@ -70,13 +78,16 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       res.once('close', () => {
         if (!res.writableFinished) deadline.clientLeft();
       });
-      let result: ExecutionResult;
+      let answer: Answer;
       try {
-        result = await execute(admitted, { headers, requestId: reply['x-request-id'], deadline });
+        answer = await respond(admitted, { headers, requestId: reply['x-request-id'], deadline });
       } finally {
         deadline.dispose(); // the answer is computed: stop the request's timer now
       }
-      await send(res, mediaType, { ...reply, ...admitted.headers }, result, admitted.operation.compiled.stringify);
+      if (answer.result) return await send(res, mediaType, { ...reply, ...admitted.headers }, answer.result, JSON.stringify);
+      const delivered = deliver('POST', headers, mediaType, answer.representation, delivery);
+      res.writeHead(delivered.status, withVary({ ...delivered.headers, ...admitted.headers }, reply));
+      res.end(delivered.body);
     } catch (error) {
       // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
       if (res.headersSent) res.destroy();
@@ -86,14 +97,16 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     }
   }
 
+  /** A result with errors, a refusal or a failure: never stored by anyone (`no-store`). */
   async function send(res: ServerResponse, mediaType: RegularMediaType, reply: Record<string, string>, result: ExecutionResult, stringify: (r: ExecutionResult) => string): Promise<void> {
+    reply = { ...reply, 'cache-control': NO_STORE };
     if (!result.errors?.length && !result.extensions) {
       const body = stringify(result);
       res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body), ...reply });
       res.end(body);
       return;
     }
-    // Errors: yoga's own status, header and serialisation rules, with yoga's functions. Not the hot path.
+    // yoga's own status, header and serialisation rules, with yoga's functions. Not the hot path.
     const response = processRegularResult(result, { Response } as never, mediaType) as Response;
     const text = await response.text();
     const headers: Record<string, string> = Object.fromEntries(response.headers);
@@ -121,7 +134,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   function refuseEarly(req: IncomingMessage, res: ServerResponse, refused: EarlyRefusal, reply: ReplyHeaders): void {
     // A body refused for its size is never read: its answer closes the connection instead.
     if (refused.headers.connection !== 'close') req.resume();
-    res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), ...reply });
+    res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), 'cache-control': NO_STORE, ...reply });
     res.end(refused.body);
   }
 

@@ -2,6 +2,8 @@ import { getOperationAST, GraphQLError, type ExecutionResult, NoSchemaIntrospect
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
+import { hash } from 'node:crypto';
+import { cachePolicyOf, type CachePolicy } from '../caching/cache-hints.ts';
 import { readSchemaGates, type SchemaGates } from '../contracts/gates.ts';
 import { contractOf, withMemberTypenames, type OperationContract } from '../contracts/operation-contract.ts';
 import { concierge, type ErrorCode } from '../errors.ts';
@@ -27,6 +29,10 @@ export interface ReadyOperation {
   cost: number;
   /** What it asks of the app's version (contracts/operation-contract.ts). */
   contract: OperationContract;
+  /** How long its answer may be reused and by whom (caching/cache-hints.ts); none for a mutation. */
+  cache: CachePolicy | undefined;
+  /** The document and operation name, hashed: what the response cache keys the document by. */
+  documentKey: string;
 }
 
 /** A document the BFF refuses, with the catalog errors to answer, also computed once. */
@@ -48,6 +54,8 @@ export interface OperationPreparerOptions {
   maxDocuments?: number;
   /** Total raw document text kept, in characters: a few huge documents cannot hold much memory either. */
   maxCharacters?: number;
+  /** The client's cache defaults, which the SDL's `@cacheControl` hints refine (bffs/<client>/policy.ts). */
+  cacheDefaults?: CachePolicy;
 }
 
 /** What both caches offer: an LRU or a plain map of document text → prepared operation per name. */
@@ -55,6 +63,9 @@ interface DocumentCache {
   get(text: string): Map<string, PreparedOperation> | undefined;
   set(text: string, byName: Map<string, PreparedOperation>): unknown;
 }
+
+/** Without a client policy: revalidate every time, one viewer's. */
+const NO_REUSE: CachePolicy = { maxAge: 0, scope: 'PRIVATE' };
 
 /** Operation names remembered per document: a document holds a handful of operations. */
 const MAX_NAMES_PER_DOCUMENT = 16;
@@ -71,7 +82,7 @@ const MAX_NAMES_PER_DOCUMENT = 16;
  *   with a small bounded map of names per document, so a client inventing documents or names
  *   evicts old entries and never grows memory. Keyed by the text itself: no string building.
  */
-export function createOperationPreparer({ schema, gates = readSchemaGates(schema), limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000 }: OperationPreparerOptions) {
+export function createOperationPreparer({ schema, gates = readSchemaGates(schema), limits, production, maxDocuments = 1_000, maxCharacters = 8_000_000, cacheDefaults = NO_REUSE }: OperationPreparerOptions) {
   const baseRules = production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const rules = offersIncrementalDelivery(schema) ? withIncrementalRules(baseRules) : baseRules;
   const raw = new LRUCache<string, Map<string, PreparedOperation>>({ max: maxDocuments, maxSize: maxCharacters, sizeCalculation: (_, text) => Math.max(1, text.length) });
@@ -104,7 +115,16 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
     const deferring = usesIncrementalDelivery(runnable);
     const compiled = compileQuery(schema, deferring ? withoutIncrementalDirectives(runnable) : runnable, operationName);
     if (!isCompiledQuery(compiled)) return { ready: false, errors: (compiled.errors ?? []).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
-    const ready: ReadyOperation = { ready: true, compiled, kind: operation.operation, name: operation.name?.value, cost, contract };
+    const ready: ReadyOperation = {
+      ready: true,
+      compiled,
+      kind: operation.operation,
+      name: operation.name?.value,
+      cost,
+      contract,
+      cache: cachePolicyOf(schema, document, operation, cacheDefaults),
+      documentKey: hash('sha1', `${operationName ?? ''}\n${text}`, 'base64url'),
+    };
     if (deferring) ready.deferred = incrementalQuery(schema, runnable, operationName);
     return ready;
   }

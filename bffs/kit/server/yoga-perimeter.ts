@@ -8,6 +8,9 @@ import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
+import { deliver, type DeliveryPolicy } from './deliver.ts';
+import type { Representation, Responder } from './respond.ts';
+import { NO_STORE } from '../caching/http-cache.ts';
 import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType } from './media-types.ts';
 import { normalizeYogaErrors } from './yoga-errors.ts';
@@ -16,6 +19,10 @@ export interface YogaPerimeterOptions {
   endpoint: string;
   perimeter: Perimeter;
   execute: Executor;
+  /** The same responder as the lane's (respond.ts): the response cache, then the executor. */
+  respond: Responder;
+  /** deliver.ts: cache headers, 304, compression, the same as the lane's. */
+  delivery: DeliveryPolicy;
   maxBodyBytes: number;
   deadlineMs: number;
   /** Paths yoga serves besides the endpoint (health, readiness). */
@@ -31,10 +38,12 @@ export interface YogaPerimeterOptions {
  *
  * It also gives yoga's own refusals (415, 406, 404, its parameter errors) catalog codes and bodies.
  */
-export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
+export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
   const served = new Set([endpoint, ...otherRoutes]);
   /** The admitted request's headers (RateLimit), for answers streamed in parts. */
   const streamedHeaders = new WeakMap<Request, Record<string, string>>();
+  /** A successful answer, serialised, for the result processor to deliver (deliver.ts). */
+  const delivered = new WeakMap<Request, { representation: Representation; headers: Record<string, string> }>();
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       // yoga serves its endpoint with a trailing slash too.
@@ -49,6 +58,11 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       // Refused before the pipeline runs, so a request nobody can read the answer to executes nothing.
       const accept = request.headers.get('accept');
       if (acceptedMediaType(accept ?? undefined) === undefined && !acceptsIncremental(accept)) return endResponse(notAcceptable(fetchAPI));
+      // HEAD is GET without the body: yoga has no parser for it, so it reads like a GET.
+      if (request.method === 'HEAD') {
+        setRequestParser(async (req) => paramsOfQueryString(new URL(req.url)));
+        return;
+      }
       if (requestParser) {
         // yoga's GET and form parsers JSON.parse `variables` and `extensions` themselves and let a
         // SyntaxError through (a 500); it is the client's malformed parameter, so 400 BAD_REQUEST.
@@ -63,14 +77,14 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
         return;
       }
       if (request.method === 'POST') endResponse(refusal(fetchAPI, 'UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify(request.headers.get('content-type') ?? 'none')} is not read here; send application/json.`));
-      else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET or POST.`, { allow: 'GET, POST' }));
+      else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET, HEAD or POST.`, { allow: 'GET, HEAD, POST' }));
     },
     async onParams({ params, request, setParams, setResult, setParamsHandler, context }) {
       const verdict = await perimeter({
         method: request.method,
         headers: request.headers,
         peer: (context as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'unknown',
-        params: request.method === 'GET' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
+        params: request.method === 'GET' || request.method === 'HEAD' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
       });
       if (verdict.refused) {
         setResult(verdict.refused);
@@ -93,8 +107,10 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       setParamsHandler(async () => {
         const deadline = Deadline.after(deadlineMs, request.signal);
         try {
-          const result = await execute(admitted, { headers: request.headers, requestId: requestId(request), deadline });
-          return withHeaders(result, admitted.headers);
+          const answer = await respond(admitted, { headers: request.headers, requestId: requestId(request), deadline });
+          if (answer.result) return withHeaders(answer.result, admitted.headers);
+          delivered.set(request, { representation: answer.representation, headers: admitted.headers });
+          return { data: null }; // a stand-in: onResultProcess delivers the representation
         } finally {
           deadline.dispose(); // the answer is computed: stop the timer now rather than when it would fire
         }
@@ -104,9 +120,24 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       // A streamed answer has no single result to carry them in extensions.http.
       for (const [name, value] of Object.entries(streamedHeaders.get(request) ?? {})) response.headers.set(name, value);
       // As the fast lane does: the answer depends on the Origin (cors.ts).
-      if (request.headers.has('origin')) response.headers.set('vary', VARY_ORIGIN);
+      if (request.headers.has('origin')) {
+        const vary = response.headers.get('vary');
+        response.headers.set('vary', vary ? `${VARY_ORIGIN}, ${vary}` : VARY_ORIGIN);
+      }
+      // Whatever the endpoint answers without a policy of its own (a refusal, an error, parts
+      // streamed) is never stored.
+      if (new URL(request.url).pathname.startsWith(endpoint) && !response.headers.has('cache-control')) response.headers.set('cache-control', NO_STORE);
     },
-    onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
+    onResultProcess({ request, result, setResult, resultProcessor, setResultProcessor }) {
+      const answer = delivered.get(request);
+      if (answer) {
+        const mediaType = acceptedMediaType(request.headers.get('accept') ?? undefined) ?? 'application/json';
+        setResultProcessor((_, fetchAPI) => {
+          const { status, headers, body } = deliver(request.method, request.headers, mediaType, answer.representation, delivery);
+          return new fetchAPI.Response((body ?? null) as BodyInit | null, { status, headers: { ...headers, ...answer.headers } });
+        }, mediaType);
+        return;
+      }
       if (!Array.isArray(result)) {
         const normalized = normalizeYogaErrors(result as ExecutionResult);
         if (normalized !== result) setResult(normalized);
@@ -116,6 +147,25 @@ export function usePerimeter({ endpoint, perimeter, execute, maxBodyBytes, deadl
       }
     },
   };
+}
+
+/** A HEAD's parameters, read as yoga's GET parser reads them (variables and extensions as JSON). */
+function paramsOfQueryString(url: URL): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const name of ['query', 'operationName', 'documentId'] as const) {
+    const value = url.searchParams.get(name);
+    if (value !== null) params[name] = value;
+  }
+  for (const name of ['variables', 'extensions'] as const) {
+    const value = url.searchParams.get(name);
+    if (value === null) continue;
+    try {
+      params[name] = JSON.parse(value);
+    } catch {
+      throw concierge('BAD_REQUEST', '"variables" and "extensions" must be JSON maps.');
+    }
+  }
+  return params;
 }
 
 /** yoga's GET parser keeps only query, variables, operationName and extensions. */

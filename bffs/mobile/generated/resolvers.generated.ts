@@ -14,6 +14,11 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
+/** PUBLIC: the same for every viewer, so the BFF's response cache may share it. PRIVATE: one viewer's. */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type Home = {
   __typename?: 'Home';
   /** From the users service's entitlements, never computed from the tier. */
@@ -203,6 +208,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
   Home: ResolverTypeWrapper<HomeModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -233,6 +239,13 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   TitleDetail: TitleDetailModel;
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = MobileContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type SinceDirectiveArgs = {
   fallback?: Maybe<Scalars['String']['input']>;
@@ -314,5 +327,6 @@ export type Resolvers<ContextType = MobileContext> = {
 };
 
 export type DirectiveResolvers<ContextType = MobileContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   since?: SinceDirectiveResolver<any, any, ContextType>;
 };

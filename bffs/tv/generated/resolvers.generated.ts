@@ -15,6 +15,11 @@ export type Scalars = {
   Float: { input: number; output: number; }
 };
 
+/** PUBLIC: the same for every viewer, so the BFF's response cache may share it. PRIVATE: one viewer's. */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type DrmSystem =
   | 'FAIRPLAY'
   | 'PLAYREADY'
@@ -180,6 +185,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
   DrmSystem: DrmSystem;
   Hero: ResolverTypeWrapper<Hero>;
   Home: ResolverTypeWrapper<HomeModel>;
@@ -208,6 +214,13 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Title: Title;
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = TvContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type DeferDirectiveArgs = {
   if?: Scalars['Boolean']['input'];
@@ -294,6 +307,7 @@ export type Resolvers<ContextType = TvContext> = {
 };
 
 export type DirectiveResolvers<ContextType = TvContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   defer?: DeferDirectiveResolver<any, any, ContextType>;
   since?: SinceDirectiveResolver<any, any, ContextType>;
 };

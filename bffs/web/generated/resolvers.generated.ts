@@ -46,6 +46,11 @@ export type Billing = {
   recentInvoices: Array<Invoice>;
 };
 
+/** PUBLIC: the same for every viewer, so the BFF's response cache may share it. PRIVATE: one viewer's. */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type CastMember = {
   __typename?: 'CastMember';
   character: Scalars['String']['output'];
@@ -363,6 +368,7 @@ export type ResolversTypes = {
   AccountProfile: ResolverTypeWrapper<AccountProfile>;
   Billing: ResolverTypeWrapper<Billing>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
   CastMember: ResolverTypeWrapper<CastMember>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Hero: ResolverTypeWrapper<Hero>;
@@ -425,6 +431,13 @@ export type ResolversParentTypes = {
   TitleConnection: TitleConnection;
   TitleEdge: TitleEdge;
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = WebContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type DeferDirectiveArgs = {
   if?: Scalars['Boolean']['input'];
@@ -654,6 +667,7 @@ export type Resolvers<ContextType = WebContext> = {
 };
 
 export type DirectiveResolvers<ContextType = WebContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   defer?: DeferDirectiveResolver<any, any, ContextType>;
   since?: SinceDirectiveResolver<any, any, ContextType>;
 };

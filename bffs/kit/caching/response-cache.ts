@@ -1,0 +1,90 @@
+import { hash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Admitted } from '../perimeter/pipeline.ts';
+import type { RequestHeaders } from '../server/context.ts';
+import type { CachedAnswer, ResponseCacheBackend } from '../stores/response-cache/backend.ts';
+
+export interface ResponseCacheOptions {
+  backend: ResponseCacheBackend;
+  /** Request headers the answer depends on beyond the viewer (TV's device, the locale): part of the key. */
+  keyHeaders: readonly string[];
+  clock: () => number;
+  logger: Logger;
+}
+
+/** Where one request's answer is looked up and stored. */
+export interface CacheSlot {
+  partition: string;
+  key: string;
+}
+
+/**
+ * The BFF's response cache, after the perimeter: the viewer is verified, the document resolved
+ * from its id, the version known. It is the kit's own, not the envelop/yoga response-cache
+ * plugin, because that plugin runs on yoga's path only (a hole in the fast lane) and has the
+ * anchors' failure modes: an infinite default TTL and cached uncacheable results (yoga#3033), a
+ * whole result cached when one entity is (#3109), no Cache-Control (#4272), 304 answered before
+ * authentication, and Redis invalidation sets without expiry found by key scans (envelop#2087,
+ * #2004).
+ *
+ * - The key holds the resolved document (its hash, with the operation name), the variables, the
+ *   app's version, and the request headers that change the answer; the partition holds the viewer
+ *   for a PRIVATE answer, or `public` for one the SDL marks the same for every viewer. The
+ *   backend's prefix holds the client and the deploy, so a deploy starts clean.
+ * - Only successful queries with a maxAge above 0 are stored, for exactly that maxAge; errors,
+ *   partial answers and stale-marked ones never.
+ * - A viewer's mutation that ran drops that viewer's partition (`invalidate`).
+ * - A store that fails (Redis down) is a miss, never an error for the request.
+ */
+export function createResponseCache({ backend, keyHeaders, clock, logger }: ResponseCacheOptions) {
+  let failing = false;
+  const failed = (error: unknown) => {
+    if (!failing) logger.warn({ err: error }, 'the response cache store failed: answers are computed, not cached, until it is back');
+    failing = true;
+  };
+  const recovered = () => {
+    if (failing) logger.info('the response cache store is back');
+    failing = false;
+  };
+
+  return {
+    slotOf(admitted: Admitted, headers: RequestHeaders): CacheSlot {
+      const { operation, viewer, variables, clientVersion } = admitted;
+      const partition = operation.cache?.scope === 'PUBLIC' ? 'public' : `viewer:${viewer.id}`;
+      let material = `${operation.documentKey}\n${String(clientVersion.version)}\n${variables ? JSON.stringify(variables) : ''}`;
+      for (const name of keyHeaders) material += `\n${headers.get(name) ?? ''}`;
+      return { partition, key: hash('sha1', material, 'base64url') };
+    },
+    async get(slot: CacheSlot): Promise<CachedAnswer | undefined> {
+      try {
+        const answer = await backend.get(slot.partition, slot.key, clock());
+        recovered();
+        return answer;
+      } catch (error) {
+        failed(error);
+        return undefined;
+      }
+    },
+    async set(slot: CacheSlot, answer: CachedAnswer): Promise<void> {
+      try {
+        await backend.set(slot.partition, slot.key, answer, answer.policy.maxAge);
+        recovered();
+      } catch (error) {
+        failed(error);
+      }
+    },
+    /** After a viewer's mutation ran: that viewer's next home and title show it at once. */
+    async invalidate(viewerId: string): Promise<void> {
+      try {
+        await backend.drop(`viewer:${viewerId}`);
+      } catch (error) {
+        // The partition could not be dropped: its entries live out their maxAge (at most the
+        // client's policy, a minute or two). Logged every time, since it is a visible staleness.
+        logger.warn({ err: error, viewer: viewerId }, 'a mutation could not invalidate the viewer\'s cached answers');
+      }
+    },
+    now: clock,
+  };
+}
+
+export type ResponseCache = ReturnType<typeof createResponseCache>;

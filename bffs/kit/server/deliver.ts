@@ -1,0 +1,66 @@
+import { compress, negotiateEncoding, type CompressionPolicy } from '../caching/compression.ts';
+import { encodedTag, noneMatch } from '../caching/http-cache.ts';
+import { concierge } from '../errors.ts';
+import type { RequestHeaders } from './context.ts';
+import type { RegularMediaType } from './media-types.ts';
+import type { Representation } from './respond.ts';
+
+export interface DeliveryPolicy {
+  /** The request headers a cacheable answer depends on (`Vary`): the credential, the version, TV's device. */
+  vary: readonly string[];
+  compression: CompressionPolicy;
+}
+
+/** What either transport writes: a status, headers, and a body unless it is a 304 or a HEAD. */
+export interface Delivery {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+/**
+ * How a successful answer goes on the wire, written once for both transports:
+ * - `Cache-Control` from the operation's policy; for a cacheable answer the strong `ETag` of the
+ *   representation sent (each encoding its own) and `Vary` on what the answer depends on;
+ * - `If-None-Match` is compared here, after authentication and against the tag computed for the
+ *   current viewer: a tag from another viewer never matches. A match answers 304 to GET and HEAD,
+ *   repeating Cache-Control, ETag and Vary without a body; to a POST, RFC 9110 13.1.2's 412;
+ * - the body compressed by `Accept-Encoding` when it is over the client's threshold;
+ * - HEAD: the headers a GET would get, no body.
+ */
+export function deliver(method: string, headers: RequestHeaders, mediaType: RegularMediaType, representation: Representation, policy: DeliveryPolicy): Delivery {
+  const raw = Buffer.from(representation.body);
+  const out: Record<string, string> = { 'content-type': `${mediaType}; charset=utf-8`, 'cache-control': representation.cacheControl };
+  const compressible = raw.length >= policy.compression.thresholdBytes;
+  const encoding = compressible ? negotiateEncoding(headers.get('accept-encoding'), policy.compression) : undefined;
+  if (representation.tag) {
+    const vary = compressible ? [...policy.vary, 'Accept-Encoding'] : policy.vary;
+    out.vary = vary.join(', ');
+    out.etag = encodedTag(representation.tag, encoding);
+    if (representation.ageSeconds !== undefined) out.age = String(representation.ageSeconds);
+    if (noneMatch(headers.get('if-none-match'), out.etag)) {
+      if (method === 'GET' || method === 'HEAD') {
+        const { 'content-type': _type, ...notModified } = out;
+        return { status: 304, headers: notModified };
+      }
+      return preconditionFailed();
+    }
+  }
+  const body = encoding ? compress(raw, encoding, policy.compression) : raw;
+  if (encoding) out['content-encoding'] = encoding;
+  out['content-length'] = String(body.length);
+  return method === 'HEAD' ? { status: 200, headers: out } : { status: 200, headers: out, body };
+}
+
+function preconditionFailed(): Delivery {
+  const error = concierge('PRECONDITION_FAILED', 'If-None-Match matched the current answer; a POST is not answered 304. Use GET with documentId to revalidate.');
+  const body = Buffer.from(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'PRECONDITION_FAILED' } }] }));
+  return { status: 412, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(body.length) }, body };
+}
+
+/** Two header sets merged, their `Vary` lists joined (the CORS reply's Origin, the answer's own). */
+export function withVary(headers: Record<string, string>, reply: Record<string, string>): Record<string, string> {
+  const merged = { ...headers, ...reply };
+  if (headers.vary && reply.vary) merged.vary = `${reply.vary}, ${headers.vary}`;
+  return merged;
+}
