@@ -28,9 +28,9 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+export async function startTestStack(env: NodeJS.ProcessEnv = {}, overrides: Partial<BffConfig> = {}): Promise<TestStack> {
   const mocks = await startTestMocks(env);
-  const config = testConfig(mocks.urls);
+  const config = testConfig(mocks.urls, overrides);
   const options = {
     clock: () => new Date(TEST_NOW),
     logger: pino({ level: 'silent' }),

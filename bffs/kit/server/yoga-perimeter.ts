@@ -25,6 +25,8 @@ export interface YogaPerimeterOptions {
   delivery: DeliveryPolicy;
   maxBodyBytes: number;
   deadlineMs: number;
+  /** yoga itself, for a HEAD to be answered by the GET it stands for. */
+  serveSelf: (request: Request, context: object) => Response | Promise<Response>;
   /** Paths yoga serves besides the endpoint (health, readiness). */
   otherRoutes: readonly string[];
 }
@@ -38,18 +40,25 @@ export interface YogaPerimeterOptions {
  *
  * It also gives yoga's own refusals (415, 406, 404, its parameter errors) catalog codes and bodies.
  */
-export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
+export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, serveSelf, maxBodyBytes, deadlineMs, otherRoutes }: YogaPerimeterOptions): Plugin {
   const served = new Set([endpoint, ...otherRoutes]);
   /** The admitted request's headers (RateLimit), for answers streamed in parts. */
   const streamedHeaders = new WeakMap<Request, Record<string, string>>();
   /** A successful answer, serialised, for the result processor to deliver (deliver.ts). */
   const delivered = new WeakMap<Request, { representation: Representation; headers: Record<string, string> }>();
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       // yoga serves its endpoint with a trailing slash too.
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
       if (!served.has(path)) return endResponse(refusal(fetchAPI, 'ROUTE_NOT_FOUND', `Nothing is served at ${url.pathname.slice(0, 100)}.`));
       if (path !== endpoint) return;
+      // HEAD is a GET without the body (RFC 9110 9.3.2); yoga serves GET and POST only, so a HEAD
+      // is answered by the GET it stands for, the same headers and status, and no body.
+      if (request.method === 'HEAD') {
+        const response = await serveSelf(new fetchAPI.Request(request.url, { method: 'GET', headers: request.headers, signal: request.signal }), serverContext);
+        await response.body?.cancel();
+        return endResponse(new fetchAPI.Response(null, { status: response.status, headers: response.headers }));
+      }
       const tooLarge = refuseLargeBody(request.headers.get('content-length'), maxBodyBytes);
       if (tooLarge) endResponse(new fetchAPI.Response(tooLarge.body, tooLarge));
     },
@@ -58,11 +67,6 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       // Refused before the pipeline runs, so a request nobody can read the answer to executes nothing.
       const accept = request.headers.get('accept');
       if (acceptedMediaType(accept ?? undefined) === undefined && !acceptsIncremental(accept)) return endResponse(notAcceptable(fetchAPI));
-      // HEAD is GET without the body: yoga has no parser for it, so it reads like a GET.
-      if (request.method === 'HEAD') {
-        setRequestParser(async (req) => paramsOfQueryString(new URL(req.url)));
-        return;
-      }
       if (requestParser) {
         // yoga's GET and form parsers JSON.parse `variables` and `extensions` themselves and let a
         // SyntaxError through (a 500); it is the client's malformed parameter, so 400 BAD_REQUEST.
@@ -84,7 +88,7 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
         method: request.method,
         headers: request.headers,
         peer: (context as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'unknown',
-        params: request.method === 'GET' || request.method === 'HEAD' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
+        params: request.method === 'GET' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
       });
       if (verdict.refused) {
         setResult(verdict.refused);
@@ -147,25 +151,6 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       }
     },
   };
-}
-
-/** A HEAD's parameters, read as yoga's GET parser reads them (variables and extensions as JSON). */
-function paramsOfQueryString(url: URL): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const name of ['query', 'operationName', 'documentId'] as const) {
-    const value = url.searchParams.get(name);
-    if (value !== null) params[name] = value;
-  }
-  for (const name of ['variables', 'extensions'] as const) {
-    const value = url.searchParams.get(name);
-    if (value === null) continue;
-    try {
-      params[name] = JSON.parse(value);
-    } catch {
-      throw concierge('BAD_REQUEST', '"variables" and "extensions" must be JSON maps.');
-    }
-  }
-  return params;
 }
 
 /** yoga's GET parser keeps only query, variables, operationName and extensions. */
