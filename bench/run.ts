@@ -8,6 +8,7 @@
  *   concierge-yoga   FAST_LANE=off                 → concierge_vs_yoga_path: what the fast lane is worth
  *   concierge-open   perimeter off, `{query}` sent → concierge_vs_open: what the perimeter costs (below 1)
  *   concierge-redis  rate limiter on Redis         → concierge_vs_redis: what the shared store costs (above 1)
+ *   concierge-cached RESPONSE_CACHE=on             → response_cache_hit_vs_floor: a hit's throughput over the floor's
  * e.g. `BENCH_SYSTEMS=concierge,concierge-open,concierge-redis npm run bench`. The method is
  * described in the RESULTS.md it writes.
  */
@@ -138,6 +139,7 @@ console.log(
     ...(names.includes('concierge-yoga') && { concierge_vs_yoga_path: ratio('concierge-yoga') }),
     ...(names.includes('concierge-open') && { concierge_vs_open: ratio('concierge-open') }),
     ...(names.includes('concierge-redis') && { concierge_vs_redis: ratio('concierge-redis') }),
+    ...(names.includes('concierge-cached') && names.includes('floor') && { response_cache_hit_vs_floor: round((atZero.systems['concierge-cached']!.throughput ?? Number.NaN) / (atZero.systems.floor!.throughput ?? Number.NaN), 3) }),
     added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
     added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),
     downstream_per_home: c.downstreamPerRequest,

@@ -25,7 +25,7 @@ export interface System {
   optIn?: boolean;
 }
 
-export const SYSTEM_NAMES = ['concierge', 'floor', 'mercurius', 'apollo', 'concierge-yoga', 'concierge-open', 'concierge-redis'] as const;
+export const SYSTEM_NAMES = ['concierge', 'floor', 'mercurius', 'apollo', 'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 /** A rate-limit budget (`<points>/<seconds>`) no measured load exhausts: MobileHome costs 56 points. */
@@ -46,6 +46,9 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMIT_IP: ADMIT_ALL_BUDGET,
   REDIS_URL: '', // the memory store
   FAST_LANE: 'on',
+  // The bench sends one viewer's home again and again: with the response cache every request
+  // after the first would be a hit, against peers that compute each one. concierge-cached measures it.
+  RESPONSE_CACHE: 'off',
 };
 
 /** The Redis concierge-redis's limiter spends in (`.ci/run` makes sure one answers there). */
@@ -89,6 +92,16 @@ export const SYSTEMS: Record<SystemName, System> = {
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV, REDIS_URL: BENCH_REDIS_URL },
     redisUrl: BENCH_REDIS_URL,
+    optIn: true,
+  },
+  // What a response-cache hit is worth: the same BFF answering the viewer's home from its cache
+  // (in process) after the first request, perimeter and all.
+  'concierge-cached': {
+    name: 'concierge-cached',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with RESPONSE_CACHE=on: every home after the first is a response-cache hit',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, RESPONSE_CACHE: 'on' },
     optIn: true,
   },
 };
