@@ -25,7 +25,7 @@ const built: Bff[] = [];
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  for (const sub of ['u_1', 'u_2', 'u_3', 'u_4']) tokens[sub] = await mocks.token(sub);
+  for (const sub of ['u_1', 'u_2', 'u_3', 'u_4', 'u_9']) tokens[sub] = await mocks.token(sub);
 });
 afterAll(async () => {
   await Promise.all(built.map((bff) => bff.close()));
@@ -67,8 +67,9 @@ const myListRow = (response: { json: any }) => response.json.data.home.rows.find
 
 describe('in process', () => {
   let bff: Bff;
-  beforeAll(() => {
+  beforeAll(async () => {
     bff = mobileBff();
+    await query(bff, HOME, 'u_9'); // a cold process's first home (JWKS, pools) is no one's measure
   });
 
   test('a second home within its maxAge reaches no service, on the lane and on yoga, and says its Age', async () => {

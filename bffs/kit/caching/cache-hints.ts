@@ -23,6 +23,12 @@ export interface CachePolicy {
   scope: CacheScope;
 }
 
+/** The declaration every client's SDL carries (test/caching/cache-hints.test.ts holds them to it). */
+export const CACHE_CONTROL_SDL = `
+directive @cacheControl(maxAge: Int, scope: CacheControlScope) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+enum CacheControlScope { PUBLIC PRIVATE }
+`;
+
 /**
  * The SDL every client declares (Apollo's directive, so its editors and tools know it):
  *   directive @cacheControl(maxAge: Int, scope: CacheControlScope) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
@@ -52,7 +58,8 @@ export function cachePolicyOf(schema: GraphQLSchema, document: DocumentNode, ope
   if (operation.operation !== 'query') return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const policy: CachePolicy = { ...defaults };
+  // Public and unbounded until a field says otherwise; the root fields carry the defaults.
+  const policy: CachePolicy = { maxAge: Number.POSITIVE_INFINITY, scope: 'PUBLIC' };
   const seen = new Set<string>(); // fragments already walked on one path: a cycle is invalid, but be safe
 
   function note(maxAge: number, scope: CacheScope) {
@@ -93,7 +100,7 @@ export function cachePolicyOf(schema: GraphQLSchema, document: DocumentNode, ope
 
   const root = schema.getQueryType();
   if (root) walk(operation.selectionSet, root, defaults);
-  return policy;
+  return Number.isFinite(policy.maxAge) ? policy : { ...policy, maxAge: defaults.maxAge };
 }
 
 function fieldHint(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>): CacheHint {
