@@ -26,9 +26,10 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+/** `env` is the mocks'; `config` overrides the BFFs' (`titleCacheMb: 0` for a test that must see every catalog call). */
+export async function startTestStack(env: NodeJS.ProcessEnv = {}, { config: overrides }: { config?: Partial<BffConfig> } = {}): Promise<TestStack> {
   const mocks = await startTestMocks(env);
-  const config = testConfig(mocks.urls);
+  const config = testConfig(mocks.urls, overrides);
   const options = {
     clock: () => new Date(TEST_NOW),
     logger: pino({ level: 'silent' }),
