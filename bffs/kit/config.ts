@@ -37,8 +37,14 @@ export interface BffConfig {
   fastLane?: boolean;
   /** `only`: documents by id from the client's manifest; `arbitrary`: raw queries too (`TRUSTED_DOCUMENTS`). */
   trustedDocuments?: TrustedDocumentsMode;
-  /** Shared stores (rate limits) live in this Redis when set (`REDIS_URL`); in process otherwise. */
+  /** Shared stores (rate limits, sessions, the title cache's second level) live in this Redis when set (`REDIS_URL`); in process otherwise. */
   redisUrl?: string;
+  /**
+   * The shared title cache's in-process bound, in MB of the titles' JSON (`TITLE_CACHE_MB`); 0
+   * turns the cache off, Redis level included.
+   * @default 32
+   */
+  titleCacheMb?: number;
   /** The web BFF's browser origins (`WEB_ORIGINS`, a comma list). */
   webOrigins?: string[];
   /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (the bench's concierge-open system). */
@@ -90,6 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     fastLane: parseSwitch(env, 'FAST_LANE', true),
     trustedDocuments: parseMode(env, production),
     redisUrl: env.REDIS_URL || undefined,
+    titleCacheMb: parseOptionalInteger(env, 'TITLE_CACHE_MB'),
     webOrigins: (env.WEB_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => parseOrigin('WEB_ORIGINS', origin)),
     rateLimits: parseSwitch(env, 'RATE_LIMITS', true),
     operationLimits: parseSwitch(env, 'OPERATION_LIMITS', true),

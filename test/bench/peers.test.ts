@@ -70,7 +70,9 @@ interface Running {
 
 async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promise<Running> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port) };
+  // RESPONSE_CACHE=off and TITLE_CACHE_MB=0: the peers keep no answers and no titles across requests, so each home here is one batch on
+  // every server (test/bffs/title-cache.test.ts covers the BFF's cache).
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port), TITLE_CACHE_MB: '0', RESPONSE_CACHE: 'off' };
   for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
   const child = spawn(process.execPath, ['--import', 'tsx', server.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

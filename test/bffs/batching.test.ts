@@ -110,7 +110,9 @@ describe('independent calls run in parallel', () => {
   const LATENCY_MS = 50;
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ MOCKS_LATENCY_MS: String(LATENCY_MS) });
+    // No title cache: the warm-up's titles would be kept, and the screens measured here are
+    // every service's fan-out, the catalog's included (title-cache.test.ts measures the cache).
+    stack = await startTestStack({ MOCKS_LATENCY_MS: String(LATENCY_MS) }, { config: { titleCacheMb: 0 } });
     // Warm the JWKS cache and the connection pools, so the timing measures the screen alone.
     await stack.graphql(stack.mobile, operation('mobile', 'MobileHome'));
     await stack.graphql(stack.tv, operation('tv', 'TvHome'));

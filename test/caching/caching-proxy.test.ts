@@ -22,7 +22,7 @@ const port = (origin: string) => new URL(origin).port;
 
 beforeAll(async () => {
   // The response cache on: the BFF's own cache and the proxy's, stacked, as in production.
-  stack = await startTestStack({}, { responseCache: true });
+  stack = await startTestStack({}, { config: { responseCache: true } });
   for (const sub of ['u_1', 'u_2']) tokens[sub] = await stack.mocks.token(sub);
   const upstreams = { mobile: port(await originOf(stack.mobile)), web: port(await originOf(stack.web)) };
   nginx = await startNginx(

@@ -28,6 +28,12 @@ describe('every downstream failure becomes a catalog error naming the service', 
     expect(await http.json(call(), { path: '/titles/t_1' })).toEqual({ id: 't_1' });
   });
 
+  test('a conditional GET sends the BFF\'s own If-None-Match, and a 304 is an answer with no body and its headers', async () => {
+    agent.get(ORIGIN).intercept({ path: '/titles/t_1', method: 'GET', headers: { 'if-none-match': '"v1"', authorization: 'Bearer tok' } }).reply(304, '', { headers: { etag: '"v1"', 'cache-control': 'public, max-age=60' } });
+    const answer = await http.answer(call(), { path: '/titles/t_1', headers: { 'if-none-match': '"v1"' } });
+    expect([answer.status, answer.body, answer.header('etag'), answer.header('cache-control')]).toEqual([304, undefined, '"v1"', 'public, max-age=60']);
+  });
+
   test('404 is NOT_FOUND with the downstream code kept', async () => {
     agent.get(ORIGIN).intercept({ path: '/titles/t_x' }).reply(404, { error: { code: 'NOT_FOUND', message: 'no' } });
     const error = await failure(http.json(call(), { path: '/titles/t_x' }));

@@ -115,7 +115,7 @@ interface Case {
   check?: (res: CallResult) => void;
 }
 
-const state: { titlesCursor?: string; reviewsCursor?: string } = {};
+const state: { titlesCursor?: string; reviewsCursor?: string; titleTag?: string } = {};
 const BAD_ENCODING = '%E0%A4%A';
 const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `t_${from + i}`);
 /** A valid JSON body just over the 1 MiB limit. */
@@ -299,6 +299,23 @@ const CASES: Record<ServiceName, Case[]> = {
       does: 'returns only id and the named fields of a sparse fieldset', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,images', status: 200,
       check: ({ body }) => expect(keysOf(body)).toEqual(['id', 'images', 'name']),
     },
+    {
+      does: 'sends an ETag and public freshness with a title', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,images', status: 200,
+      check: ({ headers }) => {
+        state.titleTag = headers.get('etag')!;
+        expect(headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=600');
+      },
+    },
+    {
+      does: 'answers 304 with no body, repeating ETag and Cache-Control, when If-None-Match names the current tag (weakly compared)', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,images',
+      headers: () => ({ 'if-none-match': `"stale", W/${state.titleTag}` }), status: 304,
+      check: ({ text, headers }) => expect([text, headers.get('etag')]).toEqual(['', state.titleTag]),
+    },
+    {
+      does: "answers 200 when If-None-Match names another fieldset's tag", op: 'GET /titles/{id}', path: '/titles/t_42?fields=name',
+      headers: () => ({ 'if-none-match': state.titleTag! }), status: 200, check: ({ headers }) => expect(headers.get('etag')).not.toBe(state.titleTag),
+    },
+    { does: 'answers 304 to If-None-Match: * for a title that exists', op: 'GET /titles/{id}', path: '/titles/t_42', headers: { 'if-none-match': '*' }, status: 304 },
     { does: 'refuses an unknown sparse field with 400 UNKNOWN_FIELDS', op: 'GET /titles/{id}', path: '/titles/t_42?fields=name,colour', status: 400, code: 'UNKNOWN_FIELDS' },
     { does: 'refuses an empty sparse fieldset with 400 VALIDATION_FAILED', op: 'GET /titles/{id}', path: '/titles/t_42?fields=', status: 400, code: 'VALIDATION_FAILED' },
     { does: 'refuses a path that is not valid percent-encoding with 400 VALIDATION_FAILED', op: 'GET /titles/{id}', path: `/titles/${BAD_ENCODING}`, status: 400, code: 'VALIDATION_FAILED' },
@@ -314,6 +331,13 @@ const CASES: Record<ServiceName, Case[]> = {
       check: ({ body }) => {
         expect(keysOf(body.titles[0])).toEqual(['id', 'maturityRating', 'name']);
         expect(body.titles[1]).toBeNull();
+      },
+    },
+    {
+      does: 'gives each title of a batch the ETag its own GET sends for the same fields, null for an unknown id', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ['t_42', 't_0'], fields: ['name', 'images'] }, status: 200,
+      check: ({ body, headers }) => {
+        expect(body.etags).toEqual([state.titleTag, null]);
+        expect(headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=600');
       },
     },
     { does: 'accepts a batch of exactly 100 ids', op: 'POST /titles/batch', path: '/titles/batch', body: { ids: ids(1, 100) }, status: 200, check: ({ body }) => expect(body.titles).toHaveLength(100) },

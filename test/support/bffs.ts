@@ -28,7 +28,8 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: NodeJS.ProcessEnv = {}, overrides: Partial<BffConfig> = {}): Promise<TestStack> {
+/** `env` is the mocks'; `config` overrides the BFFs' (`titleCacheMb: 0` for a test that must see every catalog call). */
+export async function startTestStack(env: NodeJS.ProcessEnv = {}, { config: overrides }: { config?: Partial<BffConfig> } = {}): Promise<TestStack> {
   const mocks = await startTestMocks(env);
   const config = testConfig(mocks.urls, overrides);
   const options = {

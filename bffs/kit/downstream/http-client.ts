@@ -22,6 +22,17 @@ export interface RequestOptions {
   body?: unknown;
   /** GET, PUT and DELETE are idempotent; a POST is only when it says so (batch reads do). */
   idempotent?: boolean;
+  /** Headers the BFF itself sends (a revalidation's `if-none-match`); never a client's. */
+  headers?: Record<string, string>;
+}
+
+/** A successful answer with its status and headers: 2xx, or 304 to a conditional request (no body). */
+export interface Answer<T> {
+  status: number;
+  /** Undefined for a 304 or an empty body. */
+  body: T | undefined;
+  /** A response header by lower-case name. */
+  header(name: string): string | undefined;
 }
 
 export interface DownstreamHttpOptions {
@@ -64,6 +75,11 @@ export class DownstreamHttp {
   }
 
   json<T>(call: CallContext, options: RequestOptions): Promise<T> {
+    return this.answer<T>(call, options).then(bodyOf);
+  }
+
+  /** As `json`, with the status and headers: for what must read them (the title cache's freshness and validators). */
+  answer<T>(call: CallContext, options: RequestOptions): Promise<Answer<T>> {
     const idempotent = options.idempotent ?? (options.method ?? 'GET') !== 'POST';
     return this.guard.run({ idempotent, deadline: call.deadline }, (timeoutMs) => this.send<T>(call, options, timeoutMs));
   }
@@ -72,8 +88,9 @@ export class DownstreamHttp {
     return this.pool.close();
   }
 
-  private async send<T>(call: CallContext, { method = 'GET', path, query, body }: RequestOptions, timeoutMs: number): Promise<T> {
+  private async send<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number): Promise<Answer<T>> {
     const headers: Record<string, string> = {
+      ...extra,
       accept: 'application/json',
       authorization: `Bearer ${call.token}`,
       'x-request-id': call.requestId,
@@ -102,11 +119,12 @@ export class DownstreamHttp {
     }
 
     const { statusCode } = response;
+    if (statusCode === 304) return answered<T>(response, undefined);
     const text = response.body.toString('utf8');
     if (statusCode >= 200 && statusCode < 300) {
-      if (text === '') return undefined as T;
+      if (text === '') return answered<T>(response, undefined);
       try {
-        return JSON.parse(text) as T;
+        return answered(response, JSON.parse(text) as T);
       } catch {
         throw this.error('DOWNSTREAM_BAD_RESPONSE', `${this.service} answered with invalid JSON`);
       }
@@ -145,6 +163,9 @@ export class DownstreamHttp {
     return concierge(code, message, { service: this.service, ...extra });
   }
 }
+
+const answered = <T>(response: Exchanged, body: T | undefined): Answer<T> => ({ status: response.statusCode, body, header: (name) => response.header(name) });
+const bodyOf = <T>(answer: Answer<T>) => answer.body as T;
 
 function withQuery(path: string, query: RequestOptions['query']): string {
   if (!query) return path;

@@ -4,6 +4,7 @@ import type { User, UserField } from '../downstream/services/users.ts';
 import { SUMMARY_BATCH_LIMIT } from '../downstream/services/reviews.ts';
 import { LICENSE_BATCH_LIMIT, type DrmSystem } from '../downstream/services/playback.ts';
 import type DataLoader from 'dataloader';
+import type { TitleSource } from '../caching/title-cache.ts';
 import { batchLoader } from './batch.ts';
 
 /** What one BFF reads from the generic services: the sparse fieldsets it asks for. */
@@ -34,15 +35,17 @@ class RequestLoaders<TF extends TitleField, UF extends UserField> {
     private readonly call: CallContext,
     private readonly viewerId: string,
     private readonly needs: LoaderNeeds<TF, UF>,
+    /** The BFF's shared title cache: a request's batch asks the catalog only for what it lacks. */
+    private readonly titleSource: TitleSource,
   ) {}
 
   get titles(): DataLoader<string, SparseTitle<TF> | null> {
-    return (this.titlesLoader ??= batchLoader<SparseTitle<TF>>((ids) => this.services.catalog.batch(this.call, ids, this.needs.titleFields), TITLE_BATCH_LIMIT));
+    return (this.titlesLoader ??= batchLoader<SparseTitle<TF>>((ids) => this.titleSource.read(this.call, ids, this.needs.titleFields), TITLE_BATCH_LIMIT));
   }
 
   get titleDetails(): DataLoader<string, SparseTitle<TitleField> | null> {
     const fields = this.needs.detailTitleFields ?? this.needs.titleFields;
-    return (this.titleDetailsLoader ??= batchLoader((ids) => this.services.catalog.batch(this.call, ids, fields), TITLE_BATCH_LIMIT));
+    return (this.titleDetailsLoader ??= batchLoader((ids) => this.titleSource.read(this.call, ids, fields), TITLE_BATCH_LIMIT));
   }
 
   get reviewSummaries() {
@@ -119,8 +122,9 @@ export function createLoaders<TF extends TitleField, UF extends UserField>(
   call: CallContext,
   viewerId: string,
   needs: LoaderNeeds<TF, UF>,
+  titleSource: TitleSource,
 ): RequestLoaders<TF, UF> {
-  return new RequestLoaders(services, call, viewerId, needs);
+  return new RequestLoaders(services, call, viewerId, needs, titleSource);
 }
 
 export type Loaders<TF extends TitleField, UF extends UserField> = ReturnType<typeof createLoaders<TF, UF>>;

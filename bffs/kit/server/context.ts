@@ -1,3 +1,4 @@
+import type { TitleSource } from '../caching/title-cache.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
 import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
@@ -47,6 +48,8 @@ export interface RequestFacts {
 export interface ContextFactoryOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
   services: ServiceClients;
   needs: LoaderNeeds<TF, UF>;
+  /** The BFF's shared title cache (caching/title-cache.ts), which every request's title loaders read through. */
+  titles: TitleSource;
   clock: () => Date;
   listsShare: number;
   extendContext?: (headers: RequestHeaders) => TExtra;
@@ -60,14 +63,14 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { services, needs, clock, listsShare, extendContext, devices } = options;
+  const { services, needs, titles, clock, listsShare, extendContext, devices } = options;
   return ({ headers, requestId, deadline, viewer, client }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline };
     const base: BffContext<TF, UF> = {
       viewer,
       client,
       requestId,
-      loaders: createLoaders(services, call, viewer.id, needs),
+      loaders: createLoaders(services, call, viewer.id, needs, titles),
       services,
       call,
       now: clock,

@@ -25,6 +25,8 @@ import { useRouteGate } from '../perimeter/route-gate.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
 import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
 import { closeRedis, connectRedis } from '../stores/redis.ts';
+import { redisEntries } from '../stores/shared-entries.ts';
+import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
@@ -77,15 +79,17 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   deviceClient?: string;
   /** Adds per-request fields to the context, from the request headers (TV's device). */
   extendContext?: (headers: RequestHeaders) => TExtra;
-  /** @default () => new Date() */
+  /** What screens show ("new" badges) and when a kept title goes stale run on it. @default () => new Date() */
   clock?: () => Date;
+  /** The Redis key prefix of the shared title cache; tests pass their own to stay apart. @default `concierge:titles:<client>:` */
+  titleCachePrefix?: string;
   /** Share one set of pools between several servers in one process (tests). */
   services?: ServiceClients;
   logger?: Logger;
 }
 
 /** What a test or a main file may swap in when it builds a client's BFF. */
-export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger'>> & {
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
   caching?: Partial<CachingPolicy>;
@@ -103,6 +107,8 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   nodeListener: NodeListener;
   /** Requests per app version and operation, and per deprecated field (contracts/usage.ts). */
   usage: ContractUsage;
+  /** The shared title cache; `settled()` waits for its background revalidations (tests). */
+  titleCache: TitleSource;
   close(): Promise<void>;
 };
 
@@ -128,6 +134,14 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const titleCache = createTitleCache({
+    catalog: services.catalog,
+    maxBytes: (config.titleCacheMb ?? DEFAULT_TITLE_CACHE_MB) * 1024 * 1024,
+    shared: redis && redisEntries(redis, options.titleCachePrefix ?? `concierge:titles:${client}:`),
+    now: () => clock().getTime(),
+    revalidationTimeoutMs: policy.deadlineMs,
+    logger,
+  });
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
   let signIn: SignIn | undefined;
   const signInParts = { client, config, redis, verifyViewer, logger };
@@ -152,7 +166,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   const execute = createExecutor({
     gates,
-    buildContext: createContextFactory({ services, needs, clock, listsShare: policy.listsShareOfDeadline, extendContext, devices }),
+    buildContext: createContextFactory({ services, needs, titles: titleCache, clock, listsShare: policy.listsShareOfDeadline, extendContext, devices }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
       maskError: (error) => {
@@ -225,8 +239,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     policy,
     nodeListener,
     usage,
+    titleCache,
     close: async () => {
       await yoga.dispose();
+      await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
     },

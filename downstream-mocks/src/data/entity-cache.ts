@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pickFields } from '../http/validate.ts';
 
 /** Distinct sparse fieldsets kept per cache; past this, sparse answers are built but not kept. */
@@ -11,6 +12,7 @@ const MAX_FIELDSETS = 64;
 export class EntityCache<T extends object> {
   private readonly entities = new Map<number, { value: T; json: string }>();
   private readonly sparse = new Map<string, Map<number, string>>();
+  private readonly tags = new Map<string, Map<number, string>>();
 
   constructor(private readonly generate: (n: number) => T) {}
 
@@ -29,6 +31,22 @@ export class EntityCache<T extends object> {
     if (!byEntity && this.sparse.size < MAX_FIELDSETS) this.sparse.set(key, (byEntity = new Map()));
     byEntity?.set(n, text);
     return text;
+  }
+
+  /**
+   * A strong entity tag (RFC 9110 §8.8.3) of exactly what `json(n, fields)` returns: a digest of
+   * its bytes, so a representation that changes gets a new tag, and one fieldset's tag never
+   * validates another's. Kept like the JSON, as every batch sends one per title.
+   */
+  tag(n: number, fields?: readonly string[]): string {
+    const key = fields ? fields.join(',') : '';
+    let byEntity = this.tags.get(key);
+    const cached = byEntity?.get(n);
+    if (cached !== undefined) return cached;
+    const tag = `"${createHash('sha1').update(this.json(n, fields)).digest('base64url')}"`;
+    if (!byEntity && this.tags.size < MAX_FIELDSETS) this.tags.set(key, (byEntity = new Map()));
+    byEntity?.set(n, tag);
+    return tag;
   }
 
   private entry(n: number) {

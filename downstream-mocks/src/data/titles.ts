@@ -196,6 +196,12 @@ export class TitleStore {
     return n === undefined ? undefined : this.cache.json(n, fields);
   }
 
+  /** The entity tag of `jsonOf(id, fields)`, or undefined for an unknown id. */
+  etagOf(id: string, fields?: readonly string[]): string | undefined {
+    const n = titleNumber(id);
+    return n === undefined ? undefined : this.cache.tag(n, fields);
+  }
+
   /** The shared, generated title: read it, never change it. */
   get(id: string): Title | undefined {
     const n = titleNumber(id);

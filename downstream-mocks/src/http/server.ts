@@ -14,6 +14,8 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
+  /** The request's headers (conditional requests read `if-none-match`). */
+  headers: http.IncomingHttpHeaders;
   principal: Principal | undefined;
   /** The mocks' clock: frozen by `MOCKS_NOW` for deterministic snapshots. */
   now: () => Date;
@@ -28,9 +30,12 @@ export class Reply {
   ) {}
 }
 
-/** A body that is already serialized JSON (pre-rendered titles), sent as-is. */
+/** A body that is already serialized JSON (pre-rendered titles), sent as-is, with any headers given. */
 export class RawJson {
-  constructor(readonly json: string) {}
+  constructor(
+    readonly json: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 }
 
 export interface ServiceServerOptions {
@@ -81,7 +86,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
       const match = admin.match(method, url.pathname);
       if (!match || match === 'method') throw new HttpError(404, 'ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
       const body = await readJsonBody(req);
-      return send(res, await match.route.handler!({ params: match.params, query: url.searchParams, body, principal: undefined, now }));
+      return send(res, await match.route.handler!({ params: match.params, query: url.searchParams, body, headers: req.headers, principal: undefined, now }));
     }
 
     const match = router.match(method, url.pathname);
@@ -115,9 +120,11 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     const principal = route.public ? undefined : await verifier?.verify(req.headers.authorization);
     if (principal && route.ownerParam) assertOwner(principal, match.params[route.ownerParam]!);
     const body = await readJsonBody(req);
-    const result = await route.handler({ params: match.params, query: url.searchParams, body, principal, now });
+    const result = await route.handler({ params: match.params, query: url.searchParams, body, headers: req.headers, principal, now });
 
     if (fault.kind === 'malformed') return sendMalformed(res);
+    // A test tells a revalidation answered without a body from a full answer by this count.
+    if (result instanceof Reply && result.status === 304) counters.incrementDetail(`${routeKey} 304`);
     send(res, result);
   }
 
@@ -193,7 +200,7 @@ function send(res: http.ServerResponse, result: unknown): void {
     }
     return writeJson(res, result.status, JSON.stringify(result.body), result.headers);
   }
-  if (result instanceof RawJson) return writeJson(res, 200, result.json);
+  if (result instanceof RawJson) return writeJson(res, 200, result.json, result.headers);
   writeJson(res, 200, JSON.stringify(result));
 }
 

@@ -1,6 +1,7 @@
 import { badRequest, notFound } from '../http/errors.ts';
 import type { RouteDefinition } from '../http/router.ts';
-import { RawJson } from '../http/server.ts';
+import { RawJson, Reply } from '../http/server.ts';
+import { noneMatchHits } from '../http/conditional.ts';
 import { decodeCursor, encodeCursor, parseFields, parseLimit, requireIdList, requireObject } from '../http/validate.ts';
 import { generateTitle, titleIdOf } from '../data/titles.ts';
 import type { ServiceDeps } from './context.ts';
@@ -30,17 +31,44 @@ function parseSort(raw: string | null): TitleSort {
   return raw as TitleSort;
 }
 
-export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] {
+/** How long anyone may keep a title (`CATALOG_MAX_AGE_SECONDS`), and serve it stale while revalidating (`CATALOG_STALE_WHILE_REVALIDATE_SECONDS`). */
+export const DEFAULT_MAX_AGE_SECONDS = 300;
+export const DEFAULT_STALE_WHILE_REVALIDATE_SECONDS = 600;
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer of seconds, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Titles are public and the same for every viewer, so any cache may keep them (`public`, RFC
+ * 9111) for max-age, and serve one that is stale for up to stale-while-revalidate more while it
+ * revalidates in the background (RFC 5861): without that directive a cache may not serve stale.
+ */
+function titleCacheControl(env: NodeJS.ProcessEnv): string {
+  const maxAge = seconds(env, 'CATALOG_MAX_AGE_SECONDS', DEFAULT_MAX_AGE_SECONDS);
+  const stale = seconds(env, 'CATALOG_STALE_WHILE_REVALIDATE_SECONDS', DEFAULT_STALE_WHILE_REVALIDATE_SECONDS);
+  return `public, max-age=${maxAge}${stale > 0 ? `, stale-while-revalidate=${stale}` : ''}`;
+}
+
+export function catalogRoutes({ seed, titles, env }: ServiceDeps): RouteDefinition[] {
   const fieldNames = new Set(Object.keys(generateTitle(seed, 1)));
+  const cacheControl = titleCacheControl(env);
   return [
     {
       method: 'GET',
       path: '/titles/{id}',
-      handler: ({ params, query }) => {
+      handler: ({ params, query, headers }) => {
         const fields = parseFields(query.get('fields') ?? undefined, fieldNames);
         const json = titles.jsonOf(params.id!, fields);
         if (json === undefined) throw notFound(`title ${params.id} does not exist`);
-        return new RawJson(json);
+        const etag = titles.etagOf(params.id!, fields)!;
+        // RFC 9110 §15.4.5: the 304 carries what a 200 would have, so a cache can refresh its copy.
+        if (noneMatchHits(headers, etag)) return new Reply(304, undefined, { etag, 'cache-control': cacheControl });
+        return new RawJson(json, { etag, 'cache-control': cacheControl });
       },
     },
     {
@@ -49,7 +77,13 @@ export function catalogRoutes({ seed, titles }: ServiceDeps): RouteDefinition[] 
       handler: ({ body }) => {
         const ids = requireIdList(body, 'ids', MAX_BATCH_IDS);
         const fields = parseFields(requireObject(body).fields, fieldNames);
-        return new RawJson(`{"titles":[${ids.map((id) => titles.jsonOf(id, fields) ?? 'null').join(',')}]}`);
+        // `etags[i]` is the ETag `GET /titles/{ids[i]}` with the same fields sends, so a cache
+        // that keeps a title from a batch can revalidate it there with If-None-Match. The batch
+        // itself is a POST answer no HTTP cache stores; its Cache-Control says how long each
+        // title in it stays fresh.
+        const json = ids.map((id) => titles.jsonOf(id, fields) ?? 'null').join(',');
+        const etags = ids.map((id) => titles.etagOf(id, fields) ?? null);
+        return new RawJson(`{"titles":[${json}],"etags":${JSON.stringify(etags)}}`, { 'cache-control': cacheControl });
       },
     },
     {

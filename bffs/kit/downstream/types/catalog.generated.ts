@@ -191,6 +191,8 @@ export interface components {
         };
         TitleBatch: {
             titles: (components["schemas"]["Title"] | components["schemas"]["PartialTitle"] | null)[];
+            /** @description One per entry of `titles`, in the same order: the `ETag` that `GET /titles/{id}` with the same `fields` sends for that title (so a cache can revalidate it there with `If-None-Match`), or null where the title is null. */
+            etags: (components["schemas"]["EntityTag"] | null)[];
         };
         TitlePage: {
             /** @description Full titles, or `PartialTitle`s when `fields` is given. */
@@ -272,6 +274,8 @@ export interface components {
                 message: string;
             };
         };
+        /** @description A strong entity tag, quotes included (RFC 9110 §8.8.3). */
+        EntityTag: string;
     };
     responses: {
         /** @description The bearer token is missing (`UNAUTHENTICATED`), cannot be verified against the identity JWKS or has no subject (`INVALID_TOKEN`), or has expired (`TOKEN_EXPIRED`). */
@@ -317,7 +321,10 @@ export interface operations {
                 /** @description Sparse fieldset: a list of top-level title fields. Each title then holds `id` and exactly these fields. An unknown name is a 400. */
                 fields?: components["schemas"]["TitleField"][];
             };
-            header?: never;
+            header?: {
+                /** @description Entity tags from an earlier answer (or `*`), compared weakly (RFC 9110 §13.1.2): when one is the title's current tag, the answer is 304 with no body. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The title id, e.g. `t_42`. Any other string is a 404. */
                 id: string;
@@ -329,11 +336,26 @@ export interface operations {
             /** @description The title: the full record, or a `PartialTitle` when `fields` is given. */
             200: {
                 headers: {
+                    /** @description A strong entity tag of exactly this representation (the title with this sparse fieldset, fields in the order given): send it back in `If-None-Match` to revalidate. */
+                    ETag: components["schemas"]["EntityTag"];
+                    /** @description How long any cache may keep the title(s): `public, max-age=<CATALOG_MAX_AGE_SECONDS, default 300>`, then `, stale-while-revalidate=<CATALOG_STALE_WHILE_REVALIDATE_SECONDS, default 600>` unless that is 0 (RFC 9111, RFC 5861). Titles are the same for every viewer. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Title"] | components["schemas"]["PartialTitle"];
                 };
+            };
+            /** @description `If-None-Match` names the current representation: no body. It carries the `ETag` and the `Cache-Control` a 200 would, so a cache refreshes its copy (RFC 9110 §15.4.5). */
+            304: {
+                headers: {
+                    /** @description A strong entity tag of exactly this representation (the title with this sparse fieldset, fields in the order given): send it back in `If-None-Match` to revalidate. */
+                    ETag: components["schemas"]["EntityTag"];
+                    /** @description How long any cache may keep the title(s): `public, max-age=<CATALOG_MAX_AGE_SECONDS, default 300>`, then `, stale-while-revalidate=<CATALOG_STALE_WHILE_REVALIDATE_SECONDS, default 600>` unless that is 0 (RFC 9111, RFC 5861). Titles are the same for every viewer. */
+                    "Cache-Control": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `UNKNOWN_FIELDS` (a name in `fields` is not a title field) or `VALIDATION_FAILED` (`fields` is empty, or a path parameter is not valid percent-encoding). */
             400: {
@@ -369,9 +391,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description One entry per id asked for, in the same order: the title (partial when `fields` is given), or null for an unknown id. */
+            /** @description One entry per id asked for, in the same order: the title (partial when `fields` is given), or null for an unknown id; and each title's entity tag in `etags`. `Cache-Control` says how long each title may be kept (an HTTP cache does not store this POST answer itself). */
             200: {
                 headers: {
+                    /** @description How long any cache may keep the title(s): `public, max-age=<CATALOG_MAX_AGE_SECONDS, default 300>`, then `, stale-while-revalidate=<CATALOG_STALE_WHILE_REVALIDATE_SECONDS, default 600>` unless that is 0 (RFC 9111, RFC 5861). Titles are the same for every viewer. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
