@@ -36,11 +36,12 @@ export interface FastLaneOptions {
   /** yoga on node:http, for every request the lane does not take. */
   yoga: NodeListener;
   /** yoga's fetch, for a request the lane has read but leaves to yoga (a body that is not JSON). */
-  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer; signal: AbortSignal }) => Promise<Response>;
+  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer | undefined; signal: AbortSignal }) => Promise<Response>;
 }
 
 /**
- * The fast lane: `POST /graphql` with a JSON body, straight from node:http through the perimeter
+ * The fast lane: `POST /graphql` with a JSON body, and `GET`/`HEAD /graphql?documentId=…` (the
+ * cacheable form: a response-cache hit or a 304 should cost the least), straight from node:http through the perimeter
  * to the graphql-jit compiled operation and back, without yoga's fetch-API adapter and envelop's
  * hook layers. The benchmark found those layers cost as much CPU per MobileHome as everything
  * else together (bench/RESULTS.md).
@@ -51,25 +52,31 @@ export interface FastLaneOptions {
  * - decided on headers alone: another method, path, content type or `Accept` (multipart/mixed
  *   and SSE among them: yoga streams `@defer`'s parts), and a body that is chunked or compressed,
  *   goes to yoga untouched (CORS preflights too);
- * - decided on the body: a body that is not one JSON object (broken JSON, a batch) is replayed to
- *   yoga with the bytes already read, so yoga refuses it in its words and our codes.
- * test/bffs/fast-lane.test.ts holds the two paths to the same status, headers and body.
+ * - decided on the body: a body that is not one JSON object (broken JSON, a batch), or a GET whose
+ *   `variables` or `extensions` are not JSON, is replayed to yoga with the bytes already read, so
+ *   yoga refuses it in its words and our codes.
+ * test/bffs/fast-lane.test.ts holds the two paths to the same status, headers and body, and
+ * test/caching/http-cache.test.ts runs its cache assertions on both.
  */
 export function createFastLane(options: FastLaneOptions): NodeListener {
   const { endpoint, shedder, deadlineMs, perimeter, execute, respond, delivery, cors, maxBodyBytes, yoga, yogaFetch } = options;
 
-  /** Answers one admitted request; the shedder's count is released exactly once, here. */
-  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, body: Buffer): Promise<void> {
+  /**
+   * Answers one request the lane took; the shedder's count is released exactly once, here.
+   * `params` undefined: the lane cannot read them (a body that is not one JSON object, a GET's
+   * malformed JSON), so yoga answers, from the bytes already read.
+   */
+  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined): Promise<void> {
     let counted = true;
+    const method = req.method!;
     try {
-      const params = paramsOf(body);
       if (params === undefined) {
         counted = false;
         shedder.release(); // yoga counts it again, on its own path
         return await replay(req, res, body);
       }
       const headers = headerView(req.headers);
-      const verdict = await perimeter({ method: 'POST', headers, peer: req.socket.remoteAddress ?? 'unknown', params });
+      const verdict = await perimeter({ method, headers, peer: req.socket.remoteAddress ?? 'unknown', params });
       if (verdict.refused) return await send(res, mediaType, reply, verdict.refused, JSON.stringify);
       const { admitted } = verdict;
       const deadline = Deadline.after(deadlineMs);
@@ -85,7 +92,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
         deadline.dispose(); // the answer is computed: stop the request's timer now
       }
       if (answer.result) return await send(res, mediaType, { ...reply, ...admitted.headers }, answer.result, JSON.stringify);
-      const delivered = deliver('POST', headers, mediaType, answer.representation, delivery);
+      const delivered = deliver(method, headers, mediaType, answer.representation, delivery);
       res.writeHead(delivered.status, withVary({ ...delivered.headers, ...admitted.headers }, reply));
       res.end(delivered.body);
     } catch (error) {
@@ -115,7 +122,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     res.end(text);
   }
 
-  async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
     // yoga's node adapter aborts the request's signal when the client hangs up; a replayed request
@@ -139,16 +146,18 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   }
 
   return function fastLane(req, res) {
-    const mediaType = laneMediaType(req, endpoint);
-    if (mediaType === undefined) return yoga(req, res);
+    const lane = laneRequest(req, endpoint);
+    if (lane === undefined) return yoga(req, res);
 
     const reply = replyHeaders(req, cors);
     const tooLarge = refuseLargeBody(req.headers['content-length'], maxBodyBytes);
     if (tooLarge) return refuseEarly(req, res, tooLarge, reply);
     const shed = shedder.admit();
     if (shed) return refuseEarly(req, res, shed, reply);
+    // GET and HEAD carry their parameters in the query string: nothing to read.
+    if (lane.query !== undefined) return void answer(req, res, lane.mediaType, reply, paramsOfQueryString(lane.query), undefined);
     readBody(req).then(
-      (body) => answer(req, res, mediaType, reply, body),
+      (body) => answer(req, res, lane.mediaType, reply, paramsOf(body), body),
       () => {
         shedder.release();
         res.destroy(); // the client broke off the body: nobody to answer
@@ -169,10 +178,25 @@ function replyHeaders(req: IncomingMessage, cors: CorsPolicy): ReplyHeaders {
   return { ...corsHeaders, vary: VARY_ORIGIN, ...reply };
 }
 
-/** The media type the answer will have, when the request is one the lane takes. */
-function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType | undefined {
-  if (req.method !== 'POST' || req.url !== endpoint) return undefined;
-  const { headers } = req;
+/**
+ * What the lane takes, and the media type the answer will have: a POST with a JSON body of a
+ * declared length, or a GET or HEAD with its parameters in the query string (the cacheable form,
+ * `?documentId=…`) and no body. Anything else is yoga's.
+ */
+function laneRequest(req: IncomingMessage, endpoint: string): { mediaType: RegularMediaType; query?: string } | undefined {
+  const { headers, method, url } = req;
+  if (url === undefined) return undefined;
+  const queryAt = url.indexOf('?');
+  if ((queryAt === -1 ? url : url.slice(0, queryAt)) !== endpoint) return undefined;
+  // A client that takes multipart/mixed or SSE may be asking for deferred parts: yoga streams them.
+  if (acceptsIncremental(headers.accept)) return undefined;
+  if (method === 'GET' || method === 'HEAD') {
+    // A GET with a body is not one a cache would treat as the same request: yoga's.
+    if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) return undefined;
+    const mediaType = acceptedMediaType(headers.accept);
+    return mediaType && { mediaType, query: queryAt === -1 ? '' : url.slice(queryAt + 1) };
+  }
+  if (method !== 'POST' || queryAt !== -1) return undefined;
   const contentType = headers['content-type']?.split(',')[0];
   if (contentType !== 'application/json' && !contentType?.startsWith('application/json;')) return undefined;
   // A declared length, as it arrives: a chunked or compressed body is yoga's to read (it
@@ -180,9 +204,31 @@ function laneMediaType(req: IncomingMessage, endpoint: string): RegularMediaType
   const length = headers['content-length'];
   if (length === undefined || !/^\d{1,12}$/.test(length)) return undefined;
   if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') return undefined;
-  // A client that takes multipart/mixed or SSE may be asking for deferred parts: yoga streams them.
-  if (acceptsIncremental(headers.accept)) return undefined;
-  return acceptedMediaType(headers.accept);
+  const mediaType = acceptedMediaType(headers.accept);
+  return mediaType && { mediaType };
+}
+
+/**
+ * A GET's parameters, read as yoga's GET parser reads them (query, operationName, variables and
+ * extensions as JSON) plus `documentId`; undefined when a JSON one is malformed, for yoga to refuse.
+ */
+function paramsOfQueryString(query: string): Record<string, unknown> | undefined {
+  const search = new URLSearchParams(query);
+  const params: Record<string, unknown> = {};
+  for (const name of ['query', 'operationName', 'documentId'] as const) {
+    const value = search.get(name);
+    if (value !== null) params[name] = value;
+  }
+  for (const name of ['variables', 'extensions'] as const) {
+    const value = search.get(name);
+    if (value === null) continue;
+    try {
+      params[name] = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return params;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
