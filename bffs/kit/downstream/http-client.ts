@@ -13,6 +13,11 @@ export interface CallContext {
   requestId: string;
   /** The request's deadline; it also aborts when the client goes away. */
   deadline: Deadline;
+  /**
+   * The most a read from each non-critical service may take (the client's
+   * `nonCriticalBudgets`); writes, and services not listed, get the whole deadline.
+   */
+  budgets?: Readonly<Partial<Record<DownstreamName, number>>>;
 }
 
 export interface RequestOptions {
@@ -64,15 +69,21 @@ export class DownstreamHttp {
   }
 
   json<T>(call: CallContext, options: RequestOptions): Promise<T> {
-    const idempotent = options.idempotent ?? (options.method ?? 'GET') !== 'POST';
-    return this.guard.run({ idempotent, deadline: call.deadline }, (timeoutMs) => this.send<T>(call, options, timeoutMs));
+    const method = options.method ?? 'GET';
+    const idempotent = options.idempotent ?? method !== 'POST';
+    // A read may be cut short by its budget; a write the viewer asked for never is, or its
+    // outcome would be unknown for the sake of a faster answer.
+    const read = method === 'GET' || (method === 'POST' && idempotent);
+    const budgetMs = read ? call.budgets?.[this.service] : undefined;
+    return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, options, timeoutMs, budgetMs !== undefined));
   }
 
   close(): Promise<void> {
     return this.pool.close();
   }
 
-  private async send<T>(call: CallContext, { method = 'GET', path, query, body }: RequestOptions, timeoutMs: number): Promise<T> {
+  /** `budgeted`: the call ends after `timeoutMs` however it is going, its wait for a socket included. */
+  private async send<T>(call: CallContext, { method = 'GET', path, query, body }: RequestOptions, timeoutMs: number, budgeted: boolean): Promise<T> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${call.token}`,
@@ -95,6 +106,7 @@ export class DownstreamHttp {
           bodyTimeout: timeoutMs,
         },
         call.deadline,
+        budgeted ? timeoutMs : undefined,
       );
     } catch (error) {
       if (call.deadline.clientGone) throw this.error('CLIENT_CLOSED_REQUEST', `the client went away during the call to ${this.service}`);
