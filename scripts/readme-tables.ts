@@ -30,6 +30,8 @@ export function policyTable(): string {
     `|---|${clients.map(() => '---').join('|')}|`,
     row('request deadline', (p) => `${p.deadlineMs} ms`),
     row('home lists must arrive within', (p) => `${p.listsShareOfDeadline * 100}% of the deadline`),
+    row('a non-critical read may take', (p) => `${p.nonCriticalShareOfDeadline * 100}% of the deadline (${p.deadlineMs * p.nonCriticalShareOfDeadline} ms)`),
+    row('stale-if-error serves last good values up to', (p) => `${p.staleIfError.maxAgeSeconds} s old, ${p.staleIfError.maxEntries.toLocaleString('en-US')} values kept`),
     row('attempts per idempotent call', (p) => `${p.retry.maxAttempts}`),
     row('backoff (full jitter)', (p) => `${p.retry.baseDelayMs}–${p.retry.maxDelayMs} ms`),
     row('retry budget', (p) => `${p.retry.budgetRatio * 100}% of calls + ${p.retry.budgetMinPerSecond}/s`),

@@ -37,12 +37,12 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The POST body is in a media type the BFF does not read.', solve: 'Send `Content-Type: application/json`.' },
   ROUTE_NOT_FOUND: { status: 404, description: 'Nothing is served at this path.', solve: 'GraphQL is at `/graphql`, liveness at `/health`, readiness at `/ready`.' },
   NOT_FOUND: { status: 200, description: 'The entity asked for does not exist. The field is null. A mutation on it changed nothing.', solve: 'Check the id; treat it as absent.' },
-  DOWNSTREAM_TIMEOUT: { status: 200, description: 'A downstream service did not answer in time. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
+  DOWNSTREAM_TIMEOUT: { status: 200, description: 'A downstream service did not answer in time: within the request\'s deadline, or, for a service no critical field needs, within its budget (README: Caching). The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_UNAVAILABLE: { status: 200, description: 'A downstream service failed or refused the connection. The field it backs is null.', solve: 'Retry later; the rest of the response is valid.' },
   DOWNSTREAM_BAD_RESPONSE: { status: 200, description: 'A downstream service answered with something that is not valid JSON. The field it backs is null.', solve: 'Report it to the owning team; retry later.' },
   CIRCUIT_OPEN: { status: 200, description: 'The service has been failing, so its circuit breaker is open and the BFF did not call it. The field it backs is null.', solve: 'Retry after a few seconds; the breaker probes the service and closes when it recovers.' },
   DOWNSTREAM_BUSY: { status: 200, description: 'The BFF already has as many calls in flight to that service as its bulkhead allows. The field it backs is null.', solve: 'Retry later; one slow service is not allowed to use up the BFF.' },
-  CRITICAL_DEPENDENCY_FAILED: { status: 503, description: 'A service the screen cannot be drawn without failed (its own error is also in the list). Sent with Retry-After.', solve: 'Retry after the Retry-After delay; show the app\'s offline state meanwhile.' },
+  CRITICAL_DEPENDENCY_FAILED: { status: 503, description: 'A service the screen cannot be drawn without failed. The errors after it are the ones that caused it, and only those. Sent with Retry-After: 2 s, or the failing service\'s own `Retry-After` when it is longer (at most 60 s).', solve: 'Retry after the Retry-After delay; show the app\'s offline state meanwhile.' },
   IDENTITY_UNAVAILABLE: { status: 503, description: 'The token could not be checked because identity\'s keys (JWKS) could not be fetched. The token may well be good. Sent with Retry-After.', solve: 'Retry after the Retry-After delay; do not discard the token.' },
   SESSION_STORE_UNAVAILABLE: { status: 503, description: 'The sign-in session could not be read or saved because the session store (Redis) is unreachable or too slow. The session itself may well be good. Sent with Retry-After.', solve: 'Retry after the Retry-After delay; do not sign the user out.' },
   OVERLOADED: { status: 503, description: 'The BFF is shedding load: too many requests in flight or a slow event loop. Sent with Retry-After; /health still answers.', solve: 'Retry after the Retry-After delay, with backoff.' },
@@ -73,6 +73,13 @@ export function concierge(code: ErrorCode, message: string, extra: Record<string
   const { status } = ERRORS[code];
   const http = status === 200 ? undefined : { status, ...(headers ? { headers } : {}), ...(spec ? { spec } : {}) };
   return createGraphQLError(message, { extensions: { ...extra, code, ...(http ? { http } : {}) } });
+}
+
+/** The codes that say a downstream service failed (or was not tried because it has been failing). */
+export const DOWNSTREAM_FAILURES: ReadonlySet<unknown> = new Set<ErrorCode>(['DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_UNAVAILABLE', 'DOWNSTREAM_BAD_RESPONSE', 'CIRCUIT_OPEN', 'DOWNSTREAM_BUSY']);
+
+export function isDownstreamFailure(error: unknown): error is GraphQLError {
+  return DOWNSTREAM_FAILURES.has((error as GraphQLError | undefined)?.extensions?.code);
 }
 
 export function hasCode(error: unknown, code: ErrorCode): boolean {

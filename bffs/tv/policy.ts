@@ -7,6 +7,8 @@ import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 export const TV_POLICY: ResiliencePolicy = {
   deadlineMs: 2_000,
   listsShareOfDeadline: 0.5,
+  nonCriticalShareOfDeadline: 0.4,
+  staleIfError: { maxAgeSeconds: 300, maxEntries: 50_000 },
   retry: { maxAttempts: 2, baseDelayMs: 25, maxDelayMs: 150, budgetRatio: 0.1, budgetMinPerSecond: 5 },
   breaker: { consecutiveFailures: 5, failureRate: 0.5, window: 20, minimumCalls: 10, halfOpenAfterMs: 5_000 },
   bulkhead: 96,

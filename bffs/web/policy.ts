@@ -7,6 +7,8 @@ import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 export const WEB_POLICY: ResiliencePolicy = {
   deadlineMs: 3_000,
   listsShareOfDeadline: 0.6,
+  nonCriticalShareOfDeadline: 0.25,
+  staleIfError: { maxAgeSeconds: 300, maxEntries: 50_000 },
   retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 250, budgetRatio: 0.1, budgetMinPerSecond: 10 },
   breaker: { consecutiveFailures: 10, failureRate: 0.5, window: 40, minimumCalls: 20, halfOpenAfterMs: 10_000 },
   bulkhead: 128,

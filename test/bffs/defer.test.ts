@@ -31,6 +31,7 @@ describe('@defer', () => {
     for (const client of ['web', 'tv', 'mobile'] as const) origins[client] = await originOf(stack[client]);
     tokens.u_1 = await stack.mocks.token('u_1');
     tokens.u_6 = await stack.mocks.token('u_6');
+    tokens.u_7 = await stack.mocks.token('u_7');
   });
   afterAll(() => stack?.close());
   afterEach(() => stack.mocks.clearFaults());
@@ -77,21 +78,24 @@ describe('@defer', () => {
   });
 
   it('web home with a slow reviews service: the grid arrives before the ratings, while a JSON client waits for all of it', async () => {
-    await stack.mocks.setFaults('reviews', { latencyMs: 700 });
+    // Slow, but inside web's budget for a non-critical read (750 ms): later than that, the
+    // ratings would fail (the budgets test).
+    await stack.mocks.setFaults('reviews', { latencyMs: 500 });
     const streamed = await post('web', MULTIPART, { query: WEB_HOME });
     const [first] = streamed.parts;
     const last = streamed.parts.at(-1)!;
-    expect(last.atMs - first!.atMs).toBeGreaterThan(450);
-    expect(last.atMs).toBeGreaterThanOrEqual(700);
+    expect(last.atMs - first!.atMs).toBeGreaterThan(300);
+    expect(last.atMs).toBeGreaterThanOrEqual(500);
 
     const whole = await post('web', 'application/json', { query: WEB_HOME });
-    expect(whole.parts[0]!.atMs).toBeGreaterThanOrEqual(700);
+    expect(whole.parts[0]!.atMs).toBeGreaterThanOrEqual(500);
     expect(assemble(streamed.parts)).toEqual(whole.parts[0]!.body);
   });
 
   it('web home with reviews failing: the grid is whole, and each rating part carries a masked, coded error', async () => {
     await stack.mocks.setFaults('reviews', { errorStatus: 500, errorRate: 1 });
-    const streamed = await post('web', MULTIPART, { query: WEB_HOME });
+    // u_7 has had no home yet: u_1 would be given its last good ratings (stale-if-error).
+    const streamed = await post('web', MULTIPART, { query: WEB_HOME }, { sub: 'u_7' });
     expect(streamed.status).toBe(200);
     const [first, ...rest] = streamed.parts;
     expect(first!.body.errors).toBeUndefined();
@@ -107,7 +111,7 @@ describe('@defer', () => {
       }
     }
     // The same failure, asked for JSON, is the same data and the same codes.
-    const whole = await post('web', 'application/json', { query: WEB_HOME });
+    const whole = await post('web', 'application/json', { query: WEB_HOME }, { sub: 'u_7' });
     expect(assemble(streamed.parts).data).toEqual(whole.parts[0]!.body.data);
   });
 

@@ -24,7 +24,7 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startTestStack({}, { config: { fastLane } });
-    for (const sub of ['u_1', 'u_2']) tokens[sub] = await stack.mocks.token(sub);
+    for (const sub of ['u_1', 'u_2', 'u_31']) tokens[sub] = await stack.mocks.token(sub);
   });
   afterAll(() => stack?.close());
   beforeEach(() => stack.mocks.clearFaults());
@@ -81,16 +81,6 @@ describe.each([
       expect(json(response).data.addToMyList.contentId).toBe('t_9');
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.headers.etag).toBeUndefined();
-    });
-
-    test('a partial answer (a service failed) is no-store, with no ETag, on both paths', async () => {
-      await stack.mocks.setFaults('notifications', { errorStatus: 500 });
-      for (const response of [await post('mobile', 'MobileHome'), await get('mobile', 'MobileHome')]) {
-        expect(response.status).toBe(200);
-        expect(json(response).errors.length).toBeGreaterThan(0);
-        expect(response.headers['cache-control']).toBe('no-store');
-        expect(response.headers.etag).toBeUndefined();
-      }
     });
 
     test('refusals are no-store: 401, 400, 405, 404', async () => {
@@ -174,5 +164,24 @@ describe.each([
       expect(small.headers['content-encoding']).toBeUndefined();
       expect(small.headers.vary ?? '').not.toContain('Accept-Encoding');
     });
+  });
+
+  // Last: its failures open the notifications breaker for a few seconds, which would degrade the homes above.
+  describe('degraded answers', () => {
+      test('a partial answer (a service failed) and a stale-marked one are no-store, with no ETag', async () => {
+        await stack.mocks.setFaults('notifications', { errorStatus: 500 });
+        // u_31 has had no home yet: its unread count is null with an error.
+        for (const response of [await post('mobile', 'MobileHome', { sub: 'u_31' }), await get('mobile', 'MobileHome', { sub: 'u_31' })]) {
+          expect(response.status).toBe(200);
+          expect(json(response).errors.length).toBeGreaterThan(0);
+          expect(response.headers['cache-control']).toBe('no-store');
+          expect(response.headers.etag).toBeUndefined();
+        }
+        // u_1's earlier homes left a last good count: it is served stale, marked, and never stored.
+        const stale = await get('mobile', 'MobileHome');
+        expect(json(stale).extensions.stale[0]).toMatchObject({ path: ['home', 'unreadNotificationCount'], service: 'notifications' });
+        expect(stale.headers['cache-control']).toBe('no-store');
+        expect(stale.headers.etag).toBeUndefined();
+      });
   });
 });

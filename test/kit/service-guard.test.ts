@@ -1,14 +1,18 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
 import type { ResiliencePolicy } from '../../bffs/kit/resilience/policy.ts';
-import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
+import { ServiceGuard, downstreamRetryAfterMs } from '../../bffs/kit/resilience/service-guard.ts';
 
 const ORIGIN = 'http://users.test';
 const POLICY: ResiliencePolicy = {
   deadlineMs: 1_000,
   listsShareOfDeadline: 0.6,
+  nonCriticalShareOfDeadline: 0.4,
+  staleIfError: { maxAgeSeconds: 300, maxEntries: 50_000 },
   retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10, budgetRatio: 0.5, budgetMinPerSecond: 100 },
   breaker: { consecutiveFailures: 3, failureRate: 0.9, window: 20, minimumCalls: 20, halfOpenAfterMs: 150 },
   bulkhead: 2,
@@ -114,6 +118,16 @@ describe('circuit breaker', () => {
     expect(hits).toBe(3);
   });
 
+  test('while open, its error still carries what is left of the service\'s last Retry-After', async () => {
+    answer(...Array.from({ length: 3 }, () => ({ status: 503, headers: { 'retry-after': '7' } })));
+    const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });
+    for (let i = 0; i < 3; i++) expect(downstreamRetryAfterMs(await failure(http.json(call(), { path: '/users/u_1' })))).toBe(7_000);
+    const open = await failure(http.json(call(), { path: '/users/u_1' }));
+    expect(open.extensions.code).toBe('CIRCUIT_OPEN');
+    expect(downstreamRetryAfterMs(open)).toBeGreaterThan(6_000);
+    expect(downstreamRetryAfterMs(open)).toBeLessThanOrEqual(7_000);
+  });
+
   test('half-opens after the pause, probes once, and closes when the probe succeeds', async () => {
     answer(...Array.from({ length: 3 }, () => ({ status: 500 })));
     const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });
@@ -153,5 +167,57 @@ describe('bulkhead', () => {
     expect(error.extensions.code).toBe('DOWNSTREAM_BUSY');
     expect(performance.now() - started).toBeLessThan(50);
     await Promise.all(slow);
+  });
+});
+
+describe('a non-critical read\'s budget', () => {
+  const budgeted = (budgetMs: number, deadlineMs = 1_000) => ({ ...call(deadlineMs), budgets: { users: budgetMs } });
+
+  test('a read slower than its budget fails at the budget with DOWNSTREAM_TIMEOUT, long before the deadline', async () => {
+    agent.get(ORIGIN).intercept({ path: /.*/ }).reply(200, { ok: true }).delay(600).persist();
+    const started = performance.now();
+    const error = await failure(client().json(budgeted(100), { path: '/users/u_1' }));
+    const elapsed = performance.now() - started;
+    expect(error.extensions).toMatchObject({ code: 'DOWNSTREAM_TIMEOUT', service: 'users' });
+    expect(elapsed).toBeGreaterThanOrEqual(95);
+    expect(elapsed).toBeLessThan(300);
+  });
+
+  test('its retries fit in the budget too: none is made once it is spent', async () => {
+    agent.get(ORIGIN).intercept({ path: /.*/ }).reply(() => {
+      hits++;
+      return { statusCode: 200, data: { ok: true } };
+    }).delay(600).persist();
+    await failure(client().json(budgeted(100), { path: '/users/u_1' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hits).toBe(1);
+  });
+
+  test('a read within its budget is answered as usual', async () => {
+    answer();
+    expect(await client().json(budgeted(200), { path: '/users/u_1' })).toEqual({ ok: true });
+  });
+
+  test('a write is never cut short by a budget: the change would be left unconfirmed', async () => {
+    agent.get(ORIGIN).intercept({ path: /.*/, method: 'PUT' }).reply(200, { ok: true }).delay(200).persist();
+    expect(await client().json(budgeted(50), { method: 'PUT', path: '/users/u_1/x' })).toEqual({ ok: true });
+  });
+
+  test('it ends a call still queued for a socket, which undici\'s own timeouts would not count', async () => {
+    // A real server that never answers, and one socket: the second call waits behind the first.
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const http = new DownstreamHttp('users', origin, { guard: new ServiceGuard('users', { ...POLICY, retry: { ...POLICY.retry, maxAttempts: 1 } }), connections: 1, maxTimeoutMs: 1_000 });
+    try {
+      const started = performance.now();
+      const errors = await Promise.all([failure(http.json(budgeted(150), { path: '/a' })), failure(http.json(budgeted(150), { path: '/b' }))]);
+      expect(errors.map((e) => e.extensions.code)).toEqual(['DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_TIMEOUT']);
+      expect(performance.now() - started).toBeLessThan(280);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await http.close();
+    }
   });
 });

@@ -17,12 +17,18 @@ export interface Exchanged {
  * parsed at once: `request()` wraps each body in a Readable stream and a consumer, which the
  * profile showed as a visible share of the BFF's CPU per home (six responses each). The timeouts
  * are undici's own; only the abort is ours, because `dispatch` takes no signal.
+ *
+ * `limitMs` (a non-critical read's budget) ends the exchange that long from now, whatever it is
+ * doing. undici's headers and body timeouts cannot: they start once the request has a socket and
+ * restart with every chunk, so a call queued behind a hanging service's busy sockets, or a body
+ * that trickles, would outlive its budget.
  */
-export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, deadline: Deadline): Promise<Exchanged> {
+export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, deadline: Deadline, limitMs?: number): Promise<Exchanged> {
   if (deadline.aborted) return Promise.reject(deadline.reason);
   return new Promise((resolve, reject) => {
     const collector = new BodyCollector(deadline, resolve, reject);
     deadline.listen(collector);
+    if (limitMs !== undefined) collector.limit(limitMs);
     dispatcher.dispatch(options, collector);
   });
 }
@@ -40,6 +46,7 @@ class BodyCollector implements Dispatcher.DispatchHandler, AbortListener, Exchan
   private chunks: Buffer[] = [];
   private abortCall: ((reason?: Error) => void) | undefined;
   private settled = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deadline: Deadline,
@@ -74,7 +81,13 @@ class BodyCollector implements Dispatcher.DispatchHandler, AbortListener, Exchan
     if (this.settle()) this.reject(error);
   }
 
-  /** The request's deadline passed or its client went away. */
+  /** Ends the exchange after `ms` with a TimeoutError, as the deadline would. */
+  limit(ms: number): void {
+    this.timer = setTimeout(() => this.deadlineAborted(new DOMException(`no answer within ${Math.round(ms)} ms`, 'TimeoutError')), ms);
+    this.timer.unref();
+  }
+
+  /** The request's deadline passed, its client went away, or the call's limit is up. */
   deadlineAborted(reason: unknown): void {
     this.abortCall?.(reason as Error);
     if (this.settle()) this.reject(reason);
@@ -94,6 +107,7 @@ class BodyCollector implements Dispatcher.DispatchHandler, AbortListener, Exchan
     if (this.settled) return false;
     this.settled = true;
     this.deadline.unlisten(this);
+    if (this.timer) clearTimeout(this.timer);
     return true;
   }
 }

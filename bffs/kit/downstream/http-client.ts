@@ -13,6 +13,11 @@ export interface CallContext {
   requestId: string;
   /** The request's deadline; it also aborts when the client goes away. */
   deadline: Deadline;
+  /**
+   * The most a read from each non-critical service may take (the client's
+   * `nonCriticalBudgets`); writes, and services not listed, get the whole deadline.
+   */
+  budgets?: Readonly<Partial<Record<DownstreamName, number>>>;
 }
 
 export interface RequestOptions {
@@ -80,15 +85,21 @@ export class DownstreamHttp {
 
   /** As `json`, with the status and headers: for what must read them (the title cache's freshness and validators). */
   answer<T>(call: CallContext, options: RequestOptions): Promise<Answer<T>> {
-    const idempotent = options.idempotent ?? (options.method ?? 'GET') !== 'POST';
-    return this.guard.run({ idempotent, deadline: call.deadline }, (timeoutMs) => this.send<T>(call, options, timeoutMs));
+    const method = options.method ?? 'GET';
+    const idempotent = options.idempotent ?? method !== 'POST';
+    // A read may be cut short by its budget; a write the viewer asked for never is, or its
+    // outcome would be unknown for the sake of a faster answer.
+    const read = method === 'GET' || (method === 'POST' && idempotent);
+    const budgetMs = read ? call.budgets?.[this.service] : undefined;
+    return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, options, timeoutMs, budgetMs !== undefined));
   }
 
   close(): Promise<void> {
     return this.pool.close();
   }
 
-  private async send<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number): Promise<Answer<T>> {
+  /** `budgeted`: the call ends after `timeoutMs` however it is going, its wait for a socket included. */
+  private async send<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number, budgeted: boolean): Promise<Answer<T>> {
     const headers: Record<string, string> = {
       ...extra,
       accept: 'application/json',
@@ -112,6 +123,7 @@ export class DownstreamHttp {
           bodyTimeout: timeoutMs,
         },
         call.deadline,
+        budgeted ? timeoutMs : undefined,
       );
     } catch (error) {
       if (call.deadline.clientGone) throw this.error('CLIENT_CLOSED_REQUEST', `the client went away during the call to ${this.service}`);

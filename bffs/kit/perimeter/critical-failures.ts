@@ -1,43 +1,66 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { DownstreamName } from '../config.ts';
-
-const DOWNSTREAM_FAILURES = new Set<unknown>(['DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_UNAVAILABLE', 'DOWNSTREAM_BAD_RESPONSE', 'CIRCUIT_OPEN', 'DOWNSTREAM_BUSY']);
+import { isDownstreamFailure } from '../errors.ts';
+import { downstreamRetryAfterMs, wasNotCalled } from '../resilience/service-guard.ts';
 
 export interface CriticalFailureOptions {
   critical: readonly DownstreamName[];
-  /** @default 2 */
+  /**
+   * What the 503 tells clients to wait when the failed service said nothing, and the least it
+   * tells them when it did.
+   * @default 2
+   */
   retryAfterSeconds?: number;
+  /**
+   * The most it ever tells them, whatever the service said: a client told to wait longer would
+   * keep its offline state up long after a replica or the service is back.
+   * @default 60
+   */
+  maxRetryAfterSeconds?: number;
 }
 
 /**
  * When a critical service failed and nothing could be drawn (`data` is null), the response is
- * 503 with Retry-After and a CRITICAL_DEPENDENCY_FAILED error next to the service's own error.
- * Why 503 rather than 200 with `data: null`: it is the truth about availability, so CDNs do not
- * cache it, clients and load balancers retry, and dashboards count it as an outage. A failed
- * non-critical service never gets here: its field is null and the response stays 200.
+ * 503 with Retry-After and a CRITICAL_DEPENDENCY_FAILED error, followed by the errors that
+ * caused it: the critical services' failures. Why 503 rather than 200 with `data: null`: it is
+ * the truth about availability, so CDNs do not cache it, clients and load balancers retry, and
+ * dashboards count it as an outage. A failed non-critical service never gets here: its field is
+ * null and the response stays 200.
+ *
+ * - Only causes are listed: not the non-critical fields' errors (nothing of the screen is drawn
+ *   anyway), nor the calls skipped because the deadline had passed ("catalog was not called"),
+ *   which are what the timeout did, not why (one is kept if there is nothing else to say).
+ * - Retry-After is the larger of `retryAfterSeconds` and the longest `Retry-After` a cause's
+ *   service sent (a service that says 7 is not asked again in 2), at most `maxRetryAfterSeconds`.
  *
  * Returns the result to send instead, or undefined to send it as it is. (yoga reads
  * `extensions.http` for the status and headers, and strips it from the body.)
  */
-export function criticalFailureChecker({ critical, retryAfterSeconds = 2 }: CriticalFailureOptions) {
+export function criticalFailureChecker({ critical, retryAfterSeconds = 2, maxRetryAfterSeconds = 60 }: CriticalFailureOptions) {
   const criticalServices = new Set<unknown>(critical);
   return (result: ExecutionResult): ExecutionResult | undefined => {
     if (!('data' in result) || result.data !== null) return undefined;
-    const failure = result.errors?.find(
-      (error: GraphQLError) => DOWNSTREAM_FAILURES.has(error.extensions?.code) && criticalServices.has(error.extensions?.service),
-    );
-    if (!failure) return undefined;
-    const service = failure.extensions.service as string;
+    const failures = (result.errors ?? []).filter((error: GraphQLError) => isDownstreamFailure(error) && criticalServices.has(error.extensions?.service));
+    if (!failures.length) return undefined;
+    const called = failures.filter((error) => !wasNotCalled(error));
+    const causes = called.length ? called : failures.slice(0, 1);
+    const service = causes[0]!.extensions.service as string;
     return {
       ...result,
       errors: [
         createGraphQLError(`The screen cannot be drawn without ${service}, which failed; retry later.`, {
           extensions: { code: 'CRITICAL_DEPENDENCY_FAILED', service },
         }),
-        ...(result.errors ?? []),
+        ...causes,
       ],
-      extensions: { ...result.extensions, http: { status: 503, headers: { 'retry-after': String(retryAfterSeconds) } } },
+      extensions: { ...result.extensions, http: { status: 503, headers: { 'retry-after': String(retryAfter(causes, retryAfterSeconds, maxRetryAfterSeconds)) } } },
     };
   };
+}
+
+/** Whole seconds, as Retry-After's delay-seconds are. */
+function retryAfter(causes: readonly GraphQLError[], least: number, most: number): number {
+  const sent = Math.max(0, ...causes.map((error) => downstreamRetryAfterMs(error) ?? 0));
+  return Math.min(most, Math.max(least, Math.ceil(sent / 1000)));
 }

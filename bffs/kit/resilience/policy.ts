@@ -1,3 +1,5 @@
+import { DOWNSTREAM_DEFAULTS, type DownstreamName } from '../config.ts';
+
 /**
  * How one BFF treats its downstream services. Each client has its own (bffs/<client>/policy.ts):
  * mobile is stricter than web, because a phone on a cellular network would rather show a
@@ -11,6 +13,23 @@ export interface ResiliencePolicy {
    * share of the deadline, so the title batch after them still has time; a late list fails alone.
    */
   listsShareOfDeadline: number;
+  /**
+   * Each read from a service that is not critical for this client (`criticalServices`) may take
+   * at most this share of the deadline, from the moment it is made, retries included, and never
+   * past the deadline. A late one fails only the fields it backs, so a hanging non-critical
+   * service costs a screen this long, not the whole deadline. Writes are never cut short.
+   */
+  nonCriticalShareOfDeadline: number;
+  /**
+   * Stale-if-error (RFC 5861) for the fields whose resolver opts in (`staleIfError`): when the
+   * service behind such a field fails, the field gets the viewer's last good value if it is
+   * younger than `maxAgeSeconds`, marked in the response's `extensions.stale`.
+   */
+  staleIfError: {
+    maxAgeSeconds: number;
+    /** Values kept in memory, over all viewers; the least recently used go first. */
+    maxEntries: number;
+  };
   retry: {
     /** Attempts in all, the first included. Only idempotent calls are retried. */
     maxAttempts: number;
@@ -50,8 +69,20 @@ export interface ResiliencePolicy {
  * failure fails the screen (503); every other one is nullable and fails alone. A test holds the
  * SDL to this table.
  */
-export type DependencyMap = Record<string, { services: readonly import('../config.ts').DownstreamName[]; critical: boolean }>;
+export type DependencyMap = Record<string, { services: readonly DownstreamName[]; critical: boolean }>;
 
-export function criticalServices(dependencies: DependencyMap): import('../config.ts').DownstreamName[] {
+export function criticalServices(dependencies: DependencyMap): DownstreamName[] {
   return [...new Set(Object.values(dependencies).filter((d) => d.critical).flatMap((d) => d.services))].sort();
+}
+
+/**
+ * The time each read from a non-critical service may take, per service: every downstream service
+ * that backs no critical field of this client. A critical service gets the whole deadline: the
+ * screen is not drawn without it anyway.
+ */
+export function nonCriticalBudgets(dependencies: DependencyMap, policy: Pick<ResiliencePolicy, 'deadlineMs' | 'nonCriticalShareOfDeadline'>): Partial<Record<DownstreamName, number>> {
+  const critical = new Set(criticalServices(dependencies));
+  const budgetMs = Math.round(policy.deadlineMs * policy.nonCriticalShareOfDeadline);
+  const services = (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).filter((service) => service !== 'identity' && !critical.has(service));
+  return Object.fromEntries(services.map((service) => [service, budgetMs]));
 }

@@ -6,6 +6,9 @@ import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
 import type { Viewer } from '../perimeter/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
+import type { LastGoodStore } from '../resilience/last-good.ts';
+import { RequestLastGood } from '../resilience/stale-if-error.ts';
+import type { DownstreamName } from '../config.ts';
 import type { DeviceDirectory, ViewerDevices } from '../sign-in/devices.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
@@ -27,6 +30,8 @@ export interface BffContext<TF extends TitleField = TitleField, UF extends UserF
   listsShare: number;
   /** The viewer's signed-in devices (web's account page), where the BFF lists them (`deviceClient`). */
   devices?: ViewerDevices;
+  /** The viewer's last good values, for the fields that are stale-if-error (`staleIfError`). */
+  lastGood: RequestLastGood;
 }
 
 /** The request headers a context reads: a fetch `Headers`, or a view of node's (the fast lane). */
@@ -52,6 +57,10 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
   titles: TitleSource;
   clock: () => Date;
   listsShare: number;
+  /** What a read from each non-critical service may take (`nonCriticalBudgets`). */
+  budgets: Readonly<Partial<Record<DownstreamName, number>>>;
+  /** The BFF's last good values of every viewer. */
+  lastGood: LastGoodStore;
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** The device sessions a viewer may list and end, from the BFF's session store. */
   devices?: DeviceDirectory;
@@ -63,9 +72,9 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { services, needs, titles, clock, listsShare, extendContext, devices } = options;
+  const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices } = options;
   return ({ headers, requestId, deadline, viewer, client }: RequestFacts): BffContext<TF, UF> => {
-    const call: CallContext = { token: viewer.token, requestId, deadline };
+    const call: CallContext = { token: viewer.token, requestId, deadline, budgets };
     const base: BffContext<TF, UF> = {
       viewer,
       client,
@@ -77,6 +86,8 @@ export function createContextFactory<TF extends TitleField, UF extends UserField
       listsShare,
       // Bound to the verified viewer here, so no resolver can name another user's devices.
       ...(devices ? { devices: devices(viewer.id) } : {}),
+      // Bound to the verified viewer too: a resolver reads and writes this viewer's values only.
+      lastGood: new RequestLastGood(lastGood.forViewer(viewer.id)),
     };
     return extendContext ? { ...base, ...extendContext(headers) } : base;
   };

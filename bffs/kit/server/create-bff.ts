@@ -23,7 +23,8 @@ import { createCookieSignIn, createDeviceSignIn, type SignIn } from '../sign-in/
 import { useRequestId } from '../perimeter/request-id.ts';
 import { useRouteGate } from '../perimeter/route-gate.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
-import { criticalServices, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
+import { LastGoodStore } from '../resilience/last-good.ts';
+import { criticalServices, nonCriticalBudgets, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
 import { closeRedis, connectRedis } from '../stores/redis.ts';
 import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
@@ -166,7 +167,17 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   const execute = createExecutor({
     gates,
-    buildContext: createContextFactory({ services, needs, titles: titleCache, clock, listsShare: policy.listsShareOfDeadline, extendContext, devices }),
+    buildContext: createContextFactory({
+      services,
+      needs,
+      titles: titleCache,
+      clock,
+      listsShare: policy.listsShareOfDeadline,
+      budgets: nonCriticalBudgets(options.dependencies, policy),
+      lastGood: new LastGoodStore(policy.staleIfError),
+      extendContext,
+      devices,
+    }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
       maskError: (error) => {

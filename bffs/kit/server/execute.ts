@@ -5,6 +5,7 @@ import type { Admitted } from '../perimeter/pipeline.ts';
 import type { RequestFacts } from './context.ts';
 import { isIncremental, type IncrementalResult, type SubsequentPayload } from './incremental.ts';
 import type { ResultRules } from './result-rules.ts';
+import { withStaleMarks, type RequestLastGood } from '../resilience/stale-if-error.ts';
 
 export interface ExecutorOptions {
   buildContext: (facts: RequestFacts) => Promise<object> | object;
@@ -16,6 +17,9 @@ export interface ExecutorOptions {
 
 type Facts = Omit<RequestFacts, 'viewer' | 'client'>;
 
+/** The request's stale-if-error side, on a context that has one (BffContext does). */
+const lastGoodOf = (context: object) => (context as { lastGood?: RequestLastGood }).lastGood;
+
 /**
  * Runs an admitted operation: the context for its viewer and app version, the compiled query
  * (graphql-jit, from operations.ts), what the app's version must not see taken out
@@ -24,7 +28,8 @@ type Facts = Omit<RequestFacts, 'viewer' | 'client'>;
  *
  * `execute` answers one result, a deferring operation included (compiled without its
  * directives). `execute.streaming` answers a deferring operation in parts, for a request that
- * takes multipart/mixed or SSE (yoga's path, incremental.ts).
+ * takes multipart/mixed or SSE (yoga's path, incremental.ts). Each result, and each part, lists
+ * in `extensions.stale` the fields it was given stale (stale-if-error.ts).
  */
 export function createExecutor({ buildContext, applyRules, gates }: ExecutorOptions) {
   const contextFor = (admitted: Admitted, facts: Facts) => buildContext({ ...facts, viewer: admitted.viewer, client: admitted.clientVersion });
@@ -36,6 +41,7 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
       const context = await contextFor(admitted, facts);
       result = await operation.compiled.query(undefined, context, admitted.variables ?? {});
       result = withoutGatedOutputs(result, operation.contract, clientVersion, gates);
+      result = withStaleMarks(result, lastGoodOf(context));
     } catch (error) {
       result = { errors: [error as GraphQLError] };
     }
@@ -58,24 +64,37 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
       }
     }
     let result: ExecutionResult | IncrementalResult;
+    let lastGood: RequestLastGood | undefined;
     try {
-      result = await deferred.query(undefined, await contextFor(admitted, facts), admitted.variables ?? {});
+      const context = await contextFor(admitted, facts);
+      lastGood = lastGoodOf(context);
+      result = await deferred.query(undefined, context, admitted.variables ?? {});
     } catch (error) {
       done();
       return applyRules({ errors: [error as GraphQLError] });
     }
     if (!isIncremental(result)) {
       done(); // `@defer(if: false)`: one part
-      return applyRules(result);
+      return applyRules(withStaleMarks(result, lastGood));
     }
-    return ruledParts(result, done);
+    return ruledParts(result, lastGood, done);
   };
 
-  async function* ruledParts(parts: IncrementalResult, done: () => void): IncrementalResult {
+  /**
+   * A part lists the fields served stale since the part before it. A deferred field's mark comes
+   * in the part that carries its value, or in an earlier one if it resolved before that was sent:
+   * match marks by `path`, not by part.
+   */
+  async function* ruledParts(parts: IncrementalResult, lastGood: RequestLastGood | undefined, done: () => void): IncrementalResult {
     let first = true;
     try {
       for await (const part of parts) {
-        yield first ? applyRules(part as ExecutionResult) : applyRules.subsequent(part as SubsequentPayload);
+        if (first) yield applyRules(withStaleMarks(part as ExecutionResult, lastGood));
+        else {
+          const marks = lastGood?.takeMarks();
+          const payload = part as SubsequentPayload;
+          yield applyRules.subsequent(marks ? { ...payload, extensions: { ...payload.extensions, stale: marks } } : payload);
+        }
         first = false;
       }
     } finally {

@@ -12,6 +12,8 @@ import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 export const ${constant}_POLICY: ResiliencePolicy = {
   deadlineMs: 1_500,
   listsShareOfDeadline: 0.6,
+  nonCriticalShareOfDeadline: 0.4,
+  staleIfError: { maxAgeSeconds: 300, maxEntries: 50_000 },
   retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, budgetRatio: 0.1, budgetMinPerSecond: 5 },
   breaker: { consecutiveFailures: 5, failureRate: 0.5, window: 20, minimumCalls: 10, halfOpenAfterMs: 5_000 },
   bulkhead: 64,

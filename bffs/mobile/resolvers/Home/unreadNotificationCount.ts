@@ -1,4 +1,8 @@
+import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
 import type { HomeResolvers } from '../../generated/resolvers.generated.ts';
 
-export const unreadNotificationCount: HomeResolvers['unreadNotificationCount'] = (_, __, { loaders }) =>
-  loaders.unreadNotifications();
+/** The viewer's last good count if notifications fails: a badge a few minutes old beats none. */
+export const unreadNotificationCount: HomeResolvers['unreadNotificationCount'] = staleIfError(
+  () => '',
+  (_, __, { loaders }) => loaders.unreadNotifications(),
+);

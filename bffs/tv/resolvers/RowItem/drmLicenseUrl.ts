@@ -1,8 +1,16 @@
+import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
+import type { TvContext } from '../../needs.ts';
+import type { RowItemModel } from '../../models.ts';
 
-/** Continue-watching items carry a licence for this device, batched into one playback call. */
-export const drmLicenseUrl: RowItemResolvers['drmLicenseUrl'] = async (item, _, { loaders, device }) => {
-  if (!item.playable) return null;
-  const license = await loaders.licenses(device.drm).load(item.contentId);
-  return license?.licenseUrl ?? null;
-};
+/**
+ * The licence for this device, batched into one playback call; the viewer's last good one if
+ * playback fails (licences last hours, far longer than the stale bound).
+ */
+const licenseUrl = staleIfError(
+  (item: RowItemModel, _: unknown, { device }: TvContext) => `${device.drm}:${item.contentId}`,
+  async (item: RowItemModel, _: unknown, { loaders, device }: TvContext) => (await loaders.licenses(device.drm).load(item.contentId))?.licenseUrl ?? null,
+);
+
+/** Continue-watching items carry one; the others never ask playback. */
+export const drmLicenseUrl: RowItemResolvers['drmLicenseUrl'] = (item, args, context, info) => (item.playable ? licenseUrl(item, args, context, info) : null);

@@ -1,5 +1,8 @@
+import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
 
-/** One reviews-summary batch for every item on the screen. */
-export const averageRating: RowItemResolvers['averageRating'] = async (item, _, { loaders }) =>
-  (await loaders.reviewSummaries.load(item.id))?.averageRating ?? null;
+/** One reviews-summary batch for every item on the screen; the viewer's last good rating if reviews fails. */
+export const averageRating: RowItemResolvers['averageRating'] = staleIfError(
+  (item) => item.id,
+  async (item, _, { loaders }) => (await loaders.reviewSummaries.load(item.id))?.averageRating ?? null,
+);

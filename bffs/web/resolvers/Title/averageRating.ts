@@ -1,4 +1,8 @@
+import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
 import type { TitleResolvers } from '../../generated/resolvers.generated.ts';
 
-export const averageRating: TitleResolvers['averageRating'] = async (title, _, { loaders }) =>
-  (await loaders.reviewSummaries.load(title.id))?.averageRating ?? null;
+/** The viewer's last good rating if reviews fails. */
+export const averageRating: TitleResolvers['averageRating'] = staleIfError(
+  (title) => title.id,
+  async (title, _, { loaders }) => (await loaders.reviewSummaries.load(title.id))?.averageRating ?? null,
+);
