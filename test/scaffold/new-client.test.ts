@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLIENTS, CLIENT_NAMES } from '../../bffs/clients.ts';
 import { insertBeforeClose } from '../../scripts/new-client/insert.ts';
 import { InputError, parseInput } from '../../scripts/new-client/input.ts';
-import { SINCE_DIRECTIVE } from '../../scripts/new-client/templates/schema.ts';
+import { CACHE_CONTROL_DIRECTIVE, SINCE_DIRECTIVE } from '../../scripts/new-client/templates/schema.ts';
 import { bffFactoryOf, defaultPortOf, dependenciesOf, perimeterPolicyOf, resiliencePolicyOf, versionPolicyOf } from '../support/clients.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,8 +71,12 @@ describe('new-client input', () => {
     expect(refusal(['watch', '--port', '4003', '--force'])).toMatch(/Unknown option --force/);
   });
 
-  test('declares @since in the new SDL exactly as every client SDL does', () => {
-    for (const client of CLIENT_NAMES) expect(readFileSync(join(ROOT, 'schemas', `${client}.graphql`), 'utf8'), client).toContain(SINCE_DIRECTIVE);
+  test('declares @since and @cacheControl in the new SDL exactly as every client SDL does', () => {
+    for (const client of CLIENT_NAMES) {
+      const sdl = readFileSync(join(ROOT, 'schemas', `${client}.graphql`), 'utf8');
+      expect(sdl, client).toContain(SINCE_DIRECTIVE);
+      expect(sdl, client).toContain(CACHE_CONTROL_DIRECTIVE);
+    }
   });
 
   test('stops, saying what to add by hand, when a shared file is not shaped as expected', () => {

@@ -1,7 +1,8 @@
 import type { NewClient } from '../names.ts';
 
 /** bffs/<name>/policy.ts: resilience, perimeter and supported versions, starting from mobile's. */
-export const policyTemplate = ({ name, constant }: NewClient) => `import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
+export const policyTemplate = ({ name, constant }: NewClient) => `import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
+import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
 import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
 import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
 
@@ -31,6 +32,18 @@ export const ${constant}_PERIMETER: PerimeterPolicy = {
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 300 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
   corsCredentials: false,
+};
+
+/**
+ * Mobile's caching: the home may be reused for a minute (\`private, max-age=60\`), in brotli over
+ * 1 KiB. README: Caching.
+ */
+export const ${constant}_CACHING: CachingPolicy = {
+  defaults: { maxAge: 60, scope: 'PRIVATE' },
+  vary: BEARER_VARY,
+  keyHeaders: [],
+  compression: { prefer: ['br', 'gzip'], thresholdBytes: 1024, brotliQuality: 5, gzipLevel: 6 },
+  responseCacheBytes: 64 * 1024 * 1024,
 };
 
 /**

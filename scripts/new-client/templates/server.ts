@@ -6,7 +6,7 @@ import type { BffConfig } from '../kit/config.ts';
 import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
 import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
 import { ${constant}_DEPENDENCIES } from './dependencies.ts';
-import { ${constant}_PERIMETER, ${constant}_POLICY, ${constant}_VERSIONS } from './policy.ts';
+import { ${constant}_CACHING, ${constant}_PERIMETER, ${constant}_POLICY, ${constant}_VERSIONS } from './policy.ts';
 import { ${constant}_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
 
@@ -17,8 +17,8 @@ const defaultQuery = readFileSync(new URL('./operations/${pascal}Home.graphql', 
 /** The same as its line in bffs/clients.ts. */
 export const ${constant}_PORT = ${port};
 
-export function create${pascal}Bff(config: BffConfig, { policy, perimeter, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: '${name}', typeDefs, resolvers: resolvers as never, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
+export function create${pascal}Bff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
+  return createBff({ client: '${name}', typeDefs, resolvers: resolvers as never, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, caching: { ...${constant}_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
 }
 `;
 
