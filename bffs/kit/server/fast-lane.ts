@@ -191,7 +191,9 @@ function laneRequest(req: IncomingMessage, endpoint: string): { mediaType: Regul
   // A client that takes multipart/mixed or SSE may be asking for deferred parts: yoga streams them.
   if (acceptsIncremental(headers.accept)) return undefined;
   if (method === 'GET' || method === 'HEAD') {
-    // A GET with a body is not one a cache would treat as the same request: yoga's.
+    // A browser opening the endpoint (GraphiQL's page) is yoga's; so is a GET with a body, which
+    // no cache would treat as the same request.
+    if (headers.accept?.includes('text/html')) return undefined;
     if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) return undefined;
     const mediaType = acceptedMediaType(headers.accept);
     return mediaType && { mediaType, query: queryAt === -1 ? '' : url.slice(queryAt + 1) };
