@@ -57,6 +57,9 @@ const bffEnv: NodeJS.ProcessEnv = {
   HOST: '127.0.0.1',
   // The front is one more proxy: its X-Forwarded-For entry is the client's address.
   TRUSTED_PROXY_HOPS: String(Number(process.env.TRUSTED_PROXY_HOPS ?? 0) + 1),
+  // Every request runs the resolvers being edited: a cached home would hide a change for its
+  // maxAge. The headers (Cache-Control, ETag, 304) stay, so they can be seen and tried.
+  RESPONSE_CACHE: process.env.RESPONSE_CACHE ?? 'off',
 };
 
 /** A development token for the warm-up request of each new generation (identity signs it; the BFF checks it). */
