@@ -143,6 +143,7 @@ console.log(
     added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
     added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),
     downstream_per_home: c.downstreamPerRequest,
+    catalog_calls_per_home: c.catalogPerRequest,
     throughput: Object.fromEntries(names.map((n) => [n, round(atZero.systems[n]!.throughput ?? Number.NaN, 1)])),
     ...(at20 && { at_20ms: Object.fromEntries(Object.entries(at20.ratios).map(([peer, r]) => [`concierge_vs_${peer}`, r.median == null ? null : round(r.median, 3)])) }),
     pinning: pinning.description,

@@ -49,7 +49,7 @@ const table = (head: string[], rows: string[][], text = false) =>
 export function targetsTable(list: Target[]): string {
   return table(
     ['figure (no injected latency)', 'target', 'measured', 'met'],
-    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${fmt(t.value, 2)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? 'not measured' : t.met ? 'yes' : '**no**']),
+    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${fmt(t.value, 2)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? (t.target === 'reported' ? '–' : 'not measured') : t.met ? 'yes' : '**no**']),
   );
 }
 
@@ -73,10 +73,11 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
     ]),
   );
   const cost = table(
-    ['system', 'downstream requests / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)'],
+    ['system', 'downstream requests / home', 'catalog calls / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)'],
     rows.map(({ name, s }) => [
       name,
       fmt(s.downstreamPerRequest, 2),
+      fmt(s.catalogPerRequest, 2),
       fmt(s.servicesUsed, 0),
       fmt(s.responseBytes, 0),
       String(summary.rawBytes),
