@@ -25,7 +25,8 @@ export interface Delivery {
  * - `If-None-Match` is compared here, after authentication and against the tag computed for the
  *   current viewer: a tag from another viewer never matches. A match answers 304 to GET and HEAD,
  *   repeating Cache-Control, ETag and Vary without a body; to a POST, RFC 9110 13.1.2's 412;
- * - the body compressed by `Accept-Encoding` when it is over the client's threshold;
+ * - the body compressed by `Accept-Encoding` when it is over the client's threshold, once per
+ *   cached answer and encoding (the entry keeps it for the next hit);
  * - HEAD: the headers a GET would get, no body.
  */
 export function deliver(method: string, headers: RequestHeaders, mediaType: RegularMediaType, representation: Representation, policy: DeliveryPolicy): Delivery {
@@ -46,7 +47,11 @@ export function deliver(method: string, headers: RequestHeaders, mediaType: Regu
       return preconditionFailed();
     }
   }
-  const body = encoding ? compress(raw, encoding, policy.compression) : raw;
+  let body: Buffer = raw;
+  if (encoding) {
+    body = representation.encoded?.[encoding] ?? compress(raw, encoding, policy.compression);
+    if (representation.encoded) representation.encoded[encoding] = body;
+  }
   if (encoding) out['content-encoding'] = encoding;
   out['content-length'] = String(body.length);
   return method === 'HEAD' ? { status: 200, headers: out } : { status: 200, headers: out, body };

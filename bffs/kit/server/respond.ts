@@ -13,6 +13,8 @@ export interface Representation {
   tag?: string;
   /** Seconds since it was computed, on a response-cache hit. */
   ageSeconds?: number;
+  /** Where the compressed bodies are kept for the next hit (the cached entry's), when it is cached. */
+  encoded?: Partial<Record<'br' | 'gzip', Buffer>>;
 }
 
 /** Either a representation, or a result with errors for the transports' error rules (always `no-store`). */
@@ -33,7 +35,10 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const slot = cache && policy && policy.maxAge > 0 ? cache.slotOf(admitted, facts.headers) : undefined;
     if (slot) {
       const hit = await cache!.get(slot);
-      if (hit) return { representation: { body: hit.body, tag: hit.tag, cacheControl: cacheControlOf(hit.policy), ageSeconds: Math.max(0, Math.floor((cache!.now() - hit.storedAt) / 1000)) } };
+      if (hit) {
+        const ageSeconds = Math.max(0, Math.floor((cache!.now() - hit.storedAt) / 1000));
+        return { representation: { body: hit.body, tag: hit.tag, cacheControl: cacheControlOf(hit.policy), ageSeconds, encoded: (hit.encoded ??= {}) } };
+      }
     }
     const result = await execute(admitted, facts);
     if (operation.kind === 'mutation' && cache && ran(result)) await cache.invalidate(viewer.id);
@@ -42,8 +47,10 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const body = operation.compiled.stringify(result);
     if (!policy) return { representation: { body, cacheControl: NO_STORE } };
     const tag = entityTag(body, policy.scope === 'PRIVATE' ? viewer.id : undefined);
-    if (slot) void cache!.set(slot, { body, tag, policy, storedAt: cache!.now() });
-    return { representation: { body, tag, cacheControl: cacheControlOf(policy) } };
+    if (!slot) return { representation: { body, tag, cacheControl: cacheControlOf(policy) } };
+    const encoded = {};
+    void cache!.set(slot, { body, tag, policy, storedAt: cache!.now(), encoded });
+    return { representation: { body, tag, cacheControl: cacheControlOf(policy), encoded } };
   };
 }
 

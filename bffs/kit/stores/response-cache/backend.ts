@@ -7,6 +7,11 @@ export interface CachedAnswer {
   policy: CachePolicy;
   /** Epoch milliseconds: the `Age` a hit reports, and when it expires (`storedAt + maxAge`). */
   storedAt: number;
+  /**
+   * The body compressed, per encoding, as delivered the first time (deliver.ts): in process a
+   * hit is not compressed again. Never written to Redis, where each hit reads a fresh copy.
+   */
+  encoded?: Partial<Record<'br' | 'gzip', Buffer>>;
 }
 
 /**

@@ -22,9 +22,10 @@ export function redisResponseCache(redis: RedisClient, prefix: string): Response
     },
     async set(partition, key, answer, ttlSeconds) {
       const hash = hashOf(partition);
+      const { encoded: _encoded, ...stored } = answer;
       await redis
         .multi()
-        .hSet(hash, key, JSON.stringify({ ...answer, expiresAt: answer.storedAt + ttlSeconds * 1000 }))
+        .hSet(hash, key, JSON.stringify({ ...stored, expiresAt: answer.storedAt + ttlSeconds * 1000 }))
         .expire(hash, ttlSeconds, 'NX')
         .expire(hash, ttlSeconds, 'GT')
         .exec();
