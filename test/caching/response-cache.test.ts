@@ -72,15 +72,22 @@ describe('in process', () => {
     await query(bff, HOME, 'u_9'); // a cold process's first home (JWKS, pools) is no one's measure
   });
 
-  test('a second home within its maxAge reaches no service, on the lane and on yoga, and says its Age', async () => {
+  test('a second home within its maxAge reaches no service, by POST and GET, on the lane and on yoga, and says its Age', async () => {
     const first = await query(bff, HOME, 'u_1');
     expect(first.status).toBe(200);
     const computed = await calls();
     expect(computed).toBeGreaterThanOrEqual(5);
-    const lane = await query(bff, HOME, 'u_1');
-    const yoga = await query(bff, HOME, 'u_1', undefined, 'GET');
+    const post = await query(bff, HOME, 'u_1');
+    const get = await query(bff, HOME, 'u_1', undefined, 'GET');
     expect(await calls()).toBe(computed);
-    for (const hit of [lane, yoga]) {
+    // yoga's path (FAST_LANE=off) answers from its cache the same way.
+    const yogaOnly = mobileBff({ fastLane: false });
+    const yogaFirst = await query(yogaOnly, HOME, 'u_1', undefined, 'GET');
+    await mocks.resetCounters();
+    const yoga = await query(yogaOnly, HOME, 'u_1');
+    expect(await calls()).toBe(0);
+    expect(yoga.body.equals(yogaFirst.body)).toBe(true);
+    for (const hit of [post, get, yoga]) {
       expect(hit.body.equals(first.body)).toBe(true);
       expect(hit.headers.etag).toBe(first.headers.etag);
       expect(hit.headers['cache-control']).toBe('private, max-age=60');
