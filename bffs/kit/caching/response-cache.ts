@@ -12,10 +12,10 @@ export interface ResponseCacheOptions {
   logger: Logger;
 }
 
-/** Where one request's answer is looked up and stored. */
+/** Where one request's answer is looked up and stored: its key, and its viewer for a private one. */
 export interface CacheSlot {
-  partition: string;
   key: string;
+  viewerId: string | undefined;
 }
 
 /**
@@ -28,12 +28,13 @@ export interface CacheSlot {
  * #2004).
  *
  * - The key holds the resolved document (its hash, with the operation name), the variables, the
- *   app's version, and the request headers that change the answer; the partition holds the viewer
- *   for a PRIVATE answer, or `public` for one the SDL marks the same for every viewer. The
+ *   app's version, and the request headers that change the answer, under the viewer for a
+ *   PRIVATE answer, or under `public` for one the SDL marks the same for every viewer. The
  *   backend's prefix holds the client and the deploy, so a deploy starts clean.
  * - Only successful queries with a maxAge above 0 are stored, for exactly that maxAge; errors,
  *   partial answers and stale-marked ones never.
- * - A viewer's mutation that ran drops that viewer's partition (`invalidate`).
+ * - Every mutation a viewer sends invalidates that viewer's answers begun before it ended
+ *   (`invalidate`), whatever its result: one that timed out may still have changed the list.
  * - A store that fails (Redis down) is a miss, never an error for the request.
  */
 export function createResponseCache({ backend, keyHeaders, clock, logger }: ResponseCacheOptions) {
@@ -50,14 +51,15 @@ export function createResponseCache({ backend, keyHeaders, clock, logger }: Resp
   return {
     slotOf(admitted: Admitted, headers: RequestHeaders): CacheSlot {
       const { operation, viewer, variables, clientVersion } = admitted;
-      const partition = operation.cache?.scope === 'PUBLIC' ? 'public' : `viewer:${viewer.id}`;
+      const viewerId = operation.cache?.scope === 'PUBLIC' ? undefined : viewer.id;
       let material = `${operation.documentKey}\n${String(clientVersion.version)}\n${variables ? JSON.stringify(variables) : ''}`;
       for (const name of keyHeaders) material += `\n${headers.get(name) ?? ''}`;
-      return { partition, key: hash('sha1', material, 'base64url') };
+      const digest = hash('sha1', material, 'base64url');
+      return { key: viewerId === undefined ? `public:${digest}` : `viewer:${viewerId}:${digest}`, viewerId };
     },
     async get(slot: CacheSlot): Promise<CachedAnswer | undefined> {
       try {
-        const answer = await backend.get(slot.partition, slot.key, clock());
+        const answer = await backend.get(slot.key, slot.viewerId);
         recovered();
         return answer;
       } catch (error) {
@@ -67,19 +69,19 @@ export function createResponseCache({ backend, keyHeaders, clock, logger }: Resp
     },
     async set(slot: CacheSlot, answer: CachedAnswer): Promise<void> {
       try {
-        await backend.set(slot.partition, slot.key, answer, answer.policy.maxAge);
+        await backend.set(slot.key, answer, answer.policy.maxAge);
         recovered();
       } catch (error) {
         failed(error);
       }
     },
-    /** After a viewer's mutation ran: that viewer's next home and title show it at once. */
+    /** After a viewer's mutation: that viewer's next home and title show it at once. */
     async invalidate(viewerId: string): Promise<void> {
       try {
-        await backend.drop(`viewer:${viewerId}`);
+        await backend.invalidate(viewerId, clock());
       } catch (error) {
-        // The partition could not be dropped: its entries live out their maxAge (at most the
-        // client's policy, a minute or two). Logged every time, since it is a visible staleness.
+        // Not recorded: the viewer's answers live out their maxAge (at most the client's policy,
+        // a minute or two). Logged every time, since it is a visible staleness.
         logger.warn({ err: error, viewer: viewerId }, 'a mutation could not invalidate the viewer\'s cached answers');
       }
     },

@@ -25,7 +25,7 @@ type Facts = Omit<RequestFacts, 'viewer' | 'client'>;
 /**
  * Answers an admitted request, the same on both transports: from the response cache when it
  * holds the answer, else by executing it (execute.ts); a successful query is serialised with its
- * compiled serialiser, tagged and, when its policy allows, stored; a mutation that ran drops the
+ * compiled serialiser, tagged and, when its policy allows, stored; a mutation invalidates the
  * viewer's cached answers before its own answer is sent, so the viewer's next read sees it.
  */
 export function createResponder(execute: Executor, cache: ResponseCache | undefined) {
@@ -33,6 +33,8 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const { operation, viewer } = admitted;
     const policy = operation.cache;
     const slot = cache && policy && policy.maxAge > 0 ? cache.slotOf(admitted, facts.headers) : undefined;
+    // Before anything is read: an answer begun before the viewer's next mutation ends is never served.
+    const startedAt = cache?.now() ?? 0;
     if (slot) {
       const hit = await cache!.get(slot);
       if (hit) {
@@ -41,7 +43,8 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
       }
     }
     const result = await execute(admitted, facts);
-    if (operation.kind === 'mutation' && cache && ran(result)) await cache.invalidate(viewer.id);
+    // Every mutation, whatever it answered: one that timed out may still have changed the list.
+    if (operation.kind === 'mutation' && cache) await cache.invalidate(viewer.id);
     // Errors (partial answers too) and anything marked in extensions (stale values) are never cached.
     if (result.errors?.length || result.extensions) return { result };
     const body = operation.compiled.stringify(result);
@@ -49,15 +52,9 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const tag = entityTag(body, policy.scope === 'PRIVATE' ? viewer.id : undefined);
     if (!slot) return { representation: { body, tag, cacheControl: cacheControlOf(policy) } };
     const encoded = {};
-    void cache!.set(slot, { body, tag, policy, storedAt: cache!.now(), encoded });
+    void cache!.set(slot, { body, tag, policy, storedAt: startedAt, encoded });
     return { representation: { body, tag, cacheControl: cacheControlOf(policy), encoded } };
   };
 }
 
 export type Responder = ReturnType<typeof createResponder>;
-
-/** A mutation ran when any of its root fields has data: one refused whole (an unknown title) changed nothing. */
-function ran(result: ExecutionResult): boolean {
-  const data = result.data as Record<string, unknown> | null | undefined;
-  return !!data && Object.values(data).some((value) => value !== null && value !== undefined);
-}

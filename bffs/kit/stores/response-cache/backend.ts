@@ -1,11 +1,15 @@
 import type { CachePolicy } from '../../caching/cache-hints.ts';
 
-/** One stored answer: the serialised body, its tag and policy, and when it was computed. */
+/** One stored answer: the serialised body, its tag and policy, and when it began to be computed. */
 export interface CachedAnswer {
   body: string;
   tag: string;
   policy: CachePolicy;
-  /** Epoch milliseconds: the `Age` a hit reports, and when it expires (`storedAt + maxAge`). */
+  /**
+   * Epoch milliseconds at which the request began (before anything was read downstream): the
+   * `Age` a hit reports, and what an invalidation is compared with. An answer begun before the
+   * viewer's last mutation ended may hold what the mutation changed, so it is never served.
+   */
   storedAt: number;
   /**
    * The body compressed, per encoding, as delivered the first time (deliver.ts): in process a
@@ -16,14 +20,18 @@ export interface CachedAnswer {
 
 /**
  * Where answers are kept: in process (memory-backend.ts) or in Redis (redis-backend.ts), shared
- * by every replica. Entries live in partitions: one per viewer (`<viewer>`) and one for answers
- * that are the same for every viewer (`public`). A viewer's mutation drops that viewer's
- * partition in one operation, wherever it ran: no key scans, no per-type sets left behind.
+ * by every replica. A private answer names its viewer; the viewer's mutations record when they
+ * ended (`invalidate`), and an answer begun before that is a miss, wherever and whenever it was
+ * stored: a slow read that finishes after the mutation cannot put the old answer back. No key is
+ * scanned and nothing is deleted by pattern.
  */
 export interface ResponseCacheBackend {
-  get(partition: string, key: string, now: number): Promise<CachedAnswer | undefined>;
+  get(key: string, viewerId: string | undefined): Promise<CachedAnswer | undefined>;
   /** Kept for `ttlSeconds` (the policy's maxAge), never longer. */
-  set(partition: string, key: string, answer: CachedAnswer, ttlSeconds: number): Promise<void>;
-  /** Forgets every entry of the partition. */
-  drop(partition: string): Promise<void>;
+  set(key: string, answer: CachedAnswer, ttlSeconds: number): Promise<void>;
+  /** The viewer's answers begun before `at` are no longer served. */
+  invalidate(viewerId: string, at: number): Promise<void>;
 }
+
+/** How long an invalidation is remembered: longer than any answer is kept (the largest maxAge). */
+export const INVALIDATION_MEMORY_MS = 10 * 60 * 1000;

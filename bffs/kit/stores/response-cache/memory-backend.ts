@@ -1,40 +1,30 @@
 import { LRUCache } from 'lru-cache';
-import type { CachedAnswer, ResponseCacheBackend } from './backend.ts';
+import { INVALIDATION_MEMORY_MS, type CachedAnswer, type ResponseCacheBackend } from './backend.ts';
 
 /**
  * In process: one LRU bounded in bytes (the body's UTF-16 length, about what V8 holds, and a
  * quarter more for the compressed copies a hit keeps: brotli and gzip come to 15-25% each), with
- * each entry's TTL. Each partition knows its keys, so dropping a viewer's partition deletes
- * exactly them; an entry evicted by the LRU leaves its partition's index as it goes.
+ * each entry's TTL, and when each viewer last invalidated (kept longer than any entry lives).
  */
 export function memoryResponseCache(maxBytes: number): ResponseCacheBackend {
-  const partitions = new Map<string, Set<string>>();
-  const entries = new LRUCache<string, CachedAnswer & { partition: string }>({
+  const entries = new LRUCache<string, CachedAnswer>({
     maxSize: maxBytes,
     sizeCalculation: (answer, key) => Math.ceil(2.5 * answer.body.length) + 2 * key.length + 200,
-    ttlAutopurge: false,
-    dispose: (answer, key) => {
-      const keys = partitions.get(answer.partition);
-      keys?.delete(key);
-      if (keys?.size === 0) partitions.delete(answer.partition);
-    },
   });
-  const full = (partition: string, key: string) => `${partition}\n${key}`;
+  const invalidated = new LRUCache<string, number>({ max: 1_000_000, ttl: INVALIDATION_MEMORY_MS });
   return {
-    async get(partition, key) {
-      return entries.get(full(partition, key));
+    async get(key, viewerId) {
+      const answer = entries.get(key);
+      if (!answer || viewerId === undefined) return answer;
+      if (answer.storedAt > (invalidated.get(viewerId) ?? 0)) return answer;
+      entries.delete(key);
+      return undefined;
     },
-    async set(partition, key, answer, ttlSeconds) {
-      const id = full(partition, key);
-      entries.set(id, { ...answer, partition }, { ttl: ttlSeconds * 1000 });
-      if (!entries.has(id)) return; // larger than the whole cache: not kept
-      let keys = partitions.get(partition);
-      if (!keys) partitions.set(partition, (keys = new Set()));
-      keys.add(id);
+    async set(key, answer, ttlSeconds) {
+      entries.set(key, answer, { ttl: ttlSeconds * 1000 });
     },
-    async drop(partition) {
-      for (const id of [...(partitions.get(partition) ?? [])]) entries.delete(id);
-      partitions.delete(partition);
+    async invalidate(viewerId, at) {
+      invalidated.set(viewerId, Math.max(at, invalidated.get(viewerId) ?? 0));
     },
   };
 }

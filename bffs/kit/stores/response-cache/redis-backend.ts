@@ -1,37 +1,33 @@
 import type { RedisClient } from '../redis.ts';
-import type { CachedAnswer, ResponseCacheBackend } from './backend.ts';
+import { INVALIDATION_MEMORY_MS, type CachedAnswer, type ResponseCacheBackend } from './backend.ts';
 
 /**
- * In Redis, shared by every replica: one hash per partition (`<prefix>:<partition>`), a field per
- * answer holding the answer and its expiry. The hash's own TTL is pushed out to its longest-lived
- * field (`EXPIRE … GT`), so every key expires; a field past its expiry is a miss and is deleted
- * when met. Dropping a partition is one `DEL`, seen at once by every replica.
- *
- * (Redis 7.4's per-field HEXPIRE would make the expiry field unnecessary; 7.0 is what Debian ships.)
+ * In Redis, shared by every replica: each answer is its own key (`<prefix>:<key>`), set with its
+ * maxAge as TTL (`SET … PX`), so every key expires on its own and nothing grows. A viewer's
+ * invalidation is one key (`concierge:response:invalidated:<viewer>`, the time its last mutation
+ * ended, kept 10 minutes), shared by every client and deploy: a title added on mobile refreshes
+ * the viewer's TV and web answers too. A lookup reads the answer and the viewer's invalidation in
+ * one MGET.
  */
 export function redisResponseCache(redis: RedisClient, prefix: string): ResponseCacheBackend {
-  const hashOf = (partition: string) => `${prefix}:${partition}`;
+  const invalidationOf = (viewerId: string) => `concierge:response:invalidated:${viewerId}`;
   return {
-    async get(partition, key, now) {
-      const stored = await redis.hGet(hashOf(partition), key);
+    async get(key, viewerId) {
+      if (viewerId === undefined) {
+        const stored = await redis.get(`${prefix}:${key}`);
+        return stored ? (JSON.parse(stored) as CachedAnswer) : undefined;
+      }
+      const [stored, invalidatedAt] = await redis.mGet([`${prefix}:${key}`, invalidationOf(viewerId)]);
       if (!stored) return undefined;
-      const { expiresAt, ...answer } = JSON.parse(stored) as CachedAnswer & { expiresAt: number };
-      if (expiresAt > now) return answer;
-      await redis.hDel(hashOf(partition), key);
-      return undefined;
+      const answer = JSON.parse(stored) as CachedAnswer;
+      return answer.storedAt > Number(invalidatedAt ?? 0) ? answer : undefined;
     },
-    async set(partition, key, answer, ttlSeconds) {
-      const hash = hashOf(partition);
+    async set(key, answer, ttlSeconds) {
       const { encoded: _encoded, ...stored } = answer;
-      await redis
-        .multi()
-        .hSet(hash, key, JSON.stringify({ ...stored, expiresAt: answer.storedAt + ttlSeconds * 1000 }))
-        .expire(hash, ttlSeconds, 'NX')
-        .expire(hash, ttlSeconds, 'GT')
-        .exec();
+      await redis.set(`${prefix}:${key}`, JSON.stringify(stored), { PX: ttlSeconds * 1000 });
     },
-    async drop(partition) {
-      await redis.del(hashOf(partition));
+    async invalidate(viewerId, at) {
+      await redis.set(invalidationOf(viewerId), String(at), { PX: INVALIDATION_MEMORY_MS });
     },
   };
 }
