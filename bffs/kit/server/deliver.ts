@@ -35,7 +35,9 @@ export function deliver(method: string, headers: RequestHeaders, mediaType: Regu
   const compressible = raw.length >= policy.compression.thresholdBytes;
   const encoding = compressible ? negotiateEncoding(headers.get('accept-encoding'), policy.compression) : undefined;
   if (representation.tag) {
-    const vary = compressible ? [...policy.vary, 'Accept-Encoding'] : policy.vary;
+    // Origin always, not only when this request had one: a shared cache must not hand an answer
+    // stored for a request without Origin (no CORS headers) to a browser's request.
+    const vary = ['Origin', ...policy.vary, ...(compressible ? ['Accept-Encoding'] : [])];
     out.vary = vary.join(', ');
     out.etag = encodedTag(representation.tag, encoding);
     if (representation.ageSeconds !== undefined) out.age = String(representation.ageSeconds);
@@ -66,6 +68,22 @@ function preconditionFailed(): Delivery {
 /** Two header sets merged, their `Vary` lists joined (the CORS reply's Origin, the answer's own). */
 export function withVary(headers: Record<string, string>, reply: Record<string, string>): Record<string, string> {
   const merged = { ...headers, ...reply };
-  if (headers.vary && reply.vary) merged.vary = `${reply.vary}, ${headers.vary}`;
+  if (headers.vary && reply.vary) merged.vary = joinVary(reply.vary, headers.vary);
   return merged;
+}
+
+/** `Vary` lists joined, each name once (the first spelling kept). */
+export function joinVary(...lists: string[]): string {
+  const seen = new Set<string>();
+  const names: string[] = [];
+  for (const list of lists) {
+    for (const raw of list.split(',')) {
+      const name = raw.trim();
+      if (name && !seen.has(name.toLowerCase())) {
+        seen.add(name.toLowerCase());
+        names.push(name);
+      }
+    }
+  }
+  return names.join(', ');
 }

@@ -8,7 +8,7 @@ import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Executor } from './execute.ts';
-import { deliver, type DeliveryPolicy } from './deliver.ts';
+import { deliver, joinVary, type DeliveryPolicy } from './deliver.ts';
 import type { Representation, Responder } from './respond.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
 import { acceptsIncremental } from './incremental.ts';
@@ -126,7 +126,7 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       // As the fast lane does: the answer depends on the Origin (cors.ts).
       if (request.headers.has('origin')) {
         const vary = response.headers.get('vary');
-        response.headers.set('vary', vary ? `${VARY_ORIGIN}, ${vary}` : VARY_ORIGIN);
+        response.headers.set('vary', vary ? joinVary(VARY_ORIGIN, vary) : VARY_ORIGIN);
       }
       // Whatever the endpoint answers without a policy of its own (a refusal, an error, parts
       // streamed) is never stored.
