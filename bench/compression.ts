@@ -8,23 +8,15 @@
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { createMobileBff } from '../bffs/mobile/bff.ts';
-import { createTvBff } from '../bffs/tv/bff.ts';
-import { createWebBff } from '../bffs/web/bff.ts';
 import { fetchOver } from '../test/support/served.ts';
 import { startTestMocks } from '../test/support/mocks.ts';
 import { testConfig } from '../test/support/bffs.ts';
-import { operation } from '../test/support/documents.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
+import { CLIENT_HOMES } from './support/homes.ts';
 
 const ITERATIONS = 200;
 const VIEWER = 'u_1';
-const TV_HEADERS = { 'x-device-drm': 'widevine', 'x-device-capabilities': 'uhd,hdr,atmos' };
-const clients = [
-  { name: 'mobile', create: createMobileBff, document: operation('mobile', 'MobileHome'), headers: {} },
-  { name: 'tv', create: createTvBff, document: operation('tv', 'TvHome'), headers: TV_HEADERS },
-  { name: 'web', create: createWebBff, document: operation('web', 'WebHome'), headers: {} },
-] as const;
+const clients = CLIENT_HOMES;
 
 const candidates: [string, (body: Buffer) => Buffer][] = [
   ...[1, 4, 5, 6, 9, 11].map((quality): [string, (body: Buffer) => Buffer] => [

@@ -11,15 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { BFF_NODE_FLAGS } from '../bffs/kit/server/node-flags.ts';
 import { fetchOver } from '../test/support/served.ts';
-import { createMobileBff } from '../bffs/mobile/bff.ts';
-import { createTvBff } from '../bffs/tv/bff.ts';
-import { createWebBff } from '../bffs/web/bff.ts';
 import type { Bff } from '../bffs/kit/server/create-bff.ts';
 import type { ServiceName } from '../downstream-mocks/src/registry.ts';
 import { startTestMocks, type TestMocks } from '../test/support/mocks.ts';
 import { testConfig } from '../test/support/bffs.ts';
-import { operation } from '../test/support/documents.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
+import { CLIENT_HOMES } from './support/homes.ts';
 
 // Re-run under the deployment's node flags when started without them (npm run bench:home).
 if (!BFF_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
@@ -30,13 +27,7 @@ if (!BFF_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
 const RUNS = 20;
 const LATENCY_MS = 50;
 const VIEWER = 'u_1';
-const TV_HEADERS = { 'x-device-drm': 'widevine', 'x-device-capabilities': 'uhd,hdr,atmos' };
-
-const clients = [
-  { name: 'mobile', create: createMobileBff, document: operation('mobile', 'MobileHome'), headers: {} },
-  { name: 'tv', create: createTvBff, document: operation('tv', 'TvHome'), headers: TV_HEADERS },
-  { name: 'web', create: createWebBff, document: operation('web', 'WebHome'), headers: {} },
-] as const;
+const clients = CLIENT_HOMES;
 
 async function home(bff: Bff, document: string, token: string, headers: Record<string, string>) {
   const response = await fetchOver(bff, '/graphql', {

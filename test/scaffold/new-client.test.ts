@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLIENTS, CLIENT_NAMES } from '../../bffs/clients.ts';
 import { insertBeforeClose } from '../../scripts/new-client/insert.ts';
 import { InputError, parseInput } from '../../scripts/new-client/input.ts';
-import { CACHE_CONTROL_DIRECTIVE, SINCE_DIRECTIVE } from '../../scripts/new-client/templates/schema.ts';
+import { SINCE_DIRECTIVE } from '../../scripts/new-client/templates/schema.ts';
+import { CACHE_CONTROL_SDL } from '../../bffs/kit/caching/cache-hints.ts';
 import { bffFactoryOf, defaultPortOf, dependenciesOf, perimeterPolicyOf, resiliencePolicyOf, versionPolicyOf } from '../support/clients.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,7 +76,7 @@ describe('new-client input', () => {
     for (const client of CLIENT_NAMES) {
       const sdl = readFileSync(join(ROOT, 'schemas', `${client}.graphql`), 'utf8');
       expect(sdl, client).toContain(SINCE_DIRECTIVE);
-      expect(sdl, client).toContain(CACHE_CONTROL_DIRECTIVE);
+      expect(sdl, client).toContain(CACHE_CONTROL_SDL);
     }
   });
 

@@ -23,10 +23,23 @@ export interface CachePolicy {
   scope: CacheScope;
 }
 
-/** The declaration every client's SDL carries (test/caching/cache-hints.test.ts holds them to it). */
-export const CACHE_CONTROL_SDL = `
+/**
+ * The declaration every client's SDL carries, word for word (npm run new-client writes it;
+ * test/scaffold/new-client.test.ts holds every schema to it).
+ */
+export const CACHE_CONTROL_SDL = `"""
+How long an answer holding this field may be reused, and by whom (bffs/kit/caching/cache-hints.ts):
+the answer gets the smallest maxAge of its fields, and is PRIVATE if any is. A field without a hint
+takes its type's, else its parent's; the root fields start from the client's policy (private).
+README: Caching.
+"""
 directive @cacheControl(maxAge: Int, scope: CacheControlScope) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
-enum CacheControlScope { PUBLIC PRIVATE }
+
+"PUBLIC: the same for every viewer, so the BFF's response cache may share it. PRIVATE: one viewer's."
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
 `;
 
 /**

@@ -68,10 +68,8 @@ export function createPerimeter(stages: readonly Stage[]) {
   return async function admit(request: PerimeterRequest): Promise<Verdict> {
     const passage: Passage = { request, headers: {} };
     try {
-      for (const stage of stages) {
-        const pending = stage(passage);
-        if (pending) await pending;
-      }
+      const pending = runStages(stages, passage);
+      if (pending) await pending;
     } catch (error) {
       if (error instanceof Refusal) return { refused: { errors: [...error.errors], extensions: httpOf(passage) } };
       if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error], extensions: httpOf(passage) } };
@@ -93,10 +91,8 @@ export function createGate(stages: readonly Stage[]) {
   return async function pass(request: PerimeterRequest): Promise<{ refused?: ExecutionResult; headers: Record<string, string> }> {
     const passage: Passage = { request, headers: {} };
     try {
-      for (const stage of stages) {
-        const pending = stage(passage);
-        if (pending) await pending;
-      }
+      const pending = runStages(stages, passage);
+      if (pending) await pending;
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error] }, headers: passage.headers };
       throw error;
@@ -106,6 +102,14 @@ export function createGate(stages: readonly Stage[]) {
 }
 
 export type Gate = ReturnType<typeof createGate>;
+
+/** The stages in order, synchronously until one returns a promise: a synchronous one costs none. */
+function runStages(stages: readonly Stage[], passage: Passage, from = 0): void | Promise<void> {
+  for (let i = from; i < stages.length; i++) {
+    const pending = stages[i]!(passage);
+    if (pending) return pending.then(() => runStages(stages, passage, i + 1));
+  }
+}
 
 /** A refusal carries the headers the stages before it set (the budget left, say). */
 function httpOf(passage: Passage): ExecutionResult['extensions'] {
