@@ -75,6 +75,26 @@ export interface BffConfig {
   responseCache?: boolean;
   /** The deploy's id (`DEPLOY_ID`: an image tag, a commit); with the schema's hash it keys the shared response cache, so a deploy starts clean. */
   deployId?: string;
+  /**
+   * The admin port (`ADMIN_PORT`): Prometheus's `/metrics`, never exposed publicly. Defaults to
+   * the BFF's port + 90 (4090 web, 4091 mobile, 4092 tv); `off` serves none.
+   */
+  adminPort?: number;
+  /**
+   * After SIGTERM, how long `/ready` answers 503 while the listener still serves
+   * (`SHUTDOWN_DELAY_MS`): a balancer or Kubernetes takes the replica out of rotation in that
+   * time, since it removes endpoints at the same moment as it sends SIGTERM, not before.
+   * @default 5000 under NODE_ENV=production, else 0
+   */
+  shutdownDelayMs?: number;
+  /**
+   * How long an idle keep-alive socket stays open (`KEEP_ALIVE_TIMEOUT_MS`). It must be longer
+   * than the balancer's idle timeout, or the BFF closes a socket the balancer is about to reuse
+   * (a 502); the headers timeout (`HEADERS_TIMEOUT_MS`) longer still.
+   * @default 65000, and the headers timeout 5000 more
+   */
+  keepAliveTimeoutMs?: number;
+  headersTimeoutMs?: number;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -112,7 +132,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     sessionLifetimeHours: parseOptionalInteger(env, 'SESSION_LIFETIME_HOURS'),
     responseCache: parseSwitch(env, 'RESPONSE_CACHE', true),
     deployId: env.DEPLOY_ID || undefined,
+    adminPort: parseAdminPort(env, parseInteger(env, 'PORT', defaultPort)),
+    shutdownDelayMs: parseInteger(env, 'SHUTDOWN_DELAY_MS', production ? 5_000 : 0),
+    keepAliveTimeoutMs: parseInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+    headersTimeoutMs: parseOptionalInteger(env, 'HEADERS_TIMEOUT_MS'),
   };
+}
+
+/** Longer than the idle timeout of common balancers (AWS ALB 60 s, HAProxy's default `timeout http-keep-alive`). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** The admin port sits beside the BFF's: 4000 → 4090. */
+export const ADMIN_PORT_OFFSET = 90;
+
+function parseAdminPort(env: NodeJS.ProcessEnv, port: number): number | undefined {
+  if (env.ADMIN_PORT?.toLowerCase() === 'off') return undefined;
+  if (env.ADMIN_PORT === undefined || env.ADMIN_PORT === '') return port === 0 ? 0 : port + ADMIN_PORT_OFFSET;
+  return parseInteger(env, 'ADMIN_PORT', 0);
 }
 
 function parseMode(env: NodeJS.ProcessEnv, production: boolean): TrustedDocumentsMode {

@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Every variable `configFromEnv` reads: a child never inherits them from the shell that ran the tests. */
 const CONFIG_VARIABLES = new Set([
   'NODE_ENV', 'PORT', 'HOST', 'LOG_LEVEL', 'DEADLINE_MS', 'DOWNSTREAM_CONNECTIONS', 'FAST_LANE', 'TRUSTED_DOCUMENTS', 'REDIS_URL',
-  'WEB_ORIGINS', 'RATE_LIMITS', 'OPERATION_LIMITS', 'RATE_LIMIT_VIEWER', 'RATE_LIMIT_IP',
+  'WEB_ORIGINS', 'ADMIN_PORT', 'SHUTDOWN_DELAY_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'RATE_LIMITS', 'OPERATION_LIMITS', 'RATE_LIMIT_VIEWER', 'RATE_LIMIT_IP',
   ...(Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map(urlVariableOf),
 ]);
 
