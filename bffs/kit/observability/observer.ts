@@ -41,7 +41,7 @@ export class Observer {
   }
 
   begin(method: string, path: string, headers: RequestHeaders, requestId: string): RequestObservation {
-    const span = this.tracing?.startRequest(method, path, headers);
+    const span = this.tracing?.startRequest(method, path, headers, requestId);
     const traceId = span ? span.spanContext().traceId : traceIdOf(headers.get('traceparent'));
     return new RequestObservation(this, requestId, method, path, span, traceId);
   }

@@ -18,7 +18,7 @@ import type { RequestHeaders } from '../server/context.ts';
  */
 export interface Tracing {
   /** The request's server span, a child of the caller's `traceparent` when it sent one. */
-  startRequest(method: string, path: string, headers: RequestHeaders): Span;
+  startRequest(method: string, path: string, headers: RequestHeaders, requestId: string): Span;
   /** A downstream call's client span under the request's, and the headers that carry it. */
   startCall(parent: Span, name: string, attributes: Record<string, string>): { span: Span; headers: Record<string, string> };
   /** Sends what is buffered and stops (graceful shutdown). */
@@ -38,9 +38,10 @@ export function tracingFromEnv(client: string, env: NodeJS.ProcessEnv = process.
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   const tracer: Tracer = provider.getTracer('concierge-bff');
   return {
-    startRequest(method, path, headers) {
+    startRequest(method, path, headers, requestId) {
       const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-      return tracer.startSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
+      const attributes = { 'http.request.method': method, 'url.path': path, 'concierge.request_id': requestId };
+      return tracer.startSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes }, parent);
     },
     startCall(parent, name, attributes) {
       const context: Context = trace.setSpan(ROOT_CONTEXT, parent);
