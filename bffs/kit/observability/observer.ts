@@ -111,7 +111,7 @@ export class Observer {
    * happen. Breakers and bulkheads are per process (as Hystrix, Polly and resilience4j advise),
    * so each replica reports its own.
    */
-  watch({ guards, shedder, usage }: { guards: readonly ServiceGuard[]; shedder: LoadShedder; usage: ContractUsage }): void {
+  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly ServiceGuard[]; shedder: LoadShedder; usage: ContractUsage; deadlineMs: number }): void {
     for (const guard of guards) {
       guard.breaker.onStateChange((state) => {
         const name = BREAKER_STATES[state] ?? String(state);
@@ -130,6 +130,8 @@ export class Observer {
     metrics.gauge('concierge_bulkhead_capacity', 'The bulkhead per downstream service: the most calls in flight at once', ['service'], (gauge) => {
       for (const guard of guards) gauge.set({ service: guard.service }, guard.capacity);
     });
+    // The alert "p99 over the deadline" compares with this, so no rule hard-codes a client's deadline.
+    metrics.gauge('concierge_deadline_seconds', "The client's request deadline", [], (gauge) => gauge.set(deadlineMs / 1000));
     metrics.gauge('concierge_requests_in_flight', 'GraphQL and sign-in requests being answered, which load shedding bounds', [], (gauge) => gauge.set(shedder.inFlightCount));
     metrics.mirroredCounter('concierge_deprecated_field_requests_total', 'Requests selecting a deprecated field, by app version and field (contracts/usage.ts)', ['version', 'field'], (counter) => {
       for (const { version, name, count } of usage.snapshot().deprecatedFields) counter.inc({ version, field: name }, count);

@@ -260,7 +260,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           yogaFetch: (url, init, context) => Promise.resolve(yoga.fetch(url, init, context)),
         });
 
-  observer.watch({ guards: services.guards, shedder, usage });
+  observer.watch({ guards: services.guards, shedder, usage, deadlineMs: policy.deadlineMs });
 
   return Object.assign(yoga, {
     services,
