@@ -33,7 +33,7 @@ import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
-import { identityReadiness } from './readiness.ts';
+import { createReadiness, type Readiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
 import { createResponder } from './respond.ts';
 import { usePerimeter } from './yoga-perimeter.ts';
@@ -110,6 +110,10 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   usage: ContractUsage;
   /** The shared title cache; `settled()` waits for its background revalidations (tests). */
   titleCache: TitleSource;
+  /** `/ready`'s answer; `serve()` drains it on SIGTERM. */
+  readiness: Readiness;
+  /** The BFF's pino logger (`logger` is yoga's own, an adapter over it). */
+  log: Logger;
   close(): Promise<void>;
 };
 
@@ -134,6 +138,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const logger = options.logger ?? createLogger(client, config.logLevel);
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
+  const readiness = createReadiness(config.urls.identity);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   const titleCache = createTitleCache({
     catalog: services.catalog,
@@ -224,7 +229,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
-      useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
+      useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
   });
 
@@ -251,6 +256,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     nodeListener,
     usage,
     titleCache,
+    readiness,
+    log: logger,
     close: async () => {
       await yoga.dispose();
       await titleCache.close();

@@ -39,11 +39,23 @@ export function connectRedis(url: string, logger: Logger): RedisClient {
   return client;
 }
 
-/** Closes the connection, whatever state it is in. */
-export async function closeRedis(client: RedisClient): Promise<void> {
-  // While reconnecting there is no socket to send QUIT on, and it would never settle.
-  if (client.isReady) await client.close().catch(() => client.destroy());
-  else client.destroy();
+/** How long closing waits for Redis to answer the commands already sent. */
+const CLOSE_WAIT_MS = 1_000;
+
+/**
+ * Closes the connection, whatever state it is in. A ready one is closed gracefully: node-redis's
+ * `close()` (QUIT's successor; Redis 7.2 deprecates the QUIT command itself) writes what is
+ * queued and waits for every reply, so the last requests' writes (sessions, cache entries) land.
+ * A Redis that stalls gets `CLOSE_WAIT_MS`, then the socket is destroyed.
+ */
+export async function closeRedis(client: RedisClient, waitMs = CLOSE_WAIT_MS): Promise<void> {
+  // While reconnecting there is no socket to flush on, and waiting would never settle.
+  if (!client.isReady) return client.destroy();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(resolve, waitMs, 'stalled')));
+  const outcome = await Promise.race([client.close().catch(() => 'failed' as const), stalled]);
+  clearTimeout(timer);
+  if (outcome !== undefined) client.destroy();
 }
 
 const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
