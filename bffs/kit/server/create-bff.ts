@@ -37,6 +37,11 @@ import { createReadiness, type Readiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
 import { createResponder } from './respond.ts';
 import { usePerimeter } from './yoga-perimeter.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { Observer } from '../observability/observer.ts';
+import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
+import { useObservation } from '../observability/yoga-observation.ts';
+import type { Registry } from 'prom-client';
 
 export type { BffContext } from './context.ts';
 
@@ -87,10 +92,12 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   /** Share one set of pools between several servers in one process (tests). */
   services?: ServiceClients;
   logger?: Logger;
+  /** @default from the `OTEL_*` variables (observability/tracing.ts): off unless an exporter is set */
+  tracing?: Tracing;
 }
 
 /** What a test or a main file may swap in when it builds a client's BFF. */
-export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix'>> & {
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'tracing'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
   caching?: Partial<CachingPolicy>;
@@ -112,8 +119,9 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   titleCache: TitleSource;
   /** `/ready`'s answer; `serve()` drains it on SIGTERM. */
   readiness: Readiness;
-  /** The BFF's pino logger (`logger` is yoga's own, an adapter over it). */
-  log: Logger;
+  /** The Prometheus registry the admin port serves (observability/admin-server.ts); none under `METRICS=off`. */
+  metrics: Registry | undefined;
+  logger: Logger;
   close(): Promise<void>;
 };
 
@@ -136,6 +144,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const ownsServices = !options.services;
   const services = options.services ?? createServiceClients(config.urls, policy);
   const logger = options.logger ?? createLogger(client, config.logLevel);
+  const metrics = config.metrics === false ? undefined : createMetrics(client);
+  const observer = new Observer({ endpoint: GRAPHQL_ENDPOINT, logger, metrics, tracing: 'tracing' in options ? options.tracing : tracingFromEnv(client) });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
   const readiness = createReadiness(config.urls.identity);
@@ -185,9 +195,9 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
-      maskError: (error) => {
+      maskError: (error, log = logger) => {
         const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
-        if (masked !== error) logger.error(error); // as yoga logs what it masks (its logger is this one)
+        if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)
         return masked;
       },
     }),
@@ -223,6 +233,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     // the fast lane. A plugin added here would run on yoga's path only: put the rule in the
     // perimeter (bffs/kit/perimeter/) instead, so both paths have it.
     plugins: [
+      // First: what load shedding refuses is observed too.
+      useObservation(observer, ['/health', '/ready']),
       useLoadShedding(shedder, [GRAPHQL_ENDPOINT, ...(signIn?.paths ?? [])]),
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
@@ -246,9 +258,12 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           delivery,
           cors,
           maxBodyBytes,
+          observer,
           yoga,
-          yogaFetch: (url, init) => Promise.resolve(yoga.fetch(url, init)),
+          yogaFetch: (url, init, context) => Promise.resolve(yoga.fetch(url, init, context)),
         });
+
+  observer.watch({ guards: services.guards, shedder, usage, deadlineMs: policy.deadlineMs });
 
   return Object.assign(yoga, {
     services,
@@ -257,12 +272,15 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     usage,
     titleCache,
     readiness,
-    log: logger,
+    metrics: metrics?.registry,
+    logger,
     close: async () => {
       await yoga.dispose();
       await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
+      await observer.close(); // the spans of the last requests
+      logger.flush();
     },
   }) as unknown as Bff;
 }

@@ -38,7 +38,7 @@ export interface ServeOptions {
  * SIGINT, 143 for SIGTERM): whoever sent it wants the process gone, not drained.
  */
 export async function serve(bff: Bff, config: BffConfig, { signals = true }: ServeOptions = {}): Promise<Serving> {
-  const log = bff.log.child({ component: 'serve' });
+  const log = bff.logger.child({ component: 'serve' });
   const keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const headersTimeout = config.headersTimeoutMs ?? keepAliveTimeout + 5_000;
   // Node measures the headers timeout from a request's first byte, but balancers and older
