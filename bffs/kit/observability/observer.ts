@@ -139,8 +139,9 @@ export class Observer {
   }
 
   /** Sends what the tracer buffered (graceful shutdown). */
-  close(): Promise<void> {
-    return this.tracing?.shutdown() ?? Promise.resolve();
+  async close(): Promise<void> {
+    // A collector that is down loses the last spans; it must not fail the shutdown (exit 0).
+    await this.tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, 'traces: the last spans could not be exported'));
   }
 }
 
