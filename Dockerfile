@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# One image for every BFF and for the downstream mocks; the command picks which (deploy/README.md):
+#   docker build -t concierge .
+#   docker run --rm -p 4001:4001 concierge bffs/mobile/main.ts
+# The BFFs run TypeScript through tsx (a production dependency), so nothing is compiled: the
+# build stage exists to refuse sources that do not typecheck, which tsx alone would run.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Production dependencies only: what the runtime stage ships.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# Every dependency, to typecheck the sources the image will run.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run typecheck
+
+FROM ${NODE_IMAGE} AS runtime
+# tini as PID 1: reaps zombies and passes SIGTERM on to node, whose handler drains the BFF.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/package.json /app/tsconfig.json ./
+COPY --from=build /app/schemas ./schemas
+COPY --from=build /app/bffs ./bffs
+COPY --from=build /app/downstream-mocks ./downstream-mocks
+COPY --from=build /app/deploy/compose/mocks.ts ./deploy/compose/mocks.ts
+# The node image's unprivileged user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000
+EXPOSE 4000 4001 4002 4090 4091 4092
+# Exec form, no shell: SIGTERM reaches tini, then node. The flag is bffs/kit/server/node-flags.ts's
+# BFF_NODE_FLAGS (npm run deploy:check holds the two equal).
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=64", "--import", "tsx"]
+CMD ["bffs/web/main.ts"]
