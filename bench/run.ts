@@ -9,6 +9,10 @@
  *   concierge-open   perimeter off, `{query}` sent → concierge_vs_open: what the perimeter costs (below 1)
  *   concierge-redis  rate limiter on Redis         → concierge_vs_redis: what the shared store costs (above 1)
  *   concierge-cached RESPONSE_CACHE=on             → response_cache_hit_vs_floor: a hit's throughput over the floor's
+ *   concierge-unmetered  METRICS=off              → concierge_vs_unmetered: what the metrics cost (below 1)
+ *   concierge-logged     LOG_LEVEL=info           → concierge_vs_logged: what an access line per request costs (above 1)
+ *   concierge-traced-1   1% of requests traced    → concierge_vs_traced_1 (above 1), spans to an OTLP sink in this process
+ *   concierge-traced-100 every request traced     → concierge_vs_traced_100
  * e.g. `BENCH_SYSTEMS=concierge,concierge-open,concierge-redis npm run bench`. The method is
  * described in the RESULTS.md it writes.
  */
@@ -24,7 +28,8 @@ import { settingsFrom, type Settings } from './harness/settings.ts';
 import { startSystem } from './harness/start-system.ts';
 import { round } from './harness/stats.ts';
 import { summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
-import { SYSTEM_NAMES, SYSTEMS, selectSystems, type System, type SystemName } from './harness/systems.ts';
+import { OTLP_SINK_VARIABLE, SYSTEM_NAMES, SYSTEMS, selectSystems, type System, type SystemName } from './harness/systems.ts';
+import { startOtlpSink } from './support/otlp-sink.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const settings = settingsFrom(process.argv.slice(2), process.env);
@@ -33,6 +38,9 @@ const pinning = pinSelf();
 const started = new Date();
 const measuredRevision = revision(); // before the run: the code that was started is the code measured
 const log = (line: string) => console.log(line);
+// The traced systems export to a sink here, on the generator's core, as a collector would receive.
+const sink = systems.some((s) => s.name.startsWith('concierge-traced')) ? await startOtlpSink() : undefined;
+for (const system of systems) if (sink && system.name.startsWith('concierge-traced')) system.env = { ...system.env, [OTLP_SINK_VARIABLE]: sink.url };
 
 log(`bench (${settings.mode}): ${systems.map((s) => s.name).join(', ')}; ${settings.rounds} round(s); ${pinning.description}`);
 const idleBusy = await backgroundBusy();
@@ -139,6 +147,11 @@ console.log(
     ...(names.includes('concierge-yoga') && { concierge_vs_yoga_path: ratio('concierge-yoga') }),
     ...(names.includes('concierge-open') && { concierge_vs_open: ratio('concierge-open') }),
     ...(names.includes('concierge-redis') && { concierge_vs_redis: ratio('concierge-redis') }),
+    ...(names.includes('concierge-unmetered') && { concierge_vs_unmetered: ratio('concierge-unmetered') }),
+    ...(names.includes('concierge-logged') && { concierge_vs_logged: ratio('concierge-logged') }),
+    ...(names.includes('concierge-traced-1') && { concierge_vs_traced_1: ratio('concierge-traced-1') }),
+    ...(names.includes('concierge-traced-100') && { concierge_vs_traced_100: ratio('concierge-traced-100') }),
+    ...(sink && { otlp_sink: { batches: sink.batches(), bytes: sink.bytes() } }),
     ...(names.includes('concierge-cached') && names.includes('floor') && { response_cache_hit_vs_floor: round((atZero.systems['concierge-cached']!.throughput ?? Number.NaN) / (atZero.systems.floor!.throughput ?? Number.NaN), 3) }),
     added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
     added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),

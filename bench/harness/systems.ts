@@ -25,7 +25,11 @@ export interface System {
   optIn?: boolean;
 }
 
-export const SYSTEM_NAMES = ['concierge', 'floor', 'mercurius', 'apollo', 'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached'] as const;
+export const SYSTEM_NAMES = [
+  'concierge', 'floor', 'mercurius', 'apollo',
+  'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached',
+  'concierge-unmetered', 'concierge-logged', 'concierge-traced-1', 'concierge-traced-100',
+] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 /** A rate-limit budget (`<points>/<seconds>`) no measured load exhausts: MobileHome costs 56 points. */
@@ -46,10 +50,17 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMIT_IP: ADMIT_ALL_BUDGET,
   REDIS_URL: '', // the memory store
   FAST_LANE: 'on',
+  // Metrics on, as deployed (concierge-unmetered measures what they cost); access lines off, as
+  // for every peer (concierge-logged measures them); tracing off (concierge-traced-*).
+  METRICS: 'on',
+  ADMIN_PORT: 'off',
   // The bench sends one viewer's home again and again: with the response cache every request
   // after the first would be a hit, against peers that compute each one. concierge-cached measures it.
   RESPONSE_CACHE: 'off',
 };
+
+/** Where the traced systems export (run.ts starts the sink and sets it). */
+export const OTLP_SINK_VARIABLE = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
 
 /** The Redis concierge-redis's limiter spends in (`.ci/run` makes sure one answers there). */
 export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -102,6 +113,39 @@ export const SYSTEMS: Record<SystemName, System> = {
     description: 'ours with RESPONSE_CACHE=on: every home after the first is a response-cache hit',
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV, RESPONSE_CACHE: 'on' },
+    optIn: true,
+  },
+  // What observability costs, each part alone: the ratio concierge / this one.
+  'concierge-unmetered': {
+    name: 'concierge-unmetered',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with METRICS=off: no Prometheus series recorded',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, METRICS: 'off' },
+    optIn: true,
+  },
+  'concierge-logged': {
+    name: 'concierge-logged',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with LOG_LEVEL=info: one access line per request (to /dev/null, through pino\'s asynchronous destination)',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, LOG_LEVEL: 'info' },
+    optIn: true,
+  },
+  'concierge-traced-1': {
+    name: 'concierge-traced-1',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours tracing 1% of requests (OTEL_TRACES_SAMPLER=traceidratio, ARG 0.01) to an OTLP/HTTP sink',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' },
+    optIn: true,
+  },
+  'concierge-traced-100': {
+    name: 'concierge-traced-100',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours tracing every request (OTEL_TRACES_SAMPLER=always_on) to an OTLP/HTTP sink',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER: 'always_on' },
     optIn: true,
   },
 };

@@ -95,6 +95,8 @@ export interface BffConfig {
    */
   keepAliveTimeoutMs?: number;
   headersTimeoutMs?: number;
+  /** `METRICS=off` records none, to measure what they cost (the bench); never in production. */
+  metrics?: boolean;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -136,6 +138,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     shutdownDelayMs: parseInteger(env, 'SHUTDOWN_DELAY_MS', production ? 5_000 : 0),
     keepAliveTimeoutMs: parseInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
     headersTimeoutMs: parseOptionalInteger(env, 'HEADERS_TIMEOUT_MS'),
+    metrics: parseSwitch(env, 'METRICS', true),
   };
 }
 

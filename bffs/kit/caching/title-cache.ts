@@ -111,7 +111,10 @@ class TitleCache implements TitleSource {
       if (entry && now < entry.freshUntil) values[i] = entry.value;
       else (kept[i] = entry), unsettled.push(i);
     }
-    if (unsettled.length === 0) return values as (SparseTitle<F> | null)[];
+    if (unsettled.length === 0) {
+      call.observation?.cacheLookup('title', 'hit', ids.length);
+      return values as (SparseTitle<F> | null)[];
+    }
 
     // Another replica may have fetched or revalidated what this one lacks or holds stale.
     if (this.options.shared) await this.adoptShared(fieldset, ids, unsettled, kept, now);
@@ -123,6 +126,13 @@ class TitleCache implements TitleSource {
       if (entry && now < entry.freshUntil) values[i] = entry.value;
       else if (entry && now < entry.staleUntil) (values[i] = entry.value), stale.push(ids[i]!);
       else missing.push(i);
+    }
+    const observation = call.observation;
+    if (observation) {
+      const hits = ids.length - stale.length - missing.length;
+      if (hits) observation.cacheLookup('title', 'hit', hits);
+      if (stale.length) observation.cacheLookup('title', 'stale', stale.length);
+      if (missing.length) observation.cacheLookup('title', 'miss', missing.length);
     }
     if (stale.length > 0) this.revalidateLater(call, fieldset, stale);
     if (missing.length > 0) {

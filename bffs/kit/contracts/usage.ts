@@ -11,6 +11,12 @@ export interface UsageSnapshot {
   deprecatedFields: UsageCount[];
 }
 
+/** The bounded labels of a request, for metrics and logs too. */
+export interface UsageLabels {
+  version: string;
+  operation: string;
+}
+
 /** What a request contributes: `version` as the app claimed it, the operation when trusted. */
 export interface UsageSample {
   claimed: string | undefined;
@@ -33,10 +39,13 @@ export function createContractUsage(knownVersions: Iterable<string>) {
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
   return {
-    record({ claimed, trusted, operationName, deprecated }: UsageSample): void {
+    /** Counts the request, and answers its labels. */
+    record({ claimed, trusted, operationName, deprecated }: UsageSample): UsageLabels {
       const version = claimed === undefined ? 'none' : known.has(claimed) ? claimed : 'other';
-      bump(operations, `${version}\n${trusted ? operationName ?? 'anonymous' : 'other'}`);
+      const operation = trusted ? operationName ?? 'anonymous' : 'other';
+      bump(operations, `${version}\n${operation}`);
       for (const coordinate of deprecated) bump(deprecatedFields, `${version}\n${coordinate}`);
+      return { version, operation };
     },
     snapshot(): UsageSnapshot {
       const rows = (map: Map<string, number>) =>

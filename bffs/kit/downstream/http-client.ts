@@ -5,6 +5,7 @@ import type { DownstreamName } from '../config.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import { exchange, type Exchanged } from './exchange.ts';
 import { RETRY_AFTER_MS, type ServiceGuard } from '../resilience/service-guard.ts';
+import type { AttemptObservation, RequestObservation } from '../observability/request-observation.ts';
 
 /** What every downstream call carries from the GraphQL request that caused it. */
 export interface CallContext {
@@ -18,11 +19,18 @@ export interface CallContext {
    * `nonCriticalBudgets`); writes, and services not listed, get the whole deadline.
    */
   budgets?: Readonly<Partial<Record<DownstreamName, number>>>;
+  /** The request's observation: each attempt's metrics, span and `traceparent` (observability/). */
+  observation?: RequestObservation;
 }
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
+  /**
+   * The path's template (`/titles/:id`): the metrics' and spans' route label, written by the
+   * service client, so an id a client sent never becomes a label value.
+   */
+  route: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** GET, PUT and DELETE are idempotent; a POST is only when it says so (batch reads do). */
@@ -91,7 +99,20 @@ export class DownstreamHttp {
     // outcome would be unknown for the sake of a faster answer.
     const read = method === 'GET' || (method === 'POST' && idempotent);
     const budgetMs = read ? call.budgets?.[this.service] : undefined;
-    return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, options, timeoutMs, budgetMs !== undefined));
+    const observation = call.observation;
+    if (!observation) return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, options, timeoutMs, budgetMs !== undefined, undefined));
+    let attempts = 0;
+    return this.guard
+      .run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => {
+        const attempt = observation.attempt(this.service, options.route, method, attempts++ > 0);
+        return this.send<T>(call, options, timeoutMs, budgetMs !== undefined, attempt);
+      })
+      .catch((error: unknown) => {
+        // Refused by the guard before any attempt was made: counted, with no time of its own.
+        const code = (error as GraphQLError).extensions?.code;
+        if (code === 'CIRCUIT_OPEN' || code === 'DOWNSTREAM_BUSY') observation.observer.refusedCall(this.service, options.route, code);
+        throw error;
+      });
   }
 
   close(): Promise<void> {
@@ -99,9 +120,21 @@ export class DownstreamHttp {
   }
 
   /** `budgeted`: the call ends after `timeoutMs` however it is going, its wait for a socket included. */
-  private async send<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number, budgeted: boolean): Promise<Answer<T>> {
+  private async send<T>(call: CallContext, options: RequestOptions, timeoutMs: number, budgeted: boolean, attempt: AttemptObservation | undefined): Promise<Answer<T>> {
+    try {
+      const answer = await this.attempt<T>(call, options, timeoutMs, budgeted, attempt?.headers);
+      attempt?.end(answer.status === 304 ? 'not_modified' : 'ok', answer.status);
+      return answer;
+    } catch (error) {
+      attempt?.end(String((error as GraphQLError).extensions?.code ?? 'INTERNAL_SERVER_ERROR'), (error as GraphQLError).extensions?.downstreamStatus as number | undefined);
+      throw error;
+    }
+  }
+
+  private async attempt<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number, budgeted: boolean, trace: Record<string, string> | undefined): Promise<Answer<T>> {
     const headers: Record<string, string> = {
       ...extra,
+      ...trace,
       accept: 'application/json',
       authorization: `Bearer ${call.token}`,
       'x-request-id': call.requestId,

@@ -21,8 +21,10 @@ export type { CallContext } from './http-client.ts';
  */
 export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy) {
   const pools = new Map<DownstreamName, DownstreamHttp>();
+  const guards: ServiceGuard[] = [];
   const http = (name: DownstreamName) => {
     const guard = new ServiceGuard(name, policy);
+    guards.push(guard);
     const client = new DownstreamHttp(name, urls[name], { guard, connections: policy.connections, maxTimeoutMs: policy.deadlineMs });
     pools.set(name, client);
     return client;
@@ -37,6 +39,8 @@ export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePol
     reviews: reviewsClient(http('reviews')),
     playback: playbackClient(http('playback')),
     notifications: notificationsClient(http('notifications')),
+    /** Each service's guard, for the breaker and bulkhead gauges (observability/observer.ts). */
+    guards: guards as readonly ServiceGuard[],
     close: () => Promise.all([...pools.values()].map((pool) => pool.close())).then(() => undefined),
   };
 }

@@ -15,5 +15,5 @@ export function refuseLargeBody(contentLength: string | null | undefined, maxByt
   const body = JSON.stringify({
     errors: [{ message: `The request body is ${contentLength} bytes; this BFF reads at most ${maxBytes}.`, extensions: { code: 'REQUEST_TOO_LARGE', max: maxBytes } }],
   });
-  return { status: ERRORS.REQUEST_TOO_LARGE.status, headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' }, body };
+  return { code: 'REQUEST_TOO_LARGE', status: ERRORS.REQUEST_TOO_LARGE.status, headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' }, body };
 }

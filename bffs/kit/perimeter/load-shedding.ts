@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Plugin } from 'graphql-yoga';
-import { ERRORS } from '../errors.ts';
+import { ERRORS, type ErrorCode } from '../errors.ts';
 
 export interface LoadSheddingOptions {
   /** GraphQL requests in flight above which new ones are refused. */
@@ -13,6 +13,8 @@ export interface LoadSheddingOptions {
 
 /** The 503 a shed request gets, whichever path (yoga or the fast lane) refused it. */
 export interface ShedResponse {
+  /** The catalog code the body names (metrics and logs read it). */
+  code: ErrorCode;
   status: number;
   headers: Record<string, string>;
   body: string;
@@ -55,10 +57,16 @@ export class LoadShedder {
     }
     const body = { errors: [{ message: `The server is overloaded (${reason}); retry later.`, extensions: { code: 'OVERLOADED' } }] };
     return {
+      code: 'OVERLOADED',
       status: ERRORS.OVERLOADED.status,
       headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': this.retryAfter },
       body: JSON.stringify(body),
     };
+  }
+
+  /** Requests counted in now (metrics). */
+  get inFlightCount(): number {
+    return this.inFlight;
   }
 
   /** An admitted request has been answered. */

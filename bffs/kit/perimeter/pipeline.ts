@@ -4,6 +4,8 @@ import type { ClientVersionView } from '../contracts/gates.ts';
 import type { ReadyOperation } from '../server/operations.ts';
 import type { RequestHeaders } from '../server/context.ts';
 import type { Viewer } from './viewer.ts';
+import type { UsageLabels } from '../contracts/usage.ts';
+import type { RequestObservation } from '../observability/request-observation.ts';
 
 /**
  * A request as the perimeter sees it, the same whichever transport read it: the fast lane
@@ -16,6 +18,8 @@ export interface PerimeterRequest {
   peer: string;
   /** The GraphQL parameters as sent: a parsed JSON body, or GET's query string. */
   params: Record<string, unknown>;
+  /** What the request did, for its metrics, access line and span (observability/). */
+  observation?: RequestObservation;
 }
 
 /** What the stages have established so far; each stage reads what earlier ones set. */
@@ -36,6 +40,8 @@ export interface Passage {
   operation?: ReadyOperation;
   /** client-version.ts: the version gating uses. */
   clientVersion?: ClientVersionView;
+  /** client-version.ts: the bounded version and operation labels of metrics and logs (contracts/usage.ts). */
+  usageLabels?: UsageLabels;
   /** authentication.ts */
   viewer?: Viewer;
   /** Headers every answer to this request carries (RateLimit, RateLimit-Policy). */
@@ -71,11 +77,12 @@ export function createPerimeter(stages: readonly Stage[]) {
       const pending = runStages(stages, passage);
       if (pending) await pending;
     } catch (error) {
-      if (error instanceof Refusal) return { refused: { errors: [...error.errors], extensions: httpOf(passage) } };
-      if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error], extensions: httpOf(passage) } };
-      throw error;
+      const refused = refusalOf(error, passage);
+      request.observation?.noteResult(refused);
+      return { refused };
     }
     if (!passage.operation || !passage.viewer || !passage.clientVersion) throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
+    request.observation?.noteAdmitted(passage as Admitted);
     return { admitted: passage as Admitted };
   };
 }
@@ -109,6 +116,13 @@ function runStages(stages: readonly Stage[], passage: Passage, from = 0): void |
     const pending = stages[i]!(passage);
     if (pending) return pending.then(() => runStages(stages, passage, i + 1));
   }
+}
+
+/** A stage's refusal as a result; anything else is a bug, thrown on. */
+function refusalOf(error: unknown, passage: Passage): ExecutionResult {
+  if (error instanceof Refusal) return { errors: [...error.errors], extensions: httpOf(passage) };
+  if (error instanceof GraphQLError && error.extensions?.http) return { errors: [error], extensions: httpOf(passage) };
+  throw error;
 }
 
 /** A refusal carries the headers the stages before it set (the budget left, say). */

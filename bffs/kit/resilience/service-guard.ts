@@ -67,6 +67,15 @@ export class ServiceGuard {
     this.budget = new RetryBudget(policy.retry.budgetRatio, policy.retry.budgetMinPerSecond);
   }
 
+  /** Calls in flight now, and the most the bulkhead lets through at once (metrics). */
+  get inFlight(): number {
+    return this.policy.bulkhead - this.bulkhead.executionSlots;
+  }
+
+  get capacity(): number {
+    return this.policy.bulkhead;
+  }
+
   /**
    * `attempt` gets the time it may take: what remains of the deadline, or of the call's budget
    * when that ends first.

@@ -10,6 +10,7 @@ import type { LastGoodStore } from '../resilience/last-good.ts';
 import { RequestLastGood } from '../resilience/stale-if-error.ts';
 import type { DownstreamName } from '../config.ts';
 import type { DeviceDirectory, ViewerDevices } from '../sign-in/devices.ts';
+import type { RequestObservation } from '../observability/request-observation.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
 export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
@@ -48,6 +49,8 @@ export interface RequestFacts {
   client: ClientVersionView;
   requestId: string;
   deadline: Deadline;
+  /** The request's observation (observability/): its downstream calls' metrics and spans. */
+  observation?: RequestObservation;
 }
 
 export interface ContextFactoryOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
@@ -73,8 +76,8 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
   const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices } = options;
-  return ({ headers, requestId, deadline, viewer, client }: RequestFacts): BffContext<TF, UF> => {
-    const call: CallContext = { token: viewer.token, requestId, deadline, budgets };
+  return ({ headers, requestId, deadline, viewer, client, observation }: RequestFacts): BffContext<TF, UF> => {
+    const call: CallContext = { token: viewer.token, requestId, deadline, budgets, observation };
     const base: BffContext<TF, UF> = {
       viewer,
       client,

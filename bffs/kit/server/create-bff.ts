@@ -37,6 +37,11 @@ import { identityReadiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
 import { createResponder } from './respond.ts';
 import { usePerimeter } from './yoga-perimeter.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { Observer } from '../observability/observer.ts';
+import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
+import { useObservation } from '../observability/yoga-observation.ts';
+import type { Registry } from 'prom-client';
 
 export type { BffContext } from './context.ts';
 
@@ -87,10 +92,12 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   /** Share one set of pools between several servers in one process (tests). */
   services?: ServiceClients;
   logger?: Logger;
+  /** @default from the `OTEL_*` variables (observability/tracing.ts): off unless an exporter is set */
+  tracing?: Tracing;
 }
 
 /** What a test or a main file may swap in when it builds a client's BFF. */
-export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix'>> & {
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'tracing'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
   caching?: Partial<CachingPolicy>;
@@ -110,6 +117,9 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   usage: ContractUsage;
   /** The shared title cache; `settled()` waits for its background revalidations (tests). */
   titleCache: TitleSource;
+  /** The Prometheus registry the admin port serves (observability/admin-server.ts); none under `METRICS=off`. */
+  metrics: Registry | undefined;
+  logger: Logger;
   close(): Promise<void>;
 };
 
@@ -132,6 +142,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const ownsServices = !options.services;
   const services = options.services ?? createServiceClients(config.urls, policy);
   const logger = options.logger ?? createLogger(client, config.logLevel);
+  const metrics = config.metrics === false ? undefined : createMetrics(client);
+  const observer = new Observer({ endpoint: GRAPHQL_ENDPOINT, logger, metrics, tracing: 'tracing' in options ? options.tracing : tracingFromEnv(client) });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
@@ -180,9 +192,9 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
-      maskError: (error) => {
+      maskError: (error, log = logger) => {
         const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
-        if (masked !== error) logger.error(error); // as yoga logs what it masks (its logger is this one)
+        if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)
         return masked;
       },
     }),
@@ -218,6 +230,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     // the fast lane. A plugin added here would run on yoga's path only: put the rule in the
     // perimeter (bffs/kit/perimeter/) instead, so both paths have it.
     plugins: [
+      // First: what load shedding refuses is observed too.
+      useObservation(observer, ['/health', '/ready']),
       useLoadShedding(shedder, [GRAPHQL_ENDPOINT, ...(signIn?.paths ?? [])]),
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
@@ -241,9 +255,12 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           delivery,
           cors,
           maxBodyBytes,
+          observer,
           yoga,
-          yogaFetch: (url, init) => Promise.resolve(yoga.fetch(url, init)),
+          yogaFetch: (url, init, context) => Promise.resolve(yoga.fetch(url, init, context)),
         });
+
+  observer.watch({ guards: services.guards, shedder, usage, deadlineMs: policy.deadlineMs });
 
   return Object.assign(yoga, {
     services,
@@ -251,11 +268,15 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     nodeListener,
     usage,
     titleCache,
+    metrics: metrics?.registry,
+    logger,
     close: async () => {
       await yoga.dispose();
       await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
+      await observer.close(); // the spans of the last requests
+      logger.flush();
     },
   }) as unknown as Bff;
 }

@@ -45,7 +45,7 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
     } catch (error) {
       result = { errors: [error as GraphQLError] };
     }
-    return applyRules(result);
+    return applyRules(result, facts.observation?.log);
   }
 
   /**

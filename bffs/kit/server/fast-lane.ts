@@ -16,6 +16,9 @@ import type { Responder } from './respond.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
 import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
+import type { Observer } from '../observability/observer.ts';
+import type { RequestObservation } from '../observability/request-observation.ts';
+import type { ObservedServerContext } from '../observability/yoga-observation.ts';
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -33,10 +36,12 @@ export interface FastLaneOptions {
   delivery: DeliveryPolicy;
   cors: CorsPolicy;
   maxBodyBytes: number;
+  /** The same observer as yoga's path (observability/): each request's metrics, access line and span. */
+  observer: Observer;
   /** yoga on node:http, for every request the lane does not take. */
   yoga: NodeListener;
-  /** yoga's fetch, for a request the lane has read but leaves to yoga (a body that is not JSON). */
-  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer | undefined; signal: AbortSignal }) => Promise<Response>;
+  /** yoga's fetch, for a request the lane has read but leaves to yoga (a body that is not JSON); it carries the lane's observation. */
+  yogaFetch: (url: string, init: { method: string; headers: [string, string][]; body: Buffer | undefined; signal: AbortSignal }, context: ObservedServerContext) => Promise<Response>;
 }
 
 /**
@@ -59,25 +64,25 @@ export interface FastLaneOptions {
  * test/caching/http-cache.test.ts runs its cache assertions on both.
  */
 export function createFastLane(options: FastLaneOptions): NodeListener {
-  const { endpoint, shedder, deadlineMs, perimeter, execute, respond, delivery, cors, maxBodyBytes, yoga, yogaFetch } = options;
+  const { endpoint, shedder, deadlineMs, perimeter, execute, respond, delivery, cors, maxBodyBytes, observer, yoga, yogaFetch } = options;
 
   /**
    * Answers one request the lane took; the shedder's count is released exactly once, here.
    * `params` undefined: the lane cannot read them (a body that is not one JSON object, a GET's
    * malformed JSON), so yoga answers, from the bytes already read.
    */
-  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined): Promise<void> {
+  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined, observation: RequestObservation): Promise<void> {
     let counted = true;
     const method = req.method!;
     try {
       if (params === undefined) {
         counted = false;
         shedder.release(); // yoga counts it again, on its own path
-        return await replay(req, res, body);
+        return await replay(req, res, body, observation);
       }
       const headers = headerView(req.headers);
-      const verdict = await perimeter({ method, headers, peer: req.socket.remoteAddress ?? 'unknown', params });
-      if (verdict.refused) return await send(res, mediaType, reply, verdict.refused, JSON.stringify);
+      const verdict = await perimeter({ method, headers, peer: req.socket.remoteAddress ?? 'unknown', params, observation });
+      if (verdict.refused) return await send(res, mediaType, reply, verdict.refused, JSON.stringify, observation);
       const { admitted } = verdict;
       const deadline = Deadline.after(deadlineMs);
       // 'close' before the response has gone out: the client hung up, so its calls are cancelled
@@ -87,26 +92,27 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       });
       let answer: Answer;
       try {
-        answer = await respond(admitted, { headers, requestId: reply['x-request-id'], deadline });
+        answer = await respond(admitted, { headers, requestId: reply['x-request-id'], deadline, observation });
       } finally {
         deadline.dispose(); // the answer is computed: stop the request's timer now
       }
-      if (answer.result) return await send(res, mediaType, { ...reply, ...admitted.headers }, answer.result, JSON.stringify);
+      if (answer.result) return await send(res, mediaType, { ...reply, ...admitted.headers }, answer.result, JSON.stringify, observation);
       const delivered = deliver(method, headers, mediaType, answer.representation, delivery);
       res.writeHead(delivered.status, withVary({ ...delivered.headers, ...admitted.headers }, reply));
       res.end(delivered.body);
     } catch (error) {
       // A bug of ours, not the request's: answer like yoga would (500, masked), keep serving.
       if (res.headersSent) res.destroy();
-      else await send(res, mediaType, reply, execute.failed(error), JSON.stringify).catch(() => res.destroy());
+      else await send(res, mediaType, reply, execute.failed(error), JSON.stringify, observation).catch(() => res.destroy());
     } finally {
       if (counted) shedder.release();
     }
   }
 
   /** A result with errors, a refusal or a failure: never stored by anyone (`no-store`). */
-  async function send(res: ServerResponse, mediaType: RegularMediaType, reply: Record<string, string>, result: ExecutionResult, stringify: (r: ExecutionResult) => string): Promise<void> {
+  async function send(res: ServerResponse, mediaType: RegularMediaType, reply: Record<string, string>, result: ExecutionResult, stringify: (r: ExecutionResult) => string, observation: RequestObservation): Promise<void> {
     reply = { ...reply, 'cache-control': NO_STORE };
+    observation.noteResult(result);
     if (!result.errors?.length && !result.extensions) {
       const body = stringify(result);
       res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(body), ...reply });
@@ -122,7 +128,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     res.end(text);
   }
 
-  async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
+  async function replay(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, observation: RequestObservation): Promise<void> {
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
     // yoga's node adapter aborts the request's signal when the client hangs up; a replayed request
@@ -132,13 +138,14 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       if (!res.writableFinished) clientGone.abort();
     });
     const url = `http://${req.headers.host ?? 'localhost'}${req.url}`;
-    const response = await yogaFetch(url, { method: req.method!, headers, body, signal: clientGone.signal });
+    const response = await yogaFetch(url, { method: req.method!, headers, body, signal: clientGone.signal }, { observation });
     const bytes = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(bytes);
   }
 
-  function refuseEarly(req: IncomingMessage, res: ServerResponse, refused: EarlyRefusal, reply: ReplyHeaders): void {
+  function refuseEarly(req: IncomingMessage, res: ServerResponse, refused: EarlyRefusal, reply: ReplyHeaders, observation: RequestObservation): void {
+    observation.noteCode(refused.code);
     // A body refused for its size is never read: its answer closes the connection instead.
     if (refused.headers.connection !== 'close') req.resume();
     res.writeHead(refused.status, { ...refused.headers, 'content-length': Buffer.byteLength(refused.body), 'cache-control': NO_STORE, ...reply });
@@ -150,14 +157,17 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     if (lane === undefined) return yoga(req, res);
 
     const reply = replyHeaders(req, cors);
+    const observation = observer.begin(req.method!, endpoint, headerView(req.headers), reply['x-request-id']);
+    // 'close' comes once the answer is out, or when the client left first (499, as nginx logs it).
+    res.once('close', () => observer.end(observation, res.writableFinished ? res.statusCode : 499));
     const tooLarge = refuseLargeBody(req.headers['content-length'], maxBodyBytes);
-    if (tooLarge) return refuseEarly(req, res, tooLarge, reply);
+    if (tooLarge) return refuseEarly(req, res, tooLarge, reply, observation);
     const shed = shedder.admit();
-    if (shed) return refuseEarly(req, res, shed, reply);
+    if (shed) return refuseEarly(req, res, shed, reply, observation);
     // GET and HEAD carry their parameters in the query string: nothing to read.
-    if (lane.query !== undefined) return void answer(req, res, lane.mediaType, reply, paramsOfQueryString(lane.query), undefined);
+    if (lane.query !== undefined) return void answer(req, res, lane.mediaType, reply, paramsOfQueryString(lane.query), undefined, observation);
     readBody(req).then(
-      (body) => answer(req, res, lane.mediaType, reply, paramsOf(body), body),
+      (body) => answer(req, res, lane.mediaType, reply, paramsOf(body), body, observation),
       () => {
         shedder.release();
         res.destroy(); // the client broke off the body: nobody to answer

@@ -37,6 +37,7 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const startedAt = cache?.now() ?? 0;
     if (slot) {
       const hit = await cache!.get(slot);
+      facts.observation?.cacheLookup('response', hit ? 'hit' : 'miss');
       if (hit) {
         const ageSeconds = Math.max(0, Math.floor((cache!.now() - hit.storedAt) / 1000));
         return { representation: { body: hit.body, tag: hit.tag, cacheControl: cacheControlOf(hit.policy), ageSeconds, encoded: (hit.encoded ??= {}) } };

@@ -2,10 +2,11 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { criticalFailureChecker, type CriticalFailureOptions } from '../perimeter/critical-failures.ts';
 import { concierge } from '../errors.ts';
 import type { SubsequentPayload } from './incremental.ts';
+import type { Logger } from 'pino';
 
 export interface ResultRulesOptions extends CriticalFailureOptions {
-  /** yoga's error masking, with its logging (create-bff). */
-  maskError: (error: unknown) => GraphQLError;
+  /** yoga's error masking, with its logging (create-bff), on the request's logger when there is one. */
+  maskError: (error: unknown, log?: Logger) => GraphQLError;
 }
 
 /**
@@ -22,9 +23,9 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
 export function createResultRules({ maskError, ...critical }: ResultRulesOptions) {
   const checkCritical = criticalFailureChecker(critical);
   const fieldError = (error: GraphQLError) => withoutStatus(maskError(error));
-  function applyRules(result: ExecutionResult): ExecutionResult {
+  function applyRules(result: ExecutionResult, log?: Logger): ExecutionResult {
     if (!result.errors?.length) return result;
-    let errors = result.errors.map(maskError);
+    let errors = result.errors.map((error) => maskError(error, log));
     if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
     else errors = errors.map(withoutStatus);
     const ruled = { ...result, errors };

@@ -14,6 +14,7 @@ import { NO_STORE } from '../caching/http-cache.ts';
 import { acceptsIncremental } from './incremental.ts';
 import { acceptedMediaType } from './media-types.ts';
 import { normalizeYogaErrors } from './yoga-errors.ts';
+import { observationOf } from '../observability/yoga-observation.ts';
 
 export interface YogaPerimeterOptions {
   endpoint: string;
@@ -55,7 +56,8 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       // HEAD is a GET without the body (RFC 9110 9.3.2); yoga serves GET and POST only, so a HEAD
       // is answered by the GET it stands for, the same headers and status, and no body.
       if (request.method === 'HEAD') {
-        const response = await serveSelf(new fetchAPI.Request(request.url, { method: 'GET', headers: request.headers, signal: request.signal }), serverContext);
+        // The GET is this request, observed once: it carries the HEAD's observation.
+        const response = await serveSelf(new fetchAPI.Request(request.url, { method: 'GET', headers: request.headers, signal: request.signal }), { ...serverContext, observation: observationOf(request) });
         await response.body?.cancel();
         return endResponse(new fetchAPI.Response(null, { status: response.status, headers: response.headers }));
       }
@@ -84,7 +86,9 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       else endResponse(refusal(fetchAPI, 'METHOD_NOT_ALLOWED', `${request.method} is not served; use GET, HEAD or POST.`, { allow: 'GET, HEAD, POST' }));
     },
     async onParams({ params, request, setParams, setResult, setParamsHandler, context }) {
+      const observation = observationOf(request);
       const verdict = await perimeter({
+        observation,
         method: request.method,
         headers: request.headers,
         peer: (context as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'unknown',
@@ -104,14 +108,14 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
         streamedHeaders.set(request, admitted.headers);
         setParamsHandler(() => {
           const deadline = Deadline.after(deadlineMs, request.signal);
-          return execute.streaming(admitted, { headers: request.headers, requestId: requestId(request), deadline }, () => deadline.dispose());
+          return execute.streaming(admitted, { headers: request.headers, requestId: requestId(request), deadline, observation }, () => deadline.dispose());
         });
         return;
       }
       setParamsHandler(async () => {
         const deadline = Deadline.after(deadlineMs, request.signal);
         try {
-          const answer = await respond(admitted, { headers: request.headers, requestId: requestId(request), deadline });
+          const answer = await respond(admitted, { headers: request.headers, requestId: requestId(request), deadline, observation });
           if (answer.result) return withHeaders(answer.result, admitted.headers);
           delivered.set(request, { representation: answer.representation, headers: admitted.headers });
           return { data: null }; // a stand-in: onResultProcess delivers the representation
@@ -145,6 +149,7 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       if (!Array.isArray(result)) {
         const normalized = normalizeYogaErrors(result as ExecutionResult);
         if (normalized !== result) setResult(normalized);
+        observationOf(request)?.noteResult(normalized);
       }
       if (!resultProcessor) {
         setResultProcessor((_, fetchAPI) => notAcceptable(fetchAPI), 'application/json');

@@ -55,7 +55,7 @@ const cacheHeaders = (answer: Answer<unknown>): CacheHeaders => ({ cacheControl:
 export const catalogClient = (http: DownstreamHttp) => {
   /** A page of matching titles; with `fields`, the items are sparse (`id` and those fields). */
   const search = <F extends TitleField = TitleField>(call: CallContext, { fields, ...params }: SearchParams<F>) =>
-    http.json<SearchPage<SparseTitle<F>>>(call, { path: '/titles', query: { ...params, fields: fields?.join(',') } });
+    http.json<SearchPage<SparseTitle<F>>>(call, { path: '/titles', route: '/titles', query: { ...params, fields: fields?.join(',') } });
 
   /** Titles in the order asked, `null` for unknown ids, with their entity tags and freshness. At most TITLE_BATCH_LIMIT ids. */
   const validatedBatch = async <F extends TitleField>(call: CallContext, ids: readonly string[], fields: readonly F[]): Promise<ValidatedBatch<F>> => {
@@ -63,6 +63,7 @@ export const catalogClient = (http: DownstreamHttp) => {
       method: 'POST',
       idempotent: true, // a read that needs a body, safe to repeat
       path: '/titles/batch',
+      route: '/titles/batch',
       body: { ids, fields },
     });
     const { titles, etags = [] } = answer.body!;
@@ -78,7 +79,7 @@ export const catalogClient = (http: DownstreamHttp) => {
      * as the batch it came from. A 304 has no body; a title that is gone is NOT_FOUND.
      */
     revalidate: async <F extends TitleField>(call: CallContext, id: string, fields: readonly F[], etag: string): Promise<Revalidated<F>> => {
-      const answer = await http.answer<SparseTitle<F>>(call, { path: `/titles/${encodeURIComponent(id)}`, query: { fields: fields.join(',') }, headers: { 'if-none-match': etag } });
+      const answer = await http.answer<SparseTitle<F>>(call, { path: `/titles/${encodeURIComponent(id)}`, route: '/titles/:id', query: { fields: fields.join(',') }, headers: { 'if-none-match': etag } });
       const cache = cacheHeaders(answer);
       return answer.status === 304 ? { modified: false, cache } : { modified: true, title: answer.body!, etag: answer.header('etag'), cache };
     },

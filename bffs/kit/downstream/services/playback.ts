@@ -12,6 +12,7 @@ export const playbackClient = (http: DownstreamHttp) => ({
       method: 'POST',
       idempotent: true, // a read that needs a body, safe to repeat
       path: '/playback/licenses',
+      route: '/playback/licenses',
       body: { contentIds, drmSystem },
     });
     return licenses;

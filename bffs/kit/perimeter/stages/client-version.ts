@@ -50,7 +50,7 @@ export function clientVersionStage(catalog: DocumentCatalog, views: (version: Ga
       throw concierge('GRAPHQL_VALIDATION_FAILED', `Cannot query ${requires.coordinate} before app version ${requires.version}: this request is served as ${version}.`, { requiredVersion: requires.version }, { spec: true });
     }
     passage.clientVersion = view;
-    usage.record({ claimed, trusted: passage.trusted === true, operationName: operation.name, deprecated: operation.contract.deprecated });
+    passage.usageLabels = usage.record({ claimed, trusted: passage.trusted === true, operationName: operation.name, deprecated: operation.contract.deprecated });
   };
 }
 

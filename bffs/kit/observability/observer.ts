@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { ContractUsage } from '../contracts/usage.ts';
+import type { LoadShedder } from '../perimeter/load-shedding.ts';
+import type { ServiceGuard } from '../resilience/service-guard.ts';
+import type { RequestHeaders } from '../server/context.ts';
+import type { Metrics } from './metrics.ts';
+import { RequestObservation, type AttemptObservation, type CacheResult } from './request-observation.ts';
+import { endSpan, traceIdOf, type Tracing } from './tracing.ts';
+
+export interface ObserverOptions {
+  /** The GraphQL endpoint: its requests are the ones counted as GraphQL requests. */
+  endpoint: string;
+  logger: Logger;
+  /** Off (`METRICS=off`) only to measure what they cost. */
+  metrics: Metrics | undefined;
+  tracing: Tracing | undefined;
+}
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Outcomes of a downstream attempt that are not the service's failure, so not logged as one. */
+const QUIET_OUTCOMES = new Set(['ok', 'not_modified', 'NOT_FOUND', 'CLIENT_CLOSED_REQUEST']);
+
+/**
+ * Turns each request's observation into its metrics, its access line and its span, once, when
+ * the answer has gone out, whichever transport served it (the fast lane or yoga's path, through
+ * yoga-observation.ts). test/observability holds the two paths to the same series.
+ */
+export class Observer {
+  readonly logger: Logger;
+  private readonly endpoint: string;
+  private readonly metrics: Metrics | undefined;
+  private readonly tracing: Tracing | undefined;
+  private readonly accessLog: boolean;
+
+  constructor({ endpoint, logger, metrics, tracing }: ObserverOptions) {
+    this.endpoint = endpoint;
+    this.logger = logger;
+    this.metrics = metrics;
+    this.tracing = tracing;
+    this.accessLog = logger.isLevelEnabled('info');
+  }
+
+  begin(method: string, path: string, headers: RequestHeaders, requestId: string): RequestObservation {
+    const span = this.tracing?.startRequest(method, path, headers, requestId);
+    const traceId = span ? span.spanContext().traceId : traceIdOf(headers.get('traceparent'));
+    return new RequestObservation(this, requestId, method, path, span, traceId);
+  }
+
+  /** The answer has gone out (or the client left: 499). Records it once, whoever calls. */
+  end(observation: RequestObservation, status: number): void {
+    if (observation.ended) return;
+    observation.ended = true;
+    const durationMs = performance.now() - observation.startedAt;
+    const code = observation.codes[0] ?? 'none';
+    const { version, operation, type } = observation;
+    const metrics = this.metrics;
+    if (metrics && observation.path === this.endpoint) {
+      const statusClass = `${Math.trunc(status / 100)}xx`;
+      metrics.requests.inc({ version, operation, type, status: statusClass, code });
+      metrics.requestDuration.observe({ version, operation, type, status: statusClass }, durationMs / 1000);
+      if (!observation.admitted && code !== 'none') metrics.rejections.inc({ code });
+      if (status === 304) metrics.cache.inc({ cache: 'http', result: 'not_modified' });
+    }
+    if (this.accessLog) {
+      this.logger.info(
+        {
+          request_id: observation.requestId,
+          ...(observation.traceId ? { trace_id: observation.traceId } : {}),
+          method: observation.method,
+          path: observation.path,
+          version,
+          operation,
+          status,
+          duration_ms: Math.round(durationMs * 10) / 10,
+          ...(observation.codes.length ? { codes: observation.codes } : {}),
+          ...(observation.responseCache ? { response_cache: observation.responseCache } : {}),
+        },
+        'request',
+      );
+    }
+    if (observation.span) endSpan(observation.span, status, code === 'none' ? undefined : code);
+  }
+
+  cacheLookup(cache: 'response' | 'title', result: CacheResult, count: number): void {
+    this.metrics?.cache.inc({ cache, result }, count);
+  }
+
+  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean): AttemptObservation {
+    const metrics = this.metrics;
+    if (retry) metrics?.downstreamRetries.inc({ service, route });
+    const startedAt = performance.now();
+    const traced = observation.span && this.tracing?.startCall(observation.span, `${method} ${route}`, { 'http.request.method': method, 'url.template': route, 'server.address': service, 'peer.service': service });
+    return {
+      headers: traced?.headers ?? NO_HEADERS,
+      end: (outcome, status) => {
+        metrics?.downstreamRequests.inc({ service, route, outcome });
+        metrics?.downstreamDuration.observe({ service, route, outcome }, (performance.now() - startedAt) / 1000);
+        if (traced) endSpan(traced.span, status ?? 0, outcome === 'ok' || outcome === 'not_modified' ? undefined : outcome);
+        if (!QUIET_OUTCOMES.has(outcome)) observation.log.warn({ service, route, outcome, ...(status ? { downstream_status: status } : {}) }, `${service} call failed: ${outcome}`);
+      },
+    };
+  }
+
+  /** A call refused before it was made (open circuit, full bulkhead): counted, never timed. */
+  refusedCall(service: string, route: string, outcome: string): void {
+    this.metrics?.downstreamRequests.inc({ service, route, outcome });
+  }
+
+  /**
+   * Gauges read at scrape time from the live objects, and breaker transitions logged as they
+   * happen. Breakers and bulkheads are per process (as Hystrix, Polly and resilience4j advise),
+   * so each replica reports its own.
+   */
+  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly ServiceGuard[]; shedder: LoadShedder; usage: ContractUsage; deadlineMs: number }): void {
+    for (const guard of guards) {
+      guard.breaker.onStateChange((state) => {
+        const name = BREAKER_STATES[state] ?? String(state);
+        if (name === 'closed') this.logger.info({ service: guard.service, breaker: name }, `${guard.service}: circuit closed again`);
+        else this.logger.warn({ service: guard.service, breaker: name }, `${guard.service}: circuit ${name}`);
+      });
+    }
+    const metrics = this.metrics;
+    if (!metrics) return;
+    metrics.gauge('concierge_breaker_state', 'Circuit breaker per downstream service: 0 closed, 1 open, 2 half-open, 3 isolated', ['service'], (gauge) => {
+      for (const guard of guards) gauge.set({ service: guard.service }, guard.breaker.state);
+    });
+    metrics.gauge('concierge_bulkhead_in_use', 'Calls in flight per downstream service, against its bulkhead', ['service'], (gauge) => {
+      for (const guard of guards) gauge.set({ service: guard.service }, guard.inFlight);
+    });
+    metrics.gauge('concierge_bulkhead_capacity', 'The bulkhead per downstream service: the most calls in flight at once', ['service'], (gauge) => {
+      for (const guard of guards) gauge.set({ service: guard.service }, guard.capacity);
+    });
+    // The alert "p99 over the deadline" compares with this, so no rule hard-codes a client's deadline.
+    metrics.gauge('concierge_deadline_seconds', "The client's request deadline", [], (gauge) => gauge.set(deadlineMs / 1000));
+    metrics.gauge('concierge_requests_in_flight', 'GraphQL and sign-in requests being answered, which load shedding bounds', [], (gauge) => gauge.set(shedder.inFlightCount));
+    metrics.mirroredCounter('concierge_deprecated_field_requests_total', 'Requests selecting a deprecated field, by app version and field (contracts/usage.ts)', ['version', 'field'], (counter) => {
+      for (const { version, name, count } of usage.snapshot().deprecatedFields) counter.inc({ version, field: name }, count);
+    });
+  }
+
+  /** Sends what the tracer buffered (graceful shutdown). */
+  close(): Promise<void> {
+    return this.tracing?.shutdown() ?? Promise.resolve();
+  }
+}
+
+/** cockatiel's CircuitState, by value. */
+const BREAKER_STATES: Record<number, string> = { 0: 'closed', 1: 'open', 2: 'half-open', 3: 'isolated' };
