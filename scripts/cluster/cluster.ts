@@ -19,6 +19,7 @@ import type { ClientName } from '../../bffs/clients.ts';
 import { urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { waitForMocksUrls, type MocksUrls } from '../../bench/support/mocks-urls.ts';
+import { track } from './children.ts';
 import { DETECTION_MS, startHaproxy, type RunningHaproxy } from './haproxy.ts';
 import { portsOf, type Layout, type ReplicaPorts } from './layout.ts';
 import { ownRedis, type OwnRedis } from './redis.ts';
@@ -88,16 +89,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Children not yet stopped: killed if this process exits first, so nothing is left behind. */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-const track = (child: ChildProcess) => {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return child;
-};
 
 const exitOf = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null
@@ -204,7 +195,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await Promise.all(replicas.map((replica) => replica.start()));
 
     const haproxy = await startHaproxy(dir, { layout });
-    track(haproxy.child);
     started.push({ stop: () => haproxy.stop() });
     await Promise.all(replicas.map((replica) => haproxy.waitFor(replica.id, 'UP')));
 

@@ -23,6 +23,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { ClientName } from '../../bffs/clients.ts';
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from '../../bffs/kit/config.ts';
+import { track } from './children.ts';
 import type { Layout, ReplicaPorts } from './layout.ts';
 
 export const HAPROXY = '/usr/sbin/haproxy';
@@ -214,13 +215,15 @@ export async function startHaproxy(dir: string, input: Omit<HaproxyConfigInput, 
   const logPath = join(dir, 'haproxy.log');
   writeFileSync(configPath, haproxyConfig({ ...input, statsSocket }));
   execFileSync(HAPROXY, ['-c', '-q', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const child = spawn(HAPROXY, ['-db', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(HAPROXY, ['-db', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = createWriteStream(logPath, { flags: 'a' });
   const requests: RequestLog[] = [];
   const events: { at: number; line: string }[] = [];
   let carry = '';
+  // Lines may still come after stop() ended the file: they are dropped there, kept in memory.
+  const write = (chunk: Buffer) => void (log.writableEnded || log.write(chunk));
   child.stdout!.on('data', (chunk: Buffer) => {
-    log.write(chunk);
+    write(chunk);
     const lines = (carry + chunk.toString()).split('\n');
     carry = lines.pop() ?? '';
     for (const line of lines) {
@@ -233,7 +236,7 @@ export async function startHaproxy(dir: string, input: Omit<HaproxyConfigInput, 
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
-    log.write(chunk);
+    write(chunk);
   });
 
   const stats = async () => parseStat(await statsCommand(statsSocket, 'show stat'));

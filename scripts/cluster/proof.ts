@@ -67,6 +67,23 @@ function summary(label: string, outcomes: readonly Outcome[], ms: number) {
   out();
 }
 
+/** Second by second from `from`: each home's answers and median latency (by when each request was sent). */
+function timeline(outcomes: readonly Outcome[], from: number, to: number, marks: Record<number, string>) {
+  const rows: (string | number)[][] = [];
+  for (let t = from; t < to; t += 1_000) {
+    const slice = outcomes.filter((o) => o.start >= t && o.start < t + 1_000);
+    const cell = (client: string) => {
+      const mine = slice.filter((o) => o.client === client);
+      const ok = mine.filter((o) => o.ok).length;
+      return `${ok}/${mine.length}, ${percentile(mine.map((o) => o.end - o.start), 50)} ms`;
+    };
+    const second = Math.round((t - from) / 1_000);
+    rows.push([`+${second} s${marks[second] ? ` (${marks[second]})` : ''}`, cell('web'), cell('mobile'), cell('tv')]);
+  }
+  table(['sent at', 'web 2xx/all, p50', 'mobile 2xx/all, p50', 'tv 2xx/all, p50'], rows);
+  out();
+}
+
 async function sessionRequest(cluster: Cluster, session: string) {
   const res = await fetch(`${cluster.front.web}/graphql`, {
     method: 'POST',
@@ -217,6 +234,9 @@ try {
   out(`- the load's first web 200 after Redis was back, per replica: ${firstPerReplica.map((at, i) => `web-${i + 1} +${at === undefined ? '?' : at - backAt} ms`).join(', ')}`);
   out();
   summary('The 5 s after Redis was back', within(load.outcomes, backAt, afterTo), afterTo - backAt);
+  out('Second by second, from 2 s before the stop:');
+  out();
+  timeline(load.outcomes, stopAt - 2_000, afterTo - 1_000, { 2: 'Redis stopped', [Math.round((backAt - stopAt) / 1_000) + 2]: 'Redis back' });
 
   const outcomes = await load.stop();
   load = undefined;

@@ -11,6 +11,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { track } from './children.ts';
 
 const run = promisify(execFile);
 
@@ -40,7 +41,7 @@ export function ownRedis(dir: string, port: number): OwnRedis {
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start() {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'cluster.rdb', '--daemonize', 'no', '--loglevel', 'warning'];
-      const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = track(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
       child = started;
       started.stdout!.pipe(log, { end: false });
       started.stderr!.pipe(log, { end: false });
