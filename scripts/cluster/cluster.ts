@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientName } from '../../bffs/clients.ts';
-import { urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
+import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { waitForMocksUrls, type MocksUrls } from '../../bench/support/mocks-urls.ts';
 import { track } from './children.ts';
@@ -194,7 +194,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     started.push({ stop: async () => void (await Promise.all(replicas.map((replica) => replica.terminate(10_000)))) });
     await Promise.all(replicas.map((replica) => replica.start()));
 
-    const haproxy = await startHaproxy(dir, { layout });
+    // HAProxy's idle timeouts to the servers are checked against the replicas' own.
+    const keepAlive = options.commonEnv?.KEEP_ALIVE_TIMEOUT_MS ?? Object.values(options.env ?? {}).find((env) => env?.KEEP_ALIVE_TIMEOUT_MS)?.KEEP_ALIVE_TIMEOUT_MS;
+    const haproxy = await startHaproxy(dir, { layout, keepAliveTimeoutMs: keepAlive === undefined ? DEFAULT_KEEP_ALIVE_TIMEOUT_MS : Number(keepAlive) });
     started.push({ stop: () => haproxy.stop() });
     await Promise.all(replicas.map((replica) => haproxy.waitFor(replica.id, 'UP')));
 

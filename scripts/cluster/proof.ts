@@ -13,7 +13,8 @@
  * Prints the figures and writes them to docs/cluster-results.md. docs/cluster.md explains them.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SHUTDOWN_DELAY_MS, startCluster, type Cluster } from './cluster.ts';
@@ -287,6 +288,7 @@ try {
   out(`RateLimit on the admitted answers, in order: ${admitted.map((a) => `${a.servedBy} r=${/"viewer";r=(\d+)/.exec(a.rateLimit)?.[1]}`).join(', ')}`);
   out();
   out(`The proof took ${Math.round((Date.now() - started) / 1000)} s.`);
+  mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${lines.join('\n')}\n`);
   console.error(`\nwritten to ${RESULTS}`);
 } finally {
