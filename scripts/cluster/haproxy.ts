@@ -28,7 +28,8 @@ import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from '../../bffs/kit/config.ts';
 import { track } from './children.ts';
 import type { Layout, ReplicaPorts } from './layout.ts';
 
-export const HAPROXY = '/usr/sbin/haproxy';
+/** Debian's binary; CLUSTER_HAPROXY points elsewhere (another build, or a missing one to see the test fail). */
+export const HAPROXY = process.env.CLUSTER_HAPROXY || '/usr/sbin/haproxy';
 
 /** The timings of the configuration, in milliseconds, so the proof and the docs can quote them. */
 export const HAPROXY_TIMINGS = {
