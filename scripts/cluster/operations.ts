@@ -95,11 +95,3 @@ export async function killReplica(cluster: Cluster, id: string): Promise<Kill> {
   max = Math.max(max, await scur());
   return { id, pid, at, exitedAt, inFlight: max, scur: { frozen, max, reads: reads + 1 } };
 }
-
-/**
- * From HAProxy's log: the requests it had on `server` at the instant `at` (begun at or before it,
- * ended at or after it). Read once the load has stopped: a request is logged when it ends.
- */
-export function onServerAt(cluster: Cluster, server: string, at: number) {
-  return cluster.haproxy.requests.filter((request) => request.server === server && request.start <= at && request.end >= at);
-}
