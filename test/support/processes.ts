@@ -33,7 +33,7 @@ export { freePort };
 /** `node --import tsx <script>` from the repository root, with `env` over a copy of this process's env minus the BFF settings. */
 export function spawnNode(script: string, env: Record<string, string>): NodeProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CONFIG_VARIABLES.has(key)));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...inherited, ADMIN_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';

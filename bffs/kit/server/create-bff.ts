@@ -33,7 +33,7 @@ import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
-import { identityReadiness } from './readiness.ts';
+import { createReadiness, type Readiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
 import { createResponder } from './respond.ts';
 import { usePerimeter } from './yoga-perimeter.ts';
@@ -119,7 +119,10 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   titleCache: TitleSource;
   /** The Prometheus registry the admin port serves (observability/admin-server.ts); none under `METRICS=off`. */
   metrics: Registry | undefined;
-  logger: Logger;
+  /** `/ready`'s answer; `serve()` drains it on SIGTERM. */
+  readiness: Readiness;
+  /** The BFF's pino logger (`logger` is yoga's own, an adapter over it). */
+  log: Logger;
   close(): Promise<void>;
 };
 
@@ -146,6 +149,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const observer = new Observer({ endpoint: GRAPHQL_ENDPOINT, logger, metrics, tracing: 'tracing' in options ? options.tracing : tracingFromEnv(client) });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
   const shedder = new LoadShedder(policy.shedding);
+  const readiness = createReadiness(config.urls.identity);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   const titleCache = createTitleCache({
     catalog: services.catalog,
@@ -238,7 +242,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
-      useReadinessCheck({ endpoint: '/ready', check: identityReadiness(config.urls.identity) }),
+      useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
   });
 
@@ -269,7 +273,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     usage,
     titleCache,
     metrics: metrics?.registry,
-    logger,
+    readiness,
+    log: logger,
     close: async () => {
       await yoga.dispose();
       await titleCache.close();

@@ -1,27 +1,125 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type BffConfig } from '../config.ts';
 import type { Bff } from './create-bff.ts';
+import { serveAdmin } from '../observability/admin-server.ts';
+
+/** In-flight requests get the deadline and this much more (their answer still has to be written) before their sockets are cut. */
+export const DRAIN_MARGIN_MS = 1_000;
+/** A request's headers within headersTimeout, and its body (32 KiB at most) within this much more. */
+const BODY_ALLOWANCE_MS = 10_000;
+
+export interface Serving {
+  server: Server;
+  /** The admin port's server (`/metrics`), unless `ADMIN_PORT=off` or `METRICS=off`. */
+  admin: Server | undefined;
+  /**
+   * The graceful shutdown (SIGTERM's, without the exit): drains `/ready`, waits
+   * `shutdownDelayMs`, stops accepting, lets in-flight requests finish within the deadline,
+   * closes the BFF. Called again, it returns the same promise.
+   */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** SIGTERM and SIGINT run `shutdown()` then exit 0; a second signal exits at once (130/143). @default true */
+  signals?: boolean;
+}
 
 /**
- * Listens on `port` and stops cleanly on SIGINT/SIGTERM: stop accepting, let in-flight requests
- * finish (bounded), close downstream pools.
+ * Listens on `config.port` and, on SIGTERM or SIGINT, stops the way a balancer needs:
+ *
+ * 1. `/ready` answers 503 at once, and everything else is still served: Kubernetes removes the
+ *    endpoint at the same moment as it sends SIGTERM, not before, so requests keep coming for a while;
+ * 2. after `shutdownDelayMs` (by then the balancer has stopped sending), it stops accepting,
+ *    closes idle keep-alive sockets, and answers what is in flight with `Connection: close`, so
+ *    no client reuses a socket that is about to go (each one is closed as its request ends);
+ * 3. in-flight requests have the deadline plus a margin to finish; then every socket is cut;
+ * 4. `bff.close()` (yoga, the title cache, downstream pools, Redis after its pending commands), exit 0.
+ *
+ * A second signal during the shutdown exits at once with 128 + the signal's number (130 for
+ * SIGINT, 143 for SIGTERM): whoever sent it wants the process gone, not drained.
  */
-export async function serve(bff: Bff, port: number, { host = '127.0.0.1', drainMs = 5_000 } = {}): Promise<Server> {
-  const server = createServer(bff.nodeListener);
-  server.keepAliveTimeout = 65_000;
+export async function serve(bff: Bff, config: BffConfig, { signals = true }: ServeOptions = {}): Promise<Serving> {
+  const log = bff.log.child({ component: 'serve' });
+  const keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  const headersTimeout = config.headersTimeoutMs ?? keepAliveTimeout + 5_000;
+  // Node measures the headers timeout from a request's first byte, but balancers and older
+  // Nodes differ (docs/keep-alive.md): the rule "longer than keep-alive" costs nothing to hold.
+  if (headersTimeout <= keepAliveTimeout) throw new Error(`HEADERS_TIMEOUT_MS (${headersTimeout}) must be longer than KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeout})`);
+  const server = createServer({ keepAliveTimeout, headersTimeout, requestTimeout: headersTimeout + BODY_ALLOWANCE_MS });
+
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  // Registered before the BFF's listener, so a response is marked before anything writes its head.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    if (closing) res.setHeader('connection', 'close'); // a request that came on a socket kept open: its last
+    res.once('close', () => {
+      inFlight.delete(res);
+      // Its socket may have gone idle (an answer whose head left before the close): close it now.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on('request', bff.nodeListener);
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(config.port, config.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => server.closeAllConnections(), drainMs).unref();
-    server.close(() => void bff.close().then(() => process.exit(0)));
-    server.closeIdleConnections();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return server;
+  // Metrics stay scrapeable through the drain: the last scrape sees how the replica ended.
+  const admin = config.adminPort !== undefined && bff.metrics ? await serveAdmin(bff.metrics, config.adminPort, config.host ?? '127.0.0.1') : undefined;
+  if (admin) log.info({ adminPort: (admin.address() as { port: number }).port }, 'metrics on the admin port at /metrics');
+
+  const delayMs = config.shutdownDelayMs ?? 0;
+  const graceMs = bff.policy.deadlineMs + DRAIN_MARGIN_MS;
+  let stopped: Promise<void> | undefined;
+
+  async function drain(reason: string): Promise<void> {
+    bff.readiness.drain();
+    log.info({ reason, delayMs, inFlight: inFlight.size }, 'shutdown: /ready answers 503; still serving while the balancer takes this replica out');
+    if (delayMs > 0) await sleep(delayMs);
+
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    server.closeIdleConnections(); // server.close() does too (Node 19+); said here, as it is a step
+    log.info({ inFlight: inFlight.size, graceMs }, 'shutdown: stopped accepting; idle keep-alive sockets closed, in-flight requests answer with Connection: close');
+
+    const cut = setTimeout(() => {
+      log.warn({ inFlight: inFlight.size }, 'shutdown: in-flight requests outlived the deadline; closing every connection');
+      server.closeAllConnections();
+    }, graceMs);
+    await closed;
+    clearTimeout(cut);
+    log.info('shutdown: every connection closed; closing the BFF (yoga, title cache, downstream pools, Redis)');
+    await bff.close();
+    if (admin) await new Promise<void>((resolve) => admin.close(() => resolve()));
+    log.info('shutdown: done');
+  }
+
+  const shutdown = (reason = 'shutdown()') => (stopped ??= drain(reason));
+
+  if (signals) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopped) {
+        log.warn({ signal }, 'shutdown: second signal; exiting now, without finishing the drain');
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      }
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown: failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return { server, admin, shutdown };
 }

@@ -1,6 +1,6 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Budget } from '../perimeter/policy.ts';
-import type { RedisClient } from './redis.ts';
+import { COMMAND_TIMEOUT_MS, type RedisClient } from './redis.ts';
 
 /** What one spend left: the points remaining and when the window resets. */
 export interface Spent {
@@ -17,13 +17,19 @@ export interface CostLimiter {
 /**
  * A budget of points per window per key, with rate-limiter-flexible: in memory by default, in
  * Redis when one is given (atomic across replicas: one Lua INCRBY per spend). While Redis is down
- * the limiter spends from its insurance limiter, an in-process one of the same budget, so the BFF
+ * or stalled the limiter spends from its insurance limiter, an in-process one of the same budget, so the BFF
  * keeps serving with per-replica limits until Redis returns (stores/redis.ts logs the outage).
  */
 export function createCostLimiter(budget: Budget, keyPrefix: string, redis?: RedisClient): CostLimiter {
   const options = { points: budget.points, duration: budget.windowSeconds, keyPrefix };
+  // The insurance limiter takes over on an error (Redis down: rejected at once) and on a spend
+  // that has not answered within the command timeout (Redis stalled: node-redis would wait for ever).
   const limiter: RateLimiterAbstract = redis
-    ? new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) })
+    ? new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true }),
+        timeoutMs: COMMAND_TIMEOUT_MS,
+        insuranceLimiter: new RateLimiterMemory(options),
+      })
     : new RateLimiterMemory(options);
   return {
     budget,

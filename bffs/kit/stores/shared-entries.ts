@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis.ts';
+import { withinDeadline, type RedisClient } from './redis.ts';
 
 /** One entry to keep: its text and how long it may live. */
 export interface SharedEntry {
@@ -10,7 +10,7 @@ export interface SharedEntry {
 /**
  * Text entries every replica sees, under one key prefix, each with its own TTL. A cache's second
  * level: every operation is best-effort, and a Redis that is down or slow (stores/redis.ts fails
- * commands at once, or after 100 ms) reads as a miss and drops writes, so a request never waits
+ * commands at once, `withinDeadline` after 100 ms) reads as a miss and drops writes, so a request never waits
  * on it or fails because of it.
  */
 export interface SharedEntries {
@@ -26,7 +26,7 @@ export function redisEntries(redis: RedisClient, prefix: string): SharedEntries 
   return {
     async get(keys) {
       try {
-        const texts = await redis.mGet(keys.map(keyOf));
+        const texts = await withinDeadline(redis.mGet(keys.map(keyOf)));
         return texts.map((text) => (typeof text === 'string' ? text : undefined));
       } catch {
         return keys.map(() => undefined);
@@ -36,11 +36,11 @@ export function redisEntries(redis: RedisClient, prefix: string): SharedEntries 
       if (entries.length === 0) return;
       const batch = redis.multi();
       for (const { key, text, ttlMs } of entries) batch.set(keyOf(key), text, { expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } });
-      await batch.execAsPipeline().catch(() => undefined);
+      await withinDeadline(batch.execAsPipeline()).catch(() => undefined);
     },
     async delete(keys) {
       if (keys.length === 0) return;
-      await redis.del(keys.map(keyOf)).catch(() => undefined);
+      await withinDeadline(redis.del(keys.map(keyOf))).catch(() => undefined);
     },
   };
 }

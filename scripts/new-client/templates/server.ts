@@ -28,7 +28,7 @@ import { serve } from '../kit/server/serve.ts';
 import { ${constant}_PORT, create${pascal}Bff } from './bff.ts';
 
 const config = configFromEnv(process.env, ${constant}_PORT);
-await serve(create${pascal}Bff(config), config.port, { host: config.host });
+await serve(create${pascal}Bff(config), config);
 console.log(\`${name} BFF on http://127.0.0.1:\${config.port}/graphql\`);
 `;
 

@@ -1,5 +1,5 @@
 import { concierge } from '../../errors.ts';
-import type { RedisClient } from '../redis.ts';
+import { withinDeadline, type RedisClient } from '../redis.ts';
 import { FAILED_LOCK, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
 
 export const DEFAULT_SESSION_PREFIX = 'concierge:session:';
@@ -17,7 +17,7 @@ export const DEFAULT_SESSION_PREFIX = 'concierge:session:';
  *
  * Ids are base64url, so `<prefix><id>` never collides with the `by-…:` and `lock:` keys.
  * Scripts touch keys derived inside them: fine on one Redis (the project's), not on a Cluster.
- * Every failure (Redis down, the client's 100 ms command timeout) is SESSION_STORE_UNAVAILABLE.
+ * Every failure (Redis down, or not answering within 100 ms) is SESSION_STORE_UNAVAILABLE.
  */
 export function createRedisBackend(redis: RedisClient, prefix = DEFAULT_SESSION_PREFIX): SessionBackend {
   const sessionKey = (id: string) => `${prefix}${id}`;
@@ -120,7 +120,7 @@ function parse(id: string, hash: Record<string, string>): SessionRecord | undefi
 
 async function guard<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await withinDeadline(operation());
   } catch (cause) {
     // Sessions cannot fall back to memory as the rate limits do: a session made on one replica
     // would be unknown to the others. The request fails at once, and the user stays signed in.
