@@ -41,6 +41,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { Observer } from '../observability/observer.ts';
 import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
 import { useObservation } from '../observability/yoga-observation.ts';
+import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
 
 export type { BffContext } from './context.ts';
@@ -161,7 +162,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   });
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
   let signIn: SignIn | undefined;
-  const signInParts = { client, config, redis, verifyViewer, logger };
+  const signInParts = { client, config, redis, verifyViewer, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) };
   const { perimeter, cors, gates, usage, signInGate } = createClientPerimeter({
     client,
     schema,

@@ -13,6 +13,7 @@ import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-c
 import { DEVICE_ROUTES, useDeviceSignInRoutes } from './device-routes.ts';
 import { createOidcClient, type OidcClient } from './oidc.ts';
 import { createSessionRefresher } from './refresh.ts';
+import { observedSessions, type SessionEvent } from '../observability/observed-sessions.ts';
 import { SIGN_IN_ROUTES, useSignInRoutes } from './routes.ts';
 
 /** The development secrets registered at identity (downstream-mocks/README.md); production sets WEB_CLIENT_SECRET, TV_CLIENT_SECRET. */
@@ -46,6 +47,8 @@ interface SignInParts {
   verifyViewer: VerifyViewer;
   logger: Logger;
   now?: () => number;
+  /** Counts session events (observability/observed-sessions.ts). */
+  noteSession?: (event: SessionEvent, count?: number) => void;
 }
 
 /**
@@ -53,8 +56,8 @@ interface SignInParts {
  * confidential client `client`, sessions in memory or in Redis (`REDIS_URL`) with their tokens
  * sealed, the CSRF and session stages for the perimeter, and the /auth routes.
  */
-export function createCookieSignIn({ client, config, redis, cors, verifyViewer, logger, now }: SignInParts & { cors: CorsPolicy }): SignIn {
-  const { cipher, sessions, oidc } = parts({ client, config, redis, now, secret: config.webClientSecret, devSecret: DEV_WEB_CLIENT_SECRET, secretName: 'WEB_CLIENT_SECRET', idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000, absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000 });
+export function createCookieSignIn({ client, config, redis, cors, verifyViewer, logger, now, noteSession }: SignInParts & { cors: CorsPolicy }): SignIn {
+  const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.webClientSecret, devSecret: DEV_WEB_CLIENT_SECRET, secretName: 'WEB_CLIENT_SECRET', idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000, absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000 });
   if (!redis) logger.warn('sessions are kept in this process (no REDIS_URL): the account page lists no TVs, whose sessions the TV BFF keeps in its own process; give web and TV the same REDIS_URL');
   const refresher = createSessionRefresher({ sessions, oidc, now });
   return {
@@ -70,8 +73,8 @@ export function createCookieSignIn({ client, config, redis, cors, verifyViewer, 
  * confidential client `client`, device sessions (the TV holds only their opaque id) in the same
  * store web uses when both have `REDIS_URL`, the device-session stage, and the /auth/device routes.
  */
-export function createDeviceSignIn({ client, config, redis, verifyViewer, logger, now }: SignInParts): SignIn {
-  const { cipher, sessions, oidc } = parts({ client, config, redis, now, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
+export function createDeviceSignIn({ client, config, redis, verifyViewer, logger, now, noteSession }: SignInParts): SignIn {
+  const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
   const refresher = createSessionRefresher({ sessions, oidc, now });
   return {
     sessions,
@@ -82,11 +85,12 @@ export function createDeviceSignIn({ client, config, redis, verifyViewer, logger
 }
 
 /** What both sign-ins are made of: the sealing key, the session store and the provider's client. */
-function parts({ client, config, redis, now, secret, devSecret, secretName, idleTimeoutMs, absoluteLifetimeMs }: Omit<SignInParts, 'verifyViewer' | 'logger'> & { secret?: string; devSecret: string; secretName: string; idleTimeoutMs: number; absoluteLifetimeMs: number }): { cipher: TokenCipher; sessions: SessionStore; oidc: OidcClient } {
+function parts({ client, config, redis, now, noteSession, secret, devSecret, secretName, idleTimeoutMs, absoluteLifetimeMs }: Omit<SignInParts, 'verifyViewer' | 'logger'> & { secret?: string; devSecret: string; secretName: string; idleTimeoutMs: number; absoluteLifetimeMs: number }): { cipher: TokenCipher; sessions: SessionStore; oidc: OidcClient } {
   const production = config.production;
   if (production && !secret) throw new Error(`${secretName} must be set in production: the development secret is public`);
   const cipher = tokenCipherFromEnv({ NODE_ENV: production ? 'production' : 'development', SESSION_ENCRYPTION_KEY: config.sessionEncryptionKey });
-  const sessions = createSessionStore({ redis, cipher, idleTimeoutMs, absoluteLifetimeMs, now });
+  const stored = createSessionStore({ redis, cipher, idleTimeoutMs, absoluteLifetimeMs, now });
+  const sessions = noteSession ? observedSessions(stored, noteSession) : stored;
   const identity = new URL(config.urls.identity);
   const oidc = createOidcClient({
     issuer: config.urls.identity,
