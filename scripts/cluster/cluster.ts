@@ -144,7 +144,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const webFront = layout.front.web === undefined ? undefined : `http://127.0.0.1:${layout.front.web}`;
     const mocksEnv: Record<string, string> = {
       ...inherited,
-      CLUSTER_MOCKS_PORTS: layout.mocks.ports,
+      MOCKS_PORTS: layout.mocks.ports,
       ...(layout.mocks.ports === 'fixed' ? { MOCKS_PORT_OFFSET: String(layout.mocks.offset) } : {}),
       WEB_CLIENT_SECRET: secrets.webClientSecret,
       TV_CLIENT_SECRET: secrets.tvClientSecret,
@@ -154,7 +154,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...options.mocksEnv,
     };
     const mocksLog = createWriteStream(join(dir, 'mocks.log'), { flags: 'a' });
-    const mocksChild = track(spawn(process.execPath, ['--import', 'tsx', 'scripts/cluster/mocks-process.ts'], { cwd: ROOT, env: mocksEnv, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const mocksChild = track(spawn(process.execPath, ['--import', 'tsx', 'bench/support/mocks-process.ts'], { cwd: ROOT, env: mocksEnv, stdio: ['pipe', 'pipe', 'pipe'] }));
     mocksChild.stderr!.pipe(mocksLog);
     const urls = await waitForMocksUrls(mocksChild);
     mocksChild.stdout!.pipe(mocksLog);
