@@ -95,7 +95,7 @@ export class Observer {
       end: (outcome, status) => {
         metrics?.downstreamRequests.inc({ service, route, outcome });
         metrics?.downstreamDuration.observe({ service, route, outcome }, (performance.now() - startedAt) / 1000);
-        if (traced) endSpan(traced.span, status ?? 0, outcome === 'ok' || outcome === 'not_modified' ? undefined : outcome);
+        if (traced?.span) endSpan(traced.span, status ?? 0, outcome === 'ok' || outcome === 'not_modified' ? undefined : outcome);
         if (!QUIET_OUTCOMES.has(outcome)) observation.log.warn({ service, route, outcome, ...(status ? { downstream_status: status } : {}) }, `${service} call failed: ${outcome}`);
       },
     };

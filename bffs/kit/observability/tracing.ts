@@ -19,8 +19,12 @@ import type { RequestHeaders } from '../server/context.ts';
 export interface Tracing {
   /** The request's server span, a child of the caller's `traceparent` when it sent one. */
   startRequest(method: string, path: string, headers: RequestHeaders, requestId: string): Span;
-  /** A downstream call's client span under the request's, and the headers that carry it. */
-  startCall(parent: Span, name: string, attributes: Record<string, string>): { span: Span; headers: Record<string, string> };
+  /**
+   * A downstream call's client span under the request's, and the headers that carry it. A
+   * request that is not sampled gets no child spans: its own context, unsampled, is what the
+   * services are sent, as the SDK would send for a non-recording span, at the cost of one string.
+   */
+  startCall(parent: Span, name: string, attributes: Record<string, string>): { span: Span | undefined; headers: Record<string, string> };
   /** Sends what is buffered and stops (graceful shutdown). */
   shutdown(): Promise<void>;
 }
@@ -44,6 +48,7 @@ export function tracingFromEnv(client: string, env: NodeJS.ProcessEnv = process.
       return tracer.startSpan(`${method} ${path}`, { kind: SpanKind.SERVER, attributes }, parent);
     },
     startCall(parent, name, attributes) {
+      if (!parent.isRecording()) return { span: undefined, headers: unsampledHeaders(parent) };
       const context: Context = trace.setSpan(ROOT_CONTEXT, parent);
       const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, context);
       const headers: Record<string, string> = {};
@@ -52,6 +57,21 @@ export function tracingFromEnv(client: string, env: NodeJS.ProcessEnv = process.
     },
     shutdown: () => provider.shutdown(),
   };
+}
+
+const unsampled = new WeakMap<Span, Record<string, string>>();
+
+/** The request's own context for every call it makes, made once per request. */
+function unsampledHeaders(span: Span): Record<string, string> {
+  let headers = unsampled.get(span);
+  if (!headers) {
+    const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+    headers = { traceparent: `00-${traceId}-${spanId}-0${traceFlags & 1}` };
+    const state = traceState?.serialize();
+    if (state) headers.tracestate = state;
+    unsampled.set(span, headers);
+  }
+  return headers;
 }
 
 function exporterOf(env: NodeJS.ProcessEnv): SpanExporter | undefined {
