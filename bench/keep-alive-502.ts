@@ -26,6 +26,7 @@ import { Pool } from 'undici';
 import { startMocks } from '../downstream-mocks/src/start-mocks.ts';
 import { urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
 import { freePort } from './support/host.ts';
+import { waitForOk } from '../scripts/support/wait-for.ts';
 
 const HAPROXY = '/usr/sbin/haproxy';
 const HAPROXY_IDLE_MS = 10_000;
@@ -99,11 +100,11 @@ async function run(scenario: string, keepAliveMs: number, urls: Record<Downstrea
   let haproxy: ChildProcess | undefined;
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY, keepAliveTimeout: 30_000 });
   try {
-    await waitFor(`http://127.0.0.1:${bffPort}/health`);
+    await waitForOk(`http://127.0.0.1:${bffPort}/health`, 20_000);
     haproxy = spawn(HAPROXY, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
     haproxy.stdout!.on('data', (chunk: Buffer) => (haproxyLog += chunk.toString()));
     haproxy.stderr!.on('data', (chunk: Buffer) => (haproxyLog += chunk.toString()));
-    await waitFor(`http://127.0.0.1:${port}/health`);
+    await waitForOk(`http://127.0.0.1:${port}/health`, 20_000);
 
     const body = JSON.stringify({ query: '{ title(id: "t_1") { id title } }' });
     const outcome: Outcome = { scenario, keepAliveMs, requests: 0, ok: 0, badGateway: 0, otherStatus: 0, clientErrors: 0, terminations: {} };
@@ -138,20 +139,6 @@ async function run(scenario: string, keepAliveMs: number, urls: Record<Downstrea
   }
 }
 
-async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

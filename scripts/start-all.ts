@@ -4,10 +4,10 @@
  * configuration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENTS } from '../bffs/clients.ts';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
 import { BFF_NODE_FLAGS } from '../bffs/kit/server/node-flags.ts';
+import { waitForOk } from './support/wait-for.ts';
 
 interface Proc {
   name: string;
@@ -46,20 +46,6 @@ function start(name: string, entry: string, env: NodeJS.ProcessEnv = {}, nodeFla
   return child;
 }
 
-async function waitFor(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
 
 function stopAll(): void {
   if (stopping) return;
@@ -74,9 +60,9 @@ process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 
 start('mocks', 'downstream-mocks/src/main.ts', { MOCKS_PORT_OFFSET: String(OFFSET) });
-await waitFor(MOCKS_READY_URL);
+await waitForOk(MOCKS_READY_URL, 15_000);
 for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, BFF_NODE_FLAGS);
-await Promise.all(BFFS.map((bff) => waitFor(`http://127.0.0.1:${bff.port}/health`)));
+await Promise.all(BFFS.map((bff) => waitForOk(`http://127.0.0.1:${bff.port}/health`, 15_000)));
 
 console.log('\nConcierge is up. GraphiQL (development token for u_1 filled in; add ?as=u_42 to be someone else):');
 for (const bff of BFFS) console.log(`  ${bff.name.padEnd(7)} http://127.0.0.1:${bff.port}/graphql`);

@@ -77,9 +77,7 @@ export function createPerimeter(stages: readonly Stage[]) {
       const pending = runStages(stages, passage);
       if (pending) await pending;
     } catch (error) {
-      const refused = refusalOf(error, passage);
-      request.observation?.noteResult(refused);
-      return { refused };
+      return { refused: refusalOf(error, passage) };
     }
     if (!passage.operation || !passage.viewer || !passage.clientVersion) throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
     request.observation?.noteAdmitted(passage as Admitted);

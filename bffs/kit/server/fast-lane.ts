@@ -71,7 +71,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
    * `params` undefined: the lane cannot read them (a body that is not one JSON object, a GET's
    * malformed JSON), so yoga answers, from the bytes already read.
    */
-  async function answer(req: IncomingMessage, res: ServerResponse, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined, observation: RequestObservation): Promise<void> {
+  async function answer(req: IncomingMessage, res: ServerResponse, headers: RequestHeaders, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined, observation: RequestObservation): Promise<void> {
     let counted = true;
     const method = req.method!;
     try {
@@ -80,7 +80,6 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
         shedder.release(); // yoga counts it again, on its own path
         return await replay(req, res, body, observation);
       }
-      const headers = headerView(req.headers);
       const verdict = await perimeter({ method, headers, peer: req.socket.remoteAddress ?? 'unknown', params, observation });
       if (verdict.refused) return await send(res, mediaType, reply, verdict.refused, JSON.stringify, observation);
       const { admitted } = verdict;
@@ -156,8 +155,9 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     const lane = laneRequest(req, endpoint);
     if (lane === undefined) return yoga(req, res);
 
-    const reply = replyHeaders(req, cors);
-    const observation = observer.begin(req.method!, endpoint, headerView(req.headers), reply['x-request-id']);
+    const headers = headerView(req.headers); // one view per request: the reply, the observation, the perimeter and the context read it
+    const reply = replyHeaders(req, headers, cors);
+    const observation = observer.begin(req.method!, endpoint, headers, reply['x-request-id']);
     // 'close' comes once the answer is out, or when the client left first (499, as nginx logs it).
     res.once('close', () => observer.end(observation, res.writableFinished ? res.statusCode : 499));
     const tooLarge = refuseLargeBody(req.headers['content-length'], maxBodyBytes);
@@ -165,9 +165,9 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
     const shed = shedder.admit();
     if (shed) return refuseEarly(req, res, shed, reply, observation);
     // GET and HEAD carry their parameters in the query string: nothing to read.
-    if (lane.query !== undefined) return void answer(req, res, lane.mediaType, reply, paramsOfQueryString(lane.query), undefined, observation);
+    if (lane.query !== undefined) return void answer(req, res, headers, lane.mediaType, reply, paramsOfQueryString(lane.query), undefined, observation);
     readBody(req).then(
-      (body) => answer(req, res, lane.mediaType, reply, paramsOf(body), body, observation),
+      (body) => answer(req, res, headers, lane.mediaType, reply, paramsOf(body), body, observation),
       () => {
         shedder.release();
         res.destroy(); // the client broke off the body: nobody to answer
@@ -179,11 +179,10 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
 /** Headers every answer of the lane carries: the request id, and yoga's CORS headers when asked. */
 type ReplyHeaders = Record<string, string> & { 'x-request-id': string };
 
-function replyHeaders(req: IncomingMessage, cors: CorsPolicy): ReplyHeaders {
+function replyHeaders(req: IncomingMessage, headers: RequestHeaders, cors: CorsPolicy): ReplyHeaders {
   const reply = { 'x-request-id': requestIdFrom(headerValue(req.headers['x-request-id'])) };
   if (req.headers.origin === undefined) return reply;
   // The same function and the same options as yoga's CORS plugin (create-bff passes cors.options).
-  const headers = headerView(req.headers);
   const corsHeaders = getCORSHeadersByRequestAndOptions({ headers } as Request, cors.options(headers)) ?? {};
   return { ...corsHeaders, vary: VARY_ORIGIN, ...reply };
 }
