@@ -4,7 +4,7 @@
 #   docker run --rm -p 4001:4001 concierge bffs/mobile/main.ts
 # The BFFs run TypeScript through tsx (a production dependency), so nothing is compiled: the
 # build stage exists to refuse sources that do not typecheck, which tsx alone would run.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # Production dependencies only: what the runtime stage ships.
 FROM ${NODE_IMAGE} AS deps

@@ -17,6 +17,7 @@ import { composeProblems } from './compose-rules.ts';
 import { loadContext } from './context.ts';
 import { dockerfileProblems, runtimeImportProblems } from './image-rules.ts';
 import { crossOverlayProblems, overlayProblems } from './kubernetes-rules.ts';
+import { nodeLineProblems } from './node-line-rule.ts';
 import { schemaProblems } from './kubernetes-schema.ts';
 import { parseObjects, renderKustomization, type K8sObject } from './kustomize.ts';
 
@@ -50,6 +51,8 @@ export async function runDeployCheck(root: string, { tools = true } = {}): Promi
     if (!overlays.has(name)) notes.push(`${name}: no overlay under ${OVERLAYS_DIR} (a new client deploys once it has one)`);
   }
   problems.push(...dockerfileProblems(context.dockerfile, context), ...runtimeImportProblems(context));
+  const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  problems.push(...nodeLineProblems(readFileSync(join(root, 'Dockerfile'), 'utf8'), engines.node));
   const haproxyConfig = readFileSync(join(root, HAPROXY_CONFIG), 'utf8');
   problems.push(...composeProblems(readFileSync(join(root, 'compose.yaml'), 'utf8'), haproxyConfig, overlays, context));
   if (tools) {

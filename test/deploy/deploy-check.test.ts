@@ -14,6 +14,7 @@ import { documentedVariables, isDocumented } from '../../scripts/deploy/document
 import { parseDockerfile } from '../../scripts/deploy/dockerfile.ts';
 import { dockerfileProblems, runtimeImports } from '../../scripts/deploy/image-rules.ts';
 import { crossOverlayProblems, overlayProblems } from '../../scripts/deploy/kubernetes-rules.ts';
+import { nodeLineProblems } from '../../scripts/deploy/node-line-rule.ts';
 import { schemaProblems } from '../../scripts/deploy/kubernetes-schema.ts';
 import { parseObjects, renderKustomization, type K8sObject } from '../../scripts/deploy/kustomize.ts';
 
@@ -141,6 +142,13 @@ describe('the Dockerfile', () => {
   it('runs a file that exists and is copied into the image', () => {
     expect(problems(dockerfile().replace('CMD ["bffs/web/main.ts"]', 'CMD ["bffs/watch/main.ts"]')).join()).toContain('bffs/watch/main.ts does not exist');
     expect(problems(dockerfile().replace('COPY --from=build /app/bffs ./bffs\n', '')).join()).toContain('bffs/web/main.ts is not copied into the image');
+  });
+
+  it('runs the Node line package.json engines name', () => {
+    const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
+    expect(nodeLineProblems(dockerfile(), engines.node)).toEqual([]);
+    expect(nodeLineProblems(dockerfile().replace(/node:\d+-bookworm-slim/, 'node:20-bookworm-slim'), '>=24.11')).toEqual(['Dockerfile: node:20-bookworm-slim runs Node 20, and package.json\'s engines want >=24.11']);
+    expect(nodeLineProblems('FROM debian:bookworm\n', '>=24.11')).toEqual([expect.stringContaining('no official node image')]);
   });
 
   it('reads import type as erased, and import { type X } as a run-time import', () => {
