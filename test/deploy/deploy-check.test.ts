@@ -108,9 +108,10 @@ describe('an overlay', () => {
     expect(problemsOf('web', 'Deployment', (d) => (d.spec.replicas = 3)).join()).toContain('an HPA owns the count');
   });
 
-  it('runs its own client\'s main.ts through the image entrypoint, as a non-root user', () => {
-    expect(problemsOf('tv', 'Deployment', (d) => (container(d).args = ['bffs/web/main.ts'])).join()).toContain('args should be ["bffs/tv/main.ts"]');
-    expect(problemsOf('tv', 'Deployment', (d) => (container(d).command = ['node', 'bffs/tv/main.ts'])).join()).toContain('replaces the image entrypoint');
+  it('runs its own client\'s compiled main.js through the image entrypoint, as a non-root user', () => {
+    expect(problemsOf('tv', 'Deployment', (d) => (container(d).args = ['bffs/web/main.js'])).join()).toContain('args should be ["bffs/tv/main.js"]');
+    expect(problemsOf('tv', 'Deployment', (d) => (container(d).args = ['bffs/tv/main.ts'])).join()).toContain('args should be ["bffs/tv/main.js"]');
+    expect(problemsOf('tv', 'Deployment', (d) => (container(d).command = ['node', 'bffs/tv/main.js'])).join()).toContain('replaces the image entrypoint');
     expect(problemsOf('tv', 'Deployment', (d) => (d.spec.template.spec.securityContext.runAsUser = 0)).join()).toContain("is not the image's user 1000");
     expect(problemsOf('tv', 'Deployment', (d) => (d.spec.template.spec.volumes = [])).join()).toContain('emptyDir at /tmp');
   });
@@ -129,8 +130,9 @@ describe('the Dockerfile', () => {
   const problems = (text: string) => dockerfileProblems(parseDockerfile(text), context);
 
   it('starts node with the BFF flags in exec form under tini', () => {
-    expect(problems(dockerfile().replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT node --import tsx'))).toEqual([expect.stringContaining('ENTRYPOINT should be in exec form')]);
-    expect(problems(dockerfile().replace('"--max-semi-space-size=64", ', '')).join()).toContain("BFF_NODE_FLAGS");
+    expect(problems(dockerfile().replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT node'))).toEqual([expect.stringContaining('ENTRYPOINT should be in exec form')]);
+    expect(problems(dockerfile().replace('"--max-semi-space-size=64"]', '"--max-semi-space-size=64", "--import", "tsx"]')).join()).toContain('running compiled JavaScript');
+    expect(problems(dockerfile().replace(', "--max-semi-space-size=64"]', ']')).join()).toContain("BFF_NODE_FLAGS");
   });
 
   it('ends as a numeric non-root user, with NODE_ENV=production and production dependencies only', () => {
@@ -139,9 +141,12 @@ describe('the Dockerfile', () => {
     expect(problems(dockerfile().replace('npm ci --omit=dev', 'npm ci')).join()).toContain('npm ci --omit=dev');
   });
 
-  it('runs a file that exists and is copied into the image', () => {
-    expect(problems(dockerfile().replace('CMD ["bffs/web/main.ts"]', 'CMD ["bffs/watch/main.ts"]')).join()).toContain('bffs/watch/main.ts does not exist');
-    expect(problems(dockerfile().replace('COPY --from=build /app/bffs ./bffs\n', '')).join()).toContain('bffs/web/main.ts is not copied into the image');
+  it('runs JavaScript it compiled from a source that exists, copied into the image', () => {
+    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["bffs/watch/main.js"]')).join()).toContain('bffs/watch/main.js is compiled from bffs/watch/main.ts, which does not exist');
+    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["bffs/web/main.ts"]')).join()).toContain('name the compiled bffs/web/main.js');
+    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["scripts/start-all.js"]')).join()).toContain('scripts/start-all.ts is not compiled by tsconfig.build.json');
+    expect(problems(dockerfile().replace(' && npx tsc -p tsconfig.build.json', '')).join()).toContain('no build stage compiles the sources');
+    expect(problems(dockerfile().replace('COPY --from=build /app/bffs ./bffs\n', '')).join()).toContain('bffs/web/main.js is not copied into the image');
   });
 
   it('runs the Node line package.json engines name', () => {
