@@ -11,8 +11,6 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // The default summary, then a loud line when the browser tests could not run (no Chromium).
-    reporters: ['default', './test/support/browser-skips-reporter.ts'],
     // Every integration test starts its own servers on ephemeral ports, so files run in parallel safely.
     pool: 'forks',
     testTimeout: 20_000,

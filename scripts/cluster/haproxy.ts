@@ -25,11 +25,12 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { ClientName } from '../../bffs/clients.ts';
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from '../../bffs/kit/config.ts';
+import { HAPROXY as DEBIAN_HAPROXY } from '../prerequisites/debian-tools.ts';
 import { track } from './children.ts';
 import type { Layout, ReplicaPorts } from './layout.ts';
 
 /** Debian's binary; CLUSTER_HAPROXY points elsewhere (another build, or a missing one to see the test fail). */
-export const HAPROXY = process.env.CLUSTER_HAPROXY || '/usr/sbin/haproxy';
+export const HAPROXY = process.env.CLUSTER_HAPROXY || DEBIAN_HAPROXY;
 
 /** The timings of the configuration, in milliseconds, so the proof and the docs can quote them. */
 export const HAPROXY_TIMINGS = {
@@ -213,7 +214,7 @@ export function parseStat(csv: string): StatRow[] {
 
 /** Checks the configuration, then runs HAProxy in the foreground (`-db`) as this process's child. */
 export async function startHaproxy(dir: string, input: Omit<HaproxyConfigInput, 'statsSocket'>): Promise<RunningHaproxy> {
-  if (!haproxyInstalled()) throw new Error(`${HAPROXY} is missing: install Debian's haproxy (apt-get install -y haproxy; .ci/run does)`);
+  if (!haproxyInstalled()) throw new Error(`${HAPROXY} is missing: npm test's pretest installs Debian's haproxy (scripts/prerequisites/main.ts)`);
   const statsSocket = join(dir, 'haproxy.sock');
   const configPath = join(dir, 'haproxy.cfg');
   const logPath = join(dir, 'haproxy.log');

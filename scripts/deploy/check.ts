@@ -4,7 +4,7 @@
  *     requires `kubectl kustomize` to render the same objects;
  *   - validates every object against the Kubernetes API's JSON schemas (kubernetes-schema.ts);
  *   - holds each overlay, the Dockerfile and compose.yaml to the project (the *-rules.ts files);
- *   - runs `haproxy -c` on compose's HAProxy configuration where haproxy is installed (CI: always).
+ *   - runs `haproxy -c` on compose's HAProxy configuration (predeploy:check installs Debian's haproxy).
  * Exits 1 and prints every problem when there is one.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,10 +12,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { HAPROXY } from '../prerequisites/debian-tools.ts';
 import { composeProblems } from './compose-rules.ts';
 import { loadContext } from './context.ts';
 import { dockerfileProblems, runtimeImportProblems } from './image-rules.ts';
 import { crossOverlayProblems, overlayProblems } from './kubernetes-rules.ts';
+import { nodeLineProblems } from './node-line-rule.ts';
 import { schemaProblems } from './kubernetes-schema.ts';
 import { parseObjects, renderKustomization, type K8sObject } from './kustomize.ts';
 
@@ -49,6 +51,8 @@ export async function runDeployCheck(root: string, { tools = true } = {}): Promi
     if (!overlays.has(name)) notes.push(`${name}: no overlay under ${OVERLAYS_DIR} (a new client deploys once it has one)`);
   }
   problems.push(...dockerfileProblems(context.dockerfile, context), ...runtimeImportProblems(context));
+  const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  problems.push(...nodeLineProblems(readFileSync(join(root, 'Dockerfile'), 'utf8'), engines.node));
   const haproxyConfig = readFileSync(join(root, HAPROXY_CONFIG), 'utf8');
   problems.push(...composeProblems(readFileSync(join(root, 'compose.yaml'), 'utf8'), haproxyConfig, overlays, context));
   if (tools) {
@@ -87,12 +91,9 @@ function kubectlProblems(root: string, overlays: Map<string, K8sObject[]>): Chec
 }
 
 function haproxyProblems(root: string): CheckResult {
-  const run = spawnSync('haproxy', ['-c', '-f', join(root, HAPROXY_CONFIG)], { encoding: 'utf8', timeout: 30_000 });
-  if (run.error) {
-    // CI installs Debian's haproxy for this (.ci/run); elsewhere it is optional.
-    if (process.env.CI) return { problems: [`haproxy is not installed, so ${HAPROXY_CONFIG} could not be checked`], notes: [] };
-    return { problems: [], notes: [`haproxy not found: ${HAPROXY_CONFIG} was not checked with haproxy -c`] };
-  }
+  // npm run deploy:check installs Debian's haproxy first when it is missing (its predeploy:check).
+  const run = spawnSync(HAPROXY, ['-c', '-f', join(root, HAPROXY_CONFIG)], { encoding: 'utf8', timeout: 30_000 });
+  if (run.error) return { problems: [`${HAPROXY} could not run (${run.error.message}), so ${HAPROXY_CONFIG} was not checked: npm run deploy:check installs Debian's haproxy (scripts/prerequisites/main.ts)`], notes: [] };
   if (run.status !== 0) return { problems: [`${HAPROXY_CONFIG}: haproxy -c failed: ${(run.stdout + run.stderr).trim()}`], notes: [] };
   return { problems: [], notes: [`${HAPROXY_CONFIG}: haproxy -c says valid`] };
 }

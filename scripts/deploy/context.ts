@@ -6,6 +6,9 @@ import type { ResiliencePolicy } from '../../bffs/kit/resilience/policy.ts';
 import { documentedVariables, type DocumentedVariables } from './documented-variables.ts';
 import { copiedPaths, parseDockerfile, type Stage } from './dockerfile.ts';
 
+/** The TypeScript configuration the image's build stage compiles with (`tsc -p tsconfig.build.json`). */
+export const BUILD_TSCONFIG = 'tsconfig.build.json';
+
 export interface DeployContext {
   root: string;
   /** README.md's Configuration table: what a BFF reads. */
@@ -19,6 +22,8 @@ export interface DeployContext {
   dockerfile: Stage[];
   /** Repository paths the image's last stage holds. */
   imagePaths: string[];
+  /** What the build stage compiles to JavaScript: tsconfig.build.json's include (paths, no globs). */
+  compiled: string[];
 }
 
 export async function loadContext(root: string): Promise<DeployContext> {
@@ -39,6 +44,7 @@ export async function loadContext(root: string): Promise<DeployContext> {
     defaultPort: Object.fromEntries(CLIENTS.map(({ name, port }) => [name, port])),
     dockerfile,
     imagePaths: dockerfile.length ? copiedPaths(dockerfile.at(-1)!) : [],
+    compiled: (JSON.parse(read(BUILD_TSCONFIG)) as { include: string[] }).include,
   };
 }
 

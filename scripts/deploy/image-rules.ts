@@ -1,5 +1,6 @@
 /**
- * What the Dockerfile must be: a build stage with every dependency, a runtime of production
+ * What the Dockerfile must be: a build stage with every dependency that compiles the sources
+ * (tsc -p tsconfig.build.json), a runtime of production
  * dependencies only, a numeric non-root user, tini as PID 1 and node started in exec form with
  * the BFF's node flags, so SIGTERM reaches the BFF's own handler. And what it runs must work with
  * `npm ci --omit=dev`: no file the image runs imports a devDependency.
@@ -8,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
-import { inImage, type DeployContext } from './context.ts';
+import { BUILD_TSCONFIG, inImage, type DeployContext } from './context.ts';
 import { copiedPaths, execForm, type Stage } from './dockerfile.ts';
 
 export function dockerfileProblems(stages: Stage[], context: DeployContext): string[] {
@@ -19,6 +20,8 @@ export function dockerfileProblems(stages: Stage[], context: DeployContext): str
   const installsAll = (stage: Stage) => runs(stage).some((run) => /\bnpm ci\b/.test(run) && !/--omit=dev/.test(run));
   const installsProduction = (stage: Stage) => runs(stage).some((run) => /\bnpm ci\b[^&;]*--omit=dev/.test(run));
   if (!stages.some(installsAll)) fail('no build stage runs `npm ci` with every dependency');
+  const compiles = (stage: Stage) => runs(stage).some((run) => new RegExp(`\\btsc -p ${BUILD_TSCONFIG.replace('.', '\\.')}\\b`).test(run));
+  if (!stages.some(compiles)) fail(`no build stage compiles the sources the image runs (\`tsc -p ${BUILD_TSCONFIG}\`)`);
 
   const runtime = stages.at(-1)!;
   if (installsAll(runtime)) fail('the runtime stage installs devDependencies');
@@ -37,8 +40,8 @@ export function dockerfileProblems(stages: Stage[], context: DeployContext): str
   if (!entrypoint) fail(`ENTRYPOINT should be in exec form (a JSON array), so no shell stands between the signal and node; got ${last('ENTRYPOINT')}`);
   if (!cmd) fail(`CMD should be in exec form (a JSON array); got ${last('CMD')}`);
   if (entrypoint) {
-    const expected = ['/usr/bin/tini', '--', 'node', ...BFF_NODE_FLAGS, '--import', 'tsx'];
-    if (JSON.stringify(entrypoint) !== JSON.stringify(expected)) fail(`ENTRYPOINT should be ${JSON.stringify(expected)} (tini, then node with bffs/kit/server/node-flags.ts's BFF_NODE_FLAGS and tsx), got ${JSON.stringify(entrypoint)}`);
+    const expected = ['/usr/bin/tini', '--', 'node', ...BFF_NODE_FLAGS];
+    if (JSON.stringify(entrypoint) !== JSON.stringify(expected)) fail(`ENTRYPOINT should be ${JSON.stringify(expected)} (tini, then node with bffs/kit/server/node-flags.ts's BFF_NODE_FLAGS, running compiled JavaScript), got ${JSON.stringify(entrypoint)}`);
     if (!runs(runtime).some((run) => /apt-get install[^&;]*\btini\b/.test(run))) fail('the runtime stage does not install tini (Debian\'s package)');
   }
   // Against this Dockerfile's own COPYs, not the committed one's.
@@ -46,11 +49,17 @@ export function dockerfileProblems(stages: Stage[], context: DeployContext): str
   return problems;
 }
 
-/** A command (CMD, compose's command, a pod's args) names one entry file that exists and is in the image. */
+/**
+ * A command (CMD, compose's command, a pod's args) names one entry file the image holds: the
+ * JavaScript the build stage compiles from a `.ts` beside it (tsconfig.build.json), copied in.
+ */
 export function entryFileProblems(where: string, command: string[], context: DeployContext): string[] {
   const [file, ...rest] = command;
   if (!file || rest.length) return [`${where}: should name one entry file, got ${JSON.stringify(command)}`];
-  if (!existsSync(join(context.root, file))) return [`${where}: ${file} does not exist`];
+  if (!file.endsWith('.js')) return [`${where}: ${file} is not what the image runs: name the compiled ${file.replace(/\.ts$/, '.js')} (\`tsc -p ${BUILD_TSCONFIG}\` in the build stage)`];
+  const source = file.replace(/\.js$/, '.ts');
+  if (!existsSync(join(context.root, source))) return [`${where}: ${file} is compiled from ${source}, which does not exist`];
+  if (!context.compiled.some((path) => source === path || source.startsWith(`${path}/`))) return [`${where}: ${source} is not compiled by ${BUILD_TSCONFIG} (its include)`];
   if (!inImage(context, file)) return [`${where}: ${file} is not copied into the image`];
   return [];
 }
@@ -62,7 +71,8 @@ export function runtimeImportProblems(context: DeployContext): string[] {
   const builtins = new Set(builtinModules);
   const problems: string[] = [];
   // The project's own files: node_modules is what npm ci --omit=dev installed for them.
-  const ownPaths = context.imagePaths.filter((path) => path !== 'node_modules');
+  // A compiled file the build stage emits (deploy/compose/mocks.js) is checked as its source.
+  const ownPaths = context.imagePaths.filter((path) => path !== 'node_modules').map((path) => (path.endsWith('.js') && !existsSync(join(context.root, path)) ? path.replace(/\.js$/, '.ts') : path));
   for (const file of ownPaths.flatMap((path) => sourceFiles(join(context.root, path)))) {
     for (const specifier of runtimeImports(readFileSync(file, 'utf8'))) {
       if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier.split('/')[0]!)) continue;
@@ -73,7 +83,7 @@ export function runtimeImportProblems(context: DeployContext): string[] {
   return problems;
 }
 
-/** Import specifiers that survive tsx's type stripping: `import type` and `export type` do not. */
+/** Import specifiers that survive compilation (verbatimModuleSyntax): `import type` and `export type` do not. */
 export function runtimeImports(source: string): string[] {
   const found: string[] = [];
   const patterns = [

@@ -3,10 +3,9 @@
  * README's, the probes and the Service use the named ports, the grace period holds the shutdown,
  * the autoscaler and the disruption budget act on this Deployment's pods and no other client's.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { isDocumented } from './documented-variables.ts';
-import { inImage, type DeployContext } from './context.ts';
+import { entryFileProblems } from './image-rules.ts';
+import type { DeployContext } from './context.ts';
 import type { K8sObject } from './kustomize.ts';
 import { requiredGraceSeconds, shutdownDelayMs } from './shutdown-rule.ts';
 import type { JsonObject } from './strategic-merge.ts';
@@ -45,12 +44,11 @@ export function overlayProblems(client: string, objects: K8sObject[], context: D
   if (containers.length !== 1) fail(`the pod should run one container, it runs ${containers.length}`);
   const container = containers[0] ?? {};
 
-  // The command: the image's entrypoint (tini, node, the flags, tsx) with this client's main.ts.
-  const main = `bffs/${client}/main.ts`;
+  // The command: the image's entrypoint (tini, node, the flags) with this client's compiled main.js.
+  const main = `bffs/${client}/main.js`;
   if (container.command) fail('the container sets `command`, which replaces the image entrypoint and its node flags; set `args` only');
   if (container.args?.[0] !== main || container.args.length !== 1) fail(`args should be ["${main}"], got ${JSON.stringify(container.args)}`);
-  else if (!existsSync(join(context.root, main))) fail(`${main} does not exist`);
-  else if (!inImage(context, main)) fail(`${main} is not copied into the image by the Dockerfile`);
+  else for (const problem of entryFileProblems('args', container.args, context)) fail(problem);
 
   // The environment: every name documented, every reference resolved, every secret a placeholder.
   const env: Record<string, string | undefined> = {};
@@ -109,7 +107,7 @@ export function overlayProblems(client: string, objects: K8sObject[], context: D
     if (grace < needed) fail(`terminationGracePeriodSeconds ${grace} < ${needed}: preStop ${preStopSeconds} s + SHUTDOWN_DELAY_MS ${shutdownDelayMs(env)} + deadline ${deadlineMs} ms + margin`);
   }
 
-  // Security: non-root (the image's user), read-only root with a writable /tmp for tsx's cache.
+  // Security: non-root (the image's user), read-only root with a writable /tmp for whatever needs a temporary file.
   const uid = imageUid(context);
   if (pod.securityContext?.runAsNonRoot !== true) fail('the pod needs securityContext.runAsNonRoot: true');
   if (uid !== undefined && pod.securityContext?.runAsUser !== undefined && pod.securityContext.runAsUser !== uid) fail(`runAsUser ${pod.securityContext.runAsUser} is not the image's user ${uid}`);
@@ -117,7 +115,7 @@ export function overlayProblems(client: string, objects: K8sObject[], context: D
   if (container.securityContext?.readOnlyRootFilesystem === true) {
     const tmp = (container.volumeMounts ?? []).find((mount: Any) => mount.mountPath === '/tmp');
     const volume = (pod.volumes ?? []).find((v: Any) => v.name === tmp?.name);
-    if (!volume?.emptyDir) fail('a read-only root filesystem needs an emptyDir at /tmp: tsx writes its compile cache there');
+    if (!volume?.emptyDir) fail('a read-only root filesystem needs an emptyDir at /tmp, the one writable place for a temporary file');
   }
   for (const kind of ['requests', 'limits']) {
     for (const resource of ['cpu', 'memory']) if (!container.resources?.[kind]?.[resource]) fail(`the container needs resources.${kind}.${resource}`);

@@ -2,8 +2,9 @@
  * The dev front: what listens on a client's public port under `npm run dev`, forwarding every
  * request to the BFF process currently serving that client on an internal port.
  *
- * Node 20's http has no SO_REUSEPORT, so two generations of a BFF cannot share the public port,
- * and stopping one before the next listens would refuse connections in between. Here the public
+ * Stopping one generation of a BFF before the next listens would refuse connections in between,
+ * and sharing the public port (Node 24's `reusePort`, SO_REUSEPORT) would let the kernel spread new
+ * connections over both generations until the old one closed. Here the public
  * socket never closes: a swap is one assignment (`switchTo`), taken by every request that
  * arrives after it, while the requests already forwarded finish on the old process, which is
  * drained (`Target.drained`) before it is stopped. Clients keep their keep-alive connections to

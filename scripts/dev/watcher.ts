@@ -2,9 +2,10 @@
  * Watches the sources `npm run dev` rebuilds from and hands over bursts of changes, debounced.
  *
  * One plain `fs.watch` per directory (chokidar is not installed), not `recursive: true`: on Linux,
- * Node 20's recursive mode watches each file by inode, so a file replaced by a rename (`sed -i`,
- * an editor's atomic save) is never heard from again. A directory watch reports every name in
- * it, however it was written. New directories are watched as they appear, and the files already
+ * Node 20's recursive mode watched each file by inode, so a file replaced by a rename (`sed -i`,
+ * an editor's atomic save) was never heard from again. Node 24's hears it (checked: an append
+ * after `sed -i` is reported); the per-directory watch was written for 20 and is kept, since a
+ * directory watch reports every name in it, however it was written. New directories are watched as they appear, and the files already
  * in them count as changed (they may have been written before the watch began).
  *
  * Editors save in bursts (a temp file, a rename, "save all"), so changes are collected until the

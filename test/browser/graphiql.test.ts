@@ -8,6 +8,7 @@ import { parse, print } from 'graphql';
 import { pino } from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../../scripts/prerequisites/debian-tools.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
@@ -20,7 +21,6 @@ import { startTestMocks, type TestMocks } from '../support/mocks.ts';
  * render with no internet, so every request it makes is checked to stay on 127.0.0.1.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -31,11 +31,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const onCi = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
-const chromiumMissing = !existsSync(CHROMIUM);
-/** Only a developer's machine may skip: on CI a missing browser is a broken CI image. */
-const skipReason = chromiumMissing && !onCi ? `${CHROMIUM} not found: install Debian's package \`chromium\` to run the GraphiQL browser tests` : undefined;
-if (skipReason) console.warn(`[test/browser/graphiql] SKIPPED: ${skipReason}`);
 
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
@@ -67,8 +62,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
   const offMachine: string[] = [];
 
   beforeAll(async () => {
-    if (skipReason) return;
-    if (chromiumMissing) throw new Error(`CI is set and ${CHROMIUM} is missing: install Debian's package \`chromium\` (apt-get install -y chromium)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test's pretest installs Debian's chromium (scripts/prerequisites/main.ts)`);
     screenshots = process.env.GRAPHIQL_SCREENSHOT_DIR ?? (await mkdtemp(join(tmpdir(), 'graphiql-screens-')));
     mocks = await startTestMocks();
     const config = testConfig(mocks.urls);
@@ -188,8 +182,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     return token!;
   }
 
-  it('mobile: opens with the home document and a minted token, runs it, and shows home rows', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('mobile: opens with the home document and a minted token, runs it, and shows home rows', async () => {
     const { page, headersText, queryText } = await openGraphiQL(`${mobileUrl}/graphql`);
 
     expect(headersText).toContain('Bearer ');
@@ -211,8 +204,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.context().close();
   }, 120_000);
 
-  it('mobile: ?as=u_2 mints a token for u_2 and shows a different viewer than u_1', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('mobile: ?as=u_2 mints a token for u_2 and shows a different viewer than u_1', async () => {
     const names: Record<string, string> = {};
     for (const as of ['u_1', 'u_2']) {
       const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=${as}`);
@@ -229,8 +221,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     expect(names.u_2).not.toBe(names.u_1);
   }, 120_000);
 
-  it('mobile: a note above GraphiQL says where the token came from, for whom, and when it expires', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('mobile: a note above GraphiQL says where the token came from, for whom, and when it expires', async () => {
     const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_42`);
     const { exp, sub } = payloadOf(tokenIn(headersText));
     expect(sub).toBe('u_42');
@@ -250,8 +241,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.context().close();
   }, 120_000);
 
-  it('mobile: ?as=u_99999 says the user does not exist, sets no token, and a run is refused 401, not 200 with errors', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('mobile: ?as=u_99999 says the user does not exist, sets no token, and a run is refused 401, not 200 with errors', async () => {
     const { page, headersText } = await openGraphiQL(`${mobileUrl}/graphql?as=u_99999`, { headers: '{}' });
     expect(headersText).not.toContain('Authorization');
     const note = await noteOf(page);
@@ -273,8 +263,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.context().close();
   }, 120_000);
 
-  it('mobile: opens with the home document pretty-printed, and reloading twice adds no tab', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('mobile: opens with the home document pretty-printed, and reloading twice adds no tab', async () => {
     const printed = print(parse(readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8')));
     expect(printed.split('\n').length).toBeGreaterThan(15); // the file itself is 8 lines: printing changes it
     const { page, queryText, headersText } = await openGraphiQL(`${mobileUrl}/graphql`);
@@ -304,8 +293,7 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.context().close();
   }, 180_000);
 
-  it('web: opens with the home document and no token: the session note, X-CSRF in the headers, and a run without a session is 401 UNAUTHENTICATED', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('web: opens with the home document and no token: the session note, X-CSRF in the headers, and a run without a session is 401 UNAUTHENTICATED', async () => {
     // The signed-in run, through the provider's login page, is test/browser/web-sign-in.test.ts.
     const { page, headersText, queryText } = await openGraphiQL(`${webUrl}/graphql`, { headers: '"X-CSRF": "1"' });
     expect(JSON.parse(headersText)).toEqual({ 'X-CSRF': '1' });

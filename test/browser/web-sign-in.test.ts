@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../../scripts/prerequisites/debian-tools.ts';
 import { SESSION_COOKIE, startSignInStack, type SignInStack } from '../support/sign-in.ts';
 
 /**
@@ -14,7 +15,6 @@ import { SESSION_COOKIE, startSignInStack, type SignInStack } from '../support/s
  * response it was given. Then sign-out, at the BFF and at the provider, ends the session.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -25,11 +25,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const onCi = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
-const chromiumMissing = !existsSync(CHROMIUM);
-/** Only a developer's machine may skip: on CI a missing browser is a broken CI image. */
-const skipReason = chromiumMissing && !onCi ? `${CHROMIUM} not found: install Debian's package \`chromium\` to run the web sign-in browser test` : undefined;
-if (skipReason) console.warn(`[test/browser/web-sign-in] SKIPPED: ${skipReason}`);
 
 /** A JWT anywhere in a text (its header and payload are base64url JSON objects). */
 const JWT = /eyJ[\w-]+\.eyJ/;
@@ -75,8 +70,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
   let userName = '';
 
   beforeAll(async () => {
-    if (skipReason) return;
-    if (chromiumMissing) throw new Error(`CI is set and ${CHROMIUM} is missing: install Debian's package \`chromium\` (apt-get install -y chromium)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test's pretest installs Debian's chromium (scripts/prerequisites/main.ts)`);
     screenshots = process.env.GRAPHIQL_SCREENSHOT_DIR ?? (await mkdtemp(join(tmpdir(), 'graphiql-screens-')));
     stack = await startSignInStack();
     origin = stack.replicas[0]!.origin;
@@ -152,8 +146,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
     console.info(`[test/browser/web-sign-in] screenshot: ${file}`);
   }
 
-  it("signs in from GraphiQL on the provider's own login page, and comes back signed in", async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it("signs in from GraphiQL on the provider's own login page, and comes back signed in", async () => {
     const opened = await page.goto(`${origin}/graphql`, { waitUntil: 'load' });
     expect(opened?.status()).toBe(200);
     await waitForGraphiQL(page);
@@ -185,8 +178,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
     await shoot(page, 'web-sign-in-3-signed-in.png');
   }, 120_000);
 
-  it('runs the home document (deferred, multipart) and the account query with the cookie and X-CSRF: 1', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('runs the home document (deferred, multipart) and the account query with the cookie and X-CSRF: 1', async () => {
     expect(sessionId, 'the sign-in above did not complete').not.toBe('');
     const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('WebHome'), { timeout: 20_000 });
     await page.locator('.graphiql-execute-button').click();
@@ -225,8 +217,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
     expect(account.body.data.account.email).toEqual(expect.stringContaining('@'));
   }, 120_000);
 
-  it('exposes no token to the page: not in document.cookie, storage, nor any response; the jar holds one opaque, locked-down session cookie', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('exposes no token to the page: not in document.cookie, storage, nor any response; the jar holds one opaque, locked-down session cookie', async () => {
     expect(sessionId, 'the sign-in above did not complete').not.toBe('');
     const inPage = await page.evaluate(() => ({
       cookie: document.cookie,
@@ -273,8 +264,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
     }
   }, 60_000);
 
-  it('signs out: the BFF ends the session, the provider confirms, and the old cookie is 401 SESSION_EXPIRED', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
+  it('signs out: the BFF ends the session, the provider confirms, and the old cookie is 401 SESSION_EXPIRED', async () => {
     expect(sessionId, 'the sign-in above did not complete').not.toBe('');
     const before = { received: received.length, fetched: fetched.length };
     const loggedOut = page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/logout', { timeout: 15_000 });

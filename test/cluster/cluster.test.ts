@@ -14,22 +14,16 @@ import { mobileToken } from '../../scripts/cluster/viewers.ts';
  * sends it), a rolling restart fails no request, and a `kill -9` fails at most the requests that
  * were in flight on the killed replica. `npm run cluster:proof` is the same at full size.
  *
- * HAProxy is required: under CI (.ci/run installs it) a missing one fails these tests; elsewhere
- * they are skipped with a note.
+ * HAProxy is required: npm test's pretest installs it (scripts/prerequisites/main.ts), and a
+ * missing one fails these tests.
  */
 
-const available = haproxyInstalled();
-const onCi = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
-if (!available && !onCi) console.warn(`test/cluster: ${HAPROXY} is missing, skipping (apt-get install -y haproxy; under CI this fails)`);
-/** Only a developer's machine may skip: on CI a missing haproxy is a broken CI image. */
-const suite = available || onCi ? describe : describe.skip;
-
-suite('a cluster: HAProxy in front of two mobile replicas on one Redis', () => {
+describe('a cluster: HAProxy in front of two mobile replicas on one Redis', () => {
   let cluster: Cluster;
   let tokens: string[];
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI is set and ${HAPROXY} is missing: install Debian's package \`haproxy\` (.ci/run does)`);
+    if (!haproxyInstalled()) throw new Error(`${HAPROXY} is missing: npm test's pretest installs Debian's haproxy (scripts/prerequisites/main.ts)`);
     cluster = await startCluster({
       layout: await freeLayout({ clients: ['mobile'] }),
       cleanup: true,

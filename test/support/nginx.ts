@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../bench/support/host.ts';
+import { NGINX } from '../../scripts/prerequisites/debian-tools.ts';
 
-export const NGINX = '/usr/sbin/nginx';
 
 export interface RunningNginx {
   origin: string;
@@ -16,7 +16,7 @@ export interface RunningNginx {
  * temporary prefix), with `http` as the body of its http block; `{{port}}` is where it listens.
  */
 export async function startNginx(http: (port: number) => string): Promise<RunningNginx> {
-  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx-light (.ci/run does)`);
+  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: npm test's pretest installs Debian's nginx-light (scripts/prerequisites/main.ts)`);
   const prefix = mkdtempSync(join(tmpdir(), 'concierge-nginx-'));
   const port = await freePort();
   writeFileSync(
