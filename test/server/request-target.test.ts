@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { frontDoor } from '../../bffs/kit/server/front-door.ts';
 import { yogaNodeListener } from '../../bffs/kit/server/last-resort.ts';
+import type { NodeListener } from '../../bffs/kit/server/fast-lane.ts';
 import { Observer } from '../../bffs/kit/observability/observer.ts';
 import { createMetrics } from '../../bffs/kit/observability/metrics.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
@@ -102,7 +103,7 @@ describe('the last resort', () => {
   const metrics = createMetrics('test');
   const observer = new Observer({ endpoint: '/graphql', logger: pino({ level: 'info' }, { write: (line: string) => void log.push(line) }), metrics, tracing: undefined });
 
-  async function listen(listener: Parameters<typeof createServer>[0]): Promise<string> {
+  async function listen(listener: NodeListener): Promise<string> {
     const server = createServer(listener);
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
