@@ -45,6 +45,7 @@ import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
 import { useObservation } from '../observability/yoga-observation.ts';
 import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
+import { refusePublishedSecrets } from '../published-secrets.ts';
 
 export type { BffContext } from './context.ts';
 
@@ -140,6 +141,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   options: CreateBffOptions<TF, UF, TExtra>,
 ): Bff {
   const { client, config, needs, extendContext, clock = () => new Date() } = options;
+  refusePublishedSecrets(config); // production only: before anything connects or listens
   const policy: ResiliencePolicy = {
     ...options.policy,
     deadlineMs: config.deadlineMs ?? options.policy.deadlineMs,
