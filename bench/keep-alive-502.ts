@@ -90,6 +90,8 @@ async function run(scenario: string, keepAliveMs: number, urls: Record<Downstrea
     LOG_LEVEL: 'warn',
     ADMIN_PORT: 'off',
     KEEP_ALIVE_TIMEOUT_MS: String(keepAliveMs),
+    // HAProxy in front: a balancer declared, so no per-address cap on its sockets (server/socket-limits.ts).
+    TRUSTED_PROXY_HOPS: '1',
     RATE_LIMIT_VIEWER: '100000000/60',
     RATE_LIMIT_IP: '100000000/60',
     ...Object.fromEntries((Object.keys(urls) as DownstreamName[]).map((name) => [urlVariableOf(name), urls[name]])),

@@ -49,6 +49,10 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMIT_VIEWER: ADMIT_ALL_BUDGET,
   RATE_LIMIT_IP: ADMIT_ALL_BUDGET,
   REDIS_URL: '', // the memory store
+  // The generator is one address holding up to 256 sockets, as a balancer would: no per-address
+  // cap, and the keep-alive a balancer gets (the direct defaults are for clients, server/socket-limits.ts).
+  MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  KEEP_ALIVE_TIMEOUT_MS: '65000',
   FAST_LANE: 'on',
   // Metrics on, as deployed (concierge-unmetered measures what they cost); access lines off, as
   // for every peer (concierge-logged measures them); tracing off (concierge-traced-*).

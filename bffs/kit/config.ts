@@ -81,6 +81,13 @@ export interface BffConfig {
    */
   adminPort?: number;
   /**
+   * Where the admin port listens (`ADMIN_HOST`): loopback unless set, in production too, since
+   * `/metrics` has no authentication. A scraper on another host (Kubernetes scrapes the pod's
+   * address) needs `0.0.0.0` and a network policy that lets only the scraper in (deploy/kubernetes).
+   * @default 127.0.0.1
+   */
+  adminHost?: string;
+  /**
    * After SIGTERM, how long `/ready` answers 503 while the listener still serves
    * (`SHUTDOWN_DELAY_MS`): a balancer or Kubernetes takes the replica out of rotation in that
    * time, since it removes endpoints at the same moment as it sends SIGTERM, not before.
@@ -88,13 +95,22 @@ export interface BffConfig {
    */
   shutdownDelayMs?: number;
   /**
-   * How long an idle keep-alive socket stays open (`KEEP_ALIVE_TIMEOUT_MS`). It must be longer
-   * than the balancer's idle timeout, or the BFF closes a socket the balancer is about to reuse
-   * (a 502); the headers timeout (`HEADERS_TIMEOUT_MS`) longer still.
-   * @default 65000, and the headers timeout 5000 more
+   * How long an idle keep-alive socket stays open (`KEEP_ALIVE_TIMEOUT_MS`). Behind a balancer
+   * (`TRUSTED_PROXY_HOPS` ≥ 1) it must be longer than the balancer's idle timeout, or the BFF
+   * closes a socket the balancer is about to reuse (a 502); the headers timeout
+   * (`HEADERS_TIMEOUT_MS`) longer still.
+   * @default behind a balancer 65000, and the headers timeout 5000 more; reached directly 5000 and 10000 (server/socket-limits.ts)
    */
   keepAliveTimeoutMs?: number;
   headersTimeoutMs?: number;
+  /**
+   * Sockets open at once on the listener (`MAX_CONNECTIONS`); at the cap the oldest idle one is
+   * closed for a new one. Default: the open-files limit less the downstream pools and a reserve
+   * (server/socket-limits.ts).
+   */
+  maxConnections?: number;
+  /** Sockets per client address (`MAX_CONNECTIONS_PER_ADDRESS`). Default: 64 when no balancer is declared, none behind one. */
+  maxConnectionsPerAddress?: number;
   /** `METRICS=off` records none, to measure what they cost (the bench); never in production. */
   metrics?: boolean;
 }
@@ -135,14 +151,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     responseCache: parseSwitch(env, 'RESPONSE_CACHE', true),
     deployId: env.DEPLOY_ID || undefined,
     adminPort: parseAdminPort(env, parseInteger(env, 'PORT', defaultPort)),
+    adminHost: env.ADMIN_HOST || undefined,
     shutdownDelayMs: parseInteger(env, 'SHUTDOWN_DELAY_MS', production ? 5_000 : 0),
-    keepAliveTimeoutMs: parseInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+    keepAliveTimeoutMs: parseOptionalInteger(env, 'KEEP_ALIVE_TIMEOUT_MS'),
     headersTimeoutMs: parseOptionalInteger(env, 'HEADERS_TIMEOUT_MS'),
+    maxConnections: parseOptionalInteger(env, 'MAX_CONNECTIONS'),
+    maxConnectionsPerAddress: parseOptionalInteger(env, 'MAX_CONNECTIONS_PER_ADDRESS'),
     metrics: parseSwitch(env, 'METRICS', true),
   };
 }
 
-/** Longer than the idle timeout of common balancers (AWS ALB 60 s, HAProxy's default `timeout http-keep-alive`). */
+/** Behind a balancer: longer than the idle timeout of common balancers (AWS ALB 60 s, HAProxy's default `timeout http-keep-alive`); reached directly, server/socket-limits.ts's. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** The admin port sits beside the BFF's: 4000 → 4090. */
 export const ADMIN_PORT_OFFSET = 90;

@@ -62,6 +62,18 @@ export const HAPROXY_TIMINGS = {
  */
 export const DETECTION_MS = HAPROXY_TIMINGS.checkInterMs + HAPROXY_TIMINGS.checkTimeoutMs + (HAPROXY_TIMINGS.fall - 1) * HAPROXY_TIMINGS.checkFastInterMs;
 
+/**
+ * Each frontend's first rule, here and in deploy/compose/haproxy.cfg (a test holds them equal):
+ * a request with more than one `Host`, or a `Host` that is not a host[:port], is answered 400
+ * with the BFFs' own catalog body (INVALID_HOST, RFC 9112 §3.2) and never reaches a replica.
+ * HAProxy 2.6 forwards `Host: a b` as it came; the BFFs refuse it too, this stops it at the edge.
+ * Stricter than the BFF (no sub-delims in a name, which no real host name has).
+ */
+export const HOST_CHECK = [
+  "  acl host_valid req.hdr(host),lower -m reg '^(\\[[0-9a-f:.]+\\]|[a-z0-9._~%-]+)(:[0-9]{1,5})?$'",
+  '  http-request return status 400 content-type "application/json; charset=utf-8" hdr cache-control no-store string \'{"errors":[{"message":"The Host header is not a valid host[:port].","extensions":{"code":"INVALID_HOST"}}]}\' if { req.hdr_cnt(host) gt 1 } || !host_valid',
+].join('\n');
+
 export interface HaproxyConfigInput {
   layout: Layout;
   statsSocket: string;
@@ -83,6 +95,7 @@ export function haproxyConfig({ layout, statsSocket, keepAliveTimeoutMs = DEFAUL
     return `
 frontend ${client}
   bind 127.0.0.1:${layout.front[client]}
+${HOST_CHECK}
   default_backend ${client}
 
 backend ${client}

@@ -150,6 +150,39 @@ export function overlayProblems(client: string, objects: K8sObject[], context: D
     if (typeof maxUnavailable === 'number' && hpa && (hpa.spec.minReplicas ?? 1) - maxUnavailable < 1) fail('at the HPA minimum the PodDisruptionBudget may evict every pod');
     if (maxUnavailable === undefined && pdb.spec.minAvailable === undefined) fail('the PodDisruptionBudget sets neither maxUnavailable nor minAvailable');
   }
+
+  // The admin port serves /metrics without authentication: Prometheus scrapes the pod's address,
+  // so the BFF must bind it beyond loopback (ADMIN_HOST), and then a NetworkPolicy must let only
+  // the scraper reach it.
+  const adminHost = env.ADMIN_HOST ?? '127.0.0.1';
+  if (/^(127\.|::1$|localhost$)/.test(adminHost)) fail(`ADMIN_HOST is ${adminHost}: Prometheus scrapes the pod's address, so the admin port must listen on it (ADMIN_HOST=0.0.0.0, with the NetworkPolicy)`);
+  const policy = one('NetworkPolicy');
+  if (policy) for (const problem of networkPolicyProblems(policy, podLabels, adminPort, httpPort)) fail(problem);
+  return problems;
+}
+
+/**
+ * A NetworkPolicy that covers this Deployment's pods: `http` open, `admin` open only to peers
+ * picked by both a namespace and a pod selector (the scraper), never to everyone.
+ */
+function networkPolicyProblems(policy: Any, podLabels: Labels, adminPort: number | undefined, httpPort: number | undefined): string[] {
+  const problems: string[] = [];
+  const id = `NetworkPolicy ${policy.metadata.name}`;
+  if (!selects(policy.spec.podSelector?.matchLabels, podLabels)) problems.push(`${id} selects ${JSON.stringify(policy.spec.podSelector)}, not this Deployment's pods`);
+  if (!(policy.spec.policyTypes ?? []).includes('Ingress')) problems.push(`${id} has no Ingress policy type: every port, admin included, stays open`);
+  const opens = (rule: Any, name: string, number: number | undefined) =>
+    !rule.ports?.length || rule.ports.some((p: Any) => p.port === undefined || p.port === name || (typeof p.port === 'number' && number !== undefined && (p.endPort ? number >= p.port && number <= p.endPort : p.port === number)));
+  const nonEmpty = (selector: Any) => !!selector && (Object.keys(selector.matchLabels ?? {}).length > 0 || (selector.matchExpressions ?? []).length > 0);
+  const rules: Any[] = policy.spec.ingress ?? [];
+  if (!rules.some((rule) => opens(rule, 'http', httpPort))) problems.push(`${id} lets nobody reach the port named "http"`);
+  const adminRules = rules.filter((rule) => opens(rule, 'admin', adminPort));
+  if (adminRules.length === 0) problems.push(`${id} lets nobody reach the port named "admin": Prometheus could not scrape /metrics`);
+  for (const rule of adminRules) {
+    const peers: Any[] = rule.from ?? [];
+    if (peers.length === 0 || peers.some((peer) => peer.ipBlock || !nonEmpty(peer.namespaceSelector) || !nonEmpty(peer.podSelector))) {
+      problems.push(`${id} opens the admin port (/metrics, no authentication) to more than the scraper: each peer of such a rule needs a namespaceSelector and a podSelector, got ${JSON.stringify(rule)}`);
+    }
+  }
   return problems;
 }
 
@@ -166,7 +199,10 @@ export function crossOverlayProblems(rendered: Map<string, K8sObject[]>): string
   }
   for (const [client, objects] of rendered) {
     const selectors = objects.flatMap((object: Any) =>
-      object.kind === 'Service' ? [[object, object.spec.selector]] : object.kind === 'PodDisruptionBudget' ? [[object, object.spec.selector?.matchLabels]] : [],
+      object.kind === 'Service' ? [[object, object.spec.selector]]
+      : object.kind === 'PodDisruptionBudget' ? [[object, object.spec.selector?.matchLabels]]
+      : object.kind === 'NetworkPolicy' ? [[object, object.spec.podSelector?.matchLabels]]
+      : [],
     );
     for (const [other, otherObjects] of rendered) {
       if (other === client) continue;

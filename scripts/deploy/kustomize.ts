@@ -7,8 +7,8 @@
  * Supported: `resources` (files and directories), `patches` (strategic merge, targeted by the
  * patch's own kind and name), `namePrefix` (with the references kustomize rewrites: a pod's
  * ConfigMap and Secret, an HPA's target), `labels` (`includeSelectors`, `includeTemplates`) and
- * `images`, on ConfigMap, Secret, Service, Deployment, HorizontalPodAutoscaler and
- * PodDisruptionBudget. Anything else is refused with an error that names it, never ignored: a
+ * `images`, on ConfigMap, Secret, Service, Deployment, HorizontalPodAutoscaler,
+ * PodDisruptionBudget and NetworkPolicy. Anything else is refused with an error that names it, never ignored: a
  * field kustomize honours and this renderer skipped would be checked as something it is not.
  * The transformers run in kustomize's order: patches, prefix, labels, images; then references.
  */
@@ -23,7 +23,7 @@ export interface K8sObject extends JsonObject {
   metadata: JsonObject & { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
-export const SUPPORTED_KINDS = ['ConfigMap', 'Secret', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'] as const;
+export const SUPPORTED_KINDS = ['ConfigMap', 'Secret', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy'] as const;
 const KUSTOMIZATION_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'patches', 'namePrefix', 'labels', 'images']);
 
 interface Kustomization {
@@ -146,6 +146,16 @@ function addLabels(object: K8sObject, { pairs, includeSelectors = false, include
   }
   if (includeSelectors && copy.kind === 'Service' && spec) add(spec, 'selector', true);
   if (includeSelectors && copy.kind === 'PodDisruptionBudget' && spec?.selector) add(spec.selector as JsonObject, 'matchLabels', false);
+  // kustomize's field specs for NetworkPolicy: its own podSelector and its peers' podSelectors,
+  // matchLabels only where it exists (create: false).
+  if (includeSelectors && copy.kind === 'NetworkPolicy' && spec) {
+    if (spec.podSelector) add(spec.podSelector as JsonObject, 'matchLabels', false);
+    for (const [rules, peers] of [['ingress', 'from'], ['egress', 'to']] as const) {
+      for (const rule of (spec[rules] as JsonObject[]) ?? []) {
+        for (const peer of (rule[peers] as JsonObject[]) ?? []) if (peer.podSelector) add(peer.podSelector as JsonObject, 'matchLabels', false);
+      }
+    }
+  }
   return copy;
 }
 

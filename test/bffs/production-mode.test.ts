@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOWNSTREAM_DEFAULTS, configFromEnv, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
@@ -34,8 +35,8 @@ describe('production mode', () => {
     production = createMobileBff(testConfig(devMocks.urls, { production: true }), options);
     development = createMobileBff(testConfig(devMocks.urls), options);
     // The way a deployment gets there: NODE_ENV=production in the environment.
-    // A production web BFF needs its own client secret and session key (the development ones are public).
-    const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'silent', WEB_CLIENT_SECRET: 'a-production-secret', SESSION_ENCRYPTION_KEY: 'cHJvZHVjdGlvbi1zZXNzaW9uLWtleS0wMDAwMDAwMDA' };
+    // A production web BFF needs its own client secret and session key: it refuses any value published in the repository.
+    const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', LOG_LEVEL: 'silent', WEB_CLIENT_SECRET: randomBytes(24).toString('base64url'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
     for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = devMocks.urls[name];
     const config = configFromEnv(env, 0);
     expect(config.production).toBe(true);

@@ -125,6 +125,47 @@ describe('an overlay', () => {
   });
 });
 
+describe("an overlay's admin port (/metrics, no authentication)", () => {
+  const policyOf = (client: string): Any => overlays.get(client)!.find((object) => object.kind === 'NetworkPolicy');
+
+  it('is scraped on the pod address, behind a NetworkPolicy that covers only this client and lets only the scraper in', () => {
+    for (const client of overlays.keys()) {
+      const objects = overlays.get(client)!;
+      const env = (objects.find((o) => o.kind === 'ConfigMap') as Any).data;
+      expect(env.ADMIN_HOST, client).toBe('0.0.0.0');
+      const policy = policyOf(client);
+      const pods = (objects.find((o) => o.kind === 'Deployment') as Any).spec.template.metadata.labels;
+      expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'concierge-bff', 'app.kubernetes.io/instance': pods['app.kubernetes.io/instance'] });
+      const adminRule = policy.spec.ingress.find((rule: Any) => rule.ports?.some((p: Any) => p.port === 'admin'));
+      // The overlay's labels went into the policy's own selector only: the scraper's selector is untouched.
+      expect(adminRule.from[0].podSelector).toEqual({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['prometheus'] }] });
+    }
+  });
+
+  it('fails the check without a NetworkPolicy, or with one that opens admin to everyone', () => {
+    const without = overlays.get('mobile')!.filter((object) => object.kind !== 'NetworkPolicy');
+    expect(overlayProblems('mobile', without, context)).toEqual([expect.stringContaining('expected one NetworkPolicy, rendered 0')]);
+    // A rule with no ports opens every port, admin included, to its peers: here everyone.
+    expect(problemsOf('mobile', 'NetworkPolicy', (p) => p.spec.ingress.push({}))).toEqual([expect.stringContaining('opens the admin port (/metrics, no authentication) to more than the scraper')]);
+    expect(problemsOf('mobile', 'NetworkPolicy', (p) => (p.spec.ingress[1].from = [{ namespaceSelector: {} }]))).toEqual([expect.stringContaining('to more than the scraper')]);
+    expect(problemsOf('mobile', 'NetworkPolicy', (p) => (p.spec.ingress[1].ports = [{ port: 9090 }], p.spec.ingress[1].from = [{ ipBlock: { cidr: '0.0.0.0/0' } }]))).toEqual([expect.stringContaining('to more than the scraper')]);
+    expect(problemsOf('mobile', 'NetworkPolicy', (p) => p.spec.ingress.splice(1, 1))).toEqual([expect.stringContaining('lets nobody reach the port named "admin"')]);
+    expect(problemsOf('mobile', 'NetworkPolicy', (p) => (p.spec.policyTypes = ['Egress']))).toEqual([expect.stringContaining('no Ingress policy type')]);
+  });
+
+  it('fails the check when the admin port stays on loopback, where Prometheus cannot scrape it', () => {
+    expect(problemsOf('tv', 'ConfigMap', (c) => delete c.data.ADMIN_HOST)).toEqual([expect.stringContaining('ADMIN_HOST is 127.0.0.1')]);
+  });
+
+  it("fails the check when one client's policy picks another client's pods", () => {
+    const policy = structuredClone(policyOf('web'));
+    delete policy.spec.podSelector.matchLabels['app.kubernetes.io/instance'];
+    const rendered = new Map(overlays);
+    rendered.set('web', [...overlays.get('web')!.filter((o) => o.kind !== 'NetworkPolicy'), policy]);
+    expect(crossOverlayProblems(rendered).join('\n')).toContain("NetworkPolicy web-bff also selects mobile's pods");
+  });
+});
+
 describe('the Dockerfile', () => {
   const dockerfile = () => read('Dockerfile');
   const problems = (text: string) => dockerfileProblems(parseDockerfile(text), context);
@@ -172,7 +213,7 @@ describe('compose.yaml', () => {
 
   it('names only documented variables, and none production does not set', () => {
     expect(problems(compose().replace('  LOG_LEVEL: info\n', '  LOG_LEVEL: info\n  LOG_FORMAT: json\n')).join()).toContain('LOG_FORMAT is not a variable of README.md');
-    expect(problems(compose().replace('      TV_CLIENT_SECRET: concierge-tv-dev-secret\n      OTEL', '      OTEL')).join()).toContain("TV_CLIENT_SECRET is in tv's Kubernetes Secret but not set here");
+    expect(problems(compose().replace('      TV_CLIENT_SECRET: ${TV_CLIENT_SECRET:?export TV_CLIENT_SECRET, see deploy/README.md}\n      OTEL', '      OTEL')).join()).toContain("TV_CLIENT_SECRET is in tv's Kubernetes Secret but not set here");
     expect(problems(compose().replace('NODE_ENV: development', 'NODE_ENV: development\n      MOCKS_SPEED: "2"')).join()).toContain('MOCKS_SPEED is not in downstream-mocks/README.md');
   });
 

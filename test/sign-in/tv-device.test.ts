@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_TV_CLIENT_SECRET } from '../../bffs/kit/sign-in/index.ts';
 import { closeRedis, connectRedis, type RedisClient } from '../../bffs/kit/stores/redis.ts';
 import { createSessionStore } from '../../bffs/kit/stores/sessions/session-store.ts';
 import { createTokenCipher } from '../../bffs/kit/stores/sessions/token-cipher.ts';
@@ -103,13 +102,15 @@ describe('TV device sign-in', () => {
   };
 
   beforeAll(async () => {
-    stack = await startSignInStack({ config: { redisUrl: REDIS_URL }, mocksEnv: { DEVICE_POLL_INTERVAL_SECONDS: '1', ACCESS_TOKEN_TTL_SECONDS: '62' } });
+    // identity registers the TV client with a secret of this run: production refuses the published development one.
+    const tvClientSecret = randomBytes(24).toString('base64url');
+    stack = await startSignInStack({ config: { redisUrl: REDIS_URL }, mocksEnv: { DEVICE_POLL_INTERVAL_SECONDS: '1', ACCESS_TOKEN_TTL_SECONDS: '62', TV_CLIENT_SECRET: tvClientSecret } });
     web = stack.replicas[0]!.origin;
     const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
-    tvBff = createTvBff(testConfig(stack.mocks.urls, { redisUrl: REDIS_URL }), options);
+    tvBff = createTvBff(testConfig(stack.mocks.urls, { redisUrl: REDIS_URL, tvClientSecret }), options);
     tv = await originOf(tvBff);
     // As deployed: its own client secret and sealing key (the values only need to be set and not the public key).
-    productionTvBff = createTvBff(testConfig(stack.mocks.urls, { production: true, trustedDocuments: 'arbitrary', tvClientSecret: DEV_TV_CLIENT_SECRET, sessionEncryptionKey: randomBytes(32).toString('base64url') }), options);
+    productionTvBff = createTvBff(testConfig(stack.mocks.urls, { production: true, trustedDocuments: 'arbitrary', tvClientSecret, sessionEncryptionKey: randomBytes(32).toString('base64url') }), options);
     productionTv = await originOf(productionTvBff);
     redis = connectRedis(REDIS_URL, pino({ level: 'silent' }));
     // The project's client queues nothing while it connects.

@@ -39,8 +39,14 @@ export function createMetrics(client: string) {
     }),
     rejections: new Counter({
       name: 'concierge_rejections_total',
-      help: 'Requests refused before execution (load shedding, rate limits, the perimeter), by error code',
+      help: 'Requests refused before execution (a bad Host or target on any path, load shedding, rate limits, the perimeter), by error code',
       labelNames: ['code'],
+      registers,
+    }),
+    unexpectedFailures: new Counter({
+      name: 'concierge_unexpected_failures_total',
+      help: 'Failures no handler answered (a bug, or a request the libraries could not take), answered 500 INTERNAL_SERVER_ERROR by the last resort, by transport ("fast_lane", "yoga")',
+      labelNames: ['transport'],
       registers,
     }),
     downstreamRequests: new Counter({

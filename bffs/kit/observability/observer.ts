@@ -81,6 +81,24 @@ export class Observer {
     if (observation.span) endSpan(observation.span, status, code === 'none' ? undefined : code);
   }
 
+  /**
+   * A request refused at the door, on any path, before a transport saw it (a bad `Host` or
+   * target, server/front-door.ts): counted and logged here, as it never reaches `end()`.
+   */
+  refusedAtDoor(code: string, method: string | undefined, requestId: string): void {
+    this.metrics?.rejections.inc({ code });
+    if (this.accessLog) this.logger.info({ request_id: requestId, method, code }, 'refused at the door');
+  }
+
+  /**
+   * A failure no handler answered: the last resort (server/last-resort.ts) answered 500 with the
+   * catalog's body. Its stack goes to the log and never to the client.
+   */
+  unexpected(error: unknown, transport: 'fast_lane' | 'yoga', details: Record<string, unknown>): void {
+    this.metrics?.unexpectedFailures.inc({ transport });
+    this.logger.error({ err: error, transport, ...details }, 'unexpected failure: answered 500 INTERNAL_SERVER_ERROR');
+  }
+
   cacheLookup(cache: 'response' | 'title', result: CacheResult, count: number): void {
     this.metrics?.cache.inc({ cache, result }, count);
   }

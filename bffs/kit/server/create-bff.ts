@@ -31,6 +31,8 @@ import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../c
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
+import { frontDoor } from './front-door.ts';
+import { yogaNodeListener } from './last-resort.ts';
 import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
@@ -43,6 +45,7 @@ import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
 import { useObservation } from '../observability/yoga-observation.ts';
 import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
+import { refusePublishedSecrets } from '../published-secrets.ts';
 
 export type { BffContext } from './context.ts';
 
@@ -138,6 +141,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   options: CreateBffOptions<TF, UF, TExtra>,
 ): Bff {
   const { client, config, needs, extendContext, clock = () => new Date() } = options;
+  refusePublishedSecrets(config); // production only: before anything connects or listens
   const policy: ResiliencePolicy = {
     ...options.policy,
     deadlineMs: config.deadlineMs ?? options.policy.deadlineMs,
@@ -247,9 +251,11 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     ],
   });
 
-  const nodeListener: NodeListener =
+  // yoga on node:http with our last resort in place of its adapter's (which sends the stack).
+  const yogaListener = yogaNodeListener(yoga, observer);
+  const transport: NodeListener =
     config.fastLane === false
-      ? yoga
+      ? yogaListener
       : createFastLane({
           endpoint: GRAPHQL_ENDPOINT,
           shedder,
@@ -261,9 +267,12 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           cors,
           maxBodyBytes,
           observer,
-          yoga,
+          yoga: yogaListener,
           yogaFetch: (url, init, context) => Promise.resolve(yoga.fetch(url, init, context)),
         });
+
+  // Host and target checked first, and the last resort around both transports (front-door.ts).
+  const nodeListener = frontDoor(transport, observer, config.fastLane === false ? 'yoga' : 'fast_lane');
 
   observer.watch({ guards: services.guards, shedder, usage, deadlineMs: policy.deadlineMs });
 

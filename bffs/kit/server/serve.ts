@@ -1,13 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type BffConfig } from '../config.ts';
+import type { BffConfig } from '../config.ts';
+import { connectionMetrics } from '../observability/connection-metrics.ts';
+import { guardConnections } from './connection-guard.ts';
+import { socketLimits, TIMEOUT_CHECK_INTERVAL_MS } from './socket-limits.ts';
 import type { Bff } from './create-bff.ts';
 import { serveAdmin } from '../observability/admin-server.ts';
 
 /** In-flight requests get the deadline and this much more (their answer still has to be written) before their sockets are cut. */
 export const DRAIN_MARGIN_MS = 1_000;
-/** A request's headers within headersTimeout, and its body (32 KiB at most) within this much more. */
-const BODY_ALLOWANCE_MS = 10_000;
+/** The admin port's interface unless `ADMIN_HOST` is set: its `/metrics` has no authentication. */
+export const ADMIN_HOST_DEFAULT = '127.0.0.1';
 
 export interface Serving {
   server: Server;
@@ -42,12 +45,14 @@ export interface ServeOptions {
  */
 export async function serve(bff: Bff, config: BffConfig, { signals = true }: ServeOptions = {}): Promise<Serving> {
   const log = bff.log.child({ component: 'serve' });
-  const keepAliveTimeout = config.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
-  const headersTimeout = config.headersTimeoutMs ?? keepAliveTimeout + 5_000;
+  const limits = socketLimits(config, bff.policy.connections);
+  const { keepAliveTimeout, headersTimeout, requestTimeout } = limits;
   // Node measures the headers timeout from a request's first byte, but balancers and older
   // Nodes differ (docs/keep-alive.md): the rule "longer than keep-alive" costs nothing to hold.
   if (headersTimeout <= keepAliveTimeout) throw new Error(`HEADERS_TIMEOUT_MS (${headersTimeout}) must be longer than KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeout})`);
-  const server = createServer({ keepAliveTimeout, headersTimeout, requestTimeout: headersTimeout + BODY_ALLOWANCE_MS });
+  const server = createServer({ keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS });
+  const connections = guardConnections(server, { ...limits, logger: log, onClosed: bff.metrics && connectionMetrics(bff.metrics, () => connections.open) });
+  log.info({ keepAliveTimeout, headersTimeout, requestTimeout, maxConnections: limits.maxConnections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? 'none' }, 'socket limits');
 
   const inFlight = new Set<ServerResponse>();
   let closing = false;
@@ -72,8 +77,9 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
   });
 
   // Metrics stay scrapeable through the drain: the last scrape sees how the replica ended.
-  const admin = config.adminPort !== undefined && bff.metrics ? await serveAdmin(bff.metrics, config.adminPort, config.host ?? '127.0.0.1') : undefined;
-  if (admin) log.info({ adminPort: (admin.address() as { port: number }).port }, 'metrics on the admin port at /metrics');
+  // Loopback unless ADMIN_HOST says otherwise, whatever HOST is: /metrics has no authentication.
+  const admin = config.adminPort !== undefined && bff.metrics ? await serveAdmin(bff.metrics, config.adminPort, config.adminHost ?? ADMIN_HOST_DEFAULT) : undefined;
+  if (admin) log.info({ adminPort: (admin.address() as { port: number }).port, adminHost: config.adminHost ?? ADMIN_HOST_DEFAULT }, 'metrics on the admin port at /metrics');
 
   const delayMs = config.shutdownDelayMs ?? 0;
   const graceMs = bff.policy.deadlineMs + DRAIN_MARGIN_MS;
