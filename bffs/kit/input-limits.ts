@@ -6,3 +6,8 @@
 /** How deep `variables` and `extensions` may nest, the map itself being level 1 (perimeter/stages/params.ts). */
 export const MAX_PARAMETER_DEPTH = 16;
 
+/** The longest id that may go into a downstream path (downstream/path.ts). */
+export const MAX_ID_LENGTH = 64;
+
+/** The longest `after` cursor accepted, in characters (presentation/connection.ts). */
+export const MAX_CURSOR_LENGTH = 256;

@@ -128,6 +128,7 @@ const cases: Case[] = [
   { name: 'variables that are not an object', body: { query: TITLE, variables: '{"id":"t_1"}' }, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'a variable the operation does not declare', headers: GRAPHQL_RESPONSE, body: { query: TITLE, variables: { id: 't_1', bust: 1 } }, status: 400, codes: ['BAD_USER_INPUT'] },
   { name: 'variables nested thousands deep', body: `{"query":${JSON.stringify(TITLE)},"variables":{"id":"t_1","x":${'['.repeat(5_000)}${']'.repeat(5_000)}}}`, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'addToMyList(contentId: "..")', body: { query: ADD, variables: { contentId: '..' } }, status: 200, codes: ['BAD_USER_INPUT'] },
   { name: 'no token: 401 with WWW-Authenticate', headers: { authorization: '' }, body: { query: HOME }, status: 401, codes: ['UNAUTHENTICATED'] },
   { name: 'a forged token', headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.c2ln' }, body: { query: HOME }, status: 401, codes: ['INVALID_TOKEN'] },
   { name: 'a text/plain body', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: HOME }), status: 415, codes: ['UNSUPPORTED_MEDIA_TYPE'] },

@@ -8,8 +8,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BffConfig, DownstreamUrls } from '../../bffs/kit/config.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
-import { MAX_PARAMETER_DEPTH } from '../../bffs/kit/input-limits.ts';
+import { MAX_CURSOR_LENGTH, MAX_PARAMETER_DEPTH } from '../../bffs/kit/input-limits.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import { createWebBff } from '../../bffs/web/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { documentId } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
@@ -21,6 +22,8 @@ type LogLine = { level: number; msg: string; [key: string]: unknown };
 
 const HOME = documentId('mobile', 'MobileHome');
 const TITLE = documentId('mobile', 'MobileTitle');
+const ADD = documentId('mobile', 'AddToMyList');
+const WEB_SEARCH = documentId('web', 'WebSearch');
 const TRANSPORTS = [
   ['the fast lane', true],
   ['yoga', false],
@@ -32,12 +35,14 @@ let mocks: TestMocks;
 let myList: Recorder;
 let catalog: Recorder;
 let mobileToken: string;
+let webToken: string;
 const built: Bff[] = [];
 
 beforeAll(async () => {
   mocks = await startTestMocks();
   [myList, catalog] = await Promise.all([startRecorder(mocks.urls['my-list']), startRecorder(mocks.urls.catalog)]);
   mobileToken = await mocks.token('u_61', { aud: 'mobile' });
+  webToken = await mocks.token('u_62');
 });
 afterAll(async () => {
   await Promise.all(built.map((bff) => bff.close()));
@@ -123,6 +128,23 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
     expect(catalog.seen.length).toBe(seen);
   });
 
+  test.each(['..', '.', 'a/b', '%2e%2e', 't_1?x=1', ''])('addToMyList(contentId: %j) is a BAD_USER_INPUT field error and my-list is never called', async (contentId) => {
+    const calls = myList.seen.length;
+    const { status, body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId } });
+    expect(status).toBe(200);
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([{ message: `contentId ${JSON.stringify(contentId)} is not an id.`, path: ['addToMyList'], extensions: { code: 'BAD_USER_INPUT' } }]);
+    expect(myList.seen.slice(calls)).toEqual([]);
+  });
+
+  test('an id in the alphabet still reaches my-list (control)', async () => {
+    const calls = myList.seen.length;
+    const { status, body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId: 't_7' } });
+    expect(status).toBe(200);
+    expect(body.data.addToMyList).toMatchObject({ contentId: 't_7', inMyList: true });
+    expect(myList.seen.slice(calls).map((call) => `${call.method} ${call.url}`)).toEqual(['PUT /my-list/u_61/t_7']);
+  });
+
   test('a GET with an unknown parameter is 400 BAD_REQUEST, as a POST with one is', async () => {
     const viaGet = await get(bff, mobileToken, new URLSearchParams({ documentId: HOME, cacheBuster: '1' }).toString());
     expect(viaGet.status).toBe(400);
@@ -149,5 +171,39 @@ describe.each(TRANSPORTS)('the response cache, on %s', (_, fastLane) => {
     expect(respelled.body).toEqual(first.body);
     // A throwaway variable cannot make a new entry: it is refused.
     expect((await post(bff, mobileToken, { query, variables: { a: 't_1', bust: 1 } })).status).toBe(400);
+  });
+});
+
+describe.each(TRANSPORTS)("web's search, on %s", (_, fastLane) => {
+  let bff: Bff;
+  beforeAll(() => {
+    ({ bff } = build(createWebBff, fastLane, { responseCache: false }));
+  });
+  const search = (after: string | undefined) => post(bff, webToken, { documentId: WEB_SEARCH, variables: { query: 'the', first: 2, ...(after === undefined ? {} : { after }) } });
+
+  test.each([
+    ['a forged cursor of 22 KB', Buffer.from(`v1:${'o'.repeat(16_000)}`).toString('base64url')],
+    [`a cursor one character over ${MAX_CURSOR_LENGTH}`, 'A'.repeat(MAX_CURSOR_LENGTH + 1)],
+    ['a cursor outside the base64url alphabet', `${Buffer.from('v1:o:2').toString('base64url')}!!`],
+    ['a cursor without the envelope', Buffer.from('o:2').toString('base64url')],
+    ['a cursor holding a control character', Buffer.from('v1:o:2\n').toString('base64url')],
+  ])('%s is a BAD_USER_INPUT field error, and the catalog is never called', async (_, after) => {
+    const calls = catalog.seen.length;
+    const { status, body } = await search(after);
+    expect(status).toBe(200);
+    expect(codesOf(body)).toEqual(['BAD_USER_INPUT']);
+    expect(body.errors[0].path).toEqual(['search']);
+    expect(catalog.seen.slice(calls)).toEqual([]);
+  });
+
+  test('the cursor a page gave out opens the next page (control)', async () => {
+    const page = await search(undefined);
+    expect(page.status).toBe(200);
+    const { endCursor, hasNextPage } = page.body.data.search.pageInfo;
+    expect(hasNextPage).toBe(true);
+    const next = await search(endCursor);
+    expect(next.status).toBe(200);
+    expect(next.body.errors).toBeUndefined();
+    expect(next.body.data.search.edges[0].node.id).not.toBe(page.body.data.search.edges[0].node.id);
   });
 });
