@@ -154,6 +154,49 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
     expect({ status: viaPost.status, body: viaPost.body }).toEqual({ status: viaGet.status, body: viaGet.body });
     expect((await get(bff, mobileToken, new URLSearchParams({ documentId: HOME }).toString())).status).toBe(200);
   });
+
+  test('a failed service shows the client its code and path, never which service or what it answered; the log line has them', async () => {
+    await mocks.setFaults('my-list', { errorStatus: 409 });
+    try {
+      const { status, body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId: 't_8' } });
+      expect(status).toBe(200);
+      expect(body.errors).toEqual([{ message: 'A downstream service refused the call (an unexpected 4xx).', path: ['addToMyList'], extensions: { code: 'DOWNSTREAM_REJECTED', contentId: 't_8' } }]);
+    } finally {
+      await mocks.clearFaults();
+    }
+    expect(logs).toContainEqual(expect.objectContaining({ service: 'my-list', outcome: 'DOWNSTREAM_REJECTED', downstream_status: 409, downstream_code: 'INJECTED_FAULT' }));
+  });
+
+  test('a critical service failing is 503 with the codes and paths, and nothing names the service or what it answered', async () => {
+    await mocks.setFaults('users', { errorStatus: 503 });
+    try {
+      const { status, body } = await post(bff, mobileToken, { documentId: HOME });
+      expect(status).toBe(503);
+      expect(body.data).toBeNull();
+      expect(body.errors.length).toBeGreaterThan(1); // the refusal, then its causes
+      expect(body.errors.map((error: { extensions: object; path?: unknown }) => ({ ...error.extensions, ...(error.path ? { path: error.path } : {}) }))).toEqual([
+        { code: 'CRITICAL_DEPENDENCY_FAILED' },
+        ...body.errors.slice(1).map((error: { path: unknown }) => ({ code: 'DOWNSTREAM_UNAVAILABLE', path: error.path })),
+      ]);
+      expect(JSON.stringify(body)).not.toMatch(/users|503|service"/);
+    } finally {
+      await mocks.clearFaults();
+    }
+    expect(logs).toContainEqual(expect.objectContaining({ service: 'users', outcome: 'DOWNSTREAM_UNAVAILABLE', downstream_status: 503 }));
+  });
+});
+
+describe('a development BFF keeps showing the detail', () => {
+  test.each(TRANSPORTS)('on %s: the failed service, its status and its code are in extensions', async (_, fastLane) => {
+    const { bff } = build(createMobileBff, fastLane);
+    await mocks.setFaults('my-list', { errorStatus: 409 });
+    try {
+      const { body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId: 't_9' } });
+      expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('my-list'), extensions: { code: 'DOWNSTREAM_REJECTED', service: 'my-list' } });
+    } finally {
+      await mocks.clearFaults();
+    }
+  });
 });
 
 describe.each(TRANSPORTS)('the response cache, on %s', (_, fastLane) => {

@@ -134,7 +134,8 @@ export class DownstreamHttp {
       attempt?.end(answer.status === 304 ? 'not_modified' : 'ok', answer.status);
       return answer;
     } catch (error) {
-      attempt?.end(String((error as GraphQLError).extensions?.code ?? 'INTERNAL_SERVER_ERROR'), (error as GraphQLError).extensions?.downstreamStatus as number | undefined);
+      const extensions = (error as GraphQLError).extensions;
+      attempt?.end(String(extensions?.code ?? 'INTERNAL_SERVER_ERROR'), extensions?.downstreamStatus as number | undefined, extensions?.downstreamCode as string | undefined);
       throw error;
     }
   }
