@@ -27,7 +27,9 @@ export interface CacheSlot {
  * authentication, and Redis invalidation sets without expiry found by key scans (envelop#2087,
  * #2004).
  *
- * - The key holds the resolved document (its hash, with the operation name), the variables, the
+ * - The key holds the resolved document (its hash, with the operation name), the variables as
+ *   execution coerces them (defaults filled in, in declaration order: two spellings of one input
+ *   are one entry, and an undeclared variable is refused before this), the
  *   app's version, and the request headers that change the answer, under the viewer for a
  *   PRIVATE answer, or under `public` for one the SDL marks the same for every viewer. The
  *   backend's prefix holds the client and the deploy, so a deploy starts clean.
@@ -49,10 +51,13 @@ export function createResponseCache({ backend, keyHeaders, clock, logger }: Resp
   };
 
   return {
-    slotOf(admitted: Admitted, headers: RequestHeaders): CacheSlot {
+    /** Undefined when the variables do not coerce: execution answers that error, never cached. */
+    slotOf(admitted: Admitted, headers: RequestHeaders): CacheSlot | undefined {
       const { operation, viewer, variables, clientVersion } = admitted;
+      const coerced = operation.coerceVariables(variables ?? {});
+      if (coerced === undefined) return undefined;
       const viewerId = operation.cache?.scope === 'PUBLIC' ? undefined : viewer.id;
-      let material = `${operation.documentKey}\n${String(clientVersion.version)}\n${variables ? JSON.stringify(variables) : ''}`;
+      let material = `${operation.documentKey}\n${String(clientVersion.version)}\n${JSON.stringify(coerced)}`;
       for (const name of keyHeaders) material += `\n${headers.get(name) ?? ''}`;
       const digest = hash('sha1', material, 'base64url');
       return { key: viewerId === undefined ? `public:${digest}` : `viewer:${viewerId}:${digest}`, viewerId };

@@ -4,6 +4,7 @@ import { concierge, type ErrorCode } from '../errors.ts';
 import type { DownstreamName } from '../config.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import { exchange, type Exchanged } from './exchange.ts';
+import { pathOf } from './path.ts';
 import { RETRY_AFTER_MS, type ServiceGuard } from '../resilience/service-guard.ts';
 import type { AttemptObservation, RequestObservation } from '../observability/request-observation.ts';
 
@@ -25,12 +26,13 @@ export interface CallContext {
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
   /**
-   * The path's template (`/titles/:id`): the metrics' and spans' route label, written by the
-   * service client, so an id a client sent never becomes a label value.
+   * The path's template (`/titles/:id`), filled from `params` (path.ts). It is also the metrics'
+   * and spans' route label, so an id a client sent never becomes a label value.
    */
   route: string;
+  /** The values of the route's `:name` segments: ids, refused unless in the id alphabet (path.ts). */
+  params?: Readonly<Record<string, string>>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** GET, PUT and DELETE are idempotent; a POST is only when it says so (batch reads do). */
@@ -93,6 +95,12 @@ export class DownstreamHttp {
 
   /** As `json`, with the status and headers: for what must read them (the title cache's freshness and validators). */
   answer<T>(call: CallContext, options: RequestOptions): Promise<Answer<T>> {
+    let path: string;
+    try {
+      path = pathOf(options.route, options.params); // before the guard: a refused id is no call, and no failure of the service
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const method = options.method ?? 'GET';
     const idempotent = options.idempotent ?? method !== 'POST';
     // A read may be cut short by its budget; a write the viewer asked for never is, or its
@@ -100,12 +108,12 @@ export class DownstreamHttp {
     const read = method === 'GET' || (method === 'POST' && idempotent);
     const budgetMs = read ? call.budgets?.[this.service] : undefined;
     const observation = call.observation;
-    if (!observation) return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, options, timeoutMs, budgetMs !== undefined, undefined));
+    if (!observation) return this.guard.run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => this.send<T>(call, path, options, timeoutMs, budgetMs !== undefined, undefined));
     let attempts = 0;
     return this.guard
       .run({ idempotent, deadline: call.deadline, budgetMs }, (timeoutMs) => {
         const attempt = observation.attempt(this.service, options.route, method, attempts++ > 0);
-        return this.send<T>(call, options, timeoutMs, budgetMs !== undefined, attempt);
+        return this.send<T>(call, path, options, timeoutMs, budgetMs !== undefined, attempt);
       })
       .catch((error: unknown) => {
         // Refused by the guard before any attempt was made: counted, with no time of its own.
@@ -120,18 +128,19 @@ export class DownstreamHttp {
   }
 
   /** `budgeted`: the call ends after `timeoutMs` however it is going, its wait for a socket included. */
-  private async send<T>(call: CallContext, options: RequestOptions, timeoutMs: number, budgeted: boolean, attempt: AttemptObservation | undefined): Promise<Answer<T>> {
+  private async send<T>(call: CallContext, path: string, options: RequestOptions, timeoutMs: number, budgeted: boolean, attempt: AttemptObservation | undefined): Promise<Answer<T>> {
     try {
-      const answer = await this.attempt<T>(call, options, timeoutMs, budgeted, attempt?.headers);
+      const answer = await this.attempt<T>(call, path, options, timeoutMs, budgeted, attempt?.headers);
       attempt?.end(answer.status === 304 ? 'not_modified' : 'ok', answer.status);
       return answer;
     } catch (error) {
-      attempt?.end(String((error as GraphQLError).extensions?.code ?? 'INTERNAL_SERVER_ERROR'), (error as GraphQLError).extensions?.downstreamStatus as number | undefined);
+      const extensions = (error as GraphQLError).extensions;
+      attempt?.end(String(extensions?.code ?? 'INTERNAL_SERVER_ERROR'), extensions?.downstreamStatus as number | undefined, extensions?.downstreamCode as string | undefined);
       throw error;
     }
   }
 
-  private async attempt<T>(call: CallContext, { method = 'GET', path, query, body, headers: extra }: RequestOptions, timeoutMs: number, budgeted: boolean, trace: Record<string, string> | undefined): Promise<Answer<T>> {
+  private async attempt<T>(call: CallContext, path: string, { method = 'GET', query, body, headers: extra }: RequestOptions, timeoutMs: number, budgeted: boolean, trace: Record<string, string> | undefined): Promise<Answer<T>> {
     const headers: Record<string, string> = {
       ...extra,
       ...trace,

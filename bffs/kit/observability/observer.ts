@@ -110,11 +110,11 @@ export class Observer {
     const traced = observation.span && this.tracing?.startCall(observation.span, `${method} ${route}`, { 'http.request.method': method, 'url.template': route, 'server.address': service, 'peer.service': service });
     return {
       headers: traced?.headers ?? NO_HEADERS,
-      end: (outcome, status) => {
+      end: (outcome, status, downstreamCode) => {
         metrics?.downstreamRequests.inc({ service, route, outcome });
         metrics?.downstreamDuration.observe({ service, route, outcome }, (performance.now() - startedAt) / 1000);
         if (traced?.span) endSpan(traced.span, status ?? 0, outcome === 'ok' || outcome === 'not_modified' ? undefined : outcome);
-        if (!QUIET_OUTCOMES.has(outcome)) observation.log.warn({ service, route, outcome, ...(status ? { downstream_status: status } : {}) }, `${service} call failed: ${outcome}`);
+        if (!QUIET_OUTCOMES.has(outcome)) observation.log.warn({ service, route, outcome, ...(status ? { downstream_status: status } : {}), ...(downstreamCode ? { downstream_code: downstreamCode } : {}) }, `${service} call failed: ${outcome}`);
       },
     };
   }

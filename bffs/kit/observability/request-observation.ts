@@ -11,8 +11,11 @@ export type CacheResult = 'hit' | 'miss' | 'stale' | 'not_modified';
 export interface AttemptObservation {
   /** W3C `traceparent` (and `tracestate`) for the attempt's headers; empty when tracing is off. */
   readonly headers: Record<string, string>;
-  /** `ok`, `not_modified`, or the catalog code it failed with; `status` when a response came. */
-  end(outcome: string, status?: number): void;
+  /**
+   * `ok`, `not_modified`, or the catalog code it failed with; `status` when a response came, and
+   * the service's own error code when it sent one (logged: production's clients never see them).
+   */
+  end(outcome: string, status?: number, downstreamCode?: string): void;
 }
 
 /**

@@ -20,6 +20,7 @@ import { originStage } from './stages/origin.ts';
 import { paramsStage } from './stages/params.ts';
 import { rateLimitStage } from './stages/rate-limit.ts';
 import { trustedDocumentsStage } from './stages/trusted-documents.ts';
+import { variablesStage } from './stages/variables.ts';
 import type { VerifyViewer } from './viewer.ts';
 
 export interface ClientPerimeterOptions {
@@ -50,6 +51,7 @@ export interface ClientPerimeterOptions {
  *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
  *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
+ *     variables          only the variables the operation declares: else 400 BAD_USER_INPUT
  *  5. client-version     the app's version, believed only as far as the releases shipping the
  *                        document; a retired one 400; a field gated past it 400 (contracts/)
  *  6. method             no mutation over GET: 405
@@ -83,7 +85,7 @@ export function createClientPerimeter({ client, schema, policy, config, document
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...(session?.csrf ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...(session?.csrf ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.

@@ -27,6 +27,8 @@ async function change(context: MyListContext, contentId: string, action: 'add' |
     const result = await context.services.myList[action](context.call, context.viewer.id, contentId);
     return { contentId: result.contentId, inMyList: result.inList, changed: result.changed };
   } catch (error) {
+    // Refused before any call (an id outside the id alphabet, downstream/path.ts): nothing changed.
+    if (hasCode(error, 'BAD_USER_INPUT')) throw error;
     if (hasCode(error, 'NOT_FOUND')) {
       throw concierge('NOT_FOUND', `Title ${contentId} does not exist; my list was not changed.`, { contentId });
     }

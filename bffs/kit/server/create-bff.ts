@@ -201,6 +201,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
+      hideInternalDetail: config.production,
       maskError: (error, log = logger) => {
         const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
         if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)

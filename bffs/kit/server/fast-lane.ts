@@ -221,18 +221,18 @@ function laneRequest(req: IncomingMessage, endpoint: string): { mediaType: Regul
 
 /**
  * A GET's parameters, read as yoga's GET parser reads them (query, operationName, variables and
- * extensions as JSON) plus `documentId`; undefined when a JSON one is malformed, for yoga to refuse.
+ * extensions as JSON), and every other one as it is (`documentId`, and any unknown one, for the
+ * perimeter to refuse as it refuses one in a POST body); undefined when a JSON one is malformed,
+ * for yoga to refuse. A repeated name counts once, its first value, as `URLSearchParams.get`.
  */
 function paramsOfQueryString(query: string): Record<string, unknown> | undefined {
-  const search = new URLSearchParams(query);
   const params: Record<string, unknown> = {};
-  for (const name of ['query', 'operationName', 'documentId'] as const) {
-    const value = search.get(name);
-    if (value !== null) params[name] = value;
-  }
-  for (const name of ['variables', 'extensions'] as const) {
-    const value = search.get(name);
-    if (value === null) continue;
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (name in params) continue;
+    if (name !== 'variables' && name !== 'extensions') {
+      params[name] = value;
+      continue;
+    }
     try {
       params[name] = JSON.parse(value);
     } catch {

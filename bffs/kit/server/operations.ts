@@ -1,4 +1,4 @@
-import { getOperationAST, GraphQLError, type ExecutionResult, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type ExecutionResult, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
@@ -33,6 +33,15 @@ export interface ReadyOperation {
   cache: CachePolicy | undefined;
   /** The document and operation name, hashed: what the response cache keys the document by. */
   documentKey: string;
+  /** The variables the operation declares: any other is refused (perimeter/stages/variables.ts). */
+  variableNames: ReadonlySet<string>;
+  /**
+   * The variables as execution will see them (graphql-js's coercion, which graphql-jit's
+   * compiled query follows: defaults filled in, values in their types, in declaration order), or
+   * undefined when they do not coerce. The response cache keys on these, so two spellings of one
+   * input share an entry. (graphql-jit's own coercion is not exported in a form ESM can load.)
+   */
+  coerceVariables(variables: Record<string, unknown>): Record<string, unknown> | undefined;
 }
 
 /** A document the BFF refuses, with the catalog errors to answer, also computed once. */
@@ -115,6 +124,7 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
     const deferring = usesIncrementalDelivery(runnable);
     const compiled = compileQuery(schema, deferring ? withoutIncrementalDirectives(runnable) : runnable, operationName);
     if (!isCompiledQuery(compiled)) return { ready: false, errors: (compiled.errors ?? []).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
+    const definitions = operation.variableDefinitions ?? [];
     const ready: ReadyOperation = {
       ready: true,
       compiled,
@@ -124,6 +134,8 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
       contract,
       cache: cachePolicyOf(schema, document, operation, cacheDefaults),
       documentKey: hash('sha1', `${operationName ?? ''}\n${text}`, 'base64url'),
+      variableNames: new Set(definitions.map((definition) => definition.variable.name.value)),
+      coerceVariables: (variables) => getVariableValues(schema, definitions, variables, { maxErrors: 1 }).coerced,
     };
     if (deferring) ready.deferred = incrementalQuery(schema, runnable, operationName);
     return ready;

@@ -3,10 +3,17 @@ import { criticalFailureChecker, type CriticalFailureOptions } from '../perimete
 import { concierge } from '../errors.ts';
 import type { SubsequentPayload } from './incremental.ts';
 import type { Logger } from 'pino';
+import { publicErrors, withoutInternalDetail } from './public-errors.ts';
 
 export interface ResultRulesOptions extends CriticalFailureOptions {
   /** yoga's error masking, with its logging (create-bff), on the request's logger when there is one. */
   maskError: (error: unknown, log?: Logger) => GraphQLError;
+  /**
+   * Production: which service failed and what it answered are left out of what clients see
+   * (public-errors.ts); the logs and spans keep them.
+   * @default false
+   */
+  hideInternalDetail?: boolean;
 }
 
 /**
@@ -18,18 +25,25 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
  * - a result with `data` executed, so it is 2xx whatever its errors say (a field's BAD_USER_INPUT
  *   or NOT_FOUND is a field error, even when it nulls a non-null parent and so all of `data`); only
  *   a critical service's failure turns a null `data` into 503.
+ * - in production, an error keeps its code and path but not which service failed and how.
  * A result with no errors is passed through untouched: the hot path costs one check.
  */
-export function createResultRules({ maskError, ...critical }: ResultRulesOptions) {
+export function createResultRules({ maskError, hideInternalDetail = false, ...critical }: ResultRulesOptions) {
   const checkCritical = criticalFailureChecker(critical);
+  const forClients = hideInternalDetail ? withoutInternalDetail : <R>(result: R) => result;
   const fieldError = (error: GraphQLError) => withoutStatus(maskError(error));
+  const fieldErrors = (errors: readonly GraphQLError[]) => {
+    const ruled = errors.map(fieldError);
+    return hideInternalDetail ? publicErrors(ruled) : ruled;
+  };
   function applyRules(result: ExecutionResult, log?: Logger): ExecutionResult {
     if (!result.errors?.length) return result;
     let errors = result.errors.map((error) => maskError(error, log));
     if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
     else errors = errors.map(withoutStatus);
     const ruled = { ...result, errors };
-    return checkCritical(ruled) ?? ruled;
+    // After the critical check, which reads the failed service.
+    return forClients(checkCritical(ruled) ?? ruled);
   }
   /**
    * A deferred part (incremental.ts): its errors are field errors of a response already under
@@ -39,8 +53,8 @@ export function createResultRules({ maskError, ...critical }: ResultRulesOptions
     if (!payload.errors?.length && !payload.incremental?.some((part) => part.errors?.length)) return payload;
     return {
       ...payload,
-      ...(payload.errors ? { errors: payload.errors.map(fieldError) } : {}),
-      ...(payload.incremental ? { incremental: payload.incremental.map((part) => (part.errors ? { ...part, errors: part.errors.map(fieldError) } : part)) } : {}),
+      ...(payload.errors ? { errors: fieldErrors(payload.errors) } : {}),
+      ...(payload.incremental ? { incremental: payload.incremental.map((part) => (part.errors ? { ...part, errors: fieldErrors(part.errors) } : part)) } : {}),
     };
   };
   return applyRules;

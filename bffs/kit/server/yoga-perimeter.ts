@@ -92,7 +92,7 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
         method: request.method,
         headers: request.headers,
         peer: (context as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'unknown',
-        params: request.method === 'GET' ? withDocumentId(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
+        params: request.method === 'GET' ? withQueryString(params as Record<string, unknown>, request.url) : (params as Record<string, unknown>),
       });
       if (verdict.refused) {
         setResult(verdict.refused);
@@ -158,10 +158,20 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
   };
 }
 
-/** yoga's GET parser keeps only query, variables, operationName and extensions. */
-function withDocumentId(params: Record<string, unknown>, url: string): Record<string, unknown> {
-  const documentId = new URL(url).searchParams.get('documentId');
-  return documentId === null ? params : { ...params, documentId };
+/** What yoga's GET parser reads from the query string; it drops every other parameter. */
+const YOGA_GET_PARAMS = new Set(['query', 'variables', 'operationName', 'extensions']);
+
+/**
+ * A GET's parameters as the fast lane reads them: yoga's, plus every other one of the query
+ * string as it is (`documentId`, and any unknown one, for the perimeter to refuse), the first
+ * value of a repeated name.
+ */
+function withQueryString(params: Record<string, unknown>, url: string): Record<string, unknown> {
+  const all = { ...params };
+  for (const [name, value] of new URL(url).searchParams) {
+    if (!YOGA_GET_PARAMS.has(name) && !(name in all)) all[name] = value;
+  }
+  return all;
 }
 
 /** The admitted request's headers (RateLimit), through yoga's `extensions.http`, which it strips. */

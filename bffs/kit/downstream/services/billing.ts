@@ -4,7 +4,7 @@ import type { CallContext, DownstreamHttp } from '../http-client.ts';
 export type BillingAccount = components['schemas']['BillingAccount'];
 
 export const billingClient = (http: DownstreamHttp) => ({
-  forUser: (call: CallContext, userId: string) => http.json<BillingAccount>(call, { path: `/billing/${encodeURIComponent(userId)}`, route: '/billing/:userId' }),
+  forUser: (call: CallContext, userId: string) => http.json<BillingAccount>(call, { route: '/billing/:userId', params: { userId } }),
 });
 
 export type BillingClient = ReturnType<typeof billingClient>;

@@ -55,14 +55,13 @@ const cacheHeaders = (answer: Answer<unknown>): CacheHeaders => ({ cacheControl:
 export const catalogClient = (http: DownstreamHttp) => {
   /** A page of matching titles; with `fields`, the items are sparse (`id` and those fields). */
   const search = <F extends TitleField = TitleField>(call: CallContext, { fields, ...params }: SearchParams<F>) =>
-    http.json<SearchPage<SparseTitle<F>>>(call, { path: '/titles', route: '/titles', query: { ...params, fields: fields?.join(',') } });
+    http.json<SearchPage<SparseTitle<F>>>(call, { route: '/titles', query: { ...params, fields: fields?.join(',') } });
 
   /** Titles in the order asked, `null` for unknown ids, with their entity tags and freshness. At most TITLE_BATCH_LIMIT ids. */
   const validatedBatch = async <F extends TitleField>(call: CallContext, ids: readonly string[], fields: readonly F[]): Promise<ValidatedBatch<F>> => {
     const answer = await http.answer<{ titles: (SparseTitle<F> | null)[]; etags?: TitleBatch['etags'] }>(call, {
       method: 'POST',
       idempotent: true, // a read that needs a body, safe to repeat
-      path: '/titles/batch',
       route: '/titles/batch',
       body: { ids, fields },
     });
@@ -79,7 +78,7 @@ export const catalogClient = (http: DownstreamHttp) => {
      * as the batch it came from. A 304 has no body; a title that is gone is NOT_FOUND.
      */
     revalidate: async <F extends TitleField>(call: CallContext, id: string, fields: readonly F[], etag: string): Promise<Revalidated<F>> => {
-      const answer = await http.answer<SparseTitle<F>>(call, { path: `/titles/${encodeURIComponent(id)}`, route: '/titles/:id', query: { fields: fields.join(',') }, headers: { 'if-none-match': etag } });
+      const answer = await http.answer<SparseTitle<F>>(call, { route: '/titles/:id', params: { id }, query: { fields: fields.join(',') }, headers: { 'if-none-match': etag } });
       const cache = cacheHeaders(answer);
       return answer.status === 304 ? { modified: false, cache } : { modified: true, title: answer.body!, etag: answer.header('etag'), cache };
     },

@@ -5,7 +5,7 @@ export type ContinueWatchingItem = components['schemas']['ContinueWatchingItem']
 
 export const continueWatchingClient = (http: DownstreamHttp) => ({
   forUser: async (call: CallContext, userId: string) => {
-    const { items } = await http.json<{ items: ContinueWatchingItem[] }>(call, { path: `/continue-watching/${encodeURIComponent(userId)}`, route: '/continue-watching/:userId' });
+    const { items } = await http.json<{ items: ContinueWatchingItem[] }>(call, { route: '/continue-watching/:userId', params: { userId } });
     return items;
   },
 });

@@ -6,19 +6,18 @@ export interface MyListChange {
   changed: boolean;
 }
 
-const itemPath = (userId: string, contentId: string) => `/my-list/${encodeURIComponent(userId)}/${encodeURIComponent(contentId)}`;
 const ITEM_ROUTE = '/my-list/:userId/:contentId';
 
 export const myListClient = (http: DownstreamHttp) => ({
   get: async (call: CallContext, userId: string) => {
-    const { contentIds } = await http.json<{ contentIds: string[] }>(call, { path: `/my-list/${encodeURIComponent(userId)}`, route: '/my-list/:userId' });
+    const { contentIds } = await http.json<{ contentIds: string[] }>(call, { route: '/my-list/:userId', params: { userId } });
     return contentIds;
   },
   /** Idempotent on the service side, so a retried add never duplicates. */
   add: (call: CallContext, userId: string, contentId: string) =>
-    http.json<MyListChange>(call, { method: 'PUT', path: itemPath(userId, contentId), route: ITEM_ROUTE }),
+    http.json<MyListChange>(call, { method: 'PUT', route: ITEM_ROUTE, params: { userId, contentId } }),
   remove: (call: CallContext, userId: string, contentId: string) =>
-    http.json<MyListChange>(call, { method: 'DELETE', path: itemPath(userId, contentId), route: ITEM_ROUTE }),
+    http.json<MyListChange>(call, { method: 'DELETE', route: ITEM_ROUTE, params: { userId, contentId } }),
 });
 
 export type MyListClient = ReturnType<typeof myListClient>;

@@ -2,7 +2,7 @@ import type { CallContext, DownstreamHttp } from '../http-client.ts';
 
 export const notificationsClient = (http: DownstreamHttp) => ({
   unreadCount: async (call: CallContext, userId: string) => {
-    const { unreadCount } = await http.json<{ unreadCount: number }>(call, { path: `/notifications/${encodeURIComponent(userId)}/unread-count`, route: '/notifications/:userId/unread-count' });
+    const { unreadCount } = await http.json<{ unreadCount: number }>(call, { route: '/notifications/:userId/unread-count', params: { userId } });
     return unreadCount;
   },
 });

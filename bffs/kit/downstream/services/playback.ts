@@ -11,7 +11,6 @@ export const playbackClient = (http: DownstreamHttp) => ({
     const { licenses } = await http.json<{ licenses: (License | null)[] }>(call, {
       method: 'POST',
       idempotent: true, // a read that needs a body, safe to repeat
-      path: '/playback/licenses',
       route: '/playback/licenses',
       body: { contentIds, drmSystem },
     });

@@ -14,13 +14,12 @@ interface ReviewPage {
 
 export const reviewsClient = (http: DownstreamHttp) => ({
   list: (call: CallContext, params: { titleId: string; limit: number; cursor?: string }) =>
-    http.json<ReviewPage>(call, { path: '/reviews', route: '/reviews', query: params }),
+    http.json<ReviewPage>(call, { route: '/reviews', query: params }),
   /** In the order asked, `null` for unknown titles. */
   summaries: async (call: CallContext, titleIds: readonly string[]) => {
     const { summaries } = await http.json<{ summaries: (ReviewSummary | null)[] }>(call, {
       method: 'POST',
       idempotent: true, // a read that needs a body, safe to repeat
-      path: '/reviews/summaries',
       route: '/reviews/summaries',
       body: { titleIds },
     });
