@@ -1,9 +1,11 @@
 /**
  * README's "Adding a field", walked to the letter on a copy of the working tree: every ```diff
  * block of the section applied with `git apply`, every ```sh block run, in the README's order.
- * Then the tests such an edit touches run in the copy and must pass: the benchmark peers, client
- * versions, tracing, the fast lane (rate limits spend the operation's cost), the SDK and the
- * snapshots, and contracts:check. Only those files, not `npm test`, which runs this file too.
+ * Before the patch to a benchmark peer, the peers test fails for that peer alone and says what it
+ * needs, as the README says. Then the tests such an edit touches run in the copy and must pass:
+ * the benchmark peers, client versions, tracing, the fast lane (rate limits spend the operation's
+ * cost), the SDK and the snapshots, and contracts:check. Only those files, not `npm test`, which
+ * runs this file too.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,7 +104,22 @@ describe("README's Adding a field", () => {
 
     // In the README's order: each step's edits before the commands that follow them.
     RECIPE.forEach((block, i) => {
-      const what = block.lang === 'diff' ? `applies the patch to ${/^\+\+\+ b\/(.+)$/m.exec(block.text)?.[1]}` : `runs ${block.text.trim()}`;
+      const file = block.lang === 'diff' ? /^\+\+\+ b\/(.+)$/m.exec(block.text)?.[1] : undefined;
+      const peer = file && /^bench\/peers\/(\w+)\.ts$/.exec(file)?.[1];
+      if (peer) {
+        // What the README says the peers need is what they really need: before the peer patch, the
+        // peers test fails for the peer it patches, saying so, and for no other.
+        test(`${block.step}: before its patch, test/bench/peers.test.ts fails for ${peer} alone, naming what it needs`, async () => {
+          const failure = await inCopy(dir, 'npx', ['vitest', 'run', 'test/bench/peers.test.ts'], 120_000).then(
+            () => '',
+            (error: Error) => error.message,
+          );
+          const differing = new Set([...failure.matchAll(/^(?:AssertionError: )?(\w+) \(bench\/peers\/\w+\.ts\) no longer answers MobileHome/gm)].map((m) => m[1]));
+          expect([...differing]).toEqual([peer]);
+          expect(failure).toContain(`${file} writes the answer by hand`);
+        }, 130_000);
+      }
+      const what = block.lang === 'diff' ? `applies the patch to ${file}` : `runs ${block.text.trim()}`;
       test(`${block.step} ${what}`, async () => {
         if (block.lang === 'diff') {
           const patch = join(dir, '.tmp', `step-${i}.patch`);

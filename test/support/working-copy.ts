@@ -21,12 +21,13 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** A command in the copy; its output without colours, or a rejection with its output when it fails. */
 export async function inCopy(dir: string, command: string, args: string[], timeout = 120_000): Promise<string> {
+  const plain = (text: string) => text.replace(/\u001b\[[\d;]*m/g, ''); // without colours
   try {
     const { stdout, stderr } = await run(command, args, { cwd: dir, env: cleanEnv(), timeout, maxBuffer: 32 * 1024 * 1024 });
-    return (stdout + stderr).replace(/\u001b\[[\d;]*m/g, '');
+    return plain(stdout + stderr);
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed in the copy: ${message}\n${stdout}${stderr}`);
+    throw new Error(plain(`${command} ${args.join(' ')} failed in the copy: ${message}\n${stdout}${stderr}`));
   }
 }
 
