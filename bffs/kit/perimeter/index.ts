@@ -51,7 +51,8 @@ export interface ClientPerimeterOptions {
  *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
  *  5. client-version     the app's version, believed only as far as the releases shipping the
- *                        document; a retired one 400; a field gated past it 400 (contracts/)
+ *                        document (a working-copy document: the release it names, else the
+ *                        newest); a retired one 400; a field gated past it 400 (contracts/)
  *  6. method             no mutation over GET: 405
  *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) spends the operation's cost: before any token is checked
