@@ -192,7 +192,7 @@ describe("a development build's document, which only the working copy has", () =
     expect(MOBILE_RELEASES.flatMap((release) => release.documents.map((document) => document.id))).not.toContain(EDITED.id);
   });
 
-  test.each(['1.0.0', '1.1.0'] as const)('naming release %s, it is sent what %s is sent, and costs the calls %s makes', async (version) => {
+  test.each(['1.0.0', '1.1.0'] as const)('naming release %s, it is sent what that release is sent, and costs the calls that release makes', async (version) => {
     await mocks.resetCounters();
     const released = await home(bff, 'POST', { 'x-client-version': version }, HOME_OF[version]);
     const releasedCalls = (await mocks.counters('catalog')).routes;
