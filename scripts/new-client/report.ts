@@ -1,5 +1,11 @@
 import type { NewClient } from './names.ts';
 
+/**
+ * The command that rewrites one client's snapshots, as the README gives it too. The file comes
+ * before `-u`: vitest's `-u` takes a value, and would take the file for it and run every file.
+ */
+export const snapshotUpdateCommand = (client: string) => `npx vitest run test/bffs/snapshots.test.ts -t '${client} ' -u`;
+
 /** What to do after the scaffold: the three files that make the client its own. */
 export function nextSteps({ name, port }: NewClient): string {
   const edits: [string, string][] = [
@@ -17,6 +23,6 @@ export function nextSteps({ name, port }: NewClient): string {
     ...edits.map(([path, what]) => `  ${path.padEnd(width)}${what}`),
     `and make ${name}'s forbidden concepts its own (test/policy/forbidden-concepts.ts, and its EXAMPLES in schema-policy.test.ts).`,
     `After a change of the SDL or the operations: npm run codegen; once the answer is right,`,
-    `npx vitest run test/bffs/snapshots.test.ts -t '${name} ' -u rewrites ${name}'s snapshots.`,
+    `${snapshotUpdateCommand(name)} rewrites ${name}'s snapshots.`,
   ].join('\n');
 }

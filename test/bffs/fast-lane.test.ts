@@ -16,7 +16,7 @@ import { createTvBff } from '../../bffs/tv/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 import type { BffConfig } from '../../bffs/kit/config.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
-import { documentId, operation } from '../support/documents.ts';
+import { documentId, operation, operationCost, releasedDocument } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver, originOf } from '../support/served.ts';
 
@@ -93,6 +93,10 @@ const ADD = operation('mobile', 'AddToMyList');
 const REMOVE = operation('mobile', 'RemoveFromMyList');
 const TWO_OPERATIONS = `${TITLE}\nquery Just { home { downloadEnabled } }`;
 const HOME_ID = documentId('mobile', 'MobileHome');
+/** MobileHome as apps 1.0.0 and 1.1.0 shipped it: what they send, whatever the working copy holds. */
+const RELEASED_HOME_ID = { '1.0.0': releasedDocument('mobile', '1.0.0', 'MobileHome').id, '1.1.0': releasedDocument('mobile', '1.1.0', 'MobileHome').id };
+/** What one MobileHome spends of a budget: its cost as the perimeter weighs the working copy's document. */
+const HOME_COST = await operationCost('mobile', HOME);
 const ADD_ID = documentId('mobile', 'AddToMyList');
 const GRAPHQL_RESPONSE = { accept: 'application/graphql-response+json' };
 const STRANGER = 'https://evil.example';
@@ -156,9 +160,10 @@ const cases: Case[] = [
   { name: 'a trusted document under another operation name', body: { documentId: HOME_ID, operationName: 'Invented' }, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'a trusted document under its own operation name', body: { documentId: HOME_ID, operationName: 'MobileHome' }, status: 200 },
   { name: 'a stranger origin gets Vary: Origin', headers: { origin: STRANGER }, body: { query: HOME }, status: 403, codes: ['ORIGIN_NOT_ALLOWED'] },
-  { name: 'documentId from app 1.1.0 (the SQUARE row)', headers: { 'x-client-version': '1.1.0' }, body: { documentId: HOME_ID }, status: 200 },
-  { name: 'documentId from app 1.0.0', headers: { 'x-client-version': '1.0.0' }, body: { documentId: HOME_ID }, status: 200 },
-  { name: 'GET documentId from app 1.1.0', method: 'GET', headers: { 'apollographql-client-version': '1.1.0' }, path: `/graphql?documentId=${encodeURIComponent(HOME_ID)}`, status: 200 },
+  { name: 'documentId from app 1.1.0 (the SQUARE row)', headers: { 'x-client-version': '1.1.0' }, body: { documentId: RELEASED_HOME_ID['1.1.0'] }, status: 200 },
+  { name: 'documentId from app 1.0.0', headers: { 'x-client-version': '1.0.0' }, body: { documentId: RELEASED_HOME_ID['1.0.0'] }, status: 200 },
+  { name: 'GET documentId from app 1.1.0', method: 'GET', headers: { 'apollographql-client-version': '1.1.0' }, path: `/graphql?documentId=${encodeURIComponent(RELEASED_HOME_ID['1.1.0'])}`, status: 200 },
+  { name: "the working copy's documentId naming app 1.0.0", headers: { 'x-client-version': '1.0.0' }, body: { documentId: HOME_ID }, status: 200 },
   { name: 'a retired app version', headers: { 'x-client-version': '0.1.0' }, body: { documentId: HOME_ID }, status: 400, codes: ['CLIENT_VERSION_UNSUPPORTED'] },
   { name: 'a version header that is not a version', headers: { 'x-client-version': 'nightly' }, body: { documentId: HOME_ID }, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'an unknown documentId', body: { documentId: `sha256:${'0'.repeat(64)}` }, status: 400, codes: ['PERSISTED_DOCUMENT_NOT_FOUND'] },
@@ -298,7 +303,7 @@ describe('the in-flight count the shedder keeps', () => {
 
 
 describe('rate limits, on both paths', () => {
-  /** A pair with small budgets: the viewer's fits two MobileHomes (56 each), the address's ten forged-token tries. */
+  /** A pair with small budgets: the viewer's fits two MobileHomes (HOME_COST each) and not three, the address's five forged-token tries. */
   function limitedPair(budgets: { viewer: number; ip: number }) {
     const make = (fastLane: boolean) =>
       createMobileBff(testConfig(mocks.urls, { fastLane }), {
@@ -316,7 +321,8 @@ describe('rate limits, on both paths', () => {
   });
 
   test('the viewer spends the operation\'s cost; over budget is 429 RATE_LIMITED with Retry-After and the IETF RateLimit fields', async () => {
-    const { lane, yoga } = limitedPair({ viewer: 120, ip: 100_000 });
+    const viewer = Math.floor(2.5 * HOME_COST);
+    const { lane, yoga } = limitedPair({ viewer, ip: 100_000 });
     try {
       for (const bff of [lane, yoga]) {
         const statuses: number[] = [];
@@ -326,9 +332,9 @@ describe('rate limits, on both paths', () => {
           statuses.push(last.status);
         }
         expect(statuses).toEqual([200, 200, 429]);
-        expect(last.body).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', budget: 'viewer', cost: 56 } }] });
+        expect(last.body).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED', budget: 'viewer', cost: HOME_COST } }] });
         expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
-        expect(last.headers['ratelimit-policy']).toBe('"ip";q=100000;w=60, "viewer";q=120;w=60');
+        expect(last.headers['ratelimit-policy']).toBe(`"ip";q=100000;w=60, "viewer";q=${viewer};w=60`);
         expect(last.headers.ratelimit).toMatch(/^"ip";r=\d+;t=<s>, "viewer";r=0;t=<s>$/);
       }
     } finally {
@@ -353,7 +359,7 @@ describe('rate limits, on both paths', () => {
   });
 
   test('a flood of forged tokens spends the address budget before any signature check, then gets 429', async () => {
-    const { lane, yoga } = limitedPair({ viewer: 100_000, ip: 56 * 5 });
+    const { lane, yoga } = limitedPair({ viewer: 100_000, ip: HOME_COST * 5 });
     try {
       for (const bff of [lane, yoga]) {
         const statuses: number[] = [];

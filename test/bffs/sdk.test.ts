@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import * as mobile from '../../bffs/mobile/sdk/index.ts';
 import * as tv from '../../bffs/tv/sdk/index.ts';
 import * as web from '../../bffs/web/sdk/index.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { sdkVersion } from '../../scripts/sdk-pack/version.ts';
 import { startTestStack, type TestStack } from '../support/bffs.ts';
 
 /**
@@ -40,16 +42,22 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * The version an app built with this SDK sends: the SDK's own (npm run sdk:pack), the release
+ * whose documents it holds, or after an edit a prerelease of the next one, served as the newest.
+ */
+const MOBILE_APP_VERSION = sdkVersion(fileURLToPath(new URL('../../', import.meta.url)), 'mobile').version;
+
 describe('the mobile SDK', () => {
   it('fetches the home document with a token from the token function and returns a typed result', async () => {
     const token = await stack.mocks.token('u_1');
     let tokenCalls = 0;
-    const request = mobile.createClient({ url: urls.mobile, token: () => (tokenCalls++, token) });
+    const request = mobile.createClient({ url: urls.mobile, token: () => (tokenCalls++, token), headers: { 'x-client-version': MOBILE_APP_VERSION } });
 
     const { status, data, errors } = await request(mobile.MobileHomeDocument);
 
     expectTypeOf(data).toEqualTypeOf<mobile.MobileHomeQuery | null | undefined>();
-    expect(status).toBe(200);
+    expect(status, JSON.stringify(errors)).toBe(200);
     expect(errors).toBeUndefined();
     expect(tokenCalls).toBe(1);
     const home = data!.home;
@@ -57,7 +65,8 @@ describe('the mobile SDK', () => {
     expect(name).toBe('Noah Haddad');
     expect(home.downloadEnabled).toBe(false);
     const layouts: mobile.RowLayout[] = home.rows.flatMap((row) => (row ? [row.layout] : []));
-    expect(layouts).toEqual(['LANDSCAPE', 'PORTRAIT', 'PORTRAIT']);
+    // The newest app's home: the new-releases row (1.1.0 on) too.
+    expect(layouts).toEqual(['LANDSCAPE', 'PORTRAIT', 'PORTRAIT', 'SQUARE']);
     const topPicks = home.rows.find((row) => row?.id === 'top-picks');
     expect(topPicks?.title).toBe('Top Picks for Noah Haddad');
   });

@@ -4,6 +4,7 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_NAMES, type ClientName } from '../../bffs/clients.ts';
 import { startTestStack, type TestStack } from '../support/bffs.ts';
+import { releasedDocument } from '../support/documents.ts';
 import { postStreamed } from '../support/multipart.ts';
 import { originOf } from '../support/served.ts';
 
@@ -27,6 +28,12 @@ interface Run {
   /** The viewer; u_1 unless told. */
   sub?: string;
   headers?: Record<string, string>;
+  /**
+   * The app of this released version: it sends the operation as that release shipped it
+   * (bffs/<client>/releases/<version>/) and names its version, so its snapshot holds what that
+   * version is sent, which an edit of the working copy's operation must never change.
+   */
+  release?: string;
 }
 
 interface OperationPlan {
@@ -60,8 +67,8 @@ const PLANS: Partial<Record<Client, Record<string, OperationPlan>>> = {
     MobileHome: {
       runs: [
         { as: 'u_1' },
-        { as: 'u_1 on app 1.0.0', headers: { 'x-client-version': '1.0.0' } },
-        { as: 'u_1 on app 1.1.0 (the new-releases row, SQUARE)', headers: { 'x-client-version': '1.1.0' } },
+        { as: 'u_1 on app 1.0.0', release: '1.0.0' },
+        { as: 'u_1 on app 1.1.0 (the new-releases row, SQUARE)', release: '1.1.0' },
       ],
     },
     MobileTitle: { runs: [{ as: `u_1 for ${NOT_IN_MY_LIST}`, variables: { id: NOT_IN_MY_LIST } }] },
@@ -150,10 +157,11 @@ function orderOf(operation: Operation): number {
 }
 
 async function answer(stack: TestStack, operation: Operation, run: Run) {
-  const { status, body } = await stack.graphql(stack.bffs[operation.client], operation.text, {
+  const text = run.release ? releasedDocument(operation.client, run.release, operation.name).text : operation.text;
+  const { status, body } = await stack.graphql(stack.bffs[operation.client], text, {
     variables: run.variables,
     sub: run.sub,
-    headers: run.headers,
+    headers: { ...run.headers, ...(run.release ? { 'x-client-version': run.release } : {}) },
   });
   return { status, body };
 }

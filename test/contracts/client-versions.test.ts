@@ -4,18 +4,25 @@
  * with its SQUARE layout, 1.0.0 never does, and neither does an app that claims a version no
  * release of its document has. A retired version, and a document only a retired release shipped,
  * are told to update.
+ *
+ * An app of a released version sends that release's documents (bffs/mobile/releases/<version>/),
+ * so these tests do too: what a released version gets must not change when the working copy's
+ * MobileHome does (README: Adding a field). The working copy's documents are a development
+ * build's, tested as such at the end.
  */
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BffConfig } from '../../bffs/kit/config.ts';
 import type { Release } from '../../bffs/kit/contracts/releases.ts';
+import { readClientDocuments } from '../../bffs/kit/contracts/document-catalog.ts';
 import { readReleases } from '../../bffs/kit/contracts/releases.ts';
 import type { Bff, BffOverrides } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import { MOBILE_VERSIONS } from '../../bffs/mobile/policy.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
-import { documentId } from '../support/documents.ts';
+import { documentId, operation, releasedDocument } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver } from '../support/served.ts';
 
@@ -55,10 +62,11 @@ afterAll(async () => {
   await mocks.close();
 });
 
-const HOME = documentId('mobile', 'MobileHome');
+/** MobileHome as each released app version sends it. */
+const HOME_OF = { '1.0.0': releasedDocument('mobile', '1.0.0', 'MobileHome').id, '1.1.0': releasedDocument('mobile', '1.1.0', 'MobileHome').id };
 type Path = 'POST' | 'GET';
 
-async function home(bff: Bff, path: Path, headers: Record<string, string>, id = HOME) {
+async function home(bff: Bff, path: Path, headers: Record<string, string>, id: string) {
   const common = { accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...headers };
   const response = path === 'POST'
     ? await fetchOver(bff, '/graphql', { method: 'POST', headers: { ...common, 'content-type': 'application/json' }, body: JSON.stringify({ documentId: id }) })
@@ -72,7 +80,7 @@ const NEW_ROWS = [...OLD_ROWS, 'new-releases:SQUARE'];
 
 describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) => {
   test('1.1.0 gets the new-releases row in SQUARE tiles with 1:1 thumbnails', async () => {
-    const { status, body } = await home(mobile, path, { 'x-client-version': '1.1.0' });
+    const { status, body } = await home(mobile, path, { 'x-client-version': '1.1.0' }, HOME_OF['1.1.0']);
     expect(status).toBe(200);
     expect(rowsOf(body)).toEqual(NEW_ROWS);
     const square = body.data.home.rows.at(-1);
@@ -82,15 +90,15 @@ describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) =>
   });
 
   test("Apollo's apollographql-client-version counts as the app's version", async () => {
-    expect(rowsOf((await home(mobile, path, { 'apollographql-client-version': '1.1.0' })).body)).toEqual(NEW_ROWS);
+    expect(rowsOf((await home(mobile, path, { 'apollographql-client-version': '1.1.0' }, HOME_OF['1.1.0'])).body)).toEqual(NEW_ROWS);
   });
 
   test.each([
     ['1.0.0', { 'x-client-version': '1.0.0' }],
     ['no version header', {}],
     ['a version no release of the document has (claiming to be new)', { 'x-client-version': '4.2.0' }],
-  ])('%s: served as 1.0.0, with no SQUARE row', async (_, headers) => {
-    const { status, body } = await home(mobile, path, headers);
+  ])("%s, with 1.0.0's document: served as 1.0.0, with no SQUARE row", async (_, headers) => {
+    const { status, body } = await home(mobile, path, headers, HOME_OF['1.0.0']);
     expect(status).toBe(200);
     expect(rowsOf(body)).toEqual(OLD_ROWS);
     expect(JSON.stringify(body)).not.toContain('SQUARE');
@@ -98,14 +106,14 @@ describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) =>
 
   test('a retired version is told to update, with the minimum; nothing is executed', async () => {
     await mocks.resetCounters();
-    const { status, body } = await home(retiring, path, { 'x-client-version': '1.0.0' });
+    const { status, body } = await home(retiring, path, { 'x-client-version': '1.0.0' }, HOME_OF['1.0.0']);
     expect(status).toBe(400);
     expect(body).toEqual({ errors: [{ message: 'This app version is no longer supported: update to 1.1.0 or later.', extensions: { code: 'CLIENT_VERSION_UNSUPPORTED', minimumVersion: '1.1.0' } }] });
     expect((await mocks.counters('users')).total).toBe(0);
   });
 
   test('once 1.0.0 retires, a request with no header is served as 1.1.0, the oldest supported release of the document', async () => {
-    expect(rowsOf((await home(retiring, path, {})).body)).toEqual(NEW_ROWS);
+    expect(rowsOf((await home(retiring, path, {}, HOME_OF['1.1.0'])).body)).toEqual(NEW_ROWS);
   });
 
   test('a document only a retired release shipped is told to update', async () => {
@@ -115,13 +123,13 @@ describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) =>
   });
 
   test('a version header that is not a version is a bad request', async () => {
-    const { status, body } = await home(mobile, path, { 'x-client-version': 'nightly' });
+    const { status, body } = await home(mobile, path, { 'x-client-version': 'nightly' }, HOME_OF['1.1.0']);
     expect(status).toBe(400);
     expect(body.errors).toEqual([{ message: 'x-client-version must be an app version like 1.2.0, not "nightly".', extensions: { code: 'BAD_REQUEST' } }]);
   });
 
   test('a mobile document id is unknown to the web BFF', async () => {
-    const { status, body } = await home(web, path, {});
+    const { status, body } = await home(web, path, {}, documentId('mobile', 'MobileHome'));
     expect(status).toBe(400);
     expect(body.errors?.[0].extensions.code).toBe('PERSISTED_DOCUMENT_NOT_FOUND');
   });
@@ -133,10 +141,10 @@ describe('what reaches downstream, and what is counted', () => {
     const bff = build(createMobileBff, { documents: { releases: [RETIRED, ...MOBILE_RELEASES] } }, { titleCacheMb: 0 });
     try {
       await mocks.resetCounters();
-      await home(bff, 'POST', { 'x-client-version': '1.0.0' });
+      await home(bff, 'POST', { 'x-client-version': '1.0.0' }, HOME_OF['1.0.0']);
       expect((await mocks.counters('catalog')).routes).toEqual({ 'POST /titles/batch': 1 });
       await mocks.resetCounters();
-      await home(bff, 'POST', { 'x-client-version': '1.1.0' });
+      await home(bff, 'POST', { 'x-client-version': '1.1.0' }, HOME_OF['1.1.0']);
       // The new releases' ids come from one search; their titles share the one batch with every other row.
       expect((await mocks.counters('catalog')).routes).toEqual({ 'GET /titles': 1, 'POST /titles/batch': 1 });
     } finally {
@@ -147,11 +155,11 @@ describe('what reaches downstream, and what is counted', () => {
   test('requests are counted per app version and operation, with unknown versions as other', async () => {
     const bff = build(createMobileBff);
     try {
-      await home(bff, 'POST', { 'x-client-version': '1.0.0' });
-      await home(bff, 'GET', { 'x-client-version': '1.1.0' });
-      await home(bff, 'POST', { 'x-client-version': '1.1.0' });
-      await home(bff, 'POST', { 'x-client-version': '3.0.0' });
-      await home(bff, 'POST', {});
+      await home(bff, 'POST', { 'x-client-version': '1.0.0' }, HOME_OF['1.0.0']);
+      await home(bff, 'GET', { 'x-client-version': '1.1.0' }, HOME_OF['1.1.0']);
+      await home(bff, 'POST', { 'x-client-version': '1.1.0' }, HOME_OF['1.1.0']);
+      await home(bff, 'POST', { 'x-client-version': '3.0.0' }, HOME_OF['1.1.0']);
+      await home(bff, 'POST', {}, HOME_OF['1.0.0']);
       expect(bff.usage.snapshot().operations).toEqual([
         { version: '1.0.0', name: 'MobileHome', count: 1 },
         { version: '1.1.0', name: 'MobileHome', count: 2 },
@@ -161,5 +169,48 @@ describe('what reaches downstream, and what is counted', () => {
     } finally {
       await bff.close();
     }
+  });
+});
+
+/**
+ * A development build: the working copy's MobileHome after an edit no release has (here it also
+ * asks each item's __typename), so only the working copy's manifest holds it.
+ */
+describe("a development build's document, which only the working copy has", () => {
+  const edited = operation('mobile', 'MobileHome').replace(/items \{ /, 'items { __typename ');
+  const EDITED = trusted('MobileHome', edited);
+  let bff: Bff;
+  beforeAll(() => {
+    const { manifest } = readClientDocuments(new URL('../../bffs/mobile/', import.meta.url), MOBILE_VERSIONS);
+    // No title cache, so every home's titles are one batch: the calls below are those of the version served.
+    bff = build(createMobileBff, { documents: { manifest: new Map([...manifest, [EDITED.id, EDITED.text]]) } }, { titleCacheMb: 0 });
+  });
+  afterAll(() => bff.close());
+
+  test('is an edit no release has', () => {
+    expect(edited).not.toBe(operation('mobile', 'MobileHome'));
+    expect(MOBILE_RELEASES.flatMap((release) => release.documents.map((document) => document.id))).not.toContain(EDITED.id);
+  });
+
+  test.each(['1.0.0', '1.1.0'] as const)('naming release %s, it is sent what that release is sent, and costs the calls that release makes', async (version) => {
+    await mocks.resetCounters();
+    const released = await home(bff, 'POST', { 'x-client-version': version }, HOME_OF[version]);
+    const releasedCalls = (await mocks.counters('catalog')).routes;
+    await mocks.resetCounters();
+    const dev = await home(bff, 'POST', { 'x-client-version': version }, EDITED.id);
+    expect(dev.status).toBe(200);
+    expect(rowsOf(dev.body)).toEqual(rowsOf(released.body));
+    expect((await mocks.counters('catalog')).routes).toEqual(releasedCalls);
+    expect(dev.body.data.home.rows[0].items[0].__typename).toBe('RowItem');
+  });
+
+  test.each([
+    ['no version header', {}],
+    ['an unreleased version (the next one)', { 'x-client-version': '1.2.0' }],
+    ["the SDK's prerelease of the next version", { 'x-client-version': '1.1.1-next-0a1b2c3d' }],
+  ])('%s: served as the newest, built as it was against the current schema', async (_, headers) => {
+    const { status, body } = await home(bff, 'GET', headers, EDITED.id);
+    expect(status).toBe(200);
+    expect(rowsOf(body)).toEqual(NEW_ROWS);
   });
 });

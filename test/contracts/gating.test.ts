@@ -146,8 +146,24 @@ describe('what the client-version stage decides', () => {
     expect(decide({}, trusted).version).toBe('1.0.0');
   });
 
-  test('a document only the working copy has was built against the current schema', () => {
-    expect(decide({ 'x-client-version': '1.0.0' }, { trusted: true, id: 'sha256:next', text: 'query Next { rows { id layout } fresh }' }).version).toBe(NEWEST);
+  test('a document only the working copy has (a development build) is served as the release it names, else as the newest', () => {
+    const next = { trusted: true, id: 'sha256:next', text: 'query Next { rows { id layout } }' };
+    // Naming a release never gets more than that release gets, whatever the working copy holds.
+    expect(decide({ 'x-client-version': '1.0.0' }, next).version).toBe('1.0.0');
+    expect(decide({ 'x-client-version': '1.1.0' }, next).version).toBe('1.1.0');
+    // An unreleased version (the next one, a prerelease of it) or none: it was built against the current schema.
+    expect(decide({ 'x-client-version': '1.2.0' }, next).version).toBe(NEWEST);
+    expect(decide({ 'x-client-version': '1.1.1-next-0a1b2c3d' }, next).version).toBe(NEWEST);
+    expect(decide({}, next).version).toBe(NEWEST);
+  });
+
+  test('a development build naming a release cannot select what is gated past it', () => {
+    const fresh = { trusted: true, id: 'sha256:next', text: 'query Next { rows { id layout } fresh }' };
+    expect(decide({ 'x-client-version': '1.0.0' }, fresh)).toMatchObject({
+      refused: 'GRAPHQL_VALIDATION_FAILED',
+      message: 'Cannot query Query.fresh before app version 1.1.0: this request is served as 1.0.0.',
+    });
+    expect(decide({ 'x-client-version': '1.1.0' }, fresh).version).toBe('1.1.0');
   });
 
   test('a raw document is served as claimed; without a claim as the oldest, or the newest where the client needs no header', () => {

@@ -2,6 +2,9 @@
  * Traces, configured only by the standard OTEL_* variables, exported to a real OTLP/HTTP
  * receiver: one MobileHome is one server span with a child span per downstream call, and every
  * service saw the same trace in its `traceparent`, on the fast lane and on yoga's path alike.
+ *
+ * How many calls a home makes is the home's business (a row added in the working copy adds one),
+ * so the spans are held to the calls the services really saw, not to a count.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -62,7 +65,7 @@ async function home(bff: Bff, requestId: string, headers: Record<string, string>
   });
   expect(response.status).toBe(200);
   await response.arrayBuffer();
-  return recorders.flatMap((recorder) => recorder.seen);
+  return recorders.flatMap((recorder, i) => recorder.seen.map((request) => ({ ...request, service: CALLED[i]! })));
 }
 
 const traceOf = (spans: ReceivedSpan[], requestId: string) => {
@@ -74,22 +77,23 @@ describe.each([
   ['the fast lane', true],
   ["yoga's path", false],
 ])('one MobileHome on %s', (_, fastLane) => {
-  test('is one server span with six downstream spans under it, and the services saw its trace id', async () => {
+  test('is one server span with a downstream span per call under it, and the services saw its trace id', async () => {
     const bff = tracedBff(fastLane, { OTEL_TRACES_EXPORTER: 'otlp' });
     const requestId = `trace-${fastLane}`;
     const seen = await home(bff, requestId);
-    const spans = await receiver.until((received) => (traceOf(received, requestId)?.children.length ?? 0) >= CALLED.length);
+    // Every service of the home is called, one or more times.
+    expect(new Set(seen.map(({ service }) => service))).toEqual(new Set(CALLED));
+    const spans = await receiver.until((received) => (traceOf(received, requestId)?.children.length ?? 0) >= seen.length);
     const { root, children } = traceOf(spans, requestId)!;
 
     expect(root).toMatchObject({ name: 'query MobileHome', kind: 2, service: 'concierge-bff-mobile', parentSpanId: undefined });
     expect(root.attributes).toMatchObject({ 'graphql.operation.name': 'MobileHome', 'graphql.operation.type': 'query', 'http.response.status_code': 200 });
-    expect(children).toHaveLength(CALLED.length);
+    expect(children).toHaveLength(seen.length);
     expect(children.every((span) => span.traceId === root.traceId && span.kind === 3)).toBe(true);
-    expect(children.map((span) => span.attributes['peer.service']).sort()).toEqual([...CALLED].sort());
+    expect(children.map((span) => span.attributes['peer.service']).sort()).toEqual(seen.map(({ service }) => service).sort());
     expect(children.map((span) => span.name)).toContain('POST /titles/batch');
 
     // Each service saw the trace, each with the id of its own call's span.
-    expect(seen).toHaveLength(CALLED.length);
     const parents = seen.map(({ headers }) => /^00-([\da-f]{32})-([\da-f]{16})-01$/.exec(String(headers.traceparent)));
     expect(parents.every((match) => match?.[1] === root.traceId)).toBe(true);
     expect(new Set(parents.map((match) => match![2]))).toEqual(new Set(children.map((span) => span.spanId)));
@@ -138,6 +142,7 @@ describe('sampling and switching off, by the OTEL_* variables alone', () => {
     const bff = createMobileBff(testConfig(urls, { titleCacheMb: 0 }), { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }), tracing: undefined });
     bffs.push(bff);
     const seen = await home(bff, 'untraced');
-    expect(seen.map(({ headers }) => headers.traceparent)).toEqual(CALLED.map(() => undefined));
+    expect(new Set(seen.map(({ service }) => service))).toEqual(new Set(CALLED));
+    expect(seen.map(({ headers }) => headers.traceparent)).toEqual(seen.map(() => undefined));
   });
 });

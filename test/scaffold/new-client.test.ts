@@ -8,13 +8,11 @@
  * file too and must stay under five minutes on a two-core machine. The other suites read the
  * same registry (bffs/clients.ts) and do not change with a new client.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLIENTS, CLIENT_NAMES } from '../../bffs/clients.ts';
 import { insertBeforeClose } from '../../scripts/new-client/insert.ts';
@@ -22,9 +20,9 @@ import { InputError, parseInput } from '../../scripts/new-client/input.ts';
 import { SINCE_DIRECTIVE } from '../../scripts/new-client/templates/schema.ts';
 import { CACHE_CONTROL_SDL } from '../../bffs/kit/caching/cache-hints.ts';
 import { bffFactoryOf, defaultPortOf, dependenciesOf, perimeterPolicyOf, resiliencePolicyOf, versionPolicyOf } from '../support/clients.ts';
+import { cleanEnv, copyWorkingTree, inCopy } from '../support/working-copy.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 
 describe('the client registry, bffs/clients.ts', () => {
   test('names every client by the convention the tests and the scaffold rely on', async () => {
@@ -87,32 +85,6 @@ describe('new-client input', () => {
   });
 });
 
-/** The test runner's variables (vitest's, NODE_ENV=test, a BFF's settings) kept from the commands run in the copy. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dropped = /^(VITEST|VITE_|TEST$|NODE_ENV$|PORT$|HOST$|LOG_LEVEL$|CONCIERGE_PORT_OFFSET$|.*_URL$)/;
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !dropped.test(key))), ...extra };
-}
-
-/** A command in the copy; rejects with its output when it fails. */
-async function inCopy(dir: string, command: string, args: string[], timeout = 120_000): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(command, args, { cwd: dir, env: cleanEnv(), timeout, maxBuffer: 32 * 1024 * 1024 });
-    return (stdout + stderr).replace(/\u001b\[[\d;]*m/g, ''); // without colours
-  } catch (error) {
-    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed in the copy: ${message}\n${stdout}${stderr}`);
-  }
-}
-
-/** The working tree as it is, committed or not, minus what is not source; node_modules linked. */
-function copyWorkingTree(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'concierge-new-client-'));
-  const skipped = new Set(['node_modules', '.git', '.tmp', 'coverage'].map((name) => join(ROOT, name)));
-  cpSync(ROOT, dir, { recursive: true, filter: (source) => !skipped.has(source.replace(/\/$/, '')) });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
 /** Snapshot file entries, key → text. */
 function snapshots(file: string): Map<string, string> {
   const text = readFileSync(file, 'utf8');
@@ -148,7 +120,7 @@ describe('npm run new-client -- watch --port 4003, in a copy of the working tree
   const newClient = (...args: string[]) => inCopy(dir, process.execPath, ['--import', 'tsx', 'scripts/new-client/main.ts', ...args]);
 
   beforeAll(async () => {
-    dir = copyWorkingTree();
+    dir = copyWorkingTree('concierge-new-client-');
     snapshotsBefore = snapshots(snapshotFile());
     scaffoldOutput = await newClient('watch', '--port', '4003');
   }, 120_000);

@@ -20,6 +20,8 @@ export interface DocumentCatalog {
   documents: ReadonlyMap<string, TrustedDocument>;
   /** Ids shipped only by retired releases: CLIENT_VERSION_UNSUPPORTED, naming the minimum. */
   retired: ReadonlySet<string>;
+  /** The supported releases' versions: a request naming one is served as it, whatever document it sends. */
+  released: ReadonlySet<string>;
   versions: ClientVersionPolicy;
   minimumVersion: string;
 }
@@ -38,9 +40,11 @@ export interface ClientDocuments {
  */
 export function createDocumentCatalog({ manifest, releases, versions }: ClientDocuments): DocumentCatalog {
   const shippedBy = new Map<string, { text: string; supported: string[]; retired: boolean }>();
+  const released = new Set<string>();
   for (const [id, text] of manifest) shippedBy.set(id, { text, supported: [], retired: false });
   for (const release of [...releases].sort((a, b) => compareVersions(a.version, b.version))) {
     const supported = isSupported(versions, release.version);
+    if (supported) released.add(release.version);
     for (const { id, text } of release.documents) {
       const entry = shippedBy.get(id) ?? { text, supported: [], retired: false };
       if (supported) entry.supported.push(release.version);
@@ -54,7 +58,7 @@ export function createDocumentCatalog({ manifest, releases, versions }: ClientDo
     if (supported.length || manifest.has(id)) documents.set(id, { text, releases: supported, current: manifest.has(id) });
     else if (onlyRetired) retired.add(id);
   }
-  return { documents, retired, versions, minimumVersion: minimumVersion(versions) };
+  return { documents, retired, released, versions, minimumVersion: minimumVersion(versions) };
 }
 
 /**

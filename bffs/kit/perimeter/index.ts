@@ -53,7 +53,8 @@ export interface ClientPerimeterOptions {
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
  *     variables          only the variables the operation declares: else 400 BAD_USER_INPUT
  *  5. client-version     the app's version, believed only as far as the releases shipping the
- *                        document; a retired one 400; a field gated past it 400 (contracts/)
+ *                        document (a working-copy document: the release it names, else the
+ *                        newest); a retired one 400; a field gated past it 400 (contracts/)
  *  6. method             no mutation over GET: 405
  *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) spends the operation's cost: before any token is checked

@@ -14,8 +14,11 @@ import { unsupported } from './trusted-documents.ts';
  * - a trusted document is believed only about the releases that ship it: a claim that names none
  *   of them (a missing header, a typo, "99.0.0") is served as the oldest supported release that
  *   does, so an old app never gets a new enum value by claiming to be new. A document only the
- *   working copy has was built against the current schema: it gets the newest, and so does a
- *   working-copy document without a header where the client needs none (web ships with its BFF);
+ *   working copy has is a development build's: naming a supported release, it is served as that
+ *   release, so a working-copy document never changes what a released version is sent (and a
+ *   field gated past that release is refused, as below); naming an unreleased version, or none,
+ *   it gets the newest, as it was built against the current schema. So does a working-copy
+ *   document without a header where the client needs none (web ships with its BFF);
  * - a raw document (development) is served as the version it claims, else as the oldest
  *   supported when the client requires a version, else as the newest.
  * Then an operation selecting a field or argument gated past that version is refused with 400,
@@ -41,7 +44,8 @@ export function clientVersionStage(catalog: DocumentCatalog, views: (version: Ga
     if (!document) version = claimed ?? absent;
     else if (claimed !== undefined && document.releases.includes(claimed)) version = claimed;
     else if (claimed === undefined && absent === NEWEST && document.current) version = NEWEST;
-    else version = document.releases[0] ?? NEWEST;
+    else if (document.releases.length > 0) version = document.releases[0]!;
+    else version = claimed !== undefined && catalog.released.has(claimed) ? claimed : NEWEST;
 
     const operation = passage.operation!;
     const requires = operation.contract.requires;
