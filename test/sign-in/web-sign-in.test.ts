@@ -116,14 +116,28 @@ describe('web sign-in', () => {
   });
 
   describe('the sign-in attacks', () => {
-    it('a non-local returnTo is refused: 400 RETURN_TO_REFUSED, and no redirect to the provider', async () => {
-      for (const returnTo of ['https://evil.example/', '//evil.example/', '/\\evil.example', '/%5Cevil', 'javascript:alert(1)', '\t/x']) {
-        const res = await fetch(`${origin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
-        // An encoded backslash stays encoded in the path: a local path, taken.
-        expect(res.status, returnTo).toBe(returnTo === '/%5Cevil' ? 302 : 400);
-        if (res.status === 400) expect(((await res.json()) as any).errors[0].extensions.code).toBe('RETURN_TO_REFUSED');
-        else expect(res.headers.get('location')).toMatch(new RegExp(`^${stack.mocks.urls.identity}/`));
-      }
+    it('a returnTo off this site, as given or once resolved, is refused at /auth/login (400 RETURN_TO_REFUSED): no callback ever answers it as its Location', async () => {
+      const browser = new Browser();
+      // A first sign-in leaves a session at the provider: from then on the provider sends this
+      // browser straight back to the callback, with no click, to whatever the callback answers.
+      await signIn(origin, { browser });
+      /** Where the sign-in ends: the refusal, or the callback's Location as the browser gets it. */
+      const landing = async (returnTo: string) => {
+        const login = await browser.request(`${origin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+        if (login.status !== 302) return { status: login.status, code: (JSON.parse(login.text) as any).errors?.[0]?.extensions?.code };
+        const toCallback = await browser.follow(login, `${origin}/auth/callback`);
+        if (!toCallback.location?.startsWith(`${origin}/auth/callback`)) throw new Error(`the provider asked for a click: ${toCallback.status}`);
+        const callback = await browser.request(toCallback.location);
+        return { status: callback.status, location: callback.headers.get('location') };
+      };
+      const offSite = [
+        'https://evil.example/', '//evil.example/', '/\\evil.example', '/%5Cevil', 'javascript:alert(1)', '\t/x',
+        // Resolved (dot segments gone, or decoded once more), each is `//evil.example/…`: another site to a browser.
+        '/.//evil.example/x', '/..//evil.example/x', '/%2e//evil.example/x', '/a/..//evil.example/x', '/.%2F/evil.example/x',
+      ];
+      for (const returnTo of offSite) expect({ returnTo, ...(await landing(returnTo)) }).toEqual({ returnTo, status: 400, code: 'RETURN_TO_REFUSED' });
+      // A local path is answered as resolved, on this site.
+      expect(await landing('/a/b/../../account?tab=tv')).toEqual({ status: 302, location: '/account?tab=tv' });
     });
 
     it('a callback whose state was tampered with is 400 SIGN_IN_FAILED, and no session is made', async () => {

@@ -62,6 +62,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
   async function callback(request: Request, url: URL, Response: typeof globalThis.Response) {
     const pending = openLoginState(cipher, readCookie(request.headers, LOGIN_COOKIE), now());
     if (!pending) throw concierge('SIGN_IN_FAILED', 'No sign-in is in progress in this browser, or it started over 10 minutes ago: start again at /auth/login.');
+    // Checked again where it is answered: a sign-in sealed by an earlier version (a looser check) ends on this site too.
+    const returnTo = localPath(pending.returnTo);
     const providerError = url.searchParams.get('error');
     if (providerError) throw concierge('SIGN_IN_FAILED', `The provider did not sign you in (${providerError.slice(0, 64)}): start again at /auth/login.`);
     // The URL the provider redirected to, as registered: openid-client compares it with redirect_uri.
@@ -86,7 +88,7 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
       tokens: { access: signedIn.access, refresh: signedIn.refresh, idToken: signedIn.idToken },
       accessExpiresAt: signedIn.accessExpiresAt,
     });
-    return redirect(Response, pending.returnTo, [sessionCookie(session.id, (session.expiresAt - now()) / 1000), clearedLoginCookie()]);
+    return redirect(Response, returnTo, [sessionCookie(session.id, (session.expiresAt - now()) / 1000), clearedLoginCookie()]);
   }
 
   async function session(request: Request, Response: typeof globalThis.Response) {
