@@ -277,6 +277,25 @@ describe('TV device sign-in', () => {
       expect((await tvHome(tv, token)).status).toBe(200);
       expect((await graphqlWithCookie(web, browser.sessionId, { query: DEVICES })).status).toBe(200);
     });
+
+    it("web's /auth/logout, /auth/session and /auth/callback leave a TV session named by the cookie alone", async () => {
+      const { token } = await signInTv(tv, 'u_303');
+      const cookie = { cookie: `${SESSION_COOKIE}=${token}`, 'x-csrf': '1' };
+      const logout = await fetch(`${web}/auth/logout`, { method: 'POST', headers: cookie });
+      expect(logout.status).toBe(200);
+      expect(((await logout.json()) as any).signedOut).toBe(true);
+      const session = await fetch(`${web}/auth/session`, { headers: cookie });
+      expect(await session.json()).toEqual({ signedIn: false });
+      // A browser whose cookie names the TV's session signs in: it gets a session of its own, and the TV's is not ended.
+      const browser = new Browser();
+      browser.jar.store(web, new Headers({ 'set-cookie': `${SESSION_COOKIE}=${token}; Path=/` }));
+      const signedIn = await signIn(web, { username: 'u_303', browser });
+      expect(signedIn.sessionId).toMatch(/^[\w-]{43}$/);
+      expect(signedIn.sessionId).not.toBe(token);
+      const home = await tvHome(tv, token);
+      expect(home.status).toBe(200);
+      expect(home.body.errors).toBeUndefined();
+    });
   });
 
   describe('under NODE_ENV=production', () => {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { concierge } from '../errors.ts';
 import type { CorsPolicy } from '../perimeter/cors.ts';
 import { refuseCrossSiteSession } from '../perimeter/stages/csrf.ts';
-import type { SessionStore } from '../stores/sessions/session-store.ts';
+import type { Session, SessionStore } from '../stores/sessions/session-store.ts';
 import type { TokenCipher } from '../stores/sessions/token-cipher.ts';
 import { failure, failureOf, json } from './answers.ts';
 import { clearedLoginCookie, clearedSessionCookie, LOGIN_COOKIE, loginCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.ts';
@@ -77,8 +77,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
     }
     // Whatever session this browser held before (one planted by an attacker included) ends: the
     // signed-in session always gets a new id.
-    const before = readCookie(request.headers, SESSION_COOKIE);
-    if (before) await sessions.delete(before);
+    const before = await ownSession(readCookie(request.headers, SESSION_COOKIE));
+    if (before) await endSession(before);
     const session = await sessions.create({
       kind: 'browser',
       client,
@@ -94,22 +94,34 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
   async function session(request: Request, Response: typeof globalThis.Response) {
     refuseCrossSiteSession(request.headers, cors);
     const id = readCookie(request.headers, SESSION_COOKIE);
-    const found = id ? await sessions.get(id) : undefined;
+    const found = await ownSession(id);
     if (!found) return json(Response, 200, { signedIn: false }, id ? [clearedSessionCookie()] : []);
     return json(Response, 200, { signedIn: true, user: { id: found.sub, name: found.name }, expiresAt: new Date(found.expiresAt).toISOString() });
   }
 
   async function logout(request: Request, url: URL, Response: typeof globalThis.Response) {
     refuseCrossSiteSession(request.headers, cors);
-    const id = readCookie(request.headers, SESSION_COOKIE);
-    const found = id ? await sessions.get(id) : undefined;
-    if (found?.tokens.refresh) {
-      // Revoked first, so a copy of the session record that survived somewhere is useless.
-      await oidc.revoke(found.tokens.refresh).catch((error: unknown) => logger.warn({ err: error }, 'sign-out: the refresh token could not be revoked'));
-    }
-    if (id) await sessions.delete(id);
+    const found = await ownSession(readCookie(request.headers, SESSION_COOKIE));
+    if (found) await endSession(found);
     const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}/` }).catch(() => undefined);
     return json(Response, 200, { signedOut: true, ...(endSessionUrl ? { endSessionUrl } : {}) }, [clearedSessionCookie()]);
+  }
+
+  /**
+   * The browser session of this BFF the cookie names, else undefined. Web and TV share one store
+   * on Redis: a TV's session id planted as the cookie is not ended, refreshed or shown here.
+   */
+  async function ownSession(id: string | undefined): Promise<Session | undefined> {
+    const found = id ? await sessions.get(id) : undefined;
+    return found?.kind === 'browser' && found.client === client ? found : undefined;
+  }
+
+  async function endSession(session: Session) {
+    if (session.tokens.refresh) {
+      // Revoked first, so a copy of the session record that survived somewhere is useless.
+      await oidc.revoke(session.tokens.refresh).catch((error: unknown) => logger.warn({ err: error }, 'sign-out: the refresh token could not be revoked'));
+    }
+    await sessions.delete(session.id);
   }
 
   async function backchannelLogout(request: Request, Response: typeof globalThis.Response) {
