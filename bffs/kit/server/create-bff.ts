@@ -278,6 +278,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     log: logger,
     close: async () => {
       await yoga.dispose();
+      await signIn?.close();
       await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
