@@ -215,7 +215,7 @@ describe('web sign-in', () => {
       expect(body.signedOut).toBe(true);
       const end = new URL(body.endSessionUrl);
       expect(end.origin).toBe(stack.mocks.urls.identity);
-      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/auth/signed-out`);
       // It names the client, not the user's ID token: no token reaches the page, even on sign-out.
       expect(end.searchParams.get('client_id')).toBe('web');
       expect(end.searchParams.has('id_token_hint')).toBe(false);
@@ -227,6 +227,22 @@ describe('web sign-in', () => {
       const after = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT });
       expect(after.status).toBe(401);
       expect(after.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
+    });
+
+    it('after signing out at the provider the browser lands on the BFF\'s signed-out page, which answers 200 with a link to sign in again', async () => {
+      const { sessionId, browser } = await signIn(origin);
+      const out = await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' } });
+      const { endSessionUrl } = (await out.json()) as { endSessionUrl: string };
+      const confirm = await browser.get(endSessionUrl);
+      const back = await browser.submit(confirm, { logout: 'yes' }, { id: 'op.logoutForm', stopAt: origin });
+      expect(back.location).toBe(`${origin}/auth/signed-out`);
+      const landed = await browser.request(back.location!);
+      expect(landed.status).toBe(200);
+      expect(landed.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(landed.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(landed.text).toContain('<a href="/auth/login">Sign in again</a>');
+      const post = await fetch(`${origin}/auth/signed-out`, { method: 'POST' });
+      expect(post.status).toBe(405);
     });
 
     it('signing out at the provider (RP-initiated logout) reaches the BFF by back-channel and ends the session there', async () => {

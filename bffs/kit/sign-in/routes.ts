@@ -11,6 +11,7 @@ import { clearedLoginCookie, clearedSessionCookie, LOGIN_COOKIE, loginCookie, re
 import { LOGIN_TTL_SECONDS, openLoginState, sealLoginState } from './login-state.ts';
 import type { OidcClient } from './oidc.ts';
 import { localPath } from './return-to.ts';
+import { SIGNED_OUT_PATH, signedOutPage } from './signed-out-page.ts';
 
 export interface SignInRoutesOptions {
   /** `web` */
@@ -27,7 +28,7 @@ export interface SignInRoutesOptions {
 
 const MAX_LOGOUT_BODY_BYTES = 16 * 1024;
 
-export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session', '/auth/logout', '/auth/backchannel-logout'] as const;
+export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session', '/auth/logout', '/auth/backchannel-logout', SIGNED_OUT_PATH] as const;
 
 /**
  * The web BFF's sign-in endpoints, beside /graphql (OAuth 2.0 for Browser-Based Apps, §6.1: the
@@ -38,6 +39,7 @@ export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session',
  *   GET  /auth/session                { signedIn, user: { id, name }, expiresAt }; never a token
  *   POST /auth/logout                 refresh token revoked, session ended, cookie cleared; the provider's end-session URL
  *   POST /auth/backchannel-logout     the provider's logout token verified; every matching session ended, on every replica
+ *   GET  /auth/signed-out             where the provider sends the browser back after a sign-out: a small page
  *
  * These are not GraphQL requests, so they are yoga's alone; what GraphQL requests must hold (the
  * cookie's CSRF rule, the session's viewer) is in the perimeter, on both paths.
@@ -103,7 +105,7 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
     refuseCrossSiteSession(request.headers, cors);
     const found = await ownSession(readCookie(request.headers, SESSION_COOKIE));
     if (found) await endSession(found);
-    const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}/` }).catch(() => undefined);
+    const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}${SIGNED_OUT_PATH}` }).catch(() => undefined);
     return json(Response, 200, { signedOut: true, ...(endSessionUrl ? { endSessionUrl } : {}) }, [clearedSessionCookie()]);
   }
 
@@ -158,6 +160,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
             return session(request, fetchAPI.Response);
           case '/auth/logout':
             return logout(request, url, fetchAPI.Response);
+          case SIGNED_OUT_PATH:
+            return Promise.resolve(signedOutPage(fetchAPI.Response));
           default:
             return backchannelLogout(request, fetchAPI.Response);
         }
