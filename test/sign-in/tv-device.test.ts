@@ -290,6 +290,15 @@ describe('TV device sign-in', () => {
       expect((await graphqlWithCookie(web, owner.sessionId, { query: SIGN_OUT, variables: { id: device!.id } })).body.data.signOutDevice.signedOut).toBe(false);
     });
 
+    it('a label holding HTML is stored and answered as text, exactly as the TV sent it: neither stripped nor escaped, in JSON', async () => {
+      const label = `<img src=x onerror="alert(1)"> & 'Kids' ${RUN}`;
+      await signInTv(tv, 'u_304', label);
+      const owner = await signIn(web, { username: 'u_304' });
+      const listed = await graphqlWithCookie(web, owner.sessionId, { query: DEVICES });
+      expect(listed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+      expect((listed.body.data.account.devices as { label: string }[]).map((device) => device.label)).toContain(label);
+    });
+
     it('a web session id is no TV credential, and a TV session token is no web cookie', async () => {
       const { token } = await signInTv(tv, 'u_305');
       const browser = await signIn(web, { username: 'u_305' });
