@@ -876,7 +876,7 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until the address may try again. */
-                    "Retry-After": number;
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
