@@ -53,7 +53,8 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
       if (path === endpoint && request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) {
-        const refusal = pageHostRefusal(request.headers.get('host'), servedHosts);
+        // An in-process fetch (yoga.fetch) has no Host header: the host its URL names stands in.
+        const refusal = pageHostRefusal(request.headers.get('host') ?? url.host, servedHosts);
         if (refusal) return endResponse(new fetchAPI.Response(JSON.stringify(refusal.body), { status: refusal.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
         return page(url).then((html) =>
           endResponse(
