@@ -149,7 +149,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       WEB_CLIENT_SECRET: secrets.webClientSecret,
       TV_CLIENT_SECRET: secrets.tvClientSecret,
       ...(webFront
-        ? { WEB_REDIRECT_URIS: `${webFront}/auth/callback`, WEB_POST_LOGOUT_REDIRECT_URIS: `${webFront}/`, WEB_BACKCHANNEL_LOGOUT_URI: `${webFront}/auth/backchannel-logout` }
+        ? { WEB_REDIRECT_URIS: `${webFront}/auth/callback`, WEB_POST_LOGOUT_REDIRECT_URIS: `${webFront}/auth/signed-out`, WEB_BACKCHANNEL_LOGOUT_URI: `${webFront}/auth/backchannel-logout` }
         : {}),
       ...options.mocksEnv,
     };

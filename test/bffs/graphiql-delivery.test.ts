@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { pageHostRefusal } from '../../bffs/kit/server/graphiql.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
@@ -46,6 +47,38 @@ describe('GraphiQL delivery', () => {
     expect(html).toContain('Bearer ');
     expect(html).toContain('Development token</strong> for <code>u_7</code>');
     expect(assetPaths(html)).toEqual([expect.stringMatching(/^\/graphiql\/favicon\.[0-9a-f]{16}\.ico$/), expect.stringMatching(/^\/graphiql\/graphiql\.[0-9a-f]{16}\.css$/), expect.stringMatching(/^\/graphiql\/graphiql\.[0-9a-f]{16}\.js$/)]);
+  });
+
+  it('the page (and its token) is served only to a Host the BFF listens as: a DNS-rebinding name is 403 DEV_PAGE_HOST_REFUSED, and no token is minted', async () => {
+    const port = new URL(origin).port;
+    const asHost = async (host: string) => {
+      const res = await request(`${origin}/graphql`, { headers: { accept: 'text/html', host } });
+      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+    };
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`, 'localhost']) {
+      const served = await asHost(host);
+      expect({ host, status: served.status }).toEqual({ host, status: 200 });
+      expect(served.text).toContain('Bearer ');
+    }
+    await mocks.resetCounters();
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.:${port}`, '[::1]@evil.example']) {
+      const refused = await asHost(host);
+      expect({ host, status: refused.status }).toEqual({ host, status: 403 });
+      expect(refused.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(refused.headers['cache-control']).toBe('no-store');
+      expect(JSON.parse(refused.text).errors[0].extensions.code).toBe('DEV_PAGE_HOST_REFUSED');
+      expect(refused.text).not.toMatch(/Bearer|eyJ/);
+    }
+    // Refused before identity was asked for a token.
+    expect((await mocks.counters('identity')).routes['POST /dev/token'] ?? 0).toBe(0);
+  });
+
+  it('the configured HOST is served too, as a Host header names it (an IPv6 address in brackets)', () => {
+    const served = new Set(['127.0.0.1', 'localhost', '[::1]', 'devbox.test', '[fd00::1]']);
+    expect(pageHostRefusal('devbox.test:4001', served)).toBeUndefined();
+    expect(pageHostRefusal('[fd00::1]:4001', served)).toBeUndefined();
+    expect(pageHostRefusal('devbox.test.evil.example', served)?.status).toBe(403);
+    expect(pageHostRefusal(null, served)?.status).toBe(403);
   });
 
   it('the JS is sent brotli (or gzip) compressed, immutable for a year, and decodes to the bytes sent uncompressed', { timeout: 120_000 }, async () => {

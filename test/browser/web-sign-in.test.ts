@@ -280,7 +280,10 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
 
     await page.locator('button[form="op.logoutForm"][value="yes"]').click();
     // The provider sends the browser to the post-logout redirect URI registered for web.
-    await page.waitForURL(`${origin}/`, { timeout: 15_000 });
+    await page.waitForURL(`${origin}/auth/signed-out`, { timeout: 15_000 });
+    // It lands on a page that answers, not on a 404.
+    expect(await page.locator('h1').innerText()).toBe('You are signed out');
+    expect(await page.locator('a').getAttribute('href')).toBe('/auth/login');
     await shoot(page, 'web-sign-in-6-signed-out.png');
 
     // Signing out put no token in front of the page either: the end-session request names the
@@ -297,7 +300,7 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
     expect(duringSignOut.map((r) => r.url)).toContain(endSessionUrl.href);
     expect(endSessionUrl.origin).toBe(identity);
     expect(endSessionUrl.pathname).toBe('/session/end');
-    expect(endSessionUrl.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+    expect(endSessionUrl.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/auth/signed-out`);
     expect(endSessionUrl.searchParams.get('client_id')).toBe('web');
     expect(endSessionUrl.searchParams.has('id_token_hint')).toBe(false);
     expect(exposed).toEqual([]);

@@ -249,6 +249,23 @@ function identityProviderCases(): Case[] {
     { does: 'refuses a confirmation without a sign-out in progress with 400 invalid_request', op: 'POST /session/end/confirm', path: '/session/end/confirm', headers: formHeaders, body: form({ xsrf: 'x', logout: 'yes' }), status: 400, check: oauthError('invalid_request') },
     { does: 'shows the signed-out page', op: 'GET /session/end/success', path: '/session/end/success', status: 200, check: html('Signed out') },
     { does: 'refuses an unknown client with 400 invalid_client', op: 'GET /session/end/success', path: '/session/end/success?client_id=nobody', status: 400, check: oauthError('invalid_client') },
+    // Last of the device cases: it spends this address's budget of wrong codes.
+    {
+      does: 'refuses a code from an address that entered too many wrong ones with 429 and Retry-After', op: 'POST /device', path: '/device',
+      setup: async () => {
+        for (let tries = 0; tries < 20; tries++) {
+          const stop = (at.throttled = await steps.deviceForm());
+          const wrong = await stop.browser.request(`${mocks.urls.identity}/device`, { form: { xsrf: stop.fields.xsrf!, user_code: 'BCDF-GHJK' } });
+          if (wrong.status === 429) return;
+        }
+        throw new Error('20 wrong codes were never throttled');
+      },
+      headers: cookieOf('throttled', formHeaders), body: () => form({ xsrf: at.throttled!.fields.xsrf!, user_code: 'BCDF-GHJK' }), status: 429,
+      check: (res) => {
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(res.text).toContain('Too many wrong codes');
+      },
+    },
   ];
   return cases.map((c) => ({ ...c, as: 'anonymous' }));
 }

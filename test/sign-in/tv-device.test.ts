@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oauth from 'openid-client';
+import { DEV_WEB_CLIENT_SECRET } from '../../bffs/kit/sign-in/index.ts';
+import { createOidcClient } from '../../bffs/kit/sign-in/oidc.ts';
 import { closeRedis, connectRedis, type RedisClient } from '../../bffs/kit/stores/redis.ts';
 import { createSessionStore } from '../../bffs/kit/stores/sessions/session-store.ts';
-import { createTokenCipher } from '../../bffs/kit/stores/sessions/token-cipher.ts';
+import { createTokenCipher, DEV_SESSION_ENCRYPTION_KEY } from '../../bffs/kit/stores/sessions/token-cipher.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { createTvBff } from '../../bffs/tv/bff.ts';
 import { testConfig, TEST_NOW } from '../support/bffs.ts';
 import { operation } from '../support/documents.ts';
 import { Browser } from '../support/oidc-browser.ts';
 import { originOf } from '../support/served.ts';
-import { graphqlWithCookie, SESSION_COOKIE, signIn, startSignInStack, type SignInStack } from '../support/sign-in.ts';
+import { cookieValue, graphqlWithCookie, SESSION_COOKIE, signIn, startSignInStack, type SignInStack } from '../support/sign-in.ts';
 
 /**
  * TV device sign-in through the TV BFF (RFC 8628), over real HTTP against identity's real
@@ -32,6 +35,8 @@ const SIGN_OUT = 'mutation ($id: ID!) { signOutDevice(id: $id) { id signedOut } 
 const USERS = ['u_301', 'u_302', 'u_303', 'u_304', 'u_305', 'u_306'];
 /** A run's own labels, so a list is never confused by another run's TVs. */
 const RUN = randomBytes(3).toString('hex');
+/** identity registers the TV client with a secret of this run: production refuses the published development one. */
+const TV_CLIENT_SECRET = randomBytes(24).toString('base64url');
 
 interface DeviceCode {
   user_code: string;
@@ -86,6 +91,21 @@ async function tvHome(origin: string, token: string) {
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
+/**
+ * What the provider answers a refresh with `refreshToken`, as the client it was issued to: a
+ * revoked (or spent) token is `invalid_grant`.
+ */
+async function providerTakes(identity: string, client: 'web' | 'tv', refreshToken: string): Promise<'accepted' | string> {
+  const oidc = createOidcClient({ issuer: identity, clientId: client, clientSecret: client === 'tv' ? TV_CLIENT_SECRET : DEV_WEB_CLIENT_SECRET, resource: `urn:concierge:bff:${client}`, scope: 'openid', allowHttp: true });
+  try {
+    await oidc.refresh(refreshToken);
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof oauth.ResponseBodyError) return error.error;
+    throw error;
+  }
+}
+
 describe('TV device sign-in', () => {
   let stack: SignInStack;
   let web: string;
@@ -95,6 +115,14 @@ describe('TV device sign-in', () => {
   let productionTv: string;
   let redis: RedisClient;
 
+  /** A session's refresh token, read from Redis as its BFF does (both run the development key here). */
+  const refreshTokenOf = async (sessionId: string) => {
+    const store = createSessionStore({ redis, cipher: createTokenCipher(DEV_SESSION_ENCRYPTION_KEY), idleTimeoutMs: 86_400_000, absoluteLifetimeMs: 86_400_000 });
+    const refresh = (await store.get(sessionId))?.tokens.refresh;
+    if (!refresh) throw new Error('the session has no refresh token');
+    return refresh;
+  };
+
   /** TV sessions of the test users, ended straight in Redis (no key needed to end a session). */
   const clearTvSessions = async () => {
     const store = createSessionStore({ redis, cipher: createTokenCipher(randomBytes(32).toString('base64url')), idleTimeoutMs: 1, absoluteLifetimeMs: 1 });
@@ -102,8 +130,7 @@ describe('TV device sign-in', () => {
   };
 
   beforeAll(async () => {
-    // identity registers the TV client with a secret of this run: production refuses the published development one.
-    const tvClientSecret = randomBytes(24).toString('base64url');
+    const tvClientSecret = TV_CLIENT_SECRET;
     stack = await startSignInStack({ config: { redisUrl: REDIS_URL }, mocksEnv: { DEVICE_POLL_INTERVAL_SECONDS: '1', ACCESS_TOKEN_TTL_SECONDS: '62', TV_CLIENT_SECRET: tvClientSecret } });
     web = stack.replicas[0]!.origin;
     const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
@@ -221,11 +248,13 @@ describe('TV device sign-in', () => {
 
   it('POST /auth/device/logout revokes the refresh token at the provider and ends the session', async () => {
     const { token } = await signInTv(tv, 'u_304');
+    const refreshToken = await refreshTokenOf(token);
     await stack.mocks.resetCounters();
     const out = await post(tv, '/auth/device/logout', undefined, { authorization: `Bearer ${token}` });
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ signedOut: true });
     expect((await stack.mocks.counters('identity')).routes['POST /token/revocation']).toBe(1);
+    expect(await providerTakes(stack.mocks.urls.identity, 'tv', refreshToken)).toBe('invalid_grant');
     const after = await tvHome(tv, token);
     expect(after.status).toBe(401);
     expect(after.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
@@ -264,6 +293,15 @@ describe('TV device sign-in', () => {
       expect((await graphqlWithCookie(web, owner.sessionId, { query: SIGN_OUT, variables: { id: device!.id } })).body.data.signOutDevice.signedOut).toBe(false);
     });
 
+    it('a label holding HTML is stored and answered as text, exactly as the TV sent it: neither stripped nor escaped, in JSON', async () => {
+      const label = `<img src=x onerror="alert(1)"> & 'Kids' ${RUN}`;
+      await signInTv(tv, 'u_304', label);
+      const owner = await signIn(web, { username: 'u_304' });
+      const listed = await graphqlWithCookie(web, owner.sessionId, { query: DEVICES });
+      expect(listed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+      expect((listed.body.data.account.devices as { label: string }[]).map((device) => device.label)).toContain(label);
+    });
+
     it('a web session id is no TV credential, and a TV session token is no web cookie', async () => {
       const { token } = await signInTv(tv, 'u_305');
       const browser = await signIn(web, { username: 'u_305' });
@@ -277,6 +315,57 @@ describe('TV device sign-in', () => {
       // Neither was ended by the attempt.
       expect((await tvHome(tv, token)).status).toBe(200);
       expect((await graphqlWithCookie(web, browser.sessionId, { query: DEVICES })).status).toBe(200);
+    });
+
+    it("a TV signed out from the web account: its refresh token is revoked at the provider, by the TV BFF, which alone can open it", async () => {
+      const label = `Attic TV ${RUN}`;
+      const { token } = await signInTv(tv, 'u_302', label);
+      const refreshToken = await refreshTokenOf(token);
+      const owner = await signIn(web, { username: 'u_302' });
+      const devices = (await graphqlWithCookie(web, owner.sessionId, { query: DEVICES })).body.data.account.devices as { id: string; label: string }[];
+      const device = devices.find((listed) => listed.label === label)!;
+      await stack.mocks.resetCounters();
+      const signedOut = await graphqlWithCookie(web, owner.sessionId, { query: SIGN_OUT, variables: { id: device.id } });
+      expect(signedOut.body).toEqual({ data: { signOutDevice: { id: device.id, signedOut: true } } });
+      expect((await tvHome(tv, token)).status).toBe(401);
+      // The TV BFF reads what web ended every 2 s and revokes it. Waited for at the provider's
+      // revocation endpoint: asking the provider to refresh first would spend (rotate) the token.
+      await expect.poll(async () => (await stack.mocks.counters('identity')).routes['POST /token/revocation'] ?? 0, { timeout: 8_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+      expect(await providerTakes(stack.mocks.urls.identity, 'tv', refreshToken)).toBe('invalid_grant');
+    });
+
+    it('a web sign-out revokes the refresh token at the provider, and so does a sign-in that replaces a session', async () => {
+      const first = await signIn(web, { username: 'u_302' });
+      const firstRefresh = await refreshTokenOf(first.sessionId);
+      // The same browser signs in again (the provider remembers it: no login page): the callback ends the session it had.
+      const toCallback = await first.browser.get(`${web}/auth/login?returnTo=/account`, `${web}/auth/callback`);
+      const callback = await first.browser.request(toCallback.location!);
+      const second = { sessionId: cookieValue(callback, SESSION_COOKIE)! };
+      expect(second.sessionId).toMatch(/^[\w-]{43}$/);
+      expect(await providerTakes(stack.mocks.urls.identity, 'web', firstRefresh)).toBe('invalid_grant');
+      const secondRefresh = await refreshTokenOf(second.sessionId);
+      const out = await fetch(`${web}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${second.sessionId}`, 'x-csrf': '1' } });
+      expect(out.status).toBe(200);
+      expect(await providerTakes(stack.mocks.urls.identity, 'web', secondRefresh)).toBe('invalid_grant');
+    });
+
+    it("web's /auth/logout, /auth/session and /auth/callback leave a TV session named by the cookie alone", async () => {
+      const { token } = await signInTv(tv, 'u_303');
+      const cookie = { cookie: `${SESSION_COOKIE}=${token}`, 'x-csrf': '1' };
+      const logout = await fetch(`${web}/auth/logout`, { method: 'POST', headers: cookie });
+      expect(logout.status).toBe(200);
+      expect(((await logout.json()) as any).signedOut).toBe(true);
+      const session = await fetch(`${web}/auth/session`, { headers: cookie });
+      expect(await session.json()).toEqual({ signedIn: false });
+      // A browser whose cookie names the TV's session signs in: it gets a session of its own, and the TV's is not ended.
+      const browser = new Browser();
+      browser.jar.store(web, new Headers({ 'set-cookie': `${SESSION_COOKIE}=${token}; Path=/` }));
+      const signedIn = await signIn(web, { username: 'u_303', browser });
+      expect(signedIn.sessionId).toMatch(/^[\w-]{43}$/);
+      expect(signedIn.sessionId).not.toBe(token);
+      const home = await tvHome(tv, token);
+      expect(home.status).toBe(200);
+      expect(home.body.errors).toBeUndefined();
     });
   });
 

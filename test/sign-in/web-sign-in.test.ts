@@ -116,14 +116,28 @@ describe('web sign-in', () => {
   });
 
   describe('the sign-in attacks', () => {
-    it('a non-local returnTo is refused: 400 RETURN_TO_REFUSED, and no redirect to the provider', async () => {
-      for (const returnTo of ['https://evil.example/', '//evil.example/', '/\\evil.example', '/%5Cevil', 'javascript:alert(1)', '\t/x']) {
-        const res = await fetch(`${origin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
-        // An encoded backslash stays encoded in the path: a local path, taken.
-        expect(res.status, returnTo).toBe(returnTo === '/%5Cevil' ? 302 : 400);
-        if (res.status === 400) expect(((await res.json()) as any).errors[0].extensions.code).toBe('RETURN_TO_REFUSED');
-        else expect(res.headers.get('location')).toMatch(new RegExp(`^${stack.mocks.urls.identity}/`));
-      }
+    it('a returnTo off this site, as given or once resolved, is refused at /auth/login (400 RETURN_TO_REFUSED): no callback ever answers it as its Location', async () => {
+      const browser = new Browser();
+      // A first sign-in leaves a session at the provider: from then on the provider sends this
+      // browser straight back to the callback, with no click, to whatever the callback answers.
+      await signIn(origin, { browser });
+      /** Where the sign-in ends: the refusal, or the callback's Location as the browser gets it. */
+      const landing = async (returnTo: string) => {
+        const login = await browser.request(`${origin}/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+        if (login.status !== 302) return { status: login.status, code: (JSON.parse(login.text) as any).errors?.[0]?.extensions?.code };
+        const toCallback = await browser.follow(login, `${origin}/auth/callback`);
+        if (!toCallback.location?.startsWith(`${origin}/auth/callback`)) throw new Error(`the provider asked for a click: ${toCallback.status}`);
+        const callback = await browser.request(toCallback.location);
+        return { status: callback.status, location: callback.headers.get('location') };
+      };
+      const offSite = [
+        'https://evil.example/', '//evil.example/', '/\\evil.example', '/%5Cevil', 'javascript:alert(1)', '\t/x',
+        // Resolved (dot segments gone, or decoded once more), each is `//evil.example/…`: another site to a browser.
+        '/.//evil.example/x', '/..//evil.example/x', '/%2e//evil.example/x', '/a/..//evil.example/x', '/.%2F/evil.example/x',
+      ];
+      for (const returnTo of offSite) expect({ returnTo, ...(await landing(returnTo)) }).toEqual({ returnTo, status: 400, code: 'RETURN_TO_REFUSED' });
+      // A local path is answered as resolved, on this site.
+      expect(await landing('/a/b/../../account?tab=tv')).toEqual({ status: 302, location: '/account?tab=tv' });
     });
 
     it('a callback whose state was tampered with is 400 SIGN_IN_FAILED, and no session is made', async () => {
@@ -201,7 +215,7 @@ describe('web sign-in', () => {
       expect(body.signedOut).toBe(true);
       const end = new URL(body.endSessionUrl);
       expect(end.origin).toBe(stack.mocks.urls.identity);
-      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/`);
+      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${origin}/auth/signed-out`);
       // It names the client, not the user's ID token: no token reaches the page, even on sign-out.
       expect(end.searchParams.get('client_id')).toBe('web');
       expect(end.searchParams.has('id_token_hint')).toBe(false);
@@ -213,6 +227,22 @@ describe('web sign-in', () => {
       const after = await graphqlWithCookie(origin, sessionId, { query: ACCOUNT });
       expect(after.status).toBe(401);
       expect(after.body.errors[0].extensions.code).toBe('SESSION_EXPIRED');
+    });
+
+    it('after signing out at the provider the browser lands on the BFF\'s signed-out page, which answers 200 with a link to sign in again', async () => {
+      const { sessionId, browser } = await signIn(origin);
+      const out = await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' } });
+      const { endSessionUrl } = (await out.json()) as { endSessionUrl: string };
+      const confirm = await browser.get(endSessionUrl);
+      const back = await browser.submit(confirm, { logout: 'yes' }, { id: 'op.logoutForm', stopAt: origin });
+      expect(back.location).toBe(`${origin}/auth/signed-out`);
+      const landed = await browser.request(back.location!);
+      expect(landed.status).toBe(200);
+      expect(landed.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(landed.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(landed.text).toContain('<a href="/auth/login">Sign in again</a>');
+      const post = await fetch(`${origin}/auth/signed-out`, { method: 'POST' });
+      expect(post.status).toBe(405);
     });
 
     it('signing out at the provider (RP-initiated logout) reaches the BFF by back-channel and ends the session there', async () => {

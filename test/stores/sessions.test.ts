@@ -331,6 +331,29 @@ describe.each([memory, redis])('session store: $name', (impl) => {
       expect(await store.get(web.id)).toBeUndefined();
     });
 
+    test('a session ended by a store that cannot open it is handed, still sealed, to its own client, once, to revoke', async () => {
+      const { store, replica, other, clock } = impl.world();
+      const client = `tv-${randomBytes(3).toString('hex')}`;
+      const ada = newSession();
+      const tv = await store.create({ ...ada, kind: 'device', client, label: 'Living room', sid: undefined });
+      const gone = await store.create({ ...ada, kind: 'device', client, label: 'Attic', sid: undefined });
+      const web = other({ idleTimeoutMs: IDLE, absoluteLifetimeMs: ABSOLUTE, key: randomBytes(32).toString('base64url') });
+      expect(await web.endElsewhere(tv.id)).toBe(true);
+      expect(await web.endElsewhere(tv.id)).toBe(false);
+      expect(await web.endElsewhere('not-a-session')).toBe(false);
+      expect(await store.get(tv.id)).toBeUndefined();
+      expect(await store.summaries({ sub: ada.sub })).toEqual([expect.objectContaining({ id: gone.id })]);
+      // Not for another client, nor openable under another key.
+      expect(await web.takeEndedElsewhere('web', 10)).toEqual([]);
+      expect(await store.takeEndedElsewhere(client, 10)).toEqual([TOKENS]);
+      // Taken once, by whichever replica reads first.
+      expect(await replica.takeEndedElsewhere(client, 10)).toEqual([]);
+      // Past the session's end the grant is dead anyway: dropped.
+      await web.endElsewhere(gone.id);
+      clock.advance(ABSOLUTE);
+      expect(await replica.takeEndedElsewhere(client, 10)).toEqual([]);
+    });
+
   });
 
   describe('tokens at rest', () => {

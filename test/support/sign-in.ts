@@ -28,7 +28,7 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
   const origins = ports.map((port) => `http://127.0.0.1:${port}`);
   const mocks = await startTestMocks({
     WEB_REDIRECT_URIS: origins.map((origin) => `${origin}/auth/callback`).join(','),
-    WEB_POST_LOGOUT_REDIRECT_URIS: origins.map((origin) => `${origin}/`).join(','),
+    WEB_POST_LOGOUT_REDIRECT_URIS: origins.map((origin) => `${origin}/auth/signed-out`).join(','),
     WEB_BACKCHANNEL_LOGOUT_URI: `${origins[0]}/auth/backchannel-logout`,
     ...mocksEnv,
   });

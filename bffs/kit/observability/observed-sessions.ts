@@ -21,6 +21,8 @@ export function observedSessions(store: SessionStore, note: (event: SessionEvent
     create: (input) => watched(store.create(input)).then((session) => (note('started'), session)),
     get: (id) => watched(store.get(id)),
     delete: (id) => watched(store.delete(id)).then((ended) => (ended && note('ended'), ended)),
+    endElsewhere: (id) => watched(store.endElsewhere(id)).then((ended) => (ended && note('ended'), ended)),
+    takeEndedElsewhere: (client, max) => watched(store.takeEndedElsewhere(client, max)),
     deleteWhere: (filter) => watched(store.deleteWhere(filter)).then((count) => (count > 0 && note('ended', count), count)),
     refreshOnce: (id, refresh, seen) =>
       watched(

@@ -246,7 +246,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
-      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
+      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie', hosts: config.host ? [config.host] : [] })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
@@ -288,6 +288,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     log: logger,
     close: async () => {
       await yoga.dispose();
+      await signIn?.close();
       await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);

@@ -1,4 +1,5 @@
 import { parse, print } from 'graphql';
+import { ERRORS } from '../errors.ts';
 import type { Plugin } from 'graphql-yoga';
 import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './graphiql-assets.ts';
 import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './graphiql-page.ts';
@@ -31,12 +32,18 @@ export interface DevelopmentGraphiQLOptions {
   now?: () => number;
   /** A cookie client (web): no token box; the page signs in through the provider's page. */
   signIn?: boolean;
+  /**
+   * The host names the BFF listens as (`HOST`), beside the loopback names, which are always
+   * taken: the page is served only to a `Host` among them (see pageHostRefusal).
+   */
+  hosts?: readonly string[];
 }
 
 const DEFAULT_VIEWER = 'u_1';
 const MINT_TIMEOUT_MS = 2_000;
 
-export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, signIn = false }: DevelopmentGraphiQLOptions): Plugin {
+export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, signIn = false, hosts = [] }: DevelopmentGraphiQLOptions): Plugin {
+  const servedHosts = new Set([...LOOPBACK_HOSTS, ...hosts.map(hostName)]);
   // The operation files are written for reading diffs (one line per selection set); GraphiQL
   // opens with graphql-js's print of them, as the trusted-document manifest stores them.
   const query = print(parse(defaultQuery));
@@ -46,6 +53,9 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
       if (path === endpoint && request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) {
+        // An in-process fetch (yoga.fetch) has no Host header: the host its URL names stands in.
+        const refusal = pageHostRefusal(request.headers.get('host') ?? url.host, servedHosts);
+        if (refusal) return endResponse(new fetchAPI.Response(JSON.stringify(refusal.body), { status: refusal.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
         return page(url).then((html) =>
           endResponse(
             new fetchAPI.Response(html, {
@@ -93,6 +103,30 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
     };
     return renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path } });
   }
+}
+
+/** Loopback, as a `Host` header names it: what a BFF listening in development answers to. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** A configured host as a Host header's hostname: lower case, an IPv6 address in brackets. */
+const hostName = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host).toLowerCase();
+
+/**
+ * The page holds a bearer token, so it is served only to a `Host` the BFF listens as. A page on
+ * another site whose name the attacker points at 127.0.0.1 (DNS rebinding) is same-origin with
+ * the BFF to the browser, and could read the page; its requests carry its own name as `Host`, so
+ * they are refused here, before a token is minted. Undefined when the page may be served.
+ */
+export function pageHostRefusal(host: string | null, served: ReadonlySet<string>): { status: number; body: unknown } | undefined {
+  let name: string | undefined;
+  try {
+    name = host ? new URL(`http://${host}/`).hostname : undefined;
+  } catch {
+    name = undefined; // not a host at all
+  }
+  if (name !== undefined && served.has(name)) return undefined;
+  const code = 'DEV_PAGE_HOST_REFUSED';
+  return { status: ERRORS[code].status, body: { errors: [{ message: 'GraphiQL is served only at the names this BFF listens as (127.0.0.1, localhost, [::1] or its HOST), not at the host this request named.', extensions: { code } }] } };
 }
 
 /** Asks identity's development endpoint for a token for `sub`, and says what came of it. */

@@ -30,9 +30,9 @@ export const deviceHandle = (sessionId: string) => `dev_${createHash('sha256').u
 /**
  * The device sessions of `client` (TV) as another BFF (web) sees them: listed and ended through
  * the store's summaries, which do not open the tokens, so web never holds a TV's tokens, nor
- * needs the TV BFF's sealing key. Ending one from here deletes it, and with it the only copy of
- * its refresh token (the TV never had one); revoking that at the provider takes the TV client's
- * own credentials, which web does not have, so the grant is left to expire there unused.
+ * needs the TV BFF's sealing key. Ending one from here deletes it and, in the same step, queues
+ * its sealed tokens for the TV BFF, which alone can open them and holds the TV client's
+ * credentials the provider asks for, to revoke its refresh token there (revoke-ended-elsewhere.ts).
  * Only in a store both BFFs reach: Redis (README, Sign-in).
  */
 export function createDeviceDirectory(sessions: SessionStore, client: string) {
@@ -48,7 +48,7 @@ export function createDeviceDirectory(sessions: SessionStore, client: string) {
     async signOut(id) {
       // Looked up among the viewer's own sessions only: another user's handle matches nothing.
       const match = (await own(viewerId)).find((session) => deviceHandle(session.id) === id);
-      return match ? sessions.delete(match.id) : false;
+      return match ? sessions.endElsewhere(match.id) : false;
     },
   });
 }

@@ -13,6 +13,7 @@ import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-c
 import { DEVICE_ROUTES, useDeviceSignInRoutes } from './device-routes.ts';
 import { createOidcClient, type OidcClient } from './oidc.ts';
 import { createSessionRefresher } from './refresh.ts';
+import { revokeEndedElsewhere } from './revoke-ended-elsewhere.ts';
 import { observedSessions, type SessionEvent } from '../observability/observed-sessions.ts';
 import { SIGN_IN_ROUTES, useSignInRoutes } from './routes.ts';
 
@@ -38,6 +39,8 @@ export interface SignIn {
   routes: Plugin;
   /** The paths `routes` serves, shed under load like /graphql. */
   paths: readonly string[];
+  /** Stops what runs in the background (the revocation of sessions ended elsewhere). */
+  close(): Promise<void>;
 }
 
 interface SignInParts {
@@ -65,6 +68,7 @@ export function createCookieSignIn({ client, config, redis, cors, verifyViewer, 
     stages: { csrf: csrfStage(cors), authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
     routes: useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now }),
     paths: SIGN_IN_ROUTES,
+    close: async () => {},
   };
 }
 
@@ -76,11 +80,14 @@ export function createCookieSignIn({ client, config, redis, cors, verifyViewer, 
 export function createDeviceSignIn({ client, config, redis, verifyViewer, logger, now, noteSession }: SignInParts): SignIn {
   const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
   const refresher = createSessionRefresher({ sessions, oidc, now });
+  // Web's account page ends TV sessions it cannot open; their refresh tokens are revoked from here.
+  const revoker = revokeEndedElsewhere({ client, sessions, oidc, logger });
   return {
     sessions,
     stages: { authenticate: deviceSessionStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
     routes: useDeviceSignInRoutes({ client, oidc, sessions, cipher, logger, now }),
     paths: DEVICE_ROUTES,
+    close: () => revoker.stop(),
   };
 }
 

@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import { concierge } from '../errors.ts';
 import type { CorsPolicy } from '../perimeter/cors.ts';
 import { refuseCrossSiteSession } from '../perimeter/stages/csrf.ts';
-import type { SessionStore } from '../stores/sessions/session-store.ts';
+import type { Session, SessionStore } from '../stores/sessions/session-store.ts';
 import type { TokenCipher } from '../stores/sessions/token-cipher.ts';
 import { failure, failureOf, json } from './answers.ts';
 import { clearedLoginCookie, clearedSessionCookie, LOGIN_COOKIE, loginCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.ts';
 import { LOGIN_TTL_SECONDS, openLoginState, sealLoginState } from './login-state.ts';
 import type { OidcClient } from './oidc.ts';
 import { localPath } from './return-to.ts';
+import { SIGNED_OUT_PATH, signedOutPage } from './signed-out-page.ts';
 
 export interface SignInRoutesOptions {
   /** `web` */
@@ -27,7 +28,7 @@ export interface SignInRoutesOptions {
 
 const MAX_LOGOUT_BODY_BYTES = 16 * 1024;
 
-export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session', '/auth/logout', '/auth/backchannel-logout'] as const;
+export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session', '/auth/logout', '/auth/backchannel-logout', SIGNED_OUT_PATH] as const;
 
 /**
  * The web BFF's sign-in endpoints, beside /graphql (OAuth 2.0 for Browser-Based Apps, §6.1: the
@@ -38,6 +39,7 @@ export const SIGN_IN_ROUTES = ['/auth/login', '/auth/callback', '/auth/session',
  *   GET  /auth/session                { signedIn, user: { id, name }, expiresAt }; never a token
  *   POST /auth/logout                 refresh token revoked, session ended, cookie cleared; the provider's end-session URL
  *   POST /auth/backchannel-logout     the provider's logout token verified; every matching session ended, on every replica
+ *   GET  /auth/signed-out             where the provider sends the browser back after a sign-out: a small page
  *
  * These are not GraphQL requests, so they are yoga's alone; what GraphQL requests must hold (the
  * cookie's CSRF rule, the session's viewer) is in the perimeter, on both paths.
@@ -62,6 +64,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
   async function callback(request: Request, url: URL, Response: typeof globalThis.Response) {
     const pending = openLoginState(cipher, readCookie(request.headers, LOGIN_COOKIE), now());
     if (!pending) throw concierge('SIGN_IN_FAILED', 'No sign-in is in progress in this browser, or it started over 10 minutes ago: start again at /auth/login.');
+    // Checked again where it is answered: a sign-in sealed by an earlier version (a looser check) ends on this site too.
+    const returnTo = localPath(pending.returnTo);
     const providerError = url.searchParams.get('error');
     if (providerError) throw concierge('SIGN_IN_FAILED', `The provider did not sign you in (${providerError.slice(0, 64)}): start again at /auth/login.`);
     // The URL the provider redirected to, as registered: openid-client compares it with redirect_uri.
@@ -75,8 +79,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
     }
     // Whatever session this browser held before (one planted by an attacker included) ends: the
     // signed-in session always gets a new id.
-    const before = readCookie(request.headers, SESSION_COOKIE);
-    if (before) await sessions.delete(before);
+    const before = await ownSession(readCookie(request.headers, SESSION_COOKIE));
+    if (before) await endSession(before);
     const session = await sessions.create({
       kind: 'browser',
       client,
@@ -86,28 +90,40 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
       tokens: { access: signedIn.access, refresh: signedIn.refresh, idToken: signedIn.idToken },
       accessExpiresAt: signedIn.accessExpiresAt,
     });
-    return redirect(Response, pending.returnTo, [sessionCookie(session.id, (session.expiresAt - now()) / 1000), clearedLoginCookie()]);
+    return redirect(Response, returnTo, [sessionCookie(session.id, (session.expiresAt - now()) / 1000), clearedLoginCookie()]);
   }
 
   async function session(request: Request, Response: typeof globalThis.Response) {
     refuseCrossSiteSession(request.headers, cors);
     const id = readCookie(request.headers, SESSION_COOKIE);
-    const found = id ? await sessions.get(id) : undefined;
+    const found = await ownSession(id);
     if (!found) return json(Response, 200, { signedIn: false }, id ? [clearedSessionCookie()] : []);
     return json(Response, 200, { signedIn: true, user: { id: found.sub, name: found.name }, expiresAt: new Date(found.expiresAt).toISOString() });
   }
 
   async function logout(request: Request, url: URL, Response: typeof globalThis.Response) {
     refuseCrossSiteSession(request.headers, cors);
-    const id = readCookie(request.headers, SESSION_COOKIE);
-    const found = id ? await sessions.get(id) : undefined;
-    if (found?.tokens.refresh) {
-      // Revoked first, so a copy of the session record that survived somewhere is useless.
-      await oidc.revoke(found.tokens.refresh).catch((error: unknown) => logger.warn({ err: error }, 'sign-out: the refresh token could not be revoked'));
-    }
-    if (id) await sessions.delete(id);
-    const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}/` }).catch(() => undefined);
+    const found = await ownSession(readCookie(request.headers, SESSION_COOKIE));
+    if (found) await endSession(found);
+    const endSessionUrl = await oidc.endSessionUrl({ postLogoutRedirectUri: `${originOf(url)}${SIGNED_OUT_PATH}` }).catch(() => undefined);
     return json(Response, 200, { signedOut: true, ...(endSessionUrl ? { endSessionUrl } : {}) }, [clearedSessionCookie()]);
+  }
+
+  /**
+   * The browser session of this BFF the cookie names, else undefined. Web and TV share one store
+   * on Redis: a TV's session id planted as the cookie is not ended, refreshed or shown here.
+   */
+  async function ownSession(id: string | undefined): Promise<Session | undefined> {
+    const found = id ? await sessions.get(id) : undefined;
+    return found?.kind === 'browser' && found.client === client ? found : undefined;
+  }
+
+  async function endSession(session: Session) {
+    if (session.tokens.refresh) {
+      // Revoked first, so a copy of the session record that survived somewhere is useless.
+      await oidc.revoke(session.tokens.refresh).catch((error: unknown) => logger.warn({ err: error }, 'sign-out: the refresh token could not be revoked'));
+    }
+    await sessions.delete(session.id);
   }
 
   async function backchannelLogout(request: Request, Response: typeof globalThis.Response) {
@@ -144,6 +160,8 @@ export function useSignInRoutes(options: SignInRoutesOptions): Plugin {
             return session(request, fetchAPI.Response);
           case '/auth/logout':
             return logout(request, url, fetchAPI.Response);
+          case SIGNED_OUT_PATH:
+            return Promise.resolve(signedOutPage(fetchAPI.Response));
           default:
             return backchannelLogout(request, fetchAPI.Response);
         }

@@ -229,7 +229,7 @@ export type SignedInDevice = {
   __typename?: 'SignedInDevice';
   /** A handle for signOutDevice, stable while the TV stays signed in. Not the TV's credential. */
   id: Scalars['ID']['output'];
-  /** What the TV was named at sign-in, such as 'Living room TV'; 'TV' when it was not named. */
+  /** What the TV was named at sign-in, such as 'Living room TV'; 'TV' when it was not named. Plain text, exactly as the TV sent it (it may hold <, > and &): encode it for where it is shown, never insert it as HTML. */
   label: Scalars['String']['output'];
   /** When the TV last used the session, to within half a minute. */
   lastSeenAt: Scalars['String']['output'];

@@ -155,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Submit or confirm the code
-         * @description The code form posts here; a known code shows the confirmation page, and confirming (`confirm=yes`) continues to the login page. Needs the cookie and `xsrf` of the form.
+         * @description The code form posts here; a known code shows the confirmation page, and confirming (`confirm=yes`) continues to the login page. Needs the cookie and `xsrf` of the form. Wrong codes are throttled per address (`DEVICE_USER_CODE_ATTEMPTS`, 5 per 15 minutes): once they are spent, every post from that address is 429 until the window passes, the right code included.
          */
         post: operations["deviceVerification"];
         delete?: never;
@@ -866,6 +866,17 @@ export interface operations {
             /** @description The code form again: the `xsrf` token does not match the session. */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["Html"];
+                };
+            };
+            /** @description Too many wrong codes from this address: a page saying how long to wait. The code is not looked up. */
+            429: {
+                headers: {
+                    /** @description Seconds until the address may try again. */
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {

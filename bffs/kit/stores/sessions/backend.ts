@@ -28,6 +28,18 @@ export interface SessionRecord {
   idleTimeoutMs?: number;
 }
 
+/**
+ * A session ended by a BFF that cannot open its tokens (web signing a TV out): its sealed tokens,
+ * queued for the BFF that made it to open and revoke at the provider.
+ */
+export interface EndedElsewhere {
+  id: string;
+  /** The record's `tokens`, as sealed by its own BFF. */
+  tokens: string;
+  /** The session's absolute end: past it the grant is worthless, and the entry is dropped. */
+  expiresAt: number;
+}
+
 /** What a touch or a token rotation changes; never who the session belongs to. */
 export type RecordUpdate = Partial<Pick<SessionRecord, 'tokens' | 'accessExpiresAt' | 'lastSeenAt' | 'expiresAt'>>;
 
@@ -48,6 +60,13 @@ export interface SessionBackend {
   update(id: string, update: RecordUpdate, ttlMs: number): Promise<boolean>;
   /** Deletes the records and their index entries; the number that existed. */
   remove(ids: readonly string[]): Promise<number>;
+  /**
+   * Deletes the record as `remove` does and, in the same step, queues its sealed tokens for the
+   * client that made it (`takeEndedElsewhere`); false when it was already gone.
+   */
+  removeForRevocation(id: string): Promise<boolean>;
+  /** Up to `max` sessions of `client` that another BFF ended, oldest first; each is handed to one caller only. */
+  takeEndedElsewhere(client: string, max: number): Promise<EndedElsewhere[]>;
   /** The stored records indexed under a sub or a sid. Ids whose records have expired are dropped from the index on the way. */
   findBy(index: { sub: string } | { sid: string }): Promise<SessionRecord[]>;
 

@@ -1,4 +1,4 @@
-import { FAILED_LOCK, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
+import { FAILED_LOCK, type EndedElsewhere, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
 
 /** How often, at most, a write also sweeps out expired records: abandoned sessions must not pile up in the heap. */
 const SWEEP_EVERY_MS = 60_000;
@@ -20,6 +20,7 @@ export function createMemoryBackend(now: () => number = Date.now): SessionBacken
   // Locks time out on the wall clock, as Redis's PX does: they bound real waits between real
   // callers, whatever clock the sessions' lifetimes are judged on.
   const locks = new Map<string, { holder: string; deadline: number }>();
+  const endedElsewhere = new Map<string, EndedElsewhere[]>();
   let sweptAt = now();
 
   const live = (id: string): Entry | undefined => {
@@ -74,6 +75,21 @@ export function createMemoryBackend(now: () => number = Date.now): SessionBacken
         removed += 1;
       }
       return removed;
+    },
+    async removeForRevocation(id) {
+      const entry = live(id);
+      if (!entry) return false;
+      drop(id, entry.record);
+      const queue = endedElsewhere.get(entry.record.client) ?? [];
+      queue.push({ id, tokens: entry.record.tokens, expiresAt: entry.record.expiresAt });
+      endedElsewhere.set(entry.record.client, queue);
+      return true;
+    },
+    async takeEndedElsewhere(client, max) {
+      const queue = endedElsewhere.get(client) ?? [];
+      const taken = queue.splice(0, max);
+      if (queue.length === 0) endedElsewhere.delete(client);
+      return taken;
     },
     async findBy(key) {
       const ids = 'sub' in key ? bySub.get(key.sub) : bySid.get(key.sid);

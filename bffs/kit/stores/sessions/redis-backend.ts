@@ -1,6 +1,6 @@
 import { concierge } from '../../errors.ts';
 import { withinDeadline, type RedisClient } from '../redis.ts';
-import { FAILED_LOCK, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
+import { FAILED_LOCK, type EndedElsewhere, type LockState, type RecordUpdate, type SessionBackend, type SessionRecord } from './backend.ts';
 
 export const DEFAULT_SESSION_PREFIX = 'concierge:session:';
 
@@ -13,7 +13,10 @@ export const DEFAULT_SESSION_PREFIX = 'concierge:session:';
  *   "your devices" without a SCAN. Ids of expired sessions linger until a lookup drops them; the
  *   sets themselves expire an absolute lifetime after their last addition, when every member is
  *   necessarily gone;
- * - `<prefix>lock:<id>`: the refresh lock (refresh-once.ts).
+ * - `<prefix>lock:<id>`: the refresh lock (refresh-once.ts);
+ * - `<prefix>ended-elsewhere:<client>`: a list of sessions of `client` another BFF ended, their
+ *   tokens still sealed, for `client`'s BFF to revoke; it expires an absolute lifetime after its
+ *   last addition, as the indexes do.
  *
  * Ids are base64url, so `<prefix><id>` never collides with the `by-…:` and `lock:` keys.
  * Scripts touch keys derived inside them: fine on one Redis (the project's), not on a Cluster.
@@ -24,6 +27,7 @@ export function createRedisBackend(redis: RedisClient, prefix = DEFAULT_SESSION_
   const subKey = (sub: string) => `${prefix}by-sub:${sub}`;
   const sidKey = (sid: string) => `${prefix}by-sid:${sid}`;
   const lockKey = (id: string) => `${prefix}lock:${id}`;
+  const endedKey = (client: string) => `${prefix}ended-elsewhere:${client}`;
 
   return {
     read: (id) => guard(async () => parse(id, await redis.hGetAll(sessionKey(id)))),
@@ -43,6 +47,13 @@ export function createRedisBackend(redis: RedisClient, prefix = DEFAULT_SESSION_
       guard(async () => {
         if (ids.length === 0) return 0;
         return Number(await redis.eval(REMOVE, { keys: ids.map(sessionKey), arguments: [subKey(''), sidKey(''), ...ids] }));
+      }),
+    removeForRevocation: (id) =>
+      guard(async () => (await redis.eval(REMOVE_FOR_REVOCATION, { keys: [sessionKey(id)], arguments: [subKey(''), sidKey(''), endedKey(''), id, String(ENDED_ELSEWHERE_TTL_MS)] })) === 1),
+    takeEndedElsewhere: (client, max) =>
+      guard(async () => {
+        const items = (await redis.lPopCount(endedKey(client), max)) ?? [];
+        return items.flatMap((item) => endedElsewhere(item));
       }),
     findBy: (index) =>
       guard(async () => {
@@ -90,11 +101,35 @@ for i, key in ipairs(KEYS) do
 end
 return removed`;
 
+/** Longer than any session lives (a TV's 90 days): the list outlives every entry it can hold. */
+const ENDED_ELSEWHERE_TTL_MS = 91 * 86_400_000;
+
+/** REMOVE for one session, which also queues its sealed tokens for the client that made it, in the same step. */
+const REMOVE_FOR_REVOCATION = `
+local owner = redis.call('HMGET', KEYS[1], 'sub', 'sid', 'client', 'tokens', 'expiresAt')
+if not owner[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[1] .. owner[1], ARGV[4])
+if owner[2] then redis.call('SREM', ARGV[2] .. owner[2], ARGV[4]) end
+local queue = ARGV[3] .. owner[3]
+redis.call('RPUSH', queue, cjson.encode({ id = ARGV[4], tokens = owner[4], expiresAt = tonumber(owner[5]) }))
+redis.call('PEXPIRE', queue, ARGV[5])
+return 1`;
+
 /** Compare-and-release: only the holder gives the lock back, and one whose lock expired changes nothing. */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == 'done' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[3]) end
 return 1`;
+
+function endedElsewhere(item: string): EndedElsewhere[] {
+  try {
+    const { id, tokens, expiresAt } = JSON.parse(item) as Partial<EndedElsewhere>;
+    return typeof id === 'string' && typeof tokens === 'string' && typeof expiresAt === 'number' ? [{ id, tokens, expiresAt }] : [];
+  } catch {
+    return []; // not an entry this backend wrote
+  }
+}
 
 function fields(record: Partial<SessionRecord> | RecordUpdate): Record<string, string> {
   const out: Record<string, string> = {};

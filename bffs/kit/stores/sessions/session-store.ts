@@ -82,6 +82,17 @@ export interface SessionStore {
    */
   replaceTokens(id: string, tokens: SessionTokens, accessExpiresAt: number, refreshExpiresAt?: number): Promise<Session | undefined>;
   delete(id: string): Promise<boolean>;
+  /**
+   * Ends a session this store need not be able to open (web signing a TV out: the TV BFF sealed
+   * it), and queues its sealed tokens for the BFF that made it to revoke (`takeEndedElsewhere`).
+   */
+  endElsewhere(id: string): Promise<boolean>;
+  /**
+   * The tokens of up to `max` sessions of `client` another BFF ended (`endElsewhere`), opened
+   * with this store's key, each handed to one caller on one replica only; those past their
+   * session's end, or sealed under another key, are dropped.
+   */
+  takeEndedElsewhere(client: string, max: number): Promise<SessionTokens[]>;
   /** Ends the matching sessions; how many there were. */
   deleteWhere(filter: SessionFilter): Promise<number>;
   /** A user's live sessions, oldest first. */
@@ -220,6 +231,22 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
     async delete(id) {
       return isSessionId(id) && (await backend.remove([id])) > 0;
+    },
+
+    async endElsewhere(id) {
+      return isSessionId(id) && backend.removeForRevocation(id);
+    },
+
+    async takeEndedElsewhere(client, max) {
+      const at = now();
+      return (await backend.takeEndedElsewhere(client, max)).flatMap((ended) => {
+        if (at >= ended.expiresAt) return [];
+        try {
+          return [JSON.parse(cipher.open(ended.tokens, ended.id)) as SessionTokens];
+        } catch {
+          return []; // not sealed under this store's key: nothing this BFF can revoke
+        }
+      });
     },
 
     async deleteWhere(filter) {

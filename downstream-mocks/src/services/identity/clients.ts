@@ -37,7 +37,7 @@ export const FIRST_PARTY_CLIENTS: ReadonlySet<string> = new Set<string>(CLIENT_I
 /** Development defaults, documented in the README; deployments set the variables. */
 export const DEV_CLIENT_SECRETS = { web: 'concierge-web-dev-secret', tv: 'concierge-tv-dev-secret' } as const;
 export const DEFAULT_WEB_REDIRECT_URI = 'http://127.0.0.1:4000/auth/callback';
-export const DEFAULT_WEB_POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:4000/';
+export const DEFAULT_WEB_POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:4000/auth/signed-out';
 export const DEFAULT_WEB_BACKCHANNEL_LOGOUT_URI = 'http://127.0.0.1:4000/auth/backchannel-logout';
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 

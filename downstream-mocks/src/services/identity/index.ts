@@ -10,6 +10,8 @@ import { providerRoutes } from './provider-routes.ts';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 5 * 60;
 const DEFAULT_DEVICE_POLL_INTERVAL_SECONDS = 5;
+/** Wrong codes at the device page, per address: 5 per 15 minutes (RFC 8628 §5.1 asks for a limit). */
+const DEFAULT_USER_CODE_BUDGET = { attempts: 5, windowSeconds: 15 * 60 };
 
 /**
  * The identity service: an OpenID Connect provider (oidc-provider) behind the mock's own router,
@@ -24,17 +26,27 @@ export async function identityRoutes({ env, seed, identityUrl }: ServiceDeps): P
   const production = env.NODE_ENV === 'production';
   const accessTokenTtlSeconds = positiveInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const devicePollIntervalSeconds = positiveInteger(env, 'DEVICE_POLL_INTERVAL_SECONDS', DEFAULT_DEVICE_POLL_INTERVAL_SECONDS);
+  const userCodeBudget = budget(env, 'DEVICE_USER_CODE_ATTEMPTS', DEFAULT_USER_CODE_BUDGET);
   const clients = clientsFromEnv(env);
 
   let provider: Promise<OpenIdProvider> | undefined;
   const source = () =>
     (provider ??= import('./provider.ts').then(({ createProvider }) =>
-      createProvider({ issuer: identityUrl(), signingJwk: key.privateJwk, clients, findAccount: findAccountFor(seed), accessTokenTtlSeconds, devicePollIntervalSeconds }),
+      createProvider({ issuer: identityUrl(), signingJwk: key.privateJwk, clients, findAccount: findAccountFor(seed), accessTokenTtlSeconds, devicePollIntervalSeconds, userCodeBudget }),
     ));
 
   const routes = [...providerRoutes(source), ...interactionRoutes(source, { production })];
   if (!production) routes.push(devTokenRoute(key, identityUrl));
   return routes;
+}
+
+/** `<attempts>/<seconds>`; a settings error stops the mocks at start-up with the variable's name. */
+function budget(env: NodeJS.ProcessEnv, name: string, fallback: { attempts: number; windowSeconds: number }) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^([1-9]\d*)\/([1-9]\d*)$/.exec(raw);
+  if (!match) throw new Error(`${name} must be <attempts>/<seconds>, such as 5/900, got "${raw}"`);
+  return { attempts: Number(match[1]), windowSeconds: Number(match[2]) };
 }
 
 /** A settings error stops the mocks at start-up with the variable's name, not at the first sign-in. */

@@ -63,6 +63,13 @@ ${form}
 <button type="submit" form="op.deviceInputForm">Continue</button>`);
 }
 
+/** Too many wrong codes from this address: when to try again, and nothing about the code. */
+export function deviceCodeThrottledPage(waitSeconds: number): string {
+  const wait = waitSeconds < 120 ? `${waitSeconds} seconds` : `${Math.ceil(waitSeconds / 60)} minutes`;
+  return page('Too many wrong codes', `${errorLine(`Too many wrong codes were entered from your network. Wait ${wait}, then enter the code shown on your TV.`)}
+<p><a href="/device">Enter the code again</a></p>`);
+}
+
 export function deviceConfirmPage(form: string, clientName: string, userCode: string): string {
   return page('Confirm the device', `<p><strong>${escapeHtml(clientName)}</strong> shows this code:</p>
 <p><code>${escapeHtml(userCode)}</code></p>

@@ -6,6 +6,7 @@ import { DEVICE_CODE_GRANT, USER_SCOPE, audienceOf, clientOfResource, isClientId
 import { devicePolling } from './device-polling.ts';
 import { memoryAdapter } from './memory-adapter.ts';
 import * as pages from './pages.ts';
+import { userCodeThrottle, type UserCodeBudget } from './user-code-throttle.ts';
 
 export interface ProviderOptions {
   issuer: string;
@@ -15,6 +16,8 @@ export interface ProviderOptions {
   findAccount: FindAccount;
   accessTokenTtlSeconds: number;
   devicePollIntervalSeconds: number;
+  /** Wrong user codes an address may enter at the device page per window. */
+  userCodeBudget: UserCodeBudget;
 }
 
 /** The paths oidc-provider serves; identity registers each as a route (see provider-routes.ts). */
@@ -45,11 +48,13 @@ const COUNTED_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refr
  * grants die with the mocks, as the signing key does.
  */
 export function createProvider(options: ProviderOptions): OpenIdProvider {
-  const provider = new Provider(options.issuer, configuration(options));
+  const throttle = userCodeThrottle(options.userCodeBudget, PROVIDER_ROUTES.code_verification);
+  const provider = new Provider(options.issuer, configuration(options, throttle));
   // oidc-provider answers its own 500s (`server_error`) without logging them; the mock logs
   // them, as it logs its own.
   provider.on('server_error', (_ctx, error) => console.error('[identity] oidc-provider server error', error));
   const counters = new WeakMap<http.IncomingMessage, (key: string) => void>();
+  provider.use(throttle.guard);
   provider.use(restartDeviceFlowWithoutSession);
   provider.use(countGrants(counters));
   provider.use(devicePolling(options.devicePollIntervalSeconds));
@@ -104,7 +109,7 @@ async function restartDeviceFlowWithoutSession(ctx: KoaContextWithOIDC, next: ()
   }
 }
 
-function configuration(options: ProviderOptions): Configuration {
+function configuration(options: ProviderOptions, throttle: ReturnType<typeof userCodeThrottle>): Configuration {
   const ttl = options.accessTokenTtlSeconds;
   return {
     adapter: memoryAdapter(),
@@ -167,7 +172,8 @@ function configuration(options: ProviderOptions): Configuration {
       },
       deviceFlow: {
         enabled: true,
-        userCodeInputSource: (ctx, form, _out, error) => {
+        userCodeInputSource: async (ctx, form, _out, error) => {
+          await throttle.noteCodeError(ctx, error);
           ctx.body = pages.deviceCodeInputPage(form, error && deviceErrorMessage(error));
         },
         userCodeConfirmSource: (ctx, form, client, _deviceInfo, userCode) => {
