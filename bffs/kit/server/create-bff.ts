@@ -1,7 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
-import type { GraphQLError } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { BffConfig } from '../config.ts';
 import { createServiceClients, type ServiceClients } from '../downstream/index.ts';
@@ -30,6 +29,7 @@ import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
+import { createErrorMasker } from './mask-error.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
@@ -197,11 +197,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
-      maskError: (error, log = logger) => {
-        const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
-        if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)
-        return masked;
-      },
+      maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger }),
     }),
   });
   const maxBodyBytes = options.perimeter.maxBodyBytes;
