@@ -47,7 +47,13 @@ export interface BffConfig {
   titleCacheMb?: number;
   /** The web BFF's browser origins (`WEB_ORIGINS`, a comma list). */
   webOrigins?: string[];
-  /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (the bench's concierge-open system). */
+  /**
+   * The cost budgets (viewer, address, sign-in). `RATE_LIMITS=off` and `OPERATION_LIMITS=off`
+   * exist to measure what the perimeter costs (the bench's concierge-open system). In development
+   * the budgets are off unless asked for (`RATE_LIMITS=on`, or a `RATE_LIMIT_*` budget): a
+   * poller or a reloading GraphiQL is not an abuser, and `npm run dev` starts each new
+   * generation of a BFF with a fresh in-process budget anyway.
+   */
   rateLimits?: boolean;
   operationLimits?: boolean;
   /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */
@@ -120,7 +126,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     redisUrl: env.REDIS_URL || undefined,
     titleCacheMb: parseOptionalInteger(env, 'TITLE_CACHE_MB'),
     webOrigins: (env.WEB_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => parseOrigin('WEB_ORIGINS', origin)),
-    rateLimits: parseSwitch(env, 'RATE_LIMITS', true),
+    rateLimits: parseSwitch(env, 'RATE_LIMITS', production || BUDGET_VARIABLES.some((key) => !!env[key])),
     operationLimits: parseSwitch(env, 'OPERATION_LIMITS', true),
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
@@ -141,6 +147,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     metrics: parseSwitch(env, 'METRICS', true),
   };
 }
+
+/** A budget set by hand turns the budgets on in development too (config's `rateLimits`). */
+const BUDGET_VARIABLES = ['RATE_LIMIT_VIEWER', 'RATE_LIMIT_IP', 'RATE_LIMIT_SIGN_IN'] as const;
 
 /** Longer than the idle timeout of common balancers (AWS ALB 60 s, HAProxy's default `timeout http-keep-alive`). */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
