@@ -14,7 +14,7 @@ import { memoryResponseCache } from '../stores/response-cache/memory-backend.ts'
 import { redisResponseCache } from '../stores/response-cache/redis-backend.ts';
 import { deployIdOf } from '../caching/deploy-id.ts';
 import type { PerimeterPolicy } from '../perimeter/policy.ts';
-import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
+import { createDocumentCatalog, supportedReleases, type ClientDocuments } from '../contracts/document-catalog.ts';
 import type { ContractUsage } from '../contracts/usage.ts';
 import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
 import { createDeviceDirectory } from '../sign-in/devices.ts';
@@ -237,7 +237,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
-      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie' })]),
+      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents) })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],

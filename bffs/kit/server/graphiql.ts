@@ -1,7 +1,10 @@
 import { parse, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './graphiql-assets.ts';
-import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './graphiql-page.ts';
+import { parseVersion } from '../contracts/versions.ts';
+import type { SessionStore } from '../stores/sessions/session-store.ts';
+import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions, type PageVersions } from './graphiql-page.ts';
+import { graphiqlSession } from './graphiql-session.ts';
 
 /**
  * GraphiQL for development, served by this plugin rather than yoga's `graphiql` option (which
@@ -16,6 +19,10 @@ import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './gr
  *   viewer: built and compressed once per process, `public, max-age=31536000, immutable` with an
  *   ETag (graphiql-assets.ts explains the choice).
  *
+ * `x-client-version` is the app version chosen on the page (the newest supported release by
+ * default), so GraphiQL answers as that app does, not as the oldest one a header-less request is.
+ * Web opens signed in with a development session cookie (graphiql-session.ts), never a token.
+ *
  * Production builds never install it: GraphiQL is off there and identity does not mint tokens.
  * It must come before the perimeter's plugin, which answers ROUTE_NOT_FOUND to other paths.
  */
@@ -29,14 +36,23 @@ export interface DevelopmentGraphiQLOptions {
   endpoint: string;
   /** @default Date.now: the token's clock is identity's, not the BFF's injected one. */
   now?: () => number;
-  /** A cookie client (web): no token box; the page signs in through the provider's page. */
-  signIn?: boolean;
+  /**
+   * A cookie client (web): no token in the page; it opens signed in with a development session
+   * in this store (graphiql-session.ts), or signed out with `?as=none`.
+   */
+  sessions?: SessionStore;
+  /**
+   * The app versions GraphiQL may speak as (the client's supported releases, oldest first): the
+   * newest by default, another by the picker or `?version=`, sent as `x-client-version` on every
+   * request. None (a client with no release yet): no picker, no header.
+   */
+  versions?: readonly string[];
 }
 
 const DEFAULT_VIEWER = 'u_1';
 const MINT_TIMEOUT_MS = 2_000;
 
-export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, signIn = false }: DevelopmentGraphiQLOptions): Plugin {
+export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, sessions, versions = [] }: DevelopmentGraphiQLOptions): Plugin {
   // The operation files are written for reading diffs (one line per selection set); GraphiQL
   // opens with graphql-js's print of them, as the trusted-document manifest stores them.
   const query = print(parse(defaultQuery));
@@ -46,7 +62,7 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
       if (path === endpoint && request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) {
-        return page(url).then((html) =>
+        return page(request, url).then(({ html, setCookie }) =>
           endResponse(
             new fetchAPI.Response(html, {
               status: 200,
@@ -54,6 +70,7 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
                 'content-type': 'text/html; charset=utf-8',
                 'cache-control': 'no-store',
                 'x-content-type-options': 'nosniff',
+                ...(setCookie ? { 'set-cookie': setCookie } : {}),
               },
             }),
           ),
@@ -69,10 +86,13 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
     },
   };
 
-  async function page(url: URL): Promise<string> {
-    const [assets, outcome] = await Promise.all([
+  async function page(request: Request, url: URL): Promise<{ html: string; setCookie?: string }> {
+    const as = url.searchParams.get('as');
+    const [assets, { outcome, setCookie }] = await Promise.all([
       graphiqlAssets(),
-      signIn ? ({ kind: 'session', identityUrl } as const) : mintDevelopmentToken(identityUrl, url.searchParams.get('as') || DEFAULT_VIEWER, client),
+      sessions
+        ? graphiqlSession({ client, sessions, identityUrl, headers: request.headers, as, defaultViewer: DEFAULT_VIEWER, mint: (sub) => mintDevelopmentToken(identityUrl, sub, client) })
+        : mintDevelopmentToken(identityUrl, as || DEFAULT_VIEWER, client).then((minted) => ({ outcome: minted, setCookie: undefined })),
     ]);
     // Start compressing while the browser reads the page, so its asset requests find them ready.
     for (const asset of [assets.js, assets.css]) void asset.encoded('br').catch(() => undefined);
@@ -91,7 +111,15 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
       // A token lives for an hour and is per viewer: never keep it in localStorage.
       shouldPersistHeaders: false,
     };
-    return renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path } });
+    const html = renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path }, versions: versionsOf(url) });
+    return { html, setCookie };
+  }
+
+  function versionsOf(url: URL): PageVersions | undefined {
+    if (!versions.length) return undefined;
+    const asked = parseVersion(url.searchParams.get('version') ?? '');
+    const chosen = asked && versions.includes(asked) ? asked : versions[versions.length - 1]!;
+    return { client, versions, chosen, endpoint };
   }
 }
 
