@@ -30,6 +30,8 @@ export interface BffConfig {
   /** Overrides the client policy's sockets per downstream origin (`DOWNSTREAM_CONNECTIONS`). */
   connections?: number;
   logLevel: string;
+  /** `LOG_FORMAT=json` keeps development's logs in JSON; else pino-pretty in development, JSON in production (server/logger.ts). */
+  logFormat?: 'json' | 'pretty';
   /**
    * Serve plain `POST /graphql` on the fast lane (server/fast-lane.ts). On by default;
    * `FAST_LANE=off` sends everything through yoga, to compare or to rule the lane out.
@@ -121,6 +123,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     deadlineMs: parseOptionalInteger(env, 'DEADLINE_MS'),
     connections: parseOptionalInteger(env, 'DOWNSTREAM_CONNECTIONS'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: parseLogFormat(env),
     fastLane: parseSwitch(env, 'FAST_LANE', true),
     trustedDocuments: parseMode(env, production),
     redisUrl: env.REDIS_URL || undefined,
@@ -189,6 +192,13 @@ function parseOrigin(key: string, raw: string): string {
 
 function parseOptionalInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {
   return env[key] === undefined || env[key] === '' ? undefined : parseInteger(env, key, 0);
+}
+
+function parseLogFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' | undefined {
+  const raw = env.LOG_FORMAT?.toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'json' || raw === 'pretty') return raw;
+  throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
 }
 
 function parseSwitch(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {

@@ -8,6 +8,7 @@ import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
 import { testConfig } from '../support/bffs.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver } from '../support/served.ts';
+import { untilKeys } from '../support/until-keys.ts';
 
 /**
  * A resolver bug that graphql-js finds while completing a value (a `Boolean!` given `'yes'`) is
@@ -68,11 +69,13 @@ function buildBff(overrides: Partial<BffConfig>): { bff: Bff; logged: Logged[] }
 }
 
 async function post(bff: Bff, query: string): Promise<{ status: number; body: any }> {
-  const res = await fetchOver(bff, '/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
+  const res = await untilKeys(() =>
+    fetchOver(bff, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    }),
+  );
   return { status: res.status, body: await res.json() };
 }
 

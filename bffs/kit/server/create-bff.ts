@@ -30,6 +30,7 @@ import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../c
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
 import { createErrorMasker } from './mask-error.ts';
+import { createRepeatedErrors } from './repeated-errors.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { useDevelopmentGraphiQL } from './graphiql.ts';
 import { createLogger, yogaLogger } from './logger.ts';
@@ -145,7 +146,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   };
   const ownsServices = !options.services;
   const services = options.services ?? createServiceClients(config.urls, policy);
-  const logger = options.logger ?? createLogger(client, config.logLevel);
+  const logger = options.logger ?? createLogger(client, config.logLevel, { production: config.production, format: config.logFormat });
   const metrics = config.metrics === false ? undefined : createMetrics(client);
   const observer = new Observer({ endpoint: GRAPHQL_ENDPOINT, logger, metrics, tracing: 'tracing' in options ? options.tracing : tracingFromEnv(client) });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
@@ -182,6 +183,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
+  // Development logs an error that every request hits once, then how often it came back.
+  const repeats = config.production ? undefined : createRepeatedErrors();
   const execute = createExecutor({
     gates,
     buildContext: createContextFactory({
@@ -197,7 +200,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
-      maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger }),
+      maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger, repeats }),
     }),
   });
   const maxBodyBytes = options.perimeter.maxBodyBytes;
@@ -278,6 +281,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
       await observer.close(); // the spans of the last requests
+      repeats?.flushAll();
       logger.flush();
     },
   }) as unknown as Bff;

@@ -1,16 +1,44 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { YogaLogger } from 'graphql-yoga';
 
+export interface LoggerOptions {
+  /** Production writes JSON, always; development writes for reading (below). */
+  production: boolean;
+  /**
+   * `json` keeps development's logs in production's format (a log shipper on a shared
+   * environment); `pretty` is development's default.
+   */
+  format?: 'json' | 'pretty';
+}
+
 /**
- * One JSON line per event on stdout, written asynchronously (pino's SonicBoom with `sync: false`)
- * so the access line of every request never waits on the terminal or the log shipper; `close()`
- * flushes it, and pino flushes it on exit.
+ * Production: one JSON line per event on stdout, written asynchronously (pino's SonicBoom with
+ * `sync: false`) so the access line of every request never waits on the terminal or the log
+ * shipper; `close()` flushes it, and pino flushes it on exit.
+ *
+ * Development: pino-pretty, in pino's transport worker, so a developer reads `12:00:01.234 ERROR
+ * (bff-mobile): …` and a stack on lines of its own rather than a JSON blob. pino-pretty is a
+ * devDependency: a production image does not have it, and never asks for it; a development
+ * install without it falls back to JSON.
  */
-export function createLogger(client: string, level: string): Logger {
+export function createLogger(client: string, level: string, { production, format = 'pretty' }: LoggerOptions = { production: true }): Logger {
+  if (!production && format === 'pretty' && prettyAvailable()) {
+    return pino({ name: `bff-${client}`, level, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: false } } });
+  }
   return pino({ name: `bff-${client}`, level }, pino.destination({ dest: 1, sync: false }));
 }
 
-/** Yoga logs through pino, so one process writes one JSON log format. */
+function prettyAvailable(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Yoga logs through pino, so one process writes one log format. */
 export function yogaLogger(logger: Logger): YogaLogger {
   return {
     debug: (...args: unknown[]) => logger.debug(args.length === 1 ? args[0] : args),

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { fingerprintOf, type RepeatedErrors } from './repeated-errors.ts';
 
 export interface ErrorMaskerOptions {
   /** Under NODE_ENV=production the message of an unexpected error is replaced; in development it is kept. */
@@ -8,6 +9,8 @@ export interface ErrorMaskerOptions {
   /** What an unexpected error says in production. */
   maskedMessage: string;
   logger: Logger;
+  /** Development: an error that comes back is counted, not logged again (repeated-errors.ts). */
+  repeats?: RepeatedErrors;
 }
 
 /**
@@ -23,10 +26,12 @@ export interface ErrorMaskerOptions {
  * An uncoded error without a path is graphql-js's variable coercion, before execution: the result
  * rules make it BAD_USER_INPUT, so it passes here untouched.
  */
-export function createErrorMasker({ production, maskedMessage, logger }: ErrorMaskerOptions) {
+export function createErrorMasker({ production, maskedMessage, logger, repeats }: ErrorMaskerOptions) {
+  const logError = (log: Logger, error: unknown, fingerprint: string, message: string, write: () => void) => (repeats ? repeats.report(log, fingerprint, message, write) : write());
   return function maskError(error: unknown, log: Logger = logger): GraphQLError {
     if (error instanceof GraphQLError && !error.originalError && error.path && error.extensions?.code === undefined) {
-      log.error({ err: error, path: error.path.join('.') }, `${error.message} (at ${error.path.join('.')})`);
+      const message = `${error.message} (at ${error.path.join('.')})`;
+      logError(log, error, fingerprintOf(error, error.path), message, () => log.error({ err: error, path: error.path!.join('.') }, message));
       return new GraphQLError(production ? maskedMessage : error.message, {
         nodes: error.nodes,
         source: error.source,
@@ -36,7 +41,11 @@ export function createErrorMasker({ production, maskedMessage, logger }: ErrorMa
       });
     }
     const masked = yogaMaskError(error, maskedMessage, !production) as GraphQLError;
-    if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)
+    if (masked !== error) {
+      // As yoga logs what it masks (its logger is this one): the cause, not the masked copy.
+      const cause = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+      logError(log, cause, fingerprintOf(cause, error instanceof GraphQLError ? error.path : undefined), cause instanceof Error ? cause.message : String(cause), () => log.error(error));
+    }
     return masked;
   };
 }
