@@ -17,25 +17,28 @@ export interface LoggerOptions {
  * `sync: false`) so the access line of every request never waits on the terminal or the log
  * shipper; `close()` flushes it, and pino flushes it on exit.
  *
- * Development: pino-pretty, in pino's transport worker, so a developer reads `12:00:01.234 ERROR
- * (bff-mobile): …` and a stack on lines of its own rather than a JSON blob. pino-pretty is a
- * devDependency: a production image does not have it, and never asks for it; a development
- * install without it falls back to JSON.
+ * Development: pino-pretty, so a developer reads `12:00:01.234 ERROR (bff-mobile): …` and a
+ * stack on lines of its own rather than a JSON blob. In this thread, not in pino's transport
+ * worker: npm run dev starts a BFF on every save (and keeps spares), and a worker thread each
+ * would be one more V8 isolate to start on every one of them. pino-pretty is a devDependency: a
+ * production image does not have it, and never asks for it; a development install without it
+ * falls back to JSON.
  */
 export function createLogger(client: string, level: string, { production, format = 'pretty' }: LoggerOptions = { production: true }): Logger {
-  if (!production && format === 'pretty' && prettyAvailable()) {
-    return pino({ name: `bff-${client}`, level, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: false } } });
-  }
-  return pino({ name: `bff-${client}`, level }, pino.destination({ dest: 1, sync: false }));
+  const pretty = !production && format === 'pretty' ? prettyStream() : undefined;
+  return pino({ name: `bff-${client}`, level }, pretty ?? pino.destination({ dest: 1, sync: false }));
 }
 
-function prettyAvailable(): boolean {
+type PrettyFactory = (options: Record<string, unknown>) => NodeJS.WritableStream;
+
+function prettyStream(): NodeJS.WritableStream | undefined {
+  let build: PrettyFactory;
   try {
-    createRequire(import.meta.url).resolve('pino-pretty');
-    return true;
+    build = createRequire(import.meta.url)('pino-pretty') as PrettyFactory;
   } catch {
-    return false;
+    return undefined;
   }
+  return build({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: 1, sync: false });
 }
 
 /** Yoga logs through pino, so one process writes one log format. */
