@@ -64,6 +64,6 @@ await waitForOk(MOCKS_READY_URL, 15_000);
 for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, BFF_NODE_FLAGS);
 await Promise.all(BFFS.map((bff) => waitForOk(`http://127.0.0.1:${bff.port}/health`, 15_000)));
 
-console.log('\nConcierge is up. GraphiQL (development token for u_1 filled in; add ?as=u_42 to be someone else):');
+console.log('\nConcierge is up. GraphiQL (signed in as u_1, speaking as the newest app version; add ?as=u_42 to be someone else):');
 for (const bff of BFFS) console.log(`  ${bff.name.padEnd(7)} http://127.0.0.1:${bff.port}/graphql`);
 console.log('\nCtrl-C stops everything.');

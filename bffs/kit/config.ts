@@ -30,6 +30,8 @@ export interface BffConfig {
   /** Overrides the client policy's sockets per downstream origin (`DOWNSTREAM_CONNECTIONS`). */
   connections?: number;
   logLevel: string;
+  /** `LOG_FORMAT=json` keeps development's logs in JSON; else pino-pretty in development, JSON in production (server/logger.ts). */
+  logFormat?: 'json' | 'pretty';
   /**
    * Serve plain `POST /graphql` on the fast lane (server/fast-lane.ts). On by default;
    * `FAST_LANE=off` sends everything through yoga, to compare or to rule the lane out.
@@ -47,7 +49,13 @@ export interface BffConfig {
   titleCacheMb?: number;
   /** The web BFF's browser origins (`WEB_ORIGINS`, a comma list). */
   webOrigins?: string[];
-  /** `RATE_LIMITS=off` and `OPERATION_LIMITS=off` exist to measure what the perimeter costs (the bench's concierge-open system). */
+  /**
+   * The cost budgets (viewer, address, sign-in). `RATE_LIMITS=off` and `OPERATION_LIMITS=off`
+   * exist to measure what the perimeter costs (the bench's concierge-open system). In development
+   * the budgets are off unless asked for (`RATE_LIMITS=on`, or a `RATE_LIMIT_*` budget): a
+   * poller or a reloading GraphiQL is not an abuser, and `npm run dev` starts each new
+   * generation of a BFF with a fresh in-process budget anyway.
+   */
   rateLimits?: boolean;
   operationLimits?: boolean;
   /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */
@@ -131,12 +139,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     deadlineMs: parseOptionalInteger(env, 'DEADLINE_MS'),
     connections: parseOptionalInteger(env, 'DOWNSTREAM_CONNECTIONS'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: parseLogFormat(env),
     fastLane: parseSwitch(env, 'FAST_LANE', true),
     trustedDocuments: parseMode(env, production),
     redisUrl: env.REDIS_URL || undefined,
     titleCacheMb: parseOptionalInteger(env, 'TITLE_CACHE_MB'),
     webOrigins: (env.WEB_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => parseOrigin('WEB_ORIGINS', origin)),
-    rateLimits: parseSwitch(env, 'RATE_LIMITS', true),
+    rateLimits: parseSwitch(env, 'RATE_LIMITS', production || BUDGET_VARIABLES.some((key) => !!env[key])),
     operationLimits: parseSwitch(env, 'OPERATION_LIMITS', true),
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
@@ -160,6 +169,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     metrics: parseSwitch(env, 'METRICS', true),
   };
 }
+
+/** A budget set by hand turns the budgets on in development too (config's `rateLimits`). */
+const BUDGET_VARIABLES = ['RATE_LIMIT_VIEWER', 'RATE_LIMIT_IP', 'RATE_LIMIT_SIGN_IN'] as const;
 
 /** Behind a balancer: longer than the idle timeout of common balancers (AWS ALB 60 s, HAProxy's default `timeout http-keep-alive`); reached directly, server/socket-limits.ts's. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -199,6 +211,13 @@ function parseOrigin(key: string, raw: string): string {
 
 function parseOptionalInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {
   return env[key] === undefined || env[key] === '' ? undefined : parseInteger(env, key, 0);
+}
+
+function parseLogFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' | undefined {
+  const raw = env.LOG_FORMAT?.toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'json' || raw === 'pretty') return raw;
+  throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
 }
 
 function parseSwitch(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {

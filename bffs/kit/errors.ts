@@ -51,7 +51,7 @@ export const ERRORS = {
   OVERLOADED: { status: 503, description: 'The BFF is shedding load: too many requests in flight or a slow event loop. Sent with Retry-After; /health still answers.', solve: 'Retry after the Retry-After delay, with backoff.' },
   DOWNSTREAM_REJECTED: { status: 200, description: 'A downstream service refused the call (an unexpected 4xx).', solve: 'Report it with the request id.' },
   CLIENT_CLOSED_REQUEST: { status: 499, description: 'The client went away before the answer. Nothing is sent; the code shows in logs, and such calls never count against a service.', solve: 'Nothing to solve on the server; a client that retries gets a fresh answer.' },
-  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error. Details are logged, never sent. The field is null; the status is 500 only when no data could be served.', solve: 'Report it with the `x-request-id` of the response.' },
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected error: a resolver threw, or returned a value its type cannot hold (a string for a `Boolean!`, null for a non-null field). Details are logged; under `NODE_ENV=production` the message is masked (`Unexpected error.`). The field is null; the status is 500 only when no data could be served.', solve: 'Report it with the `x-request-id` of the response.' },
 } as const satisfies Record<string, { status: number; description: string; solve: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

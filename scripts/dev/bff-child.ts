@@ -26,10 +26,16 @@ export interface StartMessage {
 const root = process.cwd();
 let started = false;
 
-/** Every runtime dependency in package.json; one that does not load alone is simply left for later. */
+/**
+ * What a BFF never loads: tsx (already loaded), and the mocks' identity provider, whose import
+ * alone prints its runtime warning once per process: once per spare, 15 times and more a run.
+ */
+const NOT_PRELOADED = new Set(['tsx', 'oidc-provider']);
+
+/** Every runtime dependency in package.json a BFF may load; one that does not load alone is simply left for later. */
 async function preload(): Promise<void> {
   const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  await Promise.allSettled(Object.keys(dependencies).filter((name) => name !== 'tsx').map((name) => import(name)));
+  await Promise.allSettled(Object.keys(dependencies).filter((name) => !NOT_PRELOADED.has(name)).map((name) => import(name)));
 }
 
 /** The error and the frames in our own files, with paths from the repository root. */

@@ -236,7 +236,7 @@ spares.fill();
 await spares.whenWarm();
 building = false;
 if (!stopping) {
-  say(`Concierge is up in dev mode${started.every((outcome) => outcome.ok) ? '' : ' (with errors above)'}. GraphiQL (development token for u_1 filled in; add ?as=u_42 to be someone else):`);
+  say(`Concierge is up in dev mode${started.every((outcome) => outcome.ok) ? '' : ' (with errors above)'}. GraphiQL (signed in as u_1, speaking as the newest app version; add ?as=u_42 to be someone else):`);
   for (const client of clients) say(`  ${client.name.padEnd(7)} http://127.0.0.1:${client.port}/graphql`);
   say(`Watching ${[...WATCHED_TREES.map((tree) => `${tree}/`), ...WATCHED_ROOT_FILES].join(', ')}: a save regenerates what depends on it and replaces the BFF it affects, with no request dropped. Ctrl-C stops everything.`);
   void drive();

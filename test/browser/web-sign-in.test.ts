@@ -147,7 +147,8 @@ describe('web sign-in in headless Chromium, against the real provider', () => {
   }
 
   it("signs in from GraphiQL on the provider's own login page, and comes back signed in", async () => {
-    const opened = await page.goto(`${origin}/graphql`, { waitUntil: 'load' });
+    // `?as=none`: without it, development GraphiQL opens signed in as u_1 (test/browser/graphiql.test.ts).
+    const opened = await page.goto(`${origin}/graphql?as=none`, { waitUntil: 'load' });
     expect(opened?.status()).toBe(200);
     await waitForGraphiQL(page);
     await expect.poll(() => whoOf(page), { timeout: 10_000 }).toBe('Not signed in.');

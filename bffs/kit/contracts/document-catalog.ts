@@ -33,6 +33,14 @@ export interface ClientDocuments {
   versions: ClientVersionPolicy;
 }
 
+/** The releases the client still supports, oldest first: what an app in the field may be. */
+export function supportedReleases({ releases, versions }: Pick<ClientDocuments, 'releases' | 'versions'>): string[] {
+  return releases
+    .map((release) => release.version)
+    .filter((version) => isSupported(versions, version))
+    .sort(compareVersions);
+}
+
 /**
  * The trusted documents of every supported release, plus the working copy's (the next release,
  * built against the current schema). A document shipped only by retired releases is kept apart,

@@ -1,7 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
-import type { GraphQLError } from 'graphql';
-import { createYoga, maskError, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { BffConfig } from '../config.ts';
 import { createServiceClients, type ServiceClients } from '../downstream/index.ts';
@@ -15,7 +14,7 @@ import { memoryResponseCache } from '../stores/response-cache/memory-backend.ts'
 import { redisResponseCache } from '../stores/response-cache/redis-backend.ts';
 import { deployIdOf } from '../caching/deploy-id.ts';
 import type { PerimeterPolicy } from '../perimeter/policy.ts';
-import { createDocumentCatalog, type ClientDocuments } from '../contracts/document-catalog.ts';
+import { createDocumentCatalog, supportedReleases, type ClientDocuments } from '../contracts/document-catalog.ts';
 import type { ContractUsage } from '../contracts/usage.ts';
 import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
 import { createDeviceDirectory } from '../sign-in/devices.ts';
@@ -30,6 +29,8 @@ import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
 import { createContextFactory, type RequestHeaders } from './context.ts';
 import { createExecutor } from './execute.ts';
+import { createErrorMasker } from './mask-error.ts';
+import { createRepeatedErrors } from './repeated-errors.ts';
 import { createFastLane, type NodeListener } from './fast-lane.ts';
 import { frontDoor } from './front-door.ts';
 import { yogaNodeListener } from './last-resort.ts';
@@ -149,7 +150,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   };
   const ownsServices = !options.services;
   const services = options.services ?? createServiceClients(config.urls, policy);
-  const logger = options.logger ?? createLogger(client, config.logLevel);
+  const logger = options.logger ?? createLogger(client, config.logLevel, { production: config.production, format: config.logFormat });
   const metrics = config.metrics === false ? undefined : createMetrics(client);
   const observer = new Observer({ endpoint: GRAPHQL_ENDPOINT, logger, metrics, tracing: 'tracing' in options ? options.tracing : tracingFromEnv(client) });
   const schema = makeExecutableSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers });
@@ -186,6 +187,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
+  // Development logs an error that every request hits once, then how often it came back.
+  const repeats = config.production ? undefined : createRepeatedErrors();
   const execute = createExecutor({
     gates,
     buildContext: createContextFactory({
@@ -202,11 +205,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
       hideInternalDetail: config.production,
-      maskError: (error, log = logger) => {
-        const masked = maskError(error, MASKED_MESSAGE, maskErrors.isDev) as GraphQLError;
-        if (masked !== error) log.error(error); // as yoga logs what it masks (its logger is this one)
-        return masked;
-      },
+      maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger, repeats }),
     }),
   });
   const maxBodyBytes = options.perimeter.maxBodyBytes;
@@ -246,7 +245,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
-      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, signIn: options.signIn === 'cookie', hosts: config.host ? [config.host] : [] })]),
+      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
       usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
@@ -293,6 +292,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
       await observer.close(); // the spans of the last requests
+      repeats?.flushAll();
       logger.flush();
     },
   }) as unknown as Bff;

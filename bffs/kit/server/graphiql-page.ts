@@ -9,8 +9,12 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 /** How the development token for this page was (or was not) obtained. */
 export type DevTokenOutcome =
   | { kind: 'minted'; sub: string; identityUrl: string; token: string; expiresAt: Date }
-  /** A cookie client (web): no token at all; the page signs in through the provider and sends `X-CSRF: 1`. */
-  | { kind: 'session'; identityUrl: string }
+  /**
+   * A cookie client (web): no token in the page, which sends `X-CSRF: 1`. `development`: the page
+   * made a development session for `sub` (graphiql-session.ts); without it, the browser's own
+   * session, or none (`?as=none`), and the provider's sign-in page.
+   */
+  | { kind: 'session'; identityUrl: string; development?: { sub: string; expiresAt: Date } }
   | { kind: 'refused'; sub: string; identityUrl: string; status: number; code: string; message: string }
   | { kind: 'unreachable'; sub: string; identityUrl: string; reason: string };
 
@@ -60,6 +64,14 @@ export function noteHtml(outcome: DevTokenOutcome, nowMs: number): string {
       );
     }
     case 'session':
+      if (outcome.development) {
+        const { sub, expiresAt } = outcome.development;
+        return (
+          `<strong>Signed in as ${code(sub)}</strong> with a session cookie, as the web app is: a development session from ${mint}; ` +
+          `ends <time datetime="${expiresAt.toISOString()}">${utcMinute(expiresAt)}</time> (${relativeMinutes(expiresAt, nowMs)}). ` +
+          `Requests carry the cookie and ${code('X-CSRF: 1')}, no token; on ${code('SESSION_EXPIRED')}, reload. ${code('?as=u_42')} to be someone else, ${code('?as=none')} to sign in on the provider's page.`
+        );
+      }
       return (
         `<strong>Signed in with a session cookie</strong>, as on the web app: no token in this page. ` +
         `<span id="concierge-who">Checking the session…</span> ` +
@@ -137,14 +149,65 @@ body { display: flex; flex-direction: column; overflow: hidden; }
 #concierge-note.problem { color: #5c1d10; background: #fff3ef; border-bottom-color: #f0c4b8; }
 #concierge-note code { font: 11px/1 ui-monospace, SFMono-Regular, Menlo, monospace; padding: 1px 3px; border-radius: 3px; background: rgba(0, 0, 0, 0.06); }
 #concierge-note .expired { color: #b3261e; font-weight: 600; }
+#concierge-note select { font: inherit; padding: 0 2px; }
 body.graphiql-dark #concierge-note { color: #d8dee9; background: #1f2430; border-bottom-color: #2e3440; }
 body.graphiql-dark #concierge-note.problem { color: #ffd7cc; background: #3a1f1a; }
 body.graphiql-dark #concierge-note code { background: rgba(255, 255, 255, 0.08); }
 #root { flex: 1 1 auto; min-height: 0; }
 #root > .graphiql-container { height: 100%; width: 100%; }`;
 
-export function renderGraphiQLPage({ title, outcome, options, assets, nowMs }: { title: string; outcome: DevTokenOutcome; options: PageOptions; assets: PageAssets; nowMs: number }): string {
+/** The app version GraphiQL speaks as: the client's supported releases, one of them chosen. */
+export interface PageVersions {
+  client: string;
+  /** Oldest first. */
+  versions: readonly string[];
+  chosen: string;
+  /** `/graphql`: the requests that carry the version. */
+  endpoint: string;
+}
+
+/** `Speaking as mobile app [1.1.0 ▾]`: the header every request to the endpoint carries. */
+export function versionHtml({ client, versions, chosen }: PageVersions): string {
+  const options = [...versions]
+    .reverse()
+    .map((version, i) => `<option value="${escapeHtml(version)}"${version === chosen ? ' selected' : ''}>${escapeHtml(version)}${i === 0 ? ' (newest)' : ''}</option>`)
+    .join('');
+  return (
+    `<label>Speaking as ${escapeHtml(client)} app <select id="concierge-version" title="Sent as x-client-version on every request">${options}</select></label> ` +
+    `(${code('x-client-version')} on every request). `
+  );
+}
+
+/**
+ * Sets `x-client-version` to the chosen version on every request GraphiQL sends to the endpoint
+ * (queries, introspection, streams), and keeps the choice in the URL (`?version=`) for reloads.
+ * It runs before GraphiQL's bundle, so that whatever `fetch` the bundle keeps is this one.
+ */
+const versionScript = (endpoint: string) => `(function () {
+  var select = document.getElementById('concierge-version');
+  if (!select) return;
+  var endpoint = ${scriptJson(endpoint)};
+  var original = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    var request = input instanceof Request ? input : undefined;
+    var url = new URL(request ? request.url : String(input), window.location.href);
+    if (url.origin === window.location.origin && url.pathname === endpoint) {
+      var headers = new Headers((init && init.headers) || (request && request.headers) || undefined);
+      headers.set('x-client-version', select.value);
+      init = Object.assign({}, init, { headers: headers });
+    }
+    return original(input, init);
+  };
+  select.addEventListener('change', function () {
+    var url = new URL(window.location.href);
+    url.searchParams.set('version', select.value);
+    window.history.replaceState(window.history.state, '', url);
+  });
+})();`;
+
+export function renderGraphiQLPage({ title, outcome, options, assets, nowMs, versions }: { title: string; outcome: DevTokenOutcome; options: PageOptions; assets: PageAssets; nowMs: number; versions?: PageVersions }): string {
   const problem = outcome.kind !== 'minted' && outcome.kind !== 'session';
+  const sessionScript = outcome.kind === 'session' && !outcome.development ? SESSION_NOTE : '';
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -157,12 +220,15 @@ ${STYLE}
     </style>
   </head>
   <body id="body" class="no-focus-outline">
-    <p id="concierge-note" class="${problem ? 'problem' : 'token'}" role="status" data-outcome="${outcome.kind}">${noteHtml(outcome, nowMs)}</p>
+    <p id="concierge-note" class="${problem ? 'problem' : 'token'}" role="status" data-outcome="${outcome.kind}"${outcome.kind === 'session' && outcome.development ? ' data-session="development"' : ''}>${versions ? versionHtml(versions) : ''}${noteHtml(outcome, nowMs)}</p>
     <noscript>You need to enable JavaScript to run this app.</noscript>
     <div id="root"></div>
+    <script>
+${versions ? versionScript(versions.endpoint) : ''}
+    </script>
     <script src="${assets.js}"></script>
     <script>
-${outcome.kind === 'minted' ? COUNTDOWN : outcome.kind === 'session' ? SESSION_NOTE : ''}
+${outcome.kind === 'minted' ? COUNTDOWN : sessionScript}
       YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${scriptJson(options)});
     </script>
   </body>

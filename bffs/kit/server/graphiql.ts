@@ -2,7 +2,10 @@ import { parse, print } from 'graphql';
 import { ERRORS } from '../errors.ts';
 import type { Plugin } from 'graphql-yoga';
 import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './graphiql-assets.ts';
-import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './graphiql-page.ts';
+import { parseVersion } from '../contracts/versions.ts';
+import type { SessionStore } from '../stores/sessions/session-store.ts';
+import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions, type PageVersions } from './graphiql-page.ts';
+import { graphiqlSession } from './graphiql-session.ts';
 
 /**
  * GraphiQL for development, served by this plugin rather than yoga's `graphiql` option (which
@@ -17,6 +20,10 @@ import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions } from './gr
  *   viewer: built and compressed once per process, `public, max-age=31536000, immutable` with an
  *   ETag (graphiql-assets.ts explains the choice).
  *
+ * `x-client-version` is the app version chosen on the page (the newest supported release by
+ * default), so GraphiQL answers as that app does, not as the oldest one a header-less request is.
+ * Web opens signed in with a development session cookie (graphiql-session.ts), never a token.
+ *
  * Production builds never install it: GraphiQL is off there and identity does not mint tokens.
  * It must come before the perimeter's plugin, which answers ROUTE_NOT_FOUND to other paths.
  */
@@ -30,8 +37,17 @@ export interface DevelopmentGraphiQLOptions {
   endpoint: string;
   /** @default Date.now: the token's clock is identity's, not the BFF's injected one. */
   now?: () => number;
-  /** A cookie client (web): no token box; the page signs in through the provider's page. */
-  signIn?: boolean;
+  /**
+   * A cookie client (web): no token in the page; it opens signed in with a development session
+   * in this store (graphiql-session.ts), or signed out with `?as=none`.
+   */
+  sessions?: SessionStore;
+  /**
+   * The app versions GraphiQL may speak as (the client's supported releases, oldest first): the
+   * newest by default, another by the picker or `?version=`, sent as `x-client-version` on every
+   * request. None (a client with no release yet): no picker, no header.
+   */
+  versions?: readonly string[];
   /**
    * The host names the BFF listens as (`HOST`), beside the loopback names, which are always
    * taken: the page is served only to a `Host` among them (see pageHostRefusal).
@@ -42,7 +58,7 @@ export interface DevelopmentGraphiQLOptions {
 const DEFAULT_VIEWER = 'u_1';
 const MINT_TIMEOUT_MS = 2_000;
 
-export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, signIn = false, hosts = [] }: DevelopmentGraphiQLOptions): Plugin {
+export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endpoint, now = Date.now, sessions, versions = [], hosts = [] }: DevelopmentGraphiQLOptions): Plugin {
   const servedHosts = new Set([...LOOPBACK_HOSTS, ...hosts.map(hostName)]);
   // The operation files are written for reading diffs (one line per selection set); GraphiQL
   // opens with graphql-js's print of them, as the trusted-document manifest stores them.
@@ -56,7 +72,7 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
         // An in-process fetch (yoga.fetch) has no Host header: the host its URL names stands in.
         const refusal = pageHostRefusal(request.headers.get('host') ?? url.host, servedHosts);
         if (refusal) return endResponse(new fetchAPI.Response(JSON.stringify(refusal.body), { status: refusal.status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } }));
-        return page(url).then((html) =>
+        return page(request, url).then(({ html, setCookie }) =>
           endResponse(
             new fetchAPI.Response(html, {
               status: 200,
@@ -64,6 +80,7 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
                 'content-type': 'text/html; charset=utf-8',
                 'cache-control': 'no-store',
                 'x-content-type-options': 'nosniff',
+                ...(setCookie ? { 'set-cookie': setCookie } : {}),
               },
             }),
           ),
@@ -79,10 +96,13 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
     },
   };
 
-  async function page(url: URL): Promise<string> {
-    const [assets, outcome] = await Promise.all([
+  async function page(request: Request, url: URL): Promise<{ html: string; setCookie?: string }> {
+    const as = url.searchParams.get('as');
+    const [assets, { outcome, setCookie }] = await Promise.all([
       graphiqlAssets(),
-      signIn ? ({ kind: 'session', identityUrl } as const) : mintDevelopmentToken(identityUrl, url.searchParams.get('as') || DEFAULT_VIEWER, client),
+      sessions
+        ? graphiqlSession({ client, sessions, identityUrl, headers: request.headers, as, defaultViewer: DEFAULT_VIEWER, mint: (sub) => mintDevelopmentToken(identityUrl, sub, client) })
+        : mintDevelopmentToken(identityUrl, as || DEFAULT_VIEWER, client).then((minted) => ({ outcome: minted, setCookie: undefined })),
     ]);
     // Start compressing while the browser reads the page, so its asset requests find them ready.
     for (const asset of [assets.js, assets.css]) void asset.encoded('br').catch(() => undefined);
@@ -101,32 +121,16 @@ export function useDevelopmentGraphiQL({ client, identityUrl, defaultQuery, endp
       // A token lives for an hour and is per viewer: never keep it in localStorage.
       shouldPersistHeaders: false,
     };
-    return renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path } });
+    const html = renderGraphiQLPage({ title, outcome, options, nowMs: now(), assets: { js: assets.js.path, css: assets.css.path, favicon: assets.favicon.path }, versions: versionsOf(url) });
+    return { html, setCookie };
   }
-}
 
-/** Loopback, as a `Host` header names it: what a BFF listening in development answers to. */
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
-
-/** A configured host as a Host header's hostname: lower case, an IPv6 address in brackets. */
-const hostName = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host).toLowerCase();
-
-/**
- * The page holds a bearer token, so it is served only to a `Host` the BFF listens as. A page on
- * another site whose name the attacker points at 127.0.0.1 (DNS rebinding) is same-origin with
- * the BFF to the browser, and could read the page; its requests carry its own name as `Host`, so
- * they are refused here, before a token is minted. Undefined when the page may be served.
- */
-export function pageHostRefusal(host: string | null, served: ReadonlySet<string>): { status: number; body: unknown } | undefined {
-  let name: string | undefined;
-  try {
-    name = host ? new URL(`http://${host}/`).hostname : undefined;
-  } catch {
-    name = undefined; // not a host at all
+  function versionsOf(url: URL): PageVersions | undefined {
+    if (!versions.length) return undefined;
+    const asked = parseVersion(url.searchParams.get('version') ?? '');
+    const chosen = asked && versions.includes(asked) ? asked : versions[versions.length - 1]!;
+    return { client, versions, chosen, endpoint };
   }
-  if (name !== undefined && served.has(name)) return undefined;
-  const code = 'DEV_PAGE_HOST_REFUSED';
-  return { status: ERRORS[code].status, body: { errors: [{ message: 'GraphiQL is served only at the names this BFF listens as (127.0.0.1, localhost, [::1] or its HOST), not at the host this request named.', extensions: { code } }] } };
 }
 
 /** Asks identity's development endpoint for a token for `sub`, and says what came of it. */
@@ -170,4 +174,28 @@ function describe(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
   return detail ? `${error.message} (${detail})` : error.message;
+}
+
+/** Loopback, as a `Host` header names it: what a BFF listening in development answers to. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** A configured host as a Host header's hostname: lower case, an IPv6 address in brackets. */
+const hostName = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host).toLowerCase();
+
+/**
+ * The page holds a bearer token, so it is served only to a `Host` the BFF listens as. A page on
+ * another site whose name the attacker points at 127.0.0.1 (DNS rebinding) is same-origin with
+ * the BFF to the browser, and could read the page; its requests carry its own name as `Host`, so
+ * they are refused here, before a token is minted. Undefined when the page may be served.
+ */
+export function pageHostRefusal(host: string | null, served: ReadonlySet<string>): { status: number; body: unknown } | undefined {
+  let name: string | undefined;
+  try {
+    name = host ? new URL(`http://${host}/`).hostname : undefined;
+  } catch {
+    name = undefined; // not a host at all
+  }
+  if (name !== undefined && served.has(name)) return undefined;
+  const code = 'DEV_PAGE_HOST_REFUSED';
+  return { status: ERRORS[code].status, body: { errors: [{ message: 'GraphiQL is served only at the names this BFF listens as (127.0.0.1, localhost, [::1] or its HOST), not at the host this request named.', extensions: { code } }] } };
 }
