@@ -61,12 +61,17 @@ describe('GraphiQL delivery', () => {
       expect(served.text).toContain('Bearer ');
     }
     await mocks.resetCounters();
-    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.:${port}`, '[::1]@evil.example']) {
+    // A valid name of another site is the page's own refusal; a Host that is no host at all is refused at the door, before any route.
+    const refusals = [
+      ...[`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.:${port}`].map((host) => ({ host, status: 403, code: 'DEV_PAGE_HOST_REFUSED' })),
+      { host: '[::1]@evil.example', status: 400, code: 'INVALID_HOST' },
+    ];
+    for (const { host, status, code } of refusals) {
       const refused = await asHost(host);
-      expect({ host, status: refused.status }).toEqual({ host, status: 403 });
+      expect({ host, status: refused.status }).toEqual({ host, status });
       expect(refused.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(refused.headers['cache-control']).toBe('no-store');
-      expect(JSON.parse(refused.text).errors[0].extensions.code).toBe('DEV_PAGE_HOST_REFUSED');
+      expect(JSON.parse(refused.text).errors[0].extensions.code).toBe(code);
       expect(refused.text).not.toMatch(/Bearer|eyJ/);
     }
     // Refused before identity was asked for a token.
