@@ -13,7 +13,7 @@
  * incomplete homes, and what A got. With `--uncapped` it runs 2 again on a BFF whose in-flight
  * caps are lifted (IN_FLIGHT_VIEWER=IN_FLIGHT_IP=100000): what the caps prevent.
  *
- *   npm run bench:starvation -- [--rounds 30] [--uncapped]
+ *   npm run bench:starvation -- [--rounds 30] [--burst 100] [--uncapped]
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -23,10 +23,10 @@ import { backgroundBusy, cpuSeconds, pinSelf, startMocks, startServer, stop, typ
 import { percentile, round } from './harness/stats.ts';
 import { ADMIT_ALL_BUDGET } from './harness/systems.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, uncapped: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, burst: { type: 'string', default: '100' }, uncapped: { type: 'boolean', default: false } } });
 const ROUNDS = Number(values.rounds);
 const B_CONCURRENCY = 10;
-const A_BURST = 100;
+const A_BURST = Number(values.burst);
 const USERS_ADDED_MS = 200;
 const BLOCKS = 3;
 /** A's and B's addresses, as the one trusted proxy in front of the BFF reports them. */

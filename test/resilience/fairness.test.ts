@@ -38,8 +38,9 @@ function mobileBff(): Bff {
   return createMobileBff(testConfig(mocks.urls, { trustedProxyHops: 1 }), {
     clock: () => new Date(TEST_NOW),
     logger: pino({ level: 'silent' }),
-    // The deadline outlasts the slowed users service; the shedder (256 in flight) is the policy's.
-    policy: { deadlineMs: 1_500, shedding: { ...MOBILE_POLICY.shedding, maxEventLoopDelayMs: 10_000 } },
+    // The deadline outlasts the slowed users service on a busy machine (a full bulkhead fails at
+    // once, whatever the deadline); the shedder (256 in flight) is the policy's.
+    policy: { deadlineMs: 3_000, shedding: { ...MOBILE_POLICY.shedding, maxEventLoopDelayMs: 10_000 } },
   });
 }
 
