@@ -94,6 +94,9 @@ async function run(scenario: string, keepAliveMs: number, urls: Record<Downstrea
     TRUSTED_PROXY_HOPS: '1',
     RATE_LIMIT_VIEWER: '100000000/60',
     RATE_LIMIT_IP: '100000000/60',
+    // Bursts of one viewer's concurrent POSTs from one address: over mobile's in-flight caps.
+    IN_FLIGHT_VIEWER: String(CONCURRENCY),
+    IN_FLIGHT_IP: String(CONCURRENCY),
     ...Object.fromEntries((Object.keys(urls) as DownstreamName[]).map((name) => [urlVariableOf(name), urls[name]])),
   };
   const bff = spawn(process.execPath, ['--import', 'tsx', 'bffs/mobile/main.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -47,7 +47,7 @@ const mocks = startChild('bench/support/mocks-process.ts', {});
 const { urls } = JSON.parse(await firstLine(mocks)) as { urls: Record<DownstreamName, string> };
 const urlEnv = Object.fromEntries(Object.entries(urls).map(([name, url]) => [urlVariableOf(name as DownstreamName), url]));
 // The soak weighs memory and sockets under faults, not refusals: budgets raised so its one viewer is admitted.
-const bff = startChild('bffs/web/main.ts', { ...urlEnv, PORT: String(BFF_PORT), LOG_LEVEL: 'silent', RATE_LIMIT_VIEWER: '1000000000/60', RATE_LIMIT_IP: '1000000000/60' });
+const bff = startChild('bffs/web/main.ts', { ...urlEnv, PORT: String(BFF_PORT), LOG_LEVEL: 'silent', RATE_LIMIT_VIEWER: '1000000000/60', RATE_LIMIT_IP: '1000000000/60', IN_FLIGHT_VIEWER: String(CONNECTIONS), IN_FLIGHT_IP: String(CONNECTIONS) });
 await firstLine(bff);
 
 const token = ((await (await fetch(`${urls.identity}/dev/token`, {

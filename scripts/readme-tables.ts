@@ -63,6 +63,8 @@ export function perimeterTable(): string {
     row('cost (armor\'s measure)', (p) => `${p.limits.cost}`),
     row('viewer budget', (p) => `${p.rateLimits.viewer.points} cost per ${p.rateLimits.viewer.windowSeconds} s`),
     row('address budget', (p) => `${p.rateLimits.ip.points} cost per ${p.rateLimits.ip.windowSeconds} s`),
+    row('in flight per viewer', (p) => `${p.inFlight.viewer} requests`),
+    row('in flight per address', (p) => `${p.inFlight.ip} requests`),
     row('sign-in budget (/auth/*)', (p) => (p.rateLimits.signIn ? `${p.rateLimits.signIn.points} requests per ${p.rateLimits.signIn.windowSeconds} s per address` : 'none (signs in elsewhere)')),
     row('browser origins', (p) => (p.corsCredentials ? '`WEB_ORIGINS`, with credentials' : 'none (native apps)')),
   ].join('\n');

@@ -34,6 +34,8 @@ export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 /** A rate-limit budget (`<points>/<seconds>`) no measured load exhausts: MobileHome costs 56 points. */
 export const ADMIT_ALL_BUDGET = '1000000000/60';
+/** An in-flight cap no measured load reaches: the open loop keeps at most 256 requests out. */
+export const ADMIT_ALL_IN_FLIGHT = '100000';
 
 /**
  * Our BFF as deployed: NODE_ENV=production's perimeter, every part on (trusted documents only,
@@ -48,6 +50,10 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMITS: 'on',
   RATE_LIMIT_VIEWER: ADMIT_ALL_BUDGET,
   RATE_LIMIT_IP: ADMIT_ALL_BUDGET,
+  // One viewer from one address sends every request (256 connections in the open loop): the
+  // in-flight caps would refuse most of them, while the stage still counts each one in and out.
+  IN_FLIGHT_VIEWER: ADMIT_ALL_IN_FLIGHT,
+  IN_FLIGHT_IP: ADMIT_ALL_IN_FLIGHT,
   REDIS_URL: '', // the memory store
   // The generator is one address holding up to 256 sockets, as a balancer would: no per-address
   // cap, and the keep-alive a balancer gets (the direct defaults are for clients, server/socket-limits.ts).

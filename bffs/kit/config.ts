@@ -60,6 +60,9 @@ export interface BffConfig {
   operationLimits?: boolean;
   /** Overrides the client policy's budgets (`RATE_LIMIT_VIEWER`, `RATE_LIMIT_IP`: `<points>/<seconds>`). */
   viewerBudget?: Budget;
+  /** Overrides the client policy's in-flight caps per viewer and per address (`IN_FLIGHT_VIEWER`, `IN_FLIGHT_IP`: requests at once, per replica). */
+  viewerInFlight?: number;
+  ipInFlight?: number;
   /** Proxies in front of the BFF whose `X-Forwarded-For` entries are believed (`TRUSTED_PROXY_HOPS`). */
   trustedProxyHops?: number;
   ipBudget?: Budget;
@@ -150,6 +153,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     viewerBudget: parseBudget(env, 'RATE_LIMIT_VIEWER'),
     trustedProxyHops: parseInteger(env, 'TRUSTED_PROXY_HOPS', 0),
     ipBudget: parseBudget(env, 'RATE_LIMIT_IP'),
+    viewerInFlight: parseCap(env, 'IN_FLIGHT_VIEWER'),
+    ipInFlight: parseCap(env, 'IN_FLIGHT_IP'),
     signInBudget: parseBudget(env, 'RATE_LIMIT_SIGN_IN'),
     webClientSecret: env.WEB_CLIENT_SECRET || undefined,
     tvClientSecret: env.TV_CLIENT_SECRET || undefined,
@@ -197,6 +202,12 @@ function parseBudget(env: NodeJS.ProcessEnv, key: string): Budget | undefined {
   const match = /^(\d+)\/(\d+)$/.exec(raw);
   if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new Error(`${key} must be <points>/<seconds>, got "${raw}"`);
   return { points: Number(match[1]), windowSeconds: Number(match[2]) };
+}
+
+function parseCap(env: NodeJS.ProcessEnv, key: string): number | undefined {
+  const cap = parseOptionalInteger(env, key);
+  if (cap === 0) throw new Error(`${key} must be a positive integer, got "${env[key]}"`);
+  return cap;
 }
 
 function parseOrigin(key: string, raw: string): string {

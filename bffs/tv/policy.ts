@@ -25,6 +25,7 @@ export const TV_PERIMETER: PerimeterPolicy = {
   maxPageSize: 50,
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 400 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 60000, windowSeconds: 60 }, signIn: { points: 60, windowSeconds: 60 } },
+  inFlight: { viewer: 24, ip: 48 },
   corsCredentials: false,
 };
 

@@ -25,6 +25,7 @@ export const WEB_PERIMETER: PerimeterPolicy = {
   maxPageSize: 50,
   limits: { depth: 8, aliases: 20, directives: 20, tokens: 1000, cost: 4000 },
   rateLimits: { viewer: { points: 80000, windowSeconds: 60 }, ip: { points: 800000, windowSeconds: 60 }, signIn: { points: 60, windowSeconds: 60 } },
+  inFlight: { viewer: 32, ip: 64 },
   corsCredentials: true,
 };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_PERIMETER } from '../../bffs/web/policy.ts';
 import { startTestStack, type TestStack } from '../support/bffs.ts';
 import { documentId } from '../support/documents.ts';
 import { assemble, postStreamed, type StreamedAnswer } from '../support/multipart.ts';
@@ -32,6 +33,7 @@ describe('@defer', () => {
     tokens.u_1 = await stack.mocks.token('u_1');
     tokens.u_6 = await stack.mocks.token('u_6');
     tokens.u_7 = await stack.mocks.token('u_7');
+    tokens.u_8 = await stack.mocks.token('u_8');
   });
   afterAll(() => stack?.close());
   afterEach(() => stack.mocks.clearFaults());
@@ -40,6 +42,14 @@ describe('@defer', () => {
     postStreamed(`${origins[client]}/graphql`, { accept, authorization: `Bearer ${tokens[sub]}`, ...headers }, body);
 
   const items = (data: any): any[] => data.home.rows.flatMap((row: any) => row.items);
+
+  it("a streamed answer gives back its viewer's in-flight slot after its last part: more streamed homes, one after another, than the viewer may have in flight, all served", async () => {
+    for (let i = 0; i <= WEB_PERIMETER.inFlight.viewer; i++) {
+      const streamed = await post('web', MULTIPART, { documentId: documentId('web', 'WebHome') }, { sub: 'u_8' });
+      expect(streamed.status, JSON.stringify(streamed.parts[0]?.body.errors)).toBe(200);
+      expect(streamed.parts.at(-1)!.body.hasNext).toBe(false);
+    }
+  });
 
   it('web home: the grid first, without ratings; then every rating at its path; assembled, exactly the JSON answer', async () => {
     const streamed = await post('web', MULTIPART, { documentId: documentId('web', 'WebHome') });

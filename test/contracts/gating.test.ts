@@ -14,7 +14,7 @@ import { SINCE_DIRECTIVE_SDL } from '../../bffs/kit/contracts/since.ts';
 import { createContractUsage } from '../../bffs/kit/contracts/usage.ts';
 import type { ClientVersionPolicy } from '../../bffs/kit/contracts/versions.ts';
 import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
-import type { Passage } from '../../bffs/kit/perimeter/pipeline.ts';
+import { passageOf, type Passage } from '../../bffs/kit/perimeter/pipeline.ts';
 import { clientVersionStage } from '../../bffs/kit/perimeter/stages/client-version.ts';
 import { createOperationPreparer, type ReadyOperation } from '../../bffs/kit/server/operations.ts';
 
@@ -120,8 +120,7 @@ describe('what the client-version stage decides', () => {
     const usage = createContractUsage(['1.0.0', '1.1.0']);
     const stage = clientVersionStage(catalogue, createVersionViews(gates), usage);
     const passage: Passage = {
-      request: { method: 'POST', headers: new Headers(headers), peer: '127.0.0.1', params: {} },
-      headers: {},
+      ...passageOf({ method: 'POST', headers: new Headers(headers), peer: '127.0.0.1', params: {} }),
       trusted: document.trusted,
       ...(document.id ? { document: catalogue.documents.get(document.id)! } : {}),
       operation: ready(document.text),

@@ -26,7 +26,8 @@ const BUDGET = N * COST;
 const BURST = 60;
 const VIEWER_KEY = (viewer: string) => `concierge:rate:mobile:viewer:${viewer}`;
 
-const budgetEnv = { RATE_LIMIT_VIEWER: `${BUDGET}/60`, RATE_LIMIT_IP: '1000000/60' };
+// The burst is one viewer's, all at once: the in-flight caps are lifted so only the budget decides.
+const budgetEnv = { RATE_LIMIT_VIEWER: `${BUDGET}/60`, RATE_LIMIT_IP: '1000000/60', IN_FLIGHT_VIEWER: String(BURST), IN_FLIGHT_IP: String(BURST) };
 
 const redisProbe = () => createClient({ url: REDIS_URL, socket: { connectTimeout: 1_000, reconnectStrategy: false } });
 let redis: ReturnType<typeof redisProbe> | undefined;

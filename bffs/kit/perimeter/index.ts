@@ -8,6 +8,7 @@ import { createOperationPreparer } from '../server/operations.ts';
 import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createCorsPolicy, type CorsPolicy } from './cors.ts';
+import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from './operation-limits.ts';
 import { createGate, createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from './policy.ts';
@@ -15,6 +16,7 @@ import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
 import { clientVersionStage } from './stages/client-version.ts';
 import { documentStage } from './stages/document.ts';
+import { inFlightStage } from './stages/in-flight.ts';
 import { methodStage } from './stages/method.ts';
 import { originStage } from './stages/origin.ts';
 import { paramsStage } from './stages/params.ts';
@@ -56,12 +58,14 @@ export interface ClientPerimeterOptions {
  *                        document (a working-copy document: the release it names, else the
  *                        newest); a retired one 400; a field gated past it 400 (contracts/)
  *  6. method             no mutation over GET: 405
- *  7. rate limit (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
- *                        X-Forwarded-For) spends the operation's cost: before any token is checked
+ *  7. in flight (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
+ *                        X-Forwarded-For) takes one of its in-flight slots until the answer is out: 429
+ *     rate limit (ip)    the client address spends the operation's cost: before any token is checked
  *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or for a
  *                        cookie client from the session, for a device client from the session its
  *                        bearer token names, the session's token refreshed when about to expire: 401
- *  9. rate limit (viewer) the viewer spends the operation's cost: 429
+ *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out: 429
+ *     rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
@@ -81,7 +85,16 @@ export function createClientPerimeter({ client, schema, policy, config, document
   if (config.rateLimits !== false) {
     const ip = createCostLimiter(config.ipBudget ?? policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
     const viewer = createCostLimiter(config.viewerBudget ?? policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
-    budgets.push(clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('ip', ip, (passage) => passage.clientAddress!), authenticate, rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
+    const ipInFlight = new InFlightCounts(config.ipInFlight ?? policy.inFlight.ip);
+    const viewerInFlight = new InFlightCounts(config.viewerInFlight ?? policy.inFlight.viewer);
+    budgets.push(
+      clientAddressStage(config.trustedProxyHops ?? 0),
+      inFlightStage('ip', ipInFlight, (passage) => passage.clientAddress!),
+      rateLimitStage('ip', ip, (passage) => passage.clientAddress!),
+      authenticate,
+      inFlightStage('viewer', viewerInFlight, (passage) => passage.viewer!.id),
+      rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id),
+    );
   } else {
     budgets.push(authenticate);
   }

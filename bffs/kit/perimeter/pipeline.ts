@@ -46,6 +46,32 @@ export interface Passage {
   viewer?: Viewer;
   /** Headers every answer to this request carries (RateLimit, RateLimit-Policy). */
   headers: Record<string, string>;
+  /**
+   * A stage that takes something for as long as the request is in flight (an in-flight slot,
+   * stages/in-flight.ts) holds it here; `release()` gives back everything held, once.
+   */
+  hold(release: () => void): void;
+  /**
+   * Gives back what the stages hold. The perimeter calls it on a refusal; on an admission the
+   * transport calls it when the answer is out (each exactly where it releases the load shedder).
+   */
+  release(): void;
+}
+
+/** A fresh passage for a request: nothing established, nothing held. */
+export function passageOf(request: PerimeterRequest): Passage {
+  let held: (() => void)[] | undefined;
+  return {
+    request,
+    headers: {},
+    hold: (release) => void (held ??= []).push(release),
+    release: () => {
+      if (!held) return;
+      const releasing = held;
+      held = undefined;
+      for (const release of releasing) release();
+    },
+  };
 }
 
 /** A request the perimeter let in: what the executor runs. */
@@ -72,14 +98,18 @@ export type Verdict = { admitted: Admitted; refused?: undefined } | { refused: E
  */
 export function createPerimeter(stages: readonly Stage[]) {
   return async function admit(request: PerimeterRequest): Promise<Verdict> {
-    const passage: Passage = { request, headers: {} };
+    const passage = passageOf(request);
     try {
       const pending = runStages(stages, passage);
       if (pending) await pending;
     } catch (error) {
+      passage.release(); // a refused request holds nothing
       return { refused: refusalOf(error, passage) };
     }
-    if (!passage.operation || !passage.viewer || !passage.clientVersion) throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
+    if (!passage.operation || !passage.viewer || !passage.clientVersion) {
+      passage.release();
+      throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
+    }
     request.observation?.noteAdmitted(passage as Admitted);
     return { admitted: passage as Admitted };
   };
@@ -94,14 +124,16 @@ export type Perimeter = ReturnType<typeof createPerimeter>;
  */
 export function createGate(stages: readonly Stage[]) {
   return async function pass(request: PerimeterRequest): Promise<{ refused?: ExecutionResult; headers: Record<string, string> }> {
-    const passage: Passage = { request, headers: {} };
+    const passage = passageOf(request);
     try {
       const pending = runStages(stages, passage);
       if (pending) await pending;
     } catch (error) {
+      passage.release();
       if (error instanceof GraphQLError && error.extensions?.http) return { refused: { errors: [error] }, headers: passage.headers };
       throw error;
     }
+    passage.release(); // a gate holds nothing past itself: there is no answer of its own to wait for
     return { headers: passage.headers };
   };
 }

@@ -22,6 +22,17 @@ export interface PerimeterPolicy {
      */
     signIn?: Budget;
   };
+  /**
+   * Requests in flight at once, per replica: each viewer's and each client address's fair share
+   * of the bulkheads and the load shedder, which everyone shares (stages/in-flight.ts). The budgets
+   * above count cost per minute, so they cannot stop a burst sent all at once. Past it, 429
+   * TOO_MANY_IN_FLIGHT. A quarter of the bulkhead per viewer and half per address: one viewer (or
+   * one address, carrier NAT included) leaves most of every bulkhead to the others.
+   */
+  inFlight: {
+    viewer: number;
+    ip: number;
+  };
   /** Whether allowed browser origins may send credentials (the web app's cookies). */
   corsCredentials: boolean;
 }

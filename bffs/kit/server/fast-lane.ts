@@ -6,7 +6,7 @@ import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
 import { VARY_ORIGIN, type CorsPolicy } from '../perimeter/cors.ts';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
-import type { Perimeter } from '../perimeter/pipeline.ts';
+import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { RequestHeaders } from './context.ts';
@@ -67,12 +67,14 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
   const { endpoint, shedder, deadlineMs, perimeter, execute, respond, delivery, cors, maxBodyBytes, observer, yoga, yogaFetch } = options;
 
   /**
-   * Answers one request the lane took; the shedder's count is released exactly once, here.
+   * Answers one request the lane took; the shedder's count, and the in-flight slots the perimeter
+   * holds for an admitted request, are released exactly once, here, when the answer is out.
    * `params` undefined: the lane cannot read them (a body that is not one JSON object, a GET's
    * malformed JSON), so yoga answers, from the bytes already read.
    */
   async function answer(req: IncomingMessage, res: ServerResponse, headers: RequestHeaders, mediaType: RegularMediaType, reply: ReplyHeaders, params: Record<string, unknown> | undefined, body: Buffer | undefined, observation: RequestObservation): Promise<void> {
     let counted = true;
+    let admitted: Admitted | undefined;
     const method = req.method!;
     try {
       if (params === undefined) {
@@ -82,7 +84,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       }
       const verdict = await perimeter({ method, headers, peer: req.socket.remoteAddress ?? 'unknown', params, observation });
       if (verdict.refused) return await send(res, mediaType, reply, verdict.refused, JSON.stringify, observation);
-      const { admitted } = verdict;
+      admitted = verdict.admitted;
       const deadline = Deadline.after(deadlineMs);
       // 'close' before the response has gone out: the client hung up, so its calls are cancelled
       // and never counted against a service.
@@ -105,6 +107,7 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       else await send(res, mediaType, reply, execute.failed(error), JSON.stringify, observation).catch(() => res.destroy());
     } finally {
       if (counted) shedder.release();
+      admitted?.release();
     }
   }
 
@@ -118,12 +121,15 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       res.end(body);
       return;
     }
-    // yoga's own status, header and serialisation rules, with yoga's functions. Not the hot path.
-    const response = processRegularResult(result, { Response } as never, mediaType) as Response;
-    const text = await response.text();
-    const headers: Record<string, string> = Object.fromEntries(response.headers);
+    // yoga's own status, header and serialisation rules, with yoga's functions, handed a plain
+    // response: under a burst refused at the perimeter (429 TOO_MANY_IN_FLIGHT) this is the hot
+    // path, and a fetch Response and its Headers cost as much again as the rest of a refusal.
+    const response = processRegularResult(result, { Response: PlainResponse } as never, mediaType) as unknown as PlainResponse;
+    const text = response.body ?? '';
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.init.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['content-length'] = String(Buffer.byteLength(text));
-    res.writeHead(response.status, { ...headers, ...reply });
+    res.writeHead(response.init.status ?? 200, { ...headers, ...reply });
     res.end(text);
   }
 
@@ -174,6 +180,14 @@ export function createFastLane(options: FastLaneOptions): NodeListener {
       },
     );
   };
+}
+
+/** What yoga's result processor is given to build its answer with: its body and init, kept as they are. */
+class PlainResponse {
+  constructor(
+    readonly body: string | null,
+    readonly init: { status?: number; headers?: Record<string, string> },
+  ) {}
 }
 
 /** Headers every answer of the lane carries: the request id, and yoga's CORS headers when asked. */

@@ -3,7 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { refuseLargeBody } from '../perimeter/body-size.ts';
 import { VARY_ORIGIN } from '../perimeter/cors.ts';
-import type { Perimeter } from '../perimeter/pipeline.ts';
+import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
 import { requestId } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { concierge, ERRORS, type ErrorCode } from '../errors.ts';
@@ -45,6 +45,8 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
   const served = new Set([endpoint, ...otherRoutes]);
   /** The admitted request's headers (RateLimit), for answers streamed in parts. */
   const streamedHeaders = new WeakMap<Request, Record<string, string>>();
+  /** The admitted request, whose in-flight slots are given back when its response is out. */
+  const admittedOf = new WeakMap<Request, Admitted>();
   /** A successful answer, serialised, for the result processor to deliver (deliver.ts). */
   const delivered = new WeakMap<Request, { representation: Representation; headers: Record<string, string> }>();
   return {
@@ -102,13 +104,19 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
         return;
       }
       const admitted = verdict.admitted;
+      admittedOf.set(request, admitted);
       setParams({ query: admitted.text, variables: admitted.variables, operationName: admitted.operationName });
       if (admitted.operation.deferred && acceptsIncremental(request.headers.get('accept'))) {
         // Parts as they come (multipart/mixed or SSE): the deadline lasts until the last part.
         streamedHeaders.set(request, admitted.headers);
         setParamsHandler(() => {
+          // The parts outlive the response's start: the slots come back after the last one instead.
+          admittedOf.delete(request);
           const deadline = Deadline.after(deadlineMs, request.signal);
-          return execute.streaming(admitted, { headers: request.headers, requestId: requestId(request), deadline, observation }, () => deadline.dispose());
+          return execute.streaming(admitted, { headers: request.headers, requestId: requestId(request), deadline, observation }, () => {
+            deadline.dispose();
+            admitted.release();
+          });
         });
         return;
       }
@@ -125,6 +133,10 @@ export function usePerimeter({ endpoint, perimeter, execute, respond, delivery, 
       });
     },
     onResponse({ request, response }) {
+      // Where yoga's load shedding releases its count too: the answer is out, so the viewer's and
+      // the address's slots come back (parts streamed give theirs back after the last part).
+      admittedOf.get(request)?.release();
+      admittedOf.delete(request);
       // A streamed answer has no single result to carry them in extensions.http.
       for (const [name, value] of Object.entries(streamedHeaders.get(request) ?? {})) response.headers.set(name, value);
       // As the fast lane does: the answer depends on the Origin (cors.ts).

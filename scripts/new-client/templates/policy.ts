@@ -31,6 +31,7 @@ export const ${constant}_PERIMETER: PerimeterPolicy = {
   maxPageSize: 50,
   limits: { depth: 6, aliases: 10, directives: 10, tokens: 1000, cost: 300 },
   rateLimits: { viewer: { points: 6000, windowSeconds: 60 }, ip: { points: 120000, windowSeconds: 60 } },
+  inFlight: { viewer: 16, ip: 32 },
   corsCredentials: false,
 };
 

@@ -1,0 +1,31 @@
+import { concierge } from '../../errors.ts';
+import type { InFlightCounts } from '../in-flight.ts';
+import type { Passage, Stage } from '../pipeline.ts';
+
+export type InFlightLimit = 'viewer' | 'ip';
+
+const WHO: Record<InFlightLimit, string> = { viewer: 'This viewer', ip: 'This client address' };
+
+/**
+ * A fair share of the replica's in-flight work: the viewer (or the client address) takes one of
+ * its `max` slots for as long as the request is in flight, and the request gives it back when
+ * its answer is out (the transports call `admitted.release()`; a refused request's slots come back
+ * at once). Past `max`, 429 TOO_MANY_IN_FLIGHT with Retry-After, before any budget is spent and
+ * any service called. The bulkheads and the load shedder behind the perimeter are shared by
+ * everyone, so without it one client's burst fills them and the others' screens fail.
+ */
+export function inFlightStage(limit: InFlightLimit, counts: InFlightCounts, keyOf: (passage: Passage) => string, retryAfterSeconds = 1): Stage {
+  const { max } = counts;
+  return (passage) => {
+    const key = keyOf(passage);
+    if (!counts.tryAcquire(key)) {
+      throw concierge(
+        'TOO_MANY_IN_FLIGHT',
+        `${WHO[limit]} already has ${max} requests in flight, the most one ${limit === 'viewer' ? 'viewer' : 'address'} may have at once; retry when an earlier one has been answered.`,
+        { limit, max },
+        { headers: { 'retry-after': String(retryAfterSeconds) } },
+      );
+    }
+    passage.hold(() => counts.release(key));
+  };
+}
