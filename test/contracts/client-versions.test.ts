@@ -55,7 +55,10 @@ afterAll(async () => {
   await mocks.close();
 });
 
-const HOME = documentId('mobile', 'MobileHome');
+// The home document both recorded releases ship, as those apps send it. (The working copy's adds
+// `__typename`: only the next release ships it, so it is served as the newest.)
+const HOME = MOBILE_RELEASES.find(({ version }) => version === '1.1.0')!.documents.find(({ name }) => name === 'MobileHome')!.id;
+const CURRENT_HOME = documentId('mobile', 'MobileHome');
 type Path = 'POST' | 'GET';
 
 async function home(bff: Bff, path: Path, headers: Record<string, string>, id = HOME) {
@@ -94,6 +97,14 @@ describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) =>
     expect(status).toBe(200);
     expect(rowsOf(body)).toEqual(OLD_ROWS);
     expect(JSON.stringify(body)).not.toContain('SQUARE');
+  });
+
+  test("the working copy's home (the next release, with __typename) is served as the newest, with its typenames", async () => {
+    const { status, body } = await home(mobile, path, {}, CURRENT_HOME);
+    expect(status).toBe(200);
+    expect(rowsOf(body)).toEqual(NEW_ROWS);
+    expect(body.data.home.__typename).toBe('Home');
+    expect(body.data.home.rows.map((row: { __typename: string }) => row.__typename)).toEqual(NEW_ROWS.map(() => 'Row'));
   });
 
   test('a retired version is told to update, with the minimum; nothing is executed', async () => {
