@@ -15,7 +15,7 @@ import type { Bff, BffOverrides } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
-import { documentId } from '../support/documents.ts';
+import { documentId, releasedDocumentId } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver } from '../support/served.ts';
 
@@ -57,7 +57,7 @@ afterAll(async () => {
 
 // The home document both recorded releases ship, as those apps send it. (The working copy's adds
 // `__typename`: only the next release ships it, so it is served as the newest.)
-const HOME = MOBILE_RELEASES.find(({ version }) => version === '1.1.0')!.documents.find(({ name }) => name === 'MobileHome')!.id;
+const HOME = releasedDocumentId('mobile', 'MobileHome', '1.1.0');
 const CURRENT_HOME = documentId('mobile', 'MobileHome');
 type Path = 'POST' | 'GET';
 
