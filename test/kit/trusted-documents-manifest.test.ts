@@ -80,6 +80,14 @@ describe("the SDK's createClient", () => {
     expect(sent).toEqual([{ method: 'GET', url: url.toString(), body: undefined }]);
   });
 
+  test('appends the GET parameters to a relative endpoint, and to one that has a query string', async () => {
+    const { sent, fetch } = capture();
+    await mobile.createClient({ url: '/graphql', fetch })(mobile.MobileHomeDocument);
+    await mobile.createClient({ url: 'http://bff.test/graphql?tenant=a', fetch })(mobile.MobileHomeDocument);
+    const id = encodeURIComponent(mobileIds.MobileHome);
+    expect(sent.map(({ url }) => url)).toEqual([`/graphql?documentId=${id}`, `http://bff.test/graphql?tenant=a&documentId=${id}`]);
+  });
+
   test('sends a known mutation by id as a POST', async () => {
     const { sent, fetch } = capture();
     const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch });

@@ -75,9 +75,9 @@ export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetc
  */
 type Reference = ({ documentId: string; query?: never } | { query: string; documentId?: never }) & { get: boolean };
 
+// Appended as text, not through `new URL`, so a relative endpoint (a web app's same-origin `/graphql`) works too.
 function getUrl(url: string, documentId: string, variables: Record<string, unknown> | undefined): string {
-  const target = new URL(url);
-  target.searchParams.set('documentId', documentId);
-  if (variables !== undefined && Object.keys(variables).length) target.searchParams.set('variables', JSON.stringify(variables));
-  return target.toString();
+  const params = new URLSearchParams({ documentId });
+  if (variables !== undefined && Object.keys(variables).length) params.set('variables', JSON.stringify(variables));
+  return `${url}${url.includes('?') ? '&' : '?'}${params}`;
 }
