@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
+import { sortTopLevelDefinitions } from '@apollo/persisted-query-lists';
 import { concatAST, getOperationAST, print, separateOperations, type DocumentNode, type OperationTypeNode } from 'graphql';
 
 /**
@@ -24,7 +25,9 @@ export function trustedDocuments(documents: readonly { document?: DocumentNode |
     .map(([name, document]) => {
       // The SDK finds an id by operation name, so an anonymous operation could never be sent by id.
       if (name === '') throw new Error('Trusted documents need named operations; found an anonymous one.');
-      const text = print(document);
+      // Apollo's order (the operation, then its fragments by name), as its manifest generator and
+      // createPersistedQueryManifestVerificationLink print a document: separateOperations keeps the file's order.
+      const text = print(sortTopLevelDefinitions(document));
       return { name, id: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`, text, type: getOperationAST(document, name)!.operation };
     })
     .sort((a, b) => compare(a.name, b.name));

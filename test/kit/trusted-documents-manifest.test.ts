@@ -4,6 +4,8 @@ import { basename, join } from 'node:path';
 import { getOperationAST, parse, print } from 'graphql';
 import { addTypenameToDocument } from '@apollo/client/utilities';
 import { describe, expect, test } from 'vitest';
+import { trustedDocuments } from '../../scripts/codegen/trusted-documents.ts';
+import { withTypenames } from '../../scripts/codegen/typename.ts';
 import * as mobile from '../../bffs/mobile/sdk/index.ts';
 import * as tv from '../../bffs/tv/sdk/index.ts';
 import * as web from '../../bffs/web/sdk/index.ts';
@@ -129,3 +131,19 @@ describe.each(['web', 'mobile', 'tv'])("the %s manifest in Apollo's persisted-qu
     }
   });
 });
+
+describe('trustedDocuments (scripts/codegen/trusted-documents.ts)', () => {
+  test("orders an operation's fragments as Apollo's manifest and verification link print them: the operation first, then its fragments by name", () => {
+    const source = parse(`
+      fragment Z on Title { title }
+      fragment A on Title { id }
+      query Pick($id: ID!) { title(id: $id) { ...Z ...A } }
+      query Other { home { rows { id } } }
+    `);
+    const [other, pick] = trustedDocuments([{ document: withTypenames(source) }]);
+    expect([other!.name, pick!.name]).toEqual(['Other', 'Pick']);
+    expect(pick!.text.split('\n').filter((line) => /^(query|fragment)/.test(line))).toEqual(['query Pick($id: ID!) {', 'fragment A on Title {', 'fragment Z on Title {']);
+    expect(pick!.id).toBe(`sha256:${sha256(pick!.text)}`);
+  });
+});
+
