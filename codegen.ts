@@ -3,15 +3,18 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { CLIENTS, pascalName } from './bffs/clients.ts';
-import { trustedDocumentIds, trustedDocumentsManifest } from './scripts/codegen/trusted-documents.ts';
+import { clientVersion } from './scripts/codegen/client-version.ts';
+import { persistedQueryManifest, trustedDocumentIds, trustedDocumentsManifest } from './scripts/codegen/trusted-documents.ts';
+import { addTypenames } from './scripts/codegen/typename.ts';
 
 /**
  * The only source of generated code. `npm run codegen` writes, CI checks nothing changed:
  * - downstream types from the committed OpenAPI documents (bffs/kit/downstream/types/);
  * - per-BFF resolver types, with mappers from GraphQL types to the BFF's models;
  * - per-BFF typed client SDKs from the operation files the apps send;
- * - per-BFF trusted documents from the same files: the manifest the BFF may run, and the ids the
- *   SDK sends in place of the query text.
+ * - per-BFF trusted documents from the same files: the manifest the BFF may run, the same in
+ *   Apollo's persisted-query-manifest format, the ids the SDK sends in place of the query text,
+ *   and the app version the SDK sends (the release the documents are).
  */
 
 const SERVICES = [
@@ -34,6 +37,8 @@ const LOCAL_PLUGINS: Record<string, CodegenPlugin> = {
   'openapi-types': openApiTypes,
   'trusted-documents-manifest': trustedDocumentsManifest,
   'trusted-document-ids': trustedDocumentIds,
+  'persisted-query-manifest': persistedQueryManifest,
+  'client-version': clientVersion,
 };
 
 // Codegen insists on a GraphQL schema for every output; the OpenAPI outputs ignore it.
@@ -46,6 +51,8 @@ const downstreamTypes = Object.fromEntries(
   ]),
 );
 
+// Every output built from the operation files gets `__typename` where Apollo's and urql's caches
+// add it (scripts/codegen/typename.ts), so the documents the BFF trusts are the ones they send.
 const perClient = Object.fromEntries(
   // The clients and their mappers (types whose resolvers receive a model: see each models.ts) are in bffs/clients.ts.
   CLIENTS.flatMap(({ name: client, mappers }) => [
@@ -70,6 +77,7 @@ const perClient = Object.fromEntries(
       {
         schema: `schemas/${client}.graphql`,
         documents: `bffs/${client}/operations/*.graphql`,
+        documentTransforms: [addTypenames],
         plugins: [{ add: { content: HEADER } }, 'typescript-operations', 'typed-document-node'],
         config: {
           useTypeImports: true,
@@ -84,13 +92,28 @@ const perClient = Object.fromEntries(
     // JSON, so no `add` header: a comment would make it unparseable.
     [
       `bffs/${client}/generated/trusted-documents.generated.json`,
-      { schema: `schemas/${client}.graphql`, documents: `bffs/${client}/operations/*.graphql`, plugins: ['trusted-documents-manifest'] },
+      { schema: `schemas/${client}.graphql`, documents: `bffs/${client}/operations/*.graphql`,
+        documentTransforms: [addTypenames], plugins: ['trusted-documents-manifest'] },
+    ],
+    [
+      `bffs/${client}/generated/persisted-query-manifest.generated.json`,
+      { schema: `schemas/${client}.graphql`, documents: `bffs/${client}/operations/*.graphql`, documentTransforms: [addTypenames], plugins: ['persisted-query-manifest'] },
+    ],
+    [
+      `bffs/${client}/sdk/version.generated.ts`,
+      {
+        schema: `schemas/${client}.graphql`,
+        documents: `bffs/${client}/operations/*.graphql`,
+        documentTransforms: [addTypenames],
+        plugins: [{ add: { content: HEADER } }, { 'client-version': { client } }],
+      },
     ],
     [
       `bffs/${client}/sdk/trusted-documents.generated.ts`,
       {
         schema: `schemas/${client}.graphql`,
         documents: `bffs/${client}/operations/*.graphql`,
+        documentTransforms: [addTypenames],
         plugins: [{ add: { content: HEADER } }, 'trusted-document-ids'],
       },
     ],

@@ -4,42 +4,38 @@
  * would not be a faster server of the same thing.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, print } from 'graphql';
 import { request } from 'undici';
-import { createClient, MobileHomeDocument } from '../../bffs/mobile/sdk/index.ts';
+import { readReleases } from '../../bffs/kit/contracts/releases.ts';
 
 export const VIEWER = 'u_1';
+/** The app version every system is measured as (homeHeaders). */
+const APP_VERSION = '1.0.0';
 export const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
 
 /** MobileHome as query text, `{"query": ...}`: what the peers are sent (they know no trusted documents), and concierge-open. */
 export const QUERY_HOME_BODY = JSON.stringify({ query: MOBILE_HOME });
 
 /**
- * MobileHome as the mobile app's SDK sends it to our BFF: its trusted-document id,
- * `{"documentId":"sha256:<hex>"}` (production runs trusted documents only). Taken from the SDK
- * itself, with a fetch that only keeps the body, so the benchmark sends whatever the app sends.
+ * MobileHome as the mobile app 1.0.0 sends it to our BFF: its trusted-document id,
+ * `{"documentId":"sha256:<hex>"}` (production runs trusted documents only), POSTed. Taken from the
+ * release (bffs/mobile/releases/1.0.0/), the version homeHeaders sends: the working copy's SDK
+ * sends the next release's document (with the `__typename` codegen adds, served as the newest,
+ * with the new-releases row), which is not the home the peers implement.
  */
-export const TRUSTED_HOME_BODY = await sdkBody();
+export const TRUSTED_HOME_BODY = releasedBody();
 
-async function sdkBody(): Promise<string> {
-  let sent: unknown;
-  const capture = async (_url: RequestInfo | URL, init?: RequestInit) => {
-    sent = init?.body;
-    return new Response('{}', { headers: { 'content-type': 'application/json' } });
-  };
-  await createClient({ url: 'http://sdk.invalid/graphql', fetch: capture as typeof fetch })(MobileHomeDocument);
-  if (typeof sent !== 'string') throw new Error('the mobile SDK sent MobileHome without a string body');
-  const { documentId, query } = JSON.parse(sent) as { documentId?: string; query?: string };
-  if (documentId === undefined || query !== undefined) throw new Error(`the mobile SDK no longer sends MobileHome by documentId: ${sent.slice(0, 200)}`);
+function releasedBody(): string {
+  const release = readReleases(fileURLToPath(new URL('../../bffs/mobile/releases/', import.meta.url))).find(({ version }) => version === APP_VERSION);
+  const home = release?.documents.find(({ name }) => name === 'MobileHome');
   // The peers are sent MobileHome.graphql as text: the id must name that same document, or the
   // equality check would compare two different requests.
-  const manifest = JSON.parse(readFileSync(new URL('../../bffs/mobile/generated/trusted-documents.generated.json', import.meta.url), 'utf8')) as Record<string, string>;
-  const text = manifest[documentId];
-  if (text === undefined || print(parse(text)) !== print(parse(MOBILE_HOME))) {
-    throw new Error(`the mobile SDK's MobileHome id ${documentId} does not name MobileHome.graphql in bffs/mobile/generated/trusted-documents.generated.json (run npm run codegen)`);
+  if (!home || print(parse(home.text)) !== print(parse(MOBILE_HOME))) {
+    throw new Error(`mobile ${APP_VERSION}'s MobileHome (bffs/mobile/releases/${APP_VERSION}/) is not bffs/mobile/operations/MobileHome.graphql`);
   }
-  return sent;
+  return JSON.stringify({ documentId: home.id });
 }
 
 /**
@@ -60,7 +56,7 @@ export async function mintToken(identityUrl: string, sub = VIEWER): Promise<stri
  * What the app sends with every request. The version is 1.0.0's, whose home (three rows) is the
  * one the peers implement; 1.1.0 adds the new-releases row (README: Releasing a client).
  */
-export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-client-version': '1.0.0' });
+export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-client-version': APP_VERSION });
 
 /** One MobileHome round trip with `body` (the system's, systems.ts); the raw body text and its status. */
 export async function fetchHome(url: string, token: string, body: string): Promise<{ status: number; text: string }> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
-import { concatAST, print, separateOperations, type DocumentNode } from 'graphql';
+import { sortTopLevelDefinitions } from '@apollo/persisted-query-lists';
+import { concatAST, getOperationAST, print, separateOperations, type DocumentNode, type OperationTypeNode } from 'graphql';
 
 /**
  * Trusted documents: the exact text of every operation an app sends, keyed by the hash of that
@@ -13,6 +14,7 @@ export interface TrustedDocument {
   id: string;
   /** graphql-js `print()` of the operation plus the fragments it uses. */
   text: string;
+  type: OperationTypeNode;
 }
 
 /** One trusted document per operation in `documents`, sorted by operation name. */
@@ -23,8 +25,10 @@ export function trustedDocuments(documents: readonly { document?: DocumentNode |
     .map(([name, document]) => {
       // The SDK finds an id by operation name, so an anonymous operation could never be sent by id.
       if (name === '') throw new Error('Trusted documents need named operations; found an anonymous one.');
-      const text = print(document);
-      return { name, id: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`, text };
+      // Apollo's order (the operation, then its fragments by name), as its manifest generator and
+      // createPersistedQueryManifestVerificationLink print a document: separateOperations keeps the file's order.
+      const text = print(sortTopLevelDefinitions(document));
+      return { name, id: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`, text, type: getOperationAST(document, name)!.operation };
     })
     .sort((a, b) => compare(a.name, b.name));
 }
@@ -36,6 +40,21 @@ export const trustedDocumentsManifest: CodegenPlugin = {
       .map(({ id, text }): [string, string] => [id, text])
       .sort(([a], [b]) => compare(a, b));
     return `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`;
+  },
+};
+
+/**
+ * The same documents in Apollo's persisted query manifest format, which
+ * `@apollo/persisted-query-lists` reads (`generatePersistedQueryIdsFromManifest`,
+ * `createPersistedQueryManifestVerificationLink`) and urql's `persistedExchange` can take its
+ * `generateHash` from. `id` is the bare hex Apollo sends as `extensions.persistedQuery.sha256Hash`,
+ * which the BFF reads as `sha256:<id>`; `body` is the same text, so Apollo's printed document
+ * matches it byte for byte (it carries the `__typename` Apollo adds: scripts/codegen/typename.ts).
+ */
+export const persistedQueryManifest: CodegenPlugin = {
+  plugin: (_schema, documents) => {
+    const operations = trustedDocuments(documents).map(({ name, id, text, type }) => ({ id: id.slice('sha256:'.length), name, type, body: text }));
+    return `${JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations }, null, 2)}\n`;
   },
 };
 

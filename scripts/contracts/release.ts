@@ -12,6 +12,7 @@ import { buildSchema, parse, validate } from 'graphql';
 import { readReleases, RELEASE_FILE, RELEASE_SCHEMA_FILE, type Release } from '../../bffs/kit/contracts/releases.ts';
 import { compareVersions, parseVersion } from '../../bffs/kit/contracts/versions.ts';
 import { trustedDocuments } from '../codegen/trusted-documents.ts';
+import { withTypenames } from '../codegen/typename.ts';
 
 export interface ReleaseOptions {
   /** The checkout to read and write: the repository, or a test's copy of it. */
@@ -38,7 +39,8 @@ export function recordRelease({ root, client, version, date = new Date().toISOSt
   const sdl = readFileSync(join(root, 'schemas', `${client}.graphql`), 'utf8');
   const schema = buildSchema(sdl);
   const files = readdirSync(operationsDir).filter((name) => name.endsWith('.graphql')).sort();
-  const documents = trustedDocuments(files.map((name) => ({ document: parse(readFileSync(join(operationsDir, name), 'utf8')) })));
+  // As codegen builds them (codegen.ts): with `__typename` where Apollo and urql add it.
+  const documents = trustedDocuments(files.map((name) => ({ document: withTypenames(parse(readFileSync(join(operationsDir, name), 'utf8'))) })));
   for (const { name, text } of documents) {
     const errors = validate(schema, parse(text));
     if (errors.length) throw new Error(`${client} ${name} does not validate against schemas/${client}.graphql: ${errors.map((e) => e.message).join('; ')}`);
@@ -72,7 +74,7 @@ function main(argv: string[]): void {
   try {
     const release = recordRelease({ root: resolve('.'), client, version, ...(dateAt >= 0 ? { date: argv[dateAt + 1]! } : {}) });
     console.log(`Recorded ${client} ${version} (${release.releasedAt}): ${release.documents.map((d) => d.name).join(', ')}.`);
-    console.log(`Commit bffs/${client}/releases/${version}/. The BFF serves it while the policy in bffs/${client}/policy.ts supports ${version}.`);
+    console.log(`Run \`npm run codegen\` (the SDK's version becomes ${version}), then commit bffs/${client}/releases/${version}/ and bffs/${client}/sdk/version.generated.ts. The BFF serves it while the policy in bffs/${client}/policy.ts supports ${version}.`);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

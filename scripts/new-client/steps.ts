@@ -35,6 +35,12 @@ export const FOLLOW_UPS: readonly FollowUp[] = [
     },
   },
   {
+    // The SDK's version (sdk/version.generated.ts) is the release its documents are: 1.0.0 now.
+    done: 'ran npm run codegen again (the SDK now sends x-client-version 1.0.0)',
+    command: () => 'npm run codegen',
+    run: (root) => run(root, 'npm', ['run', 'codegen']),
+  },
+  {
     // `--update=new` writes missing snapshots and rewrites none, so every other client's is left
     // as it is. (A bare `-u` before the file would take the file name as its value and run every file.)
     done: 'wrote its home snapshot (vitest --update=new on test/bffs/snapshots.test.ts, this client only)',

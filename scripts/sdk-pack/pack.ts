@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import semver from 'semver';
 import { CLIENT_NAMES } from '../../bffs/clients.ts';
 import { compileSdk, SdkBuildError } from './compile.ts';
 import { sdkVersion } from './version.ts';
@@ -14,12 +15,18 @@ import { sdkVersion } from './version.ts';
  *   trusted-document ids and `createClient`, as ESM JavaScript with declarations;
  * - `dist/kit/sdk/request.*`: the kit's request function, the one piece of the kit the SDK imports
  *   (compile.ts refuses anything else from bffs/);
- * - `trusted-documents.json`: the client's manifest, `{ "sha256:<hex>": "<text>" }`;
+ * - `trusted-documents.json`: the client's manifest, `{ "sha256:<hex>": "<text>" }`, and
+ *   `persisted-query-manifest.json`, the same in Apollo's format (for `@apollo/persisted-query-lists`
+ *   and urql's `persistedExchange`);
  * - package.json: `exports` (types + import), `type: module`, `sideEffects: false`, and peer
  *   dependencies on the packages the compiled files import (graphql at run time,
  *   @graphql-typed-document-node/core in the declarations).
  *
- * The version is the client's release whose documents these are (version.ts).
+ * The version is the client's release whose documents these are (version.ts), which the SDK also
+ * sends as `x-client-version` (its generated `version.generated.ts`, checked here to agree). The
+ * package is publishable as it is (`npm publish <tarball>` to the registry the app's `.npmrc` names
+ * for `@concierge`): a prerelease (`-next-`) is published under the `next` dist-tag, so `latest`,
+ * and every caret range, stay on recorded releases.
  */
 export interface PackOptions {
   /** The checkout to read. */
@@ -51,6 +58,11 @@ export function packSdk({ root, client, out }: PackOptions): PackedSdk {
     throw new SdkBuildError(`No client "${client}": the clients are ${CLIENT_NAMES.join(', ')} (bffs/clients.ts).`);
   }
   const { version, reason } = sdkVersion(root, client);
+  const generated = join(root, 'bffs', client, 'sdk', 'version.generated.ts');
+  const sent = /clientVersion = '([^']+)'/.exec(readFileSync(generated, 'utf8'))?.[1];
+  if (sent !== version) {
+    throw new SdkBuildError(`bffs/${client}/sdk/version.generated.ts says ${sent ?? 'nothing'}, but the package is ${version} (${reason}): run \`npm run codegen\`, so the SDK sends the version it is published as.`);
+  }
   const stage = mkdtempSync(join(tmpdir(), `concierge-${client}-sdk-`));
   try {
     const compiled = compileSdk({ root, client, outDir: join(stage, 'dist') });
@@ -68,16 +80,20 @@ export function packSdk({ root, client, out }: PackOptions): PackedSdk {
         '.': { types: dist(compiled.entry.types), import: dist(compiled.entry.js) },
         './trusted-documents': { types: dist(compiled.ids.types), import: dist(compiled.ids.js) },
         './trusted-documents.json': './trusted-documents.json',
+        './persisted-query-manifest.json': './persisted-query-manifest.json',
         './package.json': './package.json',
       },
       // For resolvers that predate `exports` (moduleResolution node10).
       types: dist(compiled.entry.types),
-      files: ['dist', 'trusted-documents.json'],
+      files: ['dist', 'trusted-documents.json', 'persisted-query-manifest.json'],
       peerDependencies: peers,
+      // npm refuses a prerelease without a tag: `next` keeps `latest` on the recorded releases.
+      publishConfig: { tag: semver.prerelease(version) ? 'next' : 'latest' },
     };
     writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const manifestPath = join(root, 'bffs', client, 'generated', 'trusted-documents.generated.json');
     copyFileSync(manifestPath, join(stage, 'trusted-documents.json'));
+    copyFileSync(join(root, 'bffs', client, 'generated', 'persisted-query-manifest.generated.json'), join(stage, 'persisted-query-manifest.json'));
     writeFileSync(join(stage, 'README.md'), packageReadme(client, name, version, JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, string>));
 
     const destination = resolve(root, out);
@@ -139,20 +155,25 @@ The typed GraphQL SDK of the Concierge ${client} BFF, built from the operations 
 sends (\`npm run sdk:pack -- ${client}\` in the Concierge repository).
 
 \`\`\`sh
-npm install ./concierge-${client}-sdk-${version}.tgz graphql @graphql-typed-document-node/core
+npm install ${name}@${version} graphql @graphql-typed-document-node/core
 \`\`\`
 
 \`\`\`ts
-import { ${example}Document, createClient } from '${name}';
+import { ${example}Document, clientVersion, createClient } from '${name}';
 
 const request = createClient({ url: 'https://${client}.bff.example/graphql', token: () => session.token });
 const { data, errors, status } = await request(${example}Document);
 \`\`\`
 
-\`createClient\` sends each operation as \`{ documentId, variables }\` (its trusted-document id) and
+\`createClient\` sends a query as \`GET ?documentId=…&variables=…\` (its trusted-document id: the
+cacheable form, which HTTP caches keep and revalidate with a 304) and a mutation as a POST of
+\`{ documentId, variables }\`, each with \`x-client-version: ${version}\` (\`clientVersion\`), and
 returns \`{ data, errors, status }\` without throwing on GraphQL errors: a partial response (a null
 field with \`errors[].extensions.code\`) is still one to render. The ids are also exported from
-\`${name}/trusted-documents\`, and the manifest (id → document text) is
-\`${name}/trusted-documents.json\`.
+\`${name}/trusted-documents\`; the manifest (id → document text) is
+\`${name}/trusted-documents.json\`, and the same in Apollo's persisted-query-manifest format is
+\`${name}/persisted-query-manifest.json\`, for Apollo Client's \`PersistedQueryLink\`
+(\`generatePersistedQueryIdsFromManifest\` from \`@apollo/persisted-query-lists\`) or urql's
+\`persistedExchange\` (\`generateHash\` by operation name).
 `;
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
-import { readReleases } from '../../bffs/kit/contracts/releases.ts';
+import { readReleases, type Release } from '../../bffs/kit/contracts/releases.ts';
+import { compareVersions } from '../../bffs/kit/contracts/versions.ts';
 
 /**
  * The version of `@concierge/<client>-sdk`: the app release whose documents it holds.
@@ -27,8 +28,13 @@ export interface SdkVersion {
 export function sdkVersion(root: string, client: string): SdkVersion {
   const manifestPath = join(root, 'bffs', client, 'generated', 'trusted-documents.generated.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, string>;
-  const ids = Object.keys(manifest).sort();
-  const latest = readReleases(join(root, 'bffs', client, 'releases')).at(-1);
+  return versionOf(client, Object.keys(manifest), readReleases(join(root, 'bffs', client, 'releases')));
+}
+
+/** The same, from the documents' ids and the client's releases (codegen's `client-version` plugin has no manifest file yet). */
+export function versionOf(client: string, documentIds: readonly string[], releases: readonly Release[]): SdkVersion {
+  const ids = [...documentIds].sort();
+  const latest = [...releases].sort((a, b) => compareVersions(a.version, b.version)).at(-1);
 
   if (latest) {
     const shipped = latest.documents.map((document) => document.id).sort();

@@ -65,8 +65,12 @@ describe('the mobile SDK', () => {
     expect(name).toBe('Noah Haddad');
     expect(home.downloadEnabled).toBe(false);
     const layouts: mobile.RowLayout[] = home.rows.flatMap((row) => (row ? [row.layout] : []));
-    // The newest app's home: the new-releases row (1.1.0 on) too.
+    // The SDK's documents are the next release's, built against the current schema: served as the
+    // newest, so it gets the new-releases row that 1.1.0 added (test/contracts/client-versions.test.ts).
     expect(layouts).toEqual(['LANDSCAPE', 'PORTRAIT', 'PORTRAIT', 'SQUARE']);
+    // The __typename codegen adds, which a normalised client cache keys objects by, is typed too.
+    const typename: 'Home' = home.__typename;
+    expect(typename).toBe('Home');
     const topPicks = home.rows.find((row) => row?.id === 'top-picks');
     expect(topPicks?.title).toBe('Top Picks for Noah Haddad');
   });
@@ -94,7 +98,69 @@ describe('the mobile SDK', () => {
     const inList: boolean | undefined = added.data?.addToMyList.inMyList;
     expect(inList).toBe(true);
     expect(added.data?.addToMyList.changed).toBe(true);
-    expect(removed.data?.removeFromMyList).toEqual({ contentId: 't_43', inMyList: false, changed: true });
+    expect(removed.data?.removeFromMyList).toEqual({ contentId: 't_43', inMyList: false, changed: true, __typename: 'MyListUpdate' });
+  });
+});
+
+describe('what the SDK sends', () => {
+  /** The real fetch, with every request it makes written down. */
+  function recordingFetch() {
+    const sent: { method: string; url: URL; headers: Headers; body: string | undefined }[] = [];
+    const recorded: typeof fetch = async (input, init) => {
+      sent.push({ method: init?.method ?? 'GET', url: new URL(String(input)), headers: new Headers(init?.headers), body: init?.body as string | undefined });
+      return fetch(input, init);
+    };
+    return { sent, fetch: recorded };
+  }
+
+  it('sends a query as GET ?documentId=…&variables=…, with its app version, and the answer is cacheable', async () => {
+    const token = await stack.mocks.token('u_1');
+    const { sent, fetch: recorded } = recordingFetch();
+    const request = mobile.createClient({ url: urls.mobile, token: () => token, fetch: recorded });
+
+    const { status, data } = await request(mobile.MobileTitleDocument, { id: 't_42' });
+
+    expect(status).toBe(200);
+    expect(data?.title?.id).toBe('t_42');
+    expect(sent).toHaveLength(1);
+    const [get] = sent;
+    expect(get!.method).toBe('GET');
+    expect(Object.fromEntries(get!.url.searchParams)).toEqual({ documentId: mobile.trustedDocumentIds.MobileTitle, variables: '{"id":"t_42"}' });
+    expect(get!.body).toBeUndefined();
+    expect(get!.headers.get('x-client-version')).toBe(mobile.clientVersion);
+    expect(mobile.clientVersion).toMatch(/^\d+\.\d+\.\d+/);
+
+    // The same GET as a browser's HTTP cache revalidates it: 304, no body.
+    const first = await fetch(get!.url, { headers: get!.headers });
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await fetch(get!.url, { headers: { ...Object.fromEntries(get!.headers), 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('sends a query without variables with no variables parameter, and a mutation as a POST by id', async () => {
+    const token = await stack.mocks.token('u_1');
+    const { sent, fetch: recorded } = recordingFetch();
+    const request = mobile.createClient({ url: urls.mobile, token: () => token, fetch: recorded });
+
+    await request(mobile.MobileHomeDocument);
+    await request(mobile.RemoveFromMyListDocument, { contentId: 't_44' });
+
+    expect(sent.map(({ method }) => method)).toEqual(['GET', 'POST']);
+    expect(Object.fromEntries(sent[0]!.url.searchParams)).toEqual({ documentId: mobile.trustedDocumentIds.MobileHome });
+    expect(sent[1]!.url.search).toBe('');
+    expect(JSON.parse(sent[1]!.body!)).toEqual({ documentId: mobile.trustedDocumentIds.RemoveFromMyList, variables: { contentId: 't_44' } });
+    expect(sent.map(({ headers }) => headers.get('x-client-version'))).toEqual([mobile.clientVersion, mobile.clientVersion]);
+  });
+
+  it('sends the version an app passes in place of its own', async () => {
+    const { sent, fetch: recorded } = recordingFetch();
+    const request = tv.createClient({ url: urls.tv, fetch: recorded, clientVersion: '1.0.0' });
+
+    await request(tv.TvTitleDocument, { id: 't_0' });
+
+    expect(sent[0]!.headers.get('x-client-version')).toBe('1.0.0');
   });
 });
 

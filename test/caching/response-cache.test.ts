@@ -116,7 +116,7 @@ describe('in process', () => {
     expect(myListRow(before)?.items.some((item: any) => item.contentId === 't_77') ?? false).toBe(false);
 
     const added = await query(bff, ADD, 'u_3', { contentId: 't_77' });
-    expect(added.json.data.addToMyList).toEqual({ contentId: 't_77', inMyList: true, changed: true });
+    expect(added.json.data.addToMyList).toEqual({ contentId: 't_77', inMyList: true, changed: true, __typename: 'MyListUpdate' });
 
     await mocks.resetCounters();
     const after = await query(bff, HOME, 'u_3');

@@ -64,6 +64,9 @@ afterAll(async () => {
 
 /** MobileHome as each released app version sends it. */
 const HOME_OF = { '1.0.0': releasedDocument('mobile', '1.0.0', 'MobileHome').id, '1.1.0': releasedDocument('mobile', '1.1.0', 'MobileHome').id };
+// The working copy's home adds `__typename` (codegen): only the next release ships it, so with no
+// version named it is served as the newest.
+const CURRENT_HOME = documentId('mobile', 'MobileHome');
 type Path = 'POST' | 'GET';
 
 async function home(bff: Bff, path: Path, headers: Record<string, string>, id: string) {
@@ -102,6 +105,14 @@ describe.each<Path>(['POST', 'GET'])('mobile home by document id, %s', (path) =>
     expect(status).toBe(200);
     expect(rowsOf(body)).toEqual(OLD_ROWS);
     expect(JSON.stringify(body)).not.toContain('SQUARE');
+  });
+
+  test("the working copy's home (the next release, with __typename) is served as the newest, with its typenames", async () => {
+    const { status, body } = await home(mobile, path, {}, CURRENT_HOME);
+    expect(status).toBe(200);
+    expect(rowsOf(body)).toEqual(NEW_ROWS);
+    expect(body.data.home.__typename).toBe('Home');
+    expect(body.data.home.rows.map((row: { __typename: string }) => row.__typename)).toEqual(NEW_ROWS.map(() => 'Row'));
   });
 
   test('a retired version is told to update, with the minimum; nothing is executed', async () => {

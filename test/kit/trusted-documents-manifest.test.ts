@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getOperationAST, parse, print } from 'graphql';
+import { addTypenameToDocument } from '@apollo/client/utilities';
 import { describe, expect, test } from 'vitest';
+import { trustedDocuments } from '../../scripts/codegen/trusted-documents.ts';
+import { withTypenames } from '../../scripts/codegen/typename.ts';
 import * as mobile from '../../bffs/mobile/sdk/index.ts';
 import * as tv from '../../bffs/tv/sdk/index.ts';
 import * as web from '../../bffs/web/sdk/index.ts';
@@ -63,25 +66,84 @@ describe.each(Object.entries(clients))('the %s trusted documents', (client, { sd
 
 describe("the SDK's createClient", () => {
   function capture() {
-    const bodies: unknown[] = [];
-    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
-      bodies.push(JSON.parse(String(init?.body)));
+    const sent: { method: string; url: string; body: unknown }[] = [];
+    const fetch = async (url: string | URL | Request, init?: RequestInit) => {
+      sent.push({ method: init?.method ?? 'GET', url: String(url), body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
       return new Response(JSON.stringify({ data: null }), { headers: { 'content-type': 'application/json' } });
     };
-    return { bodies, fetch: fetch as typeof globalThis.fetch };
+    return { sent, fetch: fetch as typeof globalThis.fetch };
   }
 
-  test('sends a known document by id, with its variables and no query text', async () => {
-    const { bodies, fetch } = capture();
+  test('sends a known query by id as a GET, with its variables and no query text', async () => {
+    const { sent, fetch } = capture();
     const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch });
     await request(mobile.MobileTitleDocument, { id: 't_1' });
-    expect(bodies).toEqual([{ documentId: mobileIds.MobileTitle, variables: { id: 't_1' } }]);
+    const url = new URL(`http://bff.test/graphql?documentId=${encodeURIComponent(mobileIds.MobileTitle)}&variables=${encodeURIComponent('{"id":"t_1"}')}`);
+    expect(sent).toEqual([{ method: 'GET', url: url.toString(), body: undefined }]);
   });
 
-  test('sends the query text when the app opts out with documentIds: {}', async () => {
-    const { bodies, fetch } = capture();
+  test('appends the GET parameters to a relative endpoint, and to one that has a query string', async () => {
+    const { sent, fetch } = capture();
+    await mobile.createClient({ url: '/graphql', fetch })(mobile.MobileHomeDocument);
+    await mobile.createClient({ url: 'http://bff.test/graphql?tenant=a', fetch })(mobile.MobileHomeDocument);
+    const id = encodeURIComponent(mobileIds.MobileHome);
+    expect(sent.map(({ url }) => url)).toEqual([`/graphql?documentId=${id}`, `http://bff.test/graphql?tenant=a&documentId=${id}`]);
+  });
+
+  test('sends a known mutation by id as a POST', async () => {
+    const { sent, fetch } = capture();
+    const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch });
+    await request(mobile.AddToMyListDocument, { contentId: 't_1' });
+    expect(sent).toEqual([{ method: 'POST', url: 'http://bff.test/graphql', body: { documentId: mobileIds.AddToMyList, variables: { contentId: 't_1' } } }]);
+  });
+
+  test('sends the query text, POSTed, when the app opts out with documentIds: {}', async () => {
+    const { sent, fetch } = capture();
     const request = mobile.createClient({ url: 'http://bff.test/graphql', fetch, documentIds: {} });
     await request(mobile.MobileTitleDocument, { id: 't_1' });
-    expect(bodies).toEqual([{ query: print(mobile.MobileTitleDocument), variables: { id: 't_1' } }]);
+    expect(sent).toEqual([{ method: 'POST', url: 'http://bff.test/graphql', body: { query: print(mobile.MobileTitleDocument), variables: { id: 't_1' } } }]);
   });
 });
+
+describe.each(['web', 'mobile', 'tv'])("the %s manifest in Apollo's persisted-query-manifest format", (client) => {
+  const apollo = JSON.parse(readFileSync(join(root, `bffs/${client}/generated/persisted-query-manifest.generated.json`), 'utf8')) as {
+    format: string;
+    version: number;
+    operations: { id: string; name: string; type: string; body: string }[];
+  };
+
+  test('holds the trusted documents: the same texts under the same ids (bare hex), named and typed by their operation', () => {
+    expect(apollo.format).toBe('apollo-persisted-query-manifest');
+    expect(apollo.version).toBe(1);
+    expect(Object.fromEntries(apollo.operations.map(({ id, body }) => [`sha256:${id}`, body]))).toEqual(manifestOf(client));
+    for (const { id, name, type, body } of apollo.operations) {
+      expect(id).toBe(sha256(body));
+      const operation = getOperationAST(parse(body));
+      expect([operation?.name?.value, operation?.operation]).toEqual([name, type]);
+    }
+  });
+
+  test("every body is what Apollo Client prints for the operation file (it adds __typename itself)", () => {
+    const bodies = new Set(apollo.operations.map(({ body }) => body));
+    for (const name of operationNames(client)) {
+      const source = readFileSync(join(root, `bffs/${client}/operations/${name}.graphql`), 'utf8');
+      expect(bodies.has(print(addTypenameToDocument(parse(source)))), name).toBe(true);
+    }
+  });
+});
+
+describe('trustedDocuments (scripts/codegen/trusted-documents.ts)', () => {
+  test("orders an operation's fragments as Apollo's manifest and verification link print them: the operation first, then its fragments by name", () => {
+    const source = parse(`
+      fragment Z on Title { title }
+      fragment A on Title { id }
+      query Pick($id: ID!) { title(id: $id) { ...Z ...A } }
+      query Other { home { rows { id } } }
+    `);
+    const [other, pick] = trustedDocuments([{ document: withTypenames(source) }]);
+    expect([other!.name, pick!.name]).toEqual(['Other', 'Pick']);
+    expect(pick!.text.split('\n').filter((line) => /^(query|fragment)/.test(line))).toEqual(['query Pick($id: ID!) {', 'fragment A on Title {', 'fragment Z on Title {']);
+    expect(pick!.id).toBe(`sha256:${sha256(pick!.text)}`);
+  });
+});
+

@@ -156,6 +156,8 @@ describe('npm run new-client -- watch --port 4003, in a copy of the working tree
     expect(readFileSync(join(dir, 'bffs/clients.ts'), 'utf8')).toContain("  { name: 'watch', port: 4003, mappers: ['Home'] },\n] as const");
     expect(readFileSync(join(dir, 'test/policy/forbidden-concepts.ts'), 'utf8')).toMatch(/\n {2}watch: \[BILLING, EMAIL, BILLING_ADDRESS, REVIEWS, DRM_LICENCE_URLS\],\n\};\n$/);
     expect(readFileSync(join(dir, 'bffs/watch/bff.ts'), 'utf8')).toContain('export const WATCH_PORT = 4003;');
+    // Codegen ran again after the release: the SDK sends (x-client-version) the release it is.
+    expect(readFileSync(join(dir, 'bffs/watch/sdk/version.generated.ts'), 'utf8')).toContain("export const clientVersion = '1.0.0';");
     expect(scaffoldOutput).toContain('Now edit these three files:');
     expect(scaffoldOutput).toMatch(/schemas\/watch\.graphql[\s\S]*bffs\/watch\/resolvers\/…[\s\S]*bffs\/watch\/mappers\/…/);
   });

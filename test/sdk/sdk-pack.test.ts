@@ -84,11 +84,11 @@ describe('npm run sdk:pack -- mobile', () => {
   test('holds the compiled SDK and the manifest, and nothing of the BFF', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean).sort();
-    expect(files.filter((path) => !path.startsWith('package/dist/'))).toEqual(['package/README.md', 'package/package.json', 'package/trusted-documents.json']);
+    expect(files.filter((path) => !path.startsWith('package/dist/'))).toEqual(['package/README.md', 'package/package.json', 'package/persisted-query-manifest.json', 'package/trusted-documents.json']);
     const dist = files.filter((path) => path.startsWith('package/dist/'));
     // Only bffs/mobile/sdk/ and, of the kit, its request function: no server, perimeter, loaders or downstream code.
     for (const path of dist) expect(path).toMatch(/^package\/dist\/(mobile\/sdk\/[\w.-]+|kit\/sdk\/request)\.(js|d\.ts)$/);
-    for (const name of ['index', 'sdk.generated', 'trusted-documents.generated']) {
+    for (const name of ['index', 'sdk.generated', 'trusted-documents.generated', 'version.generated']) {
       expect(dist).toContain(`package/dist/mobile/sdk/${name}.js`);
       expect(dist).toContain(`package/dist/mobile/sdk/${name}.d.ts`);
     }
@@ -103,12 +103,26 @@ describe('npm run sdk:pack -- mobile', () => {
       peerDependencies: { graphql: expect.stringMatching(/^\^16\./), '@graphql-typed-document-node/core': expect.stringMatching(/^\^3\./) },
     });
     expect(manifest).not.toHaveProperty('dependencies');
+    expect(manifest).not.toHaveProperty('private');
+    // npm refuses to publish a prerelease without a dist-tag; `next` keeps `latest` on the releases.
+    expect(manifest).toHaveProperty(['publishConfig', 'tag'], sdkVersion(ROOT, 'mobile').release ? 'latest' : 'next');
     expect(readJson(join(installed, 'trusted-documents.json'))).toEqual(readJson(join(ROOT, 'bffs', 'mobile', 'generated', 'trusted-documents.generated.json')));
     // JavaScript and declarations alike: every relative import ends in .js (an app's tsconfig refuses .ts, TS5097).
     for (const path of dist) {
       const text = readFileSync(join(installed, path.slice('package/'.length)), 'utf8');
       expect(text, path).not.toMatch(/(?:from\s*|import\s*\(\s*)["']\.\.?\/[^"']*\.ts["']/);
     }
+  });
+
+  test('publishes to a registry: npm publish --dry-run of the tarball, naming no registry it could reach', async () => {
+    const { version } = sdkVersion(ROOT, 'mobile');
+    // Offline, to an unreachable registry: a dry run sends nothing (npm would otherwise spend a
+    // minute retrying to look the package up); the login warning is only a warning. A prerelease
+    // passes only through its publishConfig.tag: npm refuses one without a tag.
+    const { stdout } = await run('npm', ['publish', tarball, '--dry-run', '--json', '--ignore-scripts', '--offline', '--cache', join(work, 'npm-cache'), '--registry', 'http://127.0.0.1:9/'], { cwd: work, env: npmEnv() });
+    const published = (JSON.parse(stdout) as Record<string, { id: string; files: { path: string }[] }>)[PACKAGE];
+    expect(published?.id).toBe(`${PACKAGE}@${version}`);
+    expect(published?.files.map(({ path }) => path)).toEqual(expect.arrayContaining(['package.json', 'trusted-documents.json', 'persisted-query-manifest.json', 'dist/mobile/sdk/index.js']));
   });
 
   for (const mode of ['bundler', 'node16'] as const) {
@@ -129,24 +143,29 @@ describe('npm run sdk:pack -- mobile', () => {
     });
   }
 
-  test('runs in Node: createClient sends {documentId} and returns data beside the errors', async () => {
+  test('runs in Node: createClient sends a query by id as a GET with its version, and returns data beside the errors', async () => {
     const { stdout } = await run(process.execPath, ['run.mjs'], { cwd: app });
-    const { sent, byId, asText, ids, manifest } = JSON.parse(stdout) as {
-      sent: { url: string; method: string; headers: Record<string, string>; body: Record<string, unknown> }[];
+    const { sent, byId, asText, ids, manifest, apolloManifest, clientVersion } = JSON.parse(stdout) as {
+      sent: { url: string; method: string; headers: Record<string, string>; body?: Record<string, unknown> }[];
       byId: unknown;
       asText: unknown;
       ids: Record<string, string>;
       manifest: Record<string, string>;
+      apolloManifest: { format: string; operations: { id: string; body: string }[] };
+      clientVersion: string;
     };
-    expect(sent[0]).toEqual({
-      url: 'https://mobile.bff.test/graphql',
-      method: 'POST',
-      headers: expect.objectContaining({ authorization: 'Bearer token-1', 'content-type': 'application/json' }),
-      body: { documentId: trustedDocumentIds.MobileTitle, variables: { id: 't_404' } },
-    });
+    // A query by id is a GET (the cacheable form), with the SDK's own version.
+    const get = new URL(sent[0]!.url);
+    expect(`${get.origin}${get.pathname}`).toBe('https://mobile.bff.test/graphql');
+    expect(Object.fromEntries(get.searchParams)).toEqual({ documentId: trustedDocumentIds.MobileTitle, variables: '{"id":"t_404"}' });
+    expect(sent[0]).toMatchObject({ method: 'GET', headers: { authorization: 'Bearer token-1', 'x-client-version': clientVersion } });
+    expect(sent[0]!.body).toBeUndefined();
+    expect(clientVersion).toBe(sdkVersion(ROOT, 'mobile').version);
+    expect(apolloManifest.format).toBe('apollo-persisted-query-manifest');
+    expect(Object.fromEntries(apolloManifest.operations.map(({ id, body }) => [`sha256:${id}`, body]))).toEqual(manifest);
     expect(byId).toEqual({ data: { title: null }, errors: [expect.objectContaining({ path: ['title'], extensions: { code: 'NOT_FOUND' } })], status: 200 });
-    // documentIds: {} sends the text (graphql's print, at run time in the app), which is the manifest's entry for that id.
-    expect(sent[1]?.body).toEqual({ query: manifest[trustedDocumentIds.MobileHome] });
+    // documentIds: {} sends the text (graphql's print, at run time in the app), POSTed, which is the manifest's entry for that id.
+    expect(sent[1]).toMatchObject({ method: 'POST', body: { query: manifest[trustedDocumentIds.MobileHome] } });
     expect(asText).toMatchObject({ status: 200 });
     expect(ids).toEqual(trustedDocumentIds);
   });
@@ -251,19 +270,20 @@ export async function misuses() {
   return rating;
 }
 `,
-  'run.mjs': `import { createClient, MobileHomeDocument, MobileTitleDocument } from '${PACKAGE}';
+  'run.mjs': `import { clientVersion, createClient, MobileHomeDocument, MobileTitleDocument } from '${PACKAGE}';
 import { trustedDocumentIds } from '${PACKAGE}/trusted-documents';
 import manifest from '${PACKAGE}/trusted-documents.json' with { type: 'json' };
+import apolloManifest from '${PACKAGE}/persisted-query-manifest.json' with { type: 'json' };
 
 const sent = [];
 const fetch = async (url, init) => {
-  sent.push({ url, method: init.method, headers: init.headers, body: JSON.parse(init.body) });
+  sent.push({ url, method: init.method, headers: init.headers, body: init.body === undefined ? undefined : JSON.parse(init.body) });
   const body = { data: { title: null }, errors: [{ message: 'No such title.', path: ['title'], extensions: { code: 'NOT_FOUND' } }] };
   return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/graphql-response+json' } });
 };
 const byId = await createClient({ url: 'https://mobile.bff.test/graphql', token: () => 'token-1', fetch })(MobileTitleDocument, { id: 't_404' });
 const asText = await createClient({ url: 'https://mobile.bff.test/graphql', fetch, documentIds: {} })(MobileHomeDocument);
-console.log(JSON.stringify({ sent, byId, asText, ids: trustedDocumentIds, manifest }));
+console.log(JSON.stringify({ sent, byId, asText, ids: trustedDocumentIds, manifest, apolloManifest, clientVersion }));
 `,
 } as const;
 

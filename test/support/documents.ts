@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSchema } from 'graphql';
+import { fileURLToPath } from 'node:url';
 import type { ClientName } from '../../bffs/clients.ts';
-import { readRelease, type ReleasedDocument } from '../../bffs/kit/contracts/releases.ts';
-import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
-import { perimeterPolicyOf } from './clients.ts';
+import { readRelease, readReleases, type ReleasedDocument } from '../../bffs/kit/contracts/releases.ts';
 
 /** An operation file an app ships, read as the app sends it. */
 export const operation = (client: ClientName, name: string) =>
@@ -30,13 +28,12 @@ export function releasedDocument(client: ClientName, version: string, name: stri
 }
 
 /**
- * What the rate limits spend on `text`: its cost as the client's perimeter weighs it (the same
- * armor rules, limits and page size), so a test never hard-codes a figure an edit of the
- * operation changes.
+ * The id a released app sends for an operation: from `bffs/<client>/releases/<version>/` (the
+ * oldest release when no version is given). Unlike `documentId`, the working copy's, which only
+ * the next release ships and the BFF serves as the newest (README: Releasing a client).
  */
-export async function operationCost(client: ClientName, text: string): Promise<number> {
-  const policy = await perimeterPolicyOf(client);
-  const schema = buildSchema(readFileSync(new URL(`../../schemas/${client}.graphql`, import.meta.url), 'utf8'));
-  const limits = createOperationLimits(policy.limits, policy.maxPageSize);
-  return limits.weigh(schema, limits.parse(text)).cost;
+export function releasedDocumentId(client: ClientName, name: string, version?: string): string {
+  version ??= readReleases(fileURLToPath(new URL(`../../bffs/${client}/releases/`, import.meta.url)))[0]?.version;
+  if (version === undefined) throw new Error(`${client} has no release`);
+  return releasedDocument(client, version, name).id;
 }

@@ -20,6 +20,12 @@ export interface ClientOptions {
    * trust; any other operation is sent as its query.
    */
   documentIds?: Readonly<Record<string, string>>;
+  /**
+   * The app's version, sent as `x-client-version` on every request, so the BFF serves what that
+   * release was built against (README: Releasing a client). A client's generated SDK passes its
+   * own (`clientVersion`, the release its documents are).
+   */
+  clientVersion?: string;
 }
 
 /**
@@ -27,16 +33,18 @@ export interface ClientOptions {
  * result type and variable checking from the compiler. Errors stay in the result, because a
  * partial response (a null row with a code) is still a response to render.
  */
-export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetch, documentIds = {} }: ClientOptions) {
+export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetch, documentIds = {}, clientVersion }: ClientOptions) {
   // How each document is sent, worked out once: documents are module constants, reused per request.
-  const sent = new WeakMap<object, { documentId: string } | { query: string }>();
-  function reference(document: DocumentNode) {
+  const sent = new WeakMap<object, Reference>();
+  function reference(document: DocumentNode): Reference {
     let ref = sent.get(document);
     if (!ref) {
-      const name = getOperationAST(document)?.name?.value;
+      const operation = getOperationAST(document);
+      const name = operation?.name?.value;
       // Own keys only, so an operation named like an Object.prototype member is never "known".
       const documentId = name !== undefined && Object.hasOwn(documentIds, name) ? documentIds[name] : undefined;
-      sent.set(document, (ref = documentId ? { documentId } : { query: print(document) }));
+      ref = documentId ? { documentId, get: operation?.operation === 'query' } : { query: print(document), get: false };
+      sent.set(document, ref);
     }
     return ref;
   }
@@ -45,17 +53,31 @@ export function createClient({ url, token, headers = {}, fetch: fetchImpl = fetc
     document: TypedDocumentNode<TData, TVariables>,
     ...[variables]: TVariables extends Record<string, never> ? [] | [TVariables] : [TVariables]
   ): Promise<GraphQLResponse<TData> & { status: number }> {
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        ...headers,
-        ...(token ? { authorization: `Bearer ${await token()}` } : {}),
-      },
-      body: JSON.stringify({ ...reference(document), variables }),
-    });
-    const body = (await response.json()) as GraphQLResponse<TData>;
-    return { ...body, status: response.status };
+    const { get, ...body } = reference(document);
+    const common = {
+      accept: 'application/graphql-response+json, application/json',
+      ...(clientVersion ? { 'x-client-version': clientVersion } : {}),
+      ...headers,
+      ...(token ? { authorization: `Bearer ${await token()}` } : {}),
+    };
+    const response = get
+      ? await fetchImpl(getUrl(url, body.documentId!, variables), { method: 'GET', headers: common })
+      : await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json', ...common }, body: JSON.stringify({ ...body, variables }) });
+    const answer = (await response.json()) as GraphQLResponse<TData>;
+    return { ...answer, status: response.status };
   };
+}
+
+/**
+ * A query by id goes as `GET ?documentId=…&variables=…`, the cacheable form: a browser's or a CDN's
+ * HTTP cache may keep it and revalidate it with `If-None-Match` (the BFF answers 304 to a GET,
+ * README: ETags and conditional requests). Mutations, and documents sent as text, are POSTed.
+ */
+type Reference = ({ documentId: string; query?: never } | { query: string; documentId?: never }) & { get: boolean };
+
+// Appended as text, not through `new URL`, so a relative endpoint (a web app's same-origin `/graphql`) works too.
+function getUrl(url: string, documentId: string, variables: Record<string, unknown> | undefined): string {
+  const params = new URLSearchParams({ documentId });
+  if (variables !== undefined && Object.keys(variables).length) params.set('variables', JSON.stringify(variables));
+  return `${url}${url.includes('?') ? '&' : '?'}${params}`;
 }
