@@ -212,7 +212,7 @@ describe('compose.yaml', () => {
   });
 
   it('names only documented variables, and none production does not set', () => {
-    expect(problems(compose().replace('  LOG_LEVEL: info\n', '  LOG_LEVEL: info\n  LOG_FORMAT: json\n')).join()).toContain('LOG_FORMAT is not a variable of README.md');
+    expect(problems(compose().replace('  LOG_LEVEL: info\n', '  LOG_LEVEL: info\n  LOG_COLOUR: never\n')).join()).toContain('LOG_COLOUR is not a variable of README.md');
     expect(problems(compose().replace('      TV_CLIENT_SECRET: ${TV_CLIENT_SECRET:?export TV_CLIENT_SECRET, see deploy/README.md}\n      OTEL', '      OTEL')).join()).toContain("TV_CLIENT_SECRET is in tv's Kubernetes Secret but not set here");
     expect(problems(compose().replace('NODE_ENV: development', 'NODE_ENV: development\n      MOCKS_SPEED: "2"')).join()).toContain('MOCKS_SPEED is not in downstream-mocks/README.md');
   });
