@@ -4,52 +4,34 @@
  * would not be a faster server of the same thing.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { parse, print } from 'graphql';
 import { request } from 'undici';
-import { readReleases } from '../../bffs/kit/contracts/releases.ts';
 
 export const VIEWER = 'u_1';
 /** The app version every system is measured as (homeHeaders). */
 const APP_VERSION = '1.0.0';
-export const MOBILE_HOME = readFileSync(new URL('../../bffs/mobile/operations/MobileHome.graphql', import.meta.url), 'utf8');
+
+/**
+ * MobileHome as the mobile app's SDK sends it: the working copy's trusted document
+ * (bffs/mobile/generated/trusted-documents.generated.json), with the `__typename` codegen adds for
+ * a normalised client cache. Sent as app 1.0.0 (homeHeaders), it is served gated as 1.0.0, the
+ * three-row home the peers implement (README: Releasing a client), whatever field the working
+ * copy has added since.
+ */
+const [HOME_ID, HOME_TEXT] = workingCopyHome();
+export const MOBILE_HOME = HOME_TEXT;
 
 /** MobileHome as query text, `{"query": ...}`: what the peers are sent (they know no trusted documents), and concierge-open. */
 export const QUERY_HOME_BODY = JSON.stringify({ query: MOBILE_HOME });
 
-/**
- * MobileHome as the mobile app 1.0.0 sends it to our BFF: its trusted-document id,
- * `{"documentId":"sha256:<hex>"}` (production runs trusted documents only), POSTed. Taken from the
- * release (bffs/mobile/releases/1.0.0/), the version homeHeaders sends: the working copy's SDK
- * sends the next release's document (with the `__typename` codegen adds, served as the newest,
- * with the new-releases row), which is not the home the peers implement.
- */
-export const TRUSTED_HOME_BODY = releasedBody();
+/** MobileHome by its trusted-document id, `{"documentId":"sha256:<hex>"}`: what our BFF is sent (production runs trusted documents only). */
+export const TRUSTED_HOME_BODY = JSON.stringify({ documentId: HOME_ID });
 
-function releasedBody(): string {
-  const release = readReleases(fileURLToPath(new URL('../../bffs/mobile/releases/', import.meta.url))).find(({ version }) => version === APP_VERSION);
-  const home = release?.documents.find(({ name }) => name === 'MobileHome');
-  // The peers are sent MobileHome.graphql as text: the id must name that same document, or the
-  // equality check would compare two different requests.
-  if (!home || print(parse(home.text)) !== print(parse(MOBILE_HOME))) {
-    throw new Error(`mobile ${APP_VERSION}'s MobileHome (bffs/mobile/releases/${APP_VERSION}/) is not bffs/mobile/operations/MobileHome.graphql`);
-  }
-  return JSON.stringify({ documentId: home.id });
-}
-
-/**
- * A token from the mocks' identity service, long enough for the whole run, for the mobile BFF's
- * audience: ours runs as deployed (NODE_ENV=production), where a BFF takes only its own.
- */
-export async function mintToken(identityUrl: string, sub = VIEWER): Promise<string> {
-  const res = await fetch(`${identityUrl}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub, ttlSeconds: 86_400, aud: 'mobile' }),
-  });
-  if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
+function workingCopyHome(): [id: string, text: string] {
+  const manifest = JSON.parse(readFileSync(new URL('../../bffs/mobile/generated/trusted-documents.generated.json', import.meta.url), 'utf8')) as Record<string, string>;
+  const found = Object.entries(manifest).filter(([, text]) => /^query MobileHome\b/.test(text));
+  if (found.length !== 1) throw new Error(`bffs/mobile/generated/trusted-documents.generated.json holds ${found.length} MobileHome documents, not one (run npm run codegen)`);
+  return found[0]!;
 }
 
 /**

@@ -2,7 +2,8 @@
  * The floor: a hand-written aggregator with no GraphQL at all, about the least a Node process
  * can do to answer MobileHome. node:http in, one keep-alive undici Pool per origin out, the five
  * list/profile calls in parallel, then one catalog batch for every title of every row, then one
- * JSON.stringify of an object built in the document's field order.
+ * JSON.stringify of an object built in the document's field order (the `__typename` codegen adds
+ * to what the app ships included).
  *
  * It ignores the query text (it always answers MobileHome) but still verifies the JWT, forwards
  * the token and a request id, and degrades like the BFF: a failed row or count is null with an
@@ -63,6 +64,7 @@ const itemJson = (item: RowItem) => ({
   synopsis: item.synopsis ?? null,
   maturityRating: item.maturityRating ?? null,
   isNew: item.isNew ?? null,
+  __typename: 'RowItem',
 });
 
 interface FieldError {
@@ -143,16 +145,17 @@ async function home(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const profile = toProfile(viewerUser.value, now);
   const data = {
     home: {
-      profile: { name: profile.name, avatarUrl: profile.avatarUrl, shouldRefreshPushToken: profile.shouldRefreshPushToken },
+      profile: { name: profile.name, avatarUrl: profile.avatarUrl, shouldRefreshPushToken: profile.shouldRefreshPushToken, __typename: 'Profile' },
       downloadEnabled: viewerUser.value.entitlements.downloads,
       unreadNotificationCount: unreadCount.status === 'fulfilled' ? unreadCount.value.unreadCount : null,
       rows,
+      __typename: 'Home',
     },
   };
   send(res, 200, JSON.stringify(errors.length === 0 ? { data } : { errors, data }), { 'x-request-id': requestId });
 }
 
-const rowJson = (plan: RowPlan, items: RowItem[]) => ({ id: plan.id, title: plan.title, layout: plan.layout, items: items.map(itemJson) });
+const rowJson = (plan: RowPlan, items: RowItem[]) => ({ id: plan.id, title: plan.title, layout: plan.layout, items: items.map(itemJson), __typename: 'Row' });
 
 const server = createServer({ keepAlive: true }, (req, res) => {
   const path = req.url?.split('?', 1)[0];
