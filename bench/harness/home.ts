@@ -35,6 +35,20 @@ function workingCopyHome(): [id: string, text: string] {
 }
 
 /**
+ * A token from the mocks' identity service, long enough for the whole run, for the mobile BFF's
+ * audience: ours runs as deployed (NODE_ENV=production), where a BFF takes only its own.
+ */
+export async function mintToken(identityUrl: string, sub = VIEWER): Promise<string> {
+  const res = await fetch(`${identityUrl}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub, ttlSeconds: 86_400, aud: 'mobile' }),
+  });
+  if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/**
  * What the app sends with every request. The version is 1.0.0's, whose home (three rows) is the
  * one the peers implement; 1.1.0 adds the new-releases row (README: Releasing a client).
  */
