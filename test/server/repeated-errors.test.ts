@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { BffConfig } from '../../bffs/kit/config.ts';
-import { createBff, type Bff } from '../../bffs/kit/server/create-bff.ts';
+import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { createRepeatedErrors } from '../../bffs/kit/server/repeated-errors.ts';
-import { MOBILE_CACHING, MOBILE_PERIMETER, MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
-import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
-import { testConfig } from '../support/bffs.ts';
+import { bareMobileBff, logSink } from '../support/bare-bff.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { untilKeys } from '../support/until-keys.ts';
 
@@ -29,17 +26,6 @@ interface Logged {
   err?: { message?: string; stack?: string };
 }
 
-function sink(): { stream: Writable; logged: Logged[] } {
-  const logged: Logged[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line) as Logged);
-      done();
-    },
-  });
-  return { stream, logged };
-}
-
 describe('a resolver that throws on every request', () => {
   let mocks: TestMocks;
   let token: string;
@@ -49,30 +35,16 @@ describe('a resolver that throws on every request', () => {
   });
   afterAll(() => mocks?.close());
 
-  function buildBff(overrides: Partial<BffConfig>): { bff: Bff; logged: Logged[] } {
-    const { stream, logged } = sink();
-    const bff = createBff({
-      client: 'mobile',
-      typeDefs: 'type Query { broken: String, fine: String! }',
-      resolvers: {
-        Query: {
-          broken: () => {
-            throw new Error('the recommendations mapper is not ready');
-          },
-          fine: () => 'fine',
+  function buildBff(config: Partial<BffConfig>): { bff: Bff; logged: Logged[] } {
+    const resolvers = {
+      Query: {
+        broken: () => {
+          throw new Error('the recommendations mapper is not ready');
         },
+        fine: () => 'fine',
       },
-      config: testConfig(mocks.urls, overrides),
-      policy: MOBILE_POLICY,
-      perimeter: MOBILE_PERIMETER,
-      caching: MOBILE_CACHING,
-      documents: { manifest: new Map(), releases: [], versions: { required: false, supported: { minimum: '1.0.0' } } },
-      dependencies: {},
-      needs: MOBILE_NEEDS,
-      defaultQuery: '{ fine }',
-      logger: pino({ level: 'info' }, stream),
-    });
-    return { bff, logged };
+    };
+    return bareMobileBff<Logged>({ mocks, typeDefs: 'type Query { broken: String, fine: String! }', resolvers, config, logLevel: 'info' });
   }
 
   async function hammer(bff: Bff): Promise<void> {
@@ -115,7 +87,7 @@ describe('the repeat window', () => {
 
   test('after the window: the count, and the next occurrence in full again; another error is its own', () => {
     vi.useFakeTimers();
-    const { stream, logged } = sink();
+    const { stream, logged } = logSink<Logged>();
     const log = pino({ level: 'info' }, stream);
     const repeats = createRepeatedErrors({ windowMs: 10_000 });
     const report = (message: string) => repeats.report(log, message, message, () => log.error({ err: new Error(message) }, message));

@@ -1,11 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BffConfig } from '../../bffs/kit/config.ts';
-import { createBff, type Bff } from '../../bffs/kit/server/create-bff.ts';
-import { MOBILE_CACHING, MOBILE_PERIMETER, MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
-import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
-import { testConfig } from '../support/bffs.ts';
+import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { bareMobileBff } from '../support/bare-bff.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver } from '../support/served.ts';
 import { untilKeys } from '../support/until-keys.ts';
@@ -43,29 +39,8 @@ beforeAll(async () => {
 });
 afterAll(() => mocks?.close());
 
-function buildBff(overrides: Partial<BffConfig>): { bff: Bff; logged: Logged[] } {
-  const logged: Logged[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line) as Logged);
-      done();
-    },
-  });
-  const bff = createBff({
-    client: 'mobile',
-    typeDefs,
-    resolvers,
-    config: testConfig(mocks.urls, overrides),
-    policy: MOBILE_POLICY,
-    perimeter: MOBILE_PERIMETER,
-    caching: MOBILE_CACHING,
-    documents: { manifest: new Map(), releases: [], versions: { required: false, supported: { minimum: '1.0.0' } } },
-    dependencies: {},
-    needs: MOBILE_NEEDS,
-    defaultQuery: '{ fine }',
-    logger: pino({ level: 'error' }, sink),
-  });
-  return { bff, logged };
+function buildBff(config: Partial<BffConfig>): { bff: Bff; logged: Logged[] } {
+  return bareMobileBff<Logged>({ mocks, typeDefs, resolvers, config });
 }
 
 async function post(bff: Bff, query: string): Promise<{ status: number; body: any }> {
