@@ -27,7 +27,8 @@ import { criticalServices, nonCriticalBudgets, type DependencyMap, type Resilien
 import { closeRedis, connectRedis } from '../stores/redis.ts';
 import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
-import { createContextFactory, type RequestHeaders } from './context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
+import { createContextFactory } from './context.ts';
 import { createExecutor } from './execute.ts';
 import { createErrorMasker } from './mask-error.ts';
 import { createRepeatedErrors } from './repeated-errors.ts';

@@ -9,7 +9,7 @@ import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
-import type { RequestHeaders } from './context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 import type { Executor } from './execute.ts';
 import { deliver, withVary, type DeliveryPolicy } from './deliver.ts';
 import type { Responder } from './respond.ts';
