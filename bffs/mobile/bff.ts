@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { BffConfig } from '../kit/config.ts';
-import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
-import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { readClientDocuments, createBff, type BffConfig, type Bff, type BffOverrides } from '../kit/index.ts';
 import { MOBILE_DEPENDENCIES } from './dependencies.ts';
 import { MOBILE_CACHING, MOBILE_PERIMETER, MOBILE_POLICY, MOBILE_VERSIONS } from './policy.ts';
 import { MOBILE_NEEDS } from './needs.ts';

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { BffConfig } from '../kit/config.ts';
-import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
-import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { readClientDocuments, createBff, type BffConfig, type Bff, type BffOverrides } from '../kit/index.ts';
 import { WEB_DEPENDENCIES } from './dependencies.ts';
 import { WEB_CACHING, WEB_PERIMETER, WEB_POLICY, WEB_VERSIONS } from './policy.ts';
 import { WEB_NEEDS } from './needs.ts';
