@@ -1,4 +1,4 @@
-import type { Budget } from './perimeter/policy.ts';
+import type { Budget } from './core/perimeter-policy.ts';
 import type { TrustedDocumentsMode } from './core/trusted-documents.ts';
 import { DOWNSTREAM_DEFAULTS, type DownstreamName, type DownstreamUrls } from './core/services.ts';
 

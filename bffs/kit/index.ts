@@ -20,7 +20,7 @@ export { readClientDocuments } from './contracts/document-catalog.ts';
 // A client's policies (bffs/<client>/policy.ts, dependencies.ts)
 export { BEARER_VARY, type CachingPolicy } from './caching/policy.ts';
 export type { ClientVersionPolicy } from './contracts/versions.ts';
-export type { PerimeterPolicy } from './perimeter/policy.ts';
+export type { PerimeterPolicy } from './core/perimeter-policy.ts';
 export type { DependencyMap, ResiliencePolicy } from './resilience/policy.ts';
 
 // The downstream models a client's needs, models and mappers name
