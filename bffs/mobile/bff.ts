@@ -12,5 +12,5 @@ const defaultQuery = readFileSync(new URL('./operations/MobileHome.graphql', imp
 export const MOBILE_PORT = 4001;
 
 export function createMobileBff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: 'mobile', typeDefs, resolvers: resolvers as never, config, needs: MOBILE_NEEDS, defaultQuery, policy: { ...MOBILE_POLICY, ...policy }, perimeter: { ...MOBILE_PERIMETER, ...perimeter }, caching: { ...MOBILE_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: MOBILE_DEPENDENCIES, ...overrides });
+  return createBff({ client: 'mobile', typeDefs, resolvers, config, needs: MOBILE_NEEDS, defaultQuery, policy: { ...MOBILE_POLICY, ...policy }, perimeter: { ...MOBILE_PERIMETER, ...perimeter }, caching: { ...MOBILE_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: MOBILE_DEPENDENCIES, ...overrides });
 }

@@ -16,7 +16,7 @@ export function createTvBff(config: BffConfig, { policy, perimeter, caching, doc
   return createBff({
     client: 'tv',
     typeDefs,
-    resolvers: resolvers as never,
+    resolvers,
     config,
     needs: TV_NEEDS,
     defaultQuery,

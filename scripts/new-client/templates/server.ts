@@ -16,7 +16,7 @@ const defaultQuery = readFileSync(new URL('./operations/${pascal}Home.graphql', 
 export const ${constant}_PORT = ${port};
 
 export function create${pascal}Bff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: '${name}', typeDefs, resolvers: resolvers as never, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, caching: { ...${constant}_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
+  return createBff({ client: '${name}', typeDefs, resolvers, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, caching: { ...${constant}_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
 }
 `;
 
