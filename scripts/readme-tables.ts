@@ -9,7 +9,7 @@ import { MOBILE_DEPENDENCIES } from '../bffs/mobile/dependencies.ts';
 import { TV_PERIMETER, TV_POLICY } from '../bffs/tv/policy.ts';
 import { TV_DEPENDENCIES } from '../bffs/tv/dependencies.ts';
 import { WEB_PERIMETER, WEB_POLICY } from '../bffs/web/policy.ts';
-import type { PerimeterPolicy } from '../bffs/kit/perimeter/policy.ts';
+import type { PerimeterPolicy } from '../bffs/kit/core/perimeter-policy.ts';
 import { WEB_DEPENDENCIES } from '../bffs/web/dependencies.ts';
 
 export function errorTable(): string {

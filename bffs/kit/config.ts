@@ -1,22 +1,10 @@
-import type { Budget } from './perimeter/policy.ts';
-import type { TrustedDocumentsMode } from './perimeter/stages/trusted-documents.ts';
+import type { Budget } from './core/perimeter-policy.ts';
+import type { TrustedDocumentsMode } from './core/trusted-documents.ts';
+import { DOWNSTREAM_DEFAULTS, type DownstreamName, type DownstreamUrls } from './core/services.ts';
 
-/** The downstream services every BFF may call, with the default ports of product.md. */
-export const DOWNSTREAM_DEFAULTS = {
-  identity: 'http://127.0.0.1:4100',
-  users: 'http://127.0.0.1:4101',
-  catalog: 'http://127.0.0.1:4102',
-  recommendations: 'http://127.0.0.1:4103',
-  'continue-watching': 'http://127.0.0.1:4104',
-  'my-list': 'http://127.0.0.1:4105',
-  billing: 'http://127.0.0.1:4106',
-  reviews: 'http://127.0.0.1:4107',
-  playback: 'http://127.0.0.1:4108',
-  notifications: 'http://127.0.0.1:4109',
-} as const;
-
-export type DownstreamName = keyof typeof DOWNSTREAM_DEFAULTS;
-export type DownstreamUrls = Record<DownstreamName, string>;
+// The service names live on the kit's ground floor (core/); scripts, tests and the bench still
+// read them here, beside the configuration they name.
+export { DOWNSTREAM_DEFAULTS, type DownstreamName, type DownstreamUrls };
 
 export interface BffConfig {
   port: number;

@@ -1,4 +1,4 @@
-import type { DependencyMap } from '../kit/resilience/policy.ts';
+import type { DependencyMap } from '../kit/index.ts';
 
 /** What each mobile field reads. Only the profile is critical: home is not drawn without it. */
 export const MOBILE_DEPENDENCIES: DependencyMap = {

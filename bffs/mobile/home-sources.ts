@@ -1,6 +1,4 @@
-import { perRequest } from '../kit/presentation/per-request.ts';
-import { newReleasesSince } from '../kit/presentation/time.ts';
-import { listsCutoff } from '../kit/resilience/cutoff.ts';
+import { perRequest, newReleasesSince, listsCutoff } from '../kit/index.ts';
 import type { MobileContext } from './needs.ts';
 
 export const ROW_LIMIT = 20;

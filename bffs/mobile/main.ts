@@ -1,5 +1,4 @@
-import { configFromEnv } from '../kit/config.ts';
-import { serve } from '../kit/server/serve.ts';
+import { configFromEnv, serve } from '../kit/index.ts';
 import { MOBILE_PORT, createMobileBff } from './bff.ts';
 
 const config = configFromEnv(process.env, MOBILE_PORT);

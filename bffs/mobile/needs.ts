@@ -1,6 +1,4 @@
-import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
-import type { User, UserField } from '../kit/downstream/services/users.ts';
-import type { BffContext } from '../kit/server/context.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext } from '../kit/index.ts';
 
 /** The only fields mobile reads: the catalog and the users service send nothing else. */
 const titleFields = [

@@ -1,7 +1,4 @@
-import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
-import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
-import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
-import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
+import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /**
  * Mobile is the strictest: phones on cellular networks would rather draw a partial home now than

@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { BffConfig } from '../kit/config.ts';
-import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
-import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { readClientDocuments, createBff, type BffConfig, type Bff, type BffOverrides } from '../kit/index.ts';
 import { TV_DEPENDENCIES } from './dependencies.ts';
 import { TV_CACHING, TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
 import { deviceFromHeaders } from './device.ts';
@@ -18,7 +16,7 @@ export function createTvBff(config: BffConfig, { policy, perimeter, caching, doc
   return createBff({
     client: 'tv',
     typeDefs,
-    resolvers: resolvers as never,
+    resolvers,
     config,
     needs: TV_NEEDS,
     defaultQuery,

@@ -1,4 +1,4 @@
-import type { DependencyMap } from '../kit/resilience/policy.ts';
+import type { DependencyMap } from '../kit/index.ts';
 
 /** What each TV field reads. The profile (and the entitlements behind badges) is critical. */
 export const TV_DEPENDENCIES: DependencyMap = {

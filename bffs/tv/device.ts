@@ -1,6 +1,4 @@
-import { concierge } from '../kit/errors.ts';
-import type { RequestHeaders } from '../kit/server/context.ts';
-import type { DrmSystem } from '../kit/downstream/services/playback.ts';
+import { concierge, type RequestHeaders, type DrmSystem } from '../kit/index.ts';
 
 export type Capability = 'uhd' | 'hdr' | 'atmos' | 'ambient';
 const CAPABILITIES = new Set<Capability>(['uhd', 'hdr', 'atmos', 'ambient']);

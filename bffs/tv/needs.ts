@@ -1,6 +1,4 @@
-import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
-import type { User, UserField } from '../kit/downstream/services/users.ts';
-import type { BffContext } from '../kit/server/context.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext } from '../kit/index.ts';
 import type { Device } from './device.ts';
 
 /** The only fields TV reads: the catalog and the users service send nothing else. */

@@ -1,4 +1,4 @@
-import type { DependencyMap } from '../kit/resilience/policy.ts';
+import type { DependencyMap } from '../kit/index.ts';
 
 /** What each web field reads. Only the account page's identity fields are critical. */
 export const WEB_DEPENDENCIES: DependencyMap = {

@@ -1,5 +1,4 @@
-import { perRequest } from '../kit/presentation/per-request.ts';
-import { listsCutoff } from '../kit/resilience/cutoff.ts';
+import { perRequest, listsCutoff } from '../kit/index.ts';
 import type { WebContext } from './needs.ts';
 
 export const ROW_LIMIT = 20;

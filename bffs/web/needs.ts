@@ -1,7 +1,4 @@
-import type { SparseTitle, TitleField } from '../kit/downstream/services/catalog.ts';
-import type { User, UserField } from '../kit/downstream/services/users.ts';
-import type { BffContext } from '../kit/server/context.ts';
-import type { ViewerDevices } from '../kit/sign-in/devices.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext, ViewerDevices } from '../kit/index.ts';
 
 /** Cards read these; the title page also reads the detail fields in its own batch. */
 const titleFields = [

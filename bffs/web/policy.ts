@@ -1,7 +1,4 @@
-import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
-import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
-import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
-import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
+import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /** Web is the most patient: desktop networks are fast, and a rich page is worth a retry. */
 export const WEB_POLICY: ResiliencePolicy = {

@@ -1,8 +1,9 @@
 /**
  * `npm run new-client -- <name> --port <port>` (scripts/new-client/): its input checks in process,
  * then the real command on a throwaway `watch` client in a copy of this working tree, after which
- * the copy must typecheck, pass the snapshot and policy tests, pass contracts:check, and serve
- * watch's home from the mocks under `npm start`.
+ * the copy must typecheck, pass the architecture check (watch imports the kit's front door only),
+ * pass the snapshot and policy tests, pass contracts:check, and serve watch's home from the mocks
+ * under `npm start`.
  *
  * In the copy only the snapshot and policy tests run, not the whole suite: `npm test` runs this
  * file too and must stay under five minutes on a two-core machine. The other suites read the
@@ -179,6 +180,18 @@ describe('npm run new-client -- watch --port 4003, in a copy of the working tree
   test('npm run typecheck passes in the copy', async () => {
     await inCopy(dir, 'npm', ['run', 'typecheck']);
   }, 120_000);
+
+  test('watch imports the kit through its front door only, and arch:check passes in the copy', async () => {
+    // `npm run arch:check` with its JSON report: the same rules, and what watch's files import.
+    const report = await inCopy(dir, process.execPath, ['node_modules/dependency-cruiser/bin/dependency-cruiser.mjs', 'bffs', '--config', '.dependency-cruiser.cjs', '--output-type', 'json']);
+    const { modules, summary } = JSON.parse(report) as { modules: { source: string; dependencies: { resolved: string }[] }[]; summary: { violations: unknown[] } };
+    expect(summary.violations).toEqual([]);
+    const watchFiles = modules.filter((m) => m.source.startsWith('bffs/watch/'));
+    expect(watchFiles.map((m) => m.source)).toContain('bffs/watch/bff.ts');
+    const kitImports = new Set(watchFiles.flatMap((m) => m.dependencies.map((d) => d.resolved)).filter((path) => path.startsWith('bffs/kit/')));
+    // The SDK ships to apps: it imports the kit's request function, not the front door.
+    expect([...kitImports].sort()).toEqual(['bffs/kit/index.ts', 'bffs/kit/sdk/request.ts']);
+  }, 60_000);
 
   test('the snapshot and policy tests, and contracts:check, pass in the copy', async () => {
     const output = await inCopy(dir, 'npx', ['vitest', 'run', '--reporter=verbose', 'test/bffs/snapshots.test.ts', 'test/policy']);

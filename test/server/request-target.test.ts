@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { frontDoor } from '../../bffs/kit/server/front-door.ts';
 import { yogaNodeListener } from '../../bffs/kit/server/last-resort.ts';
-import type { NodeListener } from '../../bffs/kit/server/fast-lane.ts';
+import type { NodeListener } from '../../bffs/kit/core/node-listener.ts';
 import { Observer } from '../../bffs/kit/observability/observer.ts';
 import { createMetrics } from '../../bffs/kit/observability/metrics.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';

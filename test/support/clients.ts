@@ -1,7 +1,7 @@
 import { constantName, pascalName } from '../../bffs/clients.ts';
 import type { BffConfig } from '../../bffs/kit/config.ts';
 import type { ClientVersionPolicy } from '../../bffs/kit/contracts/versions.ts';
-import type { PerimeterPolicy } from '../../bffs/kit/perimeter/policy.ts';
+import type { PerimeterPolicy } from '../../bffs/kit/core/perimeter-policy.ts';
 import type { DependencyMap, ResiliencePolicy } from '../../bffs/kit/resilience/policy.ts';
 import type { Bff, BffOverrides } from '../../bffs/kit/server/create-bff.ts';
 

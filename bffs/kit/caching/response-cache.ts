@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Admitted } from '../perimeter/pipeline.ts';
-import type { RequestHeaders } from '../server/context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 import type { CachedAnswer, ResponseCacheBackend } from '../stores/response-cache/backend.ts';
 
 export interface ResponseCacheOptions {

@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { GraphQLError } from 'graphql';
 import { concierge, type ErrorCode } from '../errors.ts';
-import type { DownstreamName } from '../config.ts';
+import type { DownstreamName } from '../core/services.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import { exchange, type Exchanged } from './exchange.ts';
 import { pathOf } from './path.ts';

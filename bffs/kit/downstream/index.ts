@@ -1,4 +1,4 @@
-import type { DownstreamName, DownstreamUrls } from '../config.ts';
+import type { DownstreamName, DownstreamUrls } from '../core/services.ts';
 import type { ResiliencePolicy } from '../resilience/policy.ts';
 import { ServiceGuard } from '../resilience/service-guard.ts';
 import { DownstreamHttp } from './http-client.ts';

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { ContractUsage } from '../contracts/usage.ts';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { ServiceGuard } from '../resilience/service-guard.ts';
-import type { RequestHeaders } from '../server/context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 import type { Metrics } from './metrics.ts';
-import { RequestObservation, type AttemptObservation, type CacheResult } from './request-observation.ts';
+import { RequestObservation, type AttemptObservation, type CacheResult, type ObservationSink } from './request-observation.ts';
 import { endSpan, traceIdOf, type Tracing } from './tracing.ts';
 
 export interface ObserverOptions {
@@ -25,7 +25,7 @@ const QUIET_OUTCOMES = new Set(['ok', 'not_modified', 'NOT_FOUND', 'CLIENT_CLOSE
  * the answer has gone out, whichever transport served it (the fast lane or yoga's path, through
  * yoga-observation.ts). test/observability holds the two paths to the same series.
  */
-export class Observer {
+export class Observer implements ObservationSink {
   readonly logger: Logger;
   private readonly endpoint: string;
   private readonly metrics: Metrics | undefined;

@@ -1,8 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { Admitted } from '../perimeter/pipeline.ts';
-import type { Observer } from './observer.ts';
+import type { UsageLabels } from '../contracts/usage.ts';
 
 /** What a cache lookup found: `cache` is response, title or http. */
 export type CacheResult = 'hit' | 'miss' | 'stale' | 'not_modified';
@@ -16,6 +15,27 @@ export interface AttemptObservation {
    * the service's own error code when it sent one (logged: production's clients never see them).
    */
   end(outcome: string, status?: number, downstreamCode?: string): void;
+}
+
+/**
+ * What an observation reads of a request the perimeter admitted (perimeter/pipeline.ts's
+ * `Admitted` is one): named here, so the perimeter and its observation do not import each other.
+ */
+export interface AdmittedOperation {
+  operation: { kind: string };
+  usageLabels?: UsageLabels | undefined;
+}
+
+/**
+ * Where an observation reports as it goes: the BFF's observer (observer.ts implements it). Named
+ * here so that the observer, which creates observations, is not also imported by them.
+ */
+export interface ObservationSink {
+  readonly logger: Logger;
+  cacheLookup(cache: 'response' | 'title', result: CacheResult, count: number): void;
+  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean): AttemptObservation;
+  /** A call the breaker or the bulkhead refused before it was sent (downstream/http-client.ts). */
+  refusedCall(service: string, route: string, outcome: string): void;
 }
 
 /**
@@ -41,7 +61,7 @@ export class RequestObservation {
   private requestLogger: Logger | undefined;
 
   constructor(
-    readonly observer: Observer,
+    readonly observer: ObservationSink,
     readonly requestId: string,
     readonly method: string,
     readonly path: string,
@@ -51,7 +71,7 @@ export class RequestObservation {
     readonly traceId: string | undefined,
   ) {}
 
-  noteAdmitted(admitted: Admitted): void {
+  noteAdmitted(admitted: AdmittedOperation): void {
     this.admitted = true;
     this.type = admitted.operation.kind;
     if (admitted.usageLabels) ({ version: this.version, operation: this.operation } = admitted.usageLabels);

@@ -3,7 +3,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { RequestHeaders } from '../server/context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 
 /**
  * OpenTelemetry for one BFF, configured only by the standard `OTEL_*` variables: on when an

@@ -1,5 +1,5 @@
 import type { CORSOptions } from 'graphql-yoga';
-import type { RequestHeaders } from '../server/context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 
 export interface CorsPolicyOptions {
   /** Browser origins the client serves (web: `WEB_ORIGINS`; mobile and TV: none). */

@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
-import type { DownstreamName } from '../config.ts';
+import type { DownstreamName } from '../core/services.ts';
 import { isDownstreamFailure } from '../errors.ts';
 import { downstreamRetryAfterMs, wasNotCalled } from '../resilience/service-guard.ts';
 

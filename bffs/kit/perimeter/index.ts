@@ -11,7 +11,7 @@ import { createCorsPolicy, type CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from './operation-limits.ts';
 import { createGate, createPerimeter, type Stage } from './pipeline.ts';
-import type { PerimeterPolicy } from './policy.ts';
+import type { PerimeterPolicy } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
 import { clientVersionStage } from './stages/client-version.ts';

@@ -5,7 +5,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { concierge } from '../errors.ts';
-import type { OperationLimits } from './policy.ts';
+import type { OperationLimits } from '../core/perimeter-policy.ts';
 
 export type LimitName = keyof OperationLimits;
 

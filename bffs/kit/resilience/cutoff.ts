@@ -1,5 +1,5 @@
 import { concierge } from '../errors.ts';
-import type { DownstreamName } from '../config.ts';
+import type { DownstreamName } from '../core/services.ts';
 import type { Deadline } from './deadline.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { DOWNSTREAM_DEFAULTS, type DownstreamName } from '../config.ts';
+import { DOWNSTREAM_DEFAULTS, type DownstreamName } from '../core/services.ts';
 
 /**
  * How one BFF treats its downstream services. Each client has its own (bffs/<client>/policy.ts):

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, BulkheadRejectedError, bulkhead, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
 import type { GraphQLError } from 'graphql';
 import { concierge, type ErrorCode } from '../errors.ts';
-import type { DownstreamName } from '../config.ts';
+import type { DownstreamName } from '../core/services.ts';
 import { createBreaker } from './breaker.ts';
 import type { Deadline } from './deadline.ts';
 import type { ResiliencePolicy } from './policy.ts';

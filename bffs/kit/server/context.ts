@@ -8,9 +8,10 @@ import type { Viewer } from '../perimeter/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import type { LastGoodStore } from '../resilience/last-good.ts';
 import { RequestLastGood } from '../resilience/stale-if-error.ts';
-import type { DownstreamName } from '../config.ts';
+import type { DownstreamName } from '../core/services.ts';
 import type { DeviceDirectory, ViewerDevices } from '../sign-in/devices.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
 export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
@@ -33,11 +34,6 @@ export interface BffContext<TF extends TitleField = TitleField, UF extends UserF
   devices?: ViewerDevices;
   /** The viewer's last good values, for the fields that are stale-if-error (`staleIfError`). */
   lastGood: RequestLastGood;
-}
-
-/** The request headers a context reads: a fetch `Headers`, or a view of node's (the fast lane). */
-export interface RequestHeaders {
-  get(name: string): string | null;
 }
 
 /** What the context is built from, the same on yoga's path and the fast lane. */

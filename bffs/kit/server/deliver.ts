@@ -1,7 +1,7 @@
 import { compress, negotiateEncoding, type CompressionPolicy } from '../caching/compression.ts';
 import { encodedTag, noneMatch } from '../caching/http-cache.ts';
 import { concierge } from '../errors.ts';
-import type { RequestHeaders } from './context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 import type { RegularMediaType } from './media-types.ts';
 import type { Representation } from './respond.ts';
 

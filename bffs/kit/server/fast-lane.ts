@@ -9,7 +9,8 @@ import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
 import { Deadline } from '../resilience/deadline.ts';
-import type { RequestHeaders } from './context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
+import type { NodeListener } from '../core/node-listener.ts';
 import type { Executor } from './execute.ts';
 import { deliver, withVary, type DeliveryPolicy } from './deliver.ts';
 import type { Responder } from './respond.ts';
@@ -19,8 +20,6 @@ import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 import type { Observer } from '../observability/observer.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 import type { ObservedServerContext } from '../observability/yoga-observation.ts';
-
-export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface FastLaneOptions {
   endpoint: string;

@@ -1,5 +1,5 @@
 import type { Observer } from '../observability/observer.ts';
-import type { NodeListener } from './fast-lane.ts';
+import type { NodeListener } from '../core/node-listener.ts';
 import { lastResort, requestIdOf, sendCatalogError } from './last-resort.ts';
 import { normalizeRequestTarget } from './request-target.ts';
 

@@ -4,7 +4,7 @@ import { ERRORS, type ErrorCode } from '../errors.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
 import { requestIdFrom } from '../perimeter/request-id.ts';
 import type { Observer } from '../observability/observer.ts';
-import type { NodeListener } from './fast-lane.ts';
+import type { NodeListener } from '../core/node-listener.ts';
 
 const MASKED_MESSAGE = 'Unexpected error.';
 

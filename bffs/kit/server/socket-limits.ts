@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DOWNSTREAM_DEFAULTS, type BffConfig } from '../config.ts';
+import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, type BffConfig } from '../config.ts';
+import { DOWNSTREAM_DEFAULTS } from '../core/services.ts';
 /**
  * Reached directly (no balancer declared): node's own default idle timeout, and headers within
  * 10 s. Nothing reuses these sockets but the clients themselves, and an idle or slow socket held

@@ -1,4 +1,4 @@
-import type { RequestHeaders } from '../server/context.ts';
+import type { RequestHeaders } from '../core/headers.ts';
 
 /**
  * The session cookie: `__Host-` so a browser takes it only when it is `Secure`, has `Path=/` and

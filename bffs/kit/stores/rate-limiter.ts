@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Budget } from '../perimeter/policy.ts';
+import type { Budget } from '../core/perimeter-policy.ts';
 import { COMMAND_TIMEOUT_MS, type RedisClient } from './redis.ts';
 
 /** What one spend left: the points remaining and when the window resets. */

@@ -1,4 +1,4 @@
-import { olderThanDays } from '../../kit/presentation/time.ts';
+import { olderThanDays } from '../../kit/index.ts';
 import type { Profile } from '../generated/resolvers.generated.ts';
 import type { MobileViewer } from '../needs.ts';
 

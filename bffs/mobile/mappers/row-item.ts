@@ -1,8 +1,4 @@
-import type { ContinueWatchingItem } from '../../kit/downstream/services/continue-watching.ts';
-import { pickImage } from '../../kit/presentation/images.ts';
-import { progressPercent, progressSubtitle } from '../../kit/presentation/progress.ts';
-import { truncate } from '../../kit/presentation/text.ts';
-import { isNewRelease } from '../../kit/presentation/time.ts';
+import { pickImage, progressPercent, progressSubtitle, truncate, isNewRelease, type ContinueWatchingItem } from '../../kit/index.ts';
 import type { RowItem } from '../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../needs.ts';
 

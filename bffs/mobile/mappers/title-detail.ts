@@ -1,6 +1,4 @@
-import { pickImage } from '../../kit/presentation/images.ts';
-import { truncate } from '../../kit/presentation/text.ts';
-import { isNewRelease } from '../../kit/presentation/time.ts';
+import { pickImage, truncate, isNewRelease } from '../../kit/index.ts';
 import type { TitleDetailModel } from '../models.ts';
 import type { MobileTitle } from '../needs.ts';
 import { SYNOPSIS_LIMIT } from './row-item.ts';

@@ -1,6 +1,4 @@
-import type { ContinueWatchingItem } from '../../kit/downstream/services/continue-watching.ts';
-import { pickImage } from '../../kit/presentation/images.ts';
-import { progressPercent } from '../../kit/presentation/progress.ts';
+import { pickImage, progressPercent, type ContinueWatchingItem } from '../../kit/index.ts';
 import type { Device } from '../device.ts';
 import type { Hero, Title } from '../generated/resolvers.generated.ts';
 import type { RowItemModel } from '../models.ts';

@@ -1,4 +1,4 @@
-import type { BillingAccount } from '../../kit/downstream/services/billing.ts';
+import type { BillingAccount } from '../../kit/index.ts';
 import type { Billing } from '../generated/resolvers.generated.ts';
 import type { AccountModel } from '../models.ts';
 import type { WebViewer } from '../needs.ts';

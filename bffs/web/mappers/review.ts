@@ -1,4 +1,4 @@
-import type { Review as DownstreamReview } from '../../kit/downstream/services/reviews.ts';
+import type { Review as DownstreamReview } from '../../kit/index.ts';
 import type { Review } from '../generated/resolvers.generated.ts';
 
 export const toReview = (review: DownstreamReview): Review => ({

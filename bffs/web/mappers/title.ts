@@ -1,4 +1,4 @@
-import { pickImage } from '../../kit/presentation/images.ts';
+import { pickImage } from '../../kit/index.ts';
 import type { Hero, SearchResult } from '../generated/resolvers.generated.ts';
 import type { RowItemModel, TitleModel } from '../models.ts';
 import type { WebTitle, WebTitleDetail } from '../needs.ts';

@@ -1,4 +1,4 @@
-import { addToMyList, removeFromMyList } from '../../kit/resolvers/my-list.ts';
+import { addToMyList, removeFromMyList } from '../../kit/index.ts';
 import type { Resolvers } from '../generated/resolvers.generated.ts';
 import { home } from './Query/home.ts';
 import { title } from './Query/title.ts';

@@ -10,8 +10,7 @@ export const toProfile = (user: ${pascal}Viewer): Profile => ({
 `;
 
 /** bffs/<name>/mappers/row-item.ts: a catalog title → a RowItem, with the kit's presentation helpers. */
-export const rowItemMapperTemplate = ({ pascal }: NewClient) => `import { pickImage } from '../../kit/presentation/images.ts';
-import { truncate } from '../../kit/presentation/text.ts';
+export const rowItemMapperTemplate = ({ pascal }: NewClient) => `import { pickImage, truncate } from '../../kit/index.ts';
 import type { RowItem } from '../generated/resolvers.generated.ts';
 import type { ${pascal}Title } from '../needs.ts';
 

@@ -1,10 +1,7 @@
 import type { NewClient } from '../names.ts';
 
 /** bffs/<name>/policy.ts: resilience, perimeter and supported versions, starting from mobile's. */
-export const policyTemplate = ({ name, constant }: NewClient) => `import { BEARER_VARY, type CachingPolicy } from '../kit/caching/policy.ts';
-import type { ClientVersionPolicy } from '../kit/contracts/versions.ts';
-import type { PerimeterPolicy } from '../kit/perimeter/policy.ts';
-import type { ResiliencePolicy } from '../kit/resilience/policy.ts';
+export const policyTemplate = ({ name, constant }: NewClient) => `import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /**
  * Mobile's figures, which \`npm run new-client\` started ${name} from: a device on a wireless

@@ -15,8 +15,7 @@ export const profile: HomeResolvers['profile'] = async (_, __, { loaders }) => t
 `;
 
 /** bffs/<name>/resolvers/Home/row.ts */
-export const homeRowTemplate = ({ pascal }: NewClient) => `import { loadRows } from '../../../kit/presentation/rows.ts';
-import { listsCutoff } from '../../../kit/resilience/cutoff.ts';
+export const homeRowTemplate = ({ pascal }: NewClient) => `import { loadRows, listsCutoff } from '../../../kit/index.ts';
 import { toRowItem } from '../../mappers/row-item.ts';
 import type { HomeResolvers } from '../../generated/resolvers.generated.ts';
 import type { ${pascal}Title } from '../../needs.ts';

@@ -2,9 +2,7 @@ import type { NewClient } from '../names.ts';
 
 /** bffs/<name>/bff.ts: mobile's shape, with the client's own default port. */
 export const bffTemplate = ({ name, pascal, constant, port }: NewClient) => `import { readFileSync } from 'node:fs';
-import type { BffConfig } from '../kit/config.ts';
-import { readClientDocuments } from '../kit/contracts/document-catalog.ts';
-import { createBff, type Bff, type BffOverrides } from '../kit/server/create-bff.ts';
+import { readClientDocuments, createBff, type BffConfig, type Bff, type BffOverrides } from '../kit/index.ts';
 import { ${constant}_DEPENDENCIES } from './dependencies.ts';
 import { ${constant}_CACHING, ${constant}_PERIMETER, ${constant}_POLICY, ${constant}_VERSIONS } from './policy.ts';
 import { ${constant}_NEEDS } from './needs.ts';
@@ -18,13 +16,12 @@ const defaultQuery = readFileSync(new URL('./operations/${pascal}Home.graphql', 
 export const ${constant}_PORT = ${port};
 
 export function create${pascal}Bff(config: BffConfig, { policy, perimeter, caching, documents: history, ...overrides }: BffOverrides = {}): Bff {
-  return createBff({ client: '${name}', typeDefs, resolvers: resolvers as never, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, caching: { ...${constant}_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
+  return createBff({ client: '${name}', typeDefs, resolvers, config, needs: ${constant}_NEEDS, defaultQuery, policy: { ...${constant}_POLICY, ...policy }, perimeter: { ...${constant}_PERIMETER, ...perimeter }, caching: { ...${constant}_CACHING, ...caching }, documents: { ...documents, ...history }, dependencies: ${constant}_DEPENDENCIES, ...overrides });
 }
 `;
 
 /** bffs/<name>/main.ts: listens on PORT, or the default. */
-export const mainTemplate = ({ name, pascal, constant }: NewClient) => `import { configFromEnv } from '../kit/config.ts';
-import { serve } from '../kit/server/serve.ts';
+export const mainTemplate = ({ name, pascal, constant }: NewClient) => `import { configFromEnv, serve } from '../kit/index.ts';
 import { ${constant}_PORT, create${pascal}Bff } from './bff.ts';
 
 const config = configFromEnv(process.env, ${constant}_PORT);

@@ -1,6 +1,6 @@
 import { concierge } from '../../errors.ts';
 import { readCookie, SESSION_COOKIE } from '../../sign-in/cookies.ts';
-import type { RequestHeaders } from '../../server/context.ts';
+import type { RequestHeaders } from '../../core/headers.ts';
 import type { CorsPolicy } from '../cors.ts';
 import type { Stage } from '../pipeline.ts';
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DocumentCatalog } from '../../contracts/document-catalog.ts';
 import { concierge } from '../../errors.ts';
+import type { TrustedDocumentsMode } from '../../core/trusted-documents.ts';
 import type { Stage } from '../pipeline.ts';
-
-export type TrustedDocumentsMode = 'only' | 'arbitrary';
 
 /**
  * Names the text to run. A document is named by `documentId` (`sha256:<hex>`, or bare hex) or by

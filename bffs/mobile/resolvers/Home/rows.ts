@@ -1,5 +1,4 @@
-import { loadRows, withFailedRowsAsNull } from '../../../kit/presentation/rows.ts';
-import type { ContinueWatchingItem } from '../../../kit/downstream/services/continue-watching.ts';
+import { loadRows, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
 import { continueWatchingItem, myListItem, newReleaseItem, topPickItem } from '../../mappers/row-item.ts';
 import type { HomeResolvers, Row } from '../../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../../needs.ts';

@@ -1,4 +1,4 @@
-import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
+import { staleIfError } from '../../../kit/index.ts';
 import type { HomeResolvers } from '../../generated/resolvers.generated.ts';
 
 /** The viewer's last good count if notifications fails: a badge a few minutes old beats none. */

@@ -1,4 +1,4 @@
-import { loadTitleOrNotFound } from '../../../kit/resolvers/title.ts';
+import { loadTitleOrNotFound } from '../../../kit/index.ts';
 import { toTitleDetail } from '../../mappers/title-detail.ts';
 import type { QueryResolvers } from '../../generated/resolvers.generated.ts';
 

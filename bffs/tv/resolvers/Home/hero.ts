@@ -1,4 +1,4 @@
-import { loadTitleOrNotFound } from '../../../kit/resolvers/title.ts';
+import { loadTitleOrNotFound } from '../../../kit/index.ts';
 import { homeSources } from '../../home-sources.ts';
 import { toHero } from '../../mappers/title.ts';
 import type { HomeResolvers } from '../../generated/resolvers.generated.ts';

@@ -1,5 +1,4 @@
-import type { ContinueWatchingItem } from '../../../kit/downstream/services/continue-watching.ts';
-import { loadRows, withFailedRowsAsNull } from '../../../kit/presentation/rows.ts';
+import { loadRows, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
 import { ROW_LIMIT, homeSources } from '../../home-sources.ts';
 import { toRowItem } from '../../mappers/title.ts';
 import type { HomeResolvers, ResolversTypes } from '../../generated/resolvers.generated.ts';

@@ -1,4 +1,4 @@
-import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
+import { staleIfError } from '../../../kit/index.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
 import type { TvContext } from '../../needs.ts';
 import type { RowItemModel } from '../../models.ts';

@@ -1,5 +1,4 @@
-import { decodeCursor, encodeCursor, pageSize } from '../../../kit/presentation/connection.ts';
-import { concierge } from '../../../kit/errors.ts';
+import { decodeCursor, encodeCursor, pageSize, concierge } from '../../../kit/index.ts';
 import { toSearchResult } from '../../mappers/title.ts';
 import type { QueryResolvers } from '../../generated/resolvers.generated.ts';
 

@@ -1,4 +1,4 @@
-import { loadTitleOrNotFound } from '../../../kit/resolvers/title.ts';
+import { loadTitleOrNotFound } from '../../../kit/index.ts';
 import { toTitle } from '../../mappers/title.ts';
 import type { WebTitleDetail } from '../../needs.ts';
 import type { QueryResolvers } from '../../generated/resolvers.generated.ts';

@@ -1,4 +1,4 @@
-import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
+import { staleIfError } from '../../../kit/index.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
 
 /** One reviews-summary batch for every item on the screen; the viewer's last good rating if reviews fails. */

@@ -1,4 +1,4 @@
-import { isInMyList } from '../../../kit/resolvers/my-list.ts';
+import { isInMyList } from '../../../kit/index.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
 
 export const inMyList: RowItemResolvers['inMyList'] = (item, _, context) => isInMyList(context, item.id);

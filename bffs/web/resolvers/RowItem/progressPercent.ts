@@ -1,4 +1,4 @@
-import { progressPercent as percent } from '../../../kit/presentation/progress.ts';
+import { progressPercent as percent } from '../../../kit/index.ts';
 import type { RowItemResolvers } from '../../generated/resolvers.generated.ts';
 
 export const progressPercent: RowItemResolvers['progressPercent'] = async (item, _, { loaders }) => {

@@ -1,4 +1,4 @@
-import { staleIfError } from '../../../kit/resilience/stale-if-error.ts';
+import { staleIfError } from '../../../kit/index.ts';
 import type { TitleResolvers } from '../../generated/resolvers.generated.ts';
 
 /** The viewer's last good rating if reviews fails. */

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, pageSize } from '../../../kit/presentation/connection.ts';
+import { decodeCursor, encodeCursor, pageSize } from '../../../kit/index.ts';
 import { toReview } from '../../mappers/review.ts';
 import type { TitleResolvers } from '../../generated/resolvers.generated.ts';
 

@@ -1,0 +1,65 @@
+/**
+ * The kit's layering, checked in CI (`npm run arch:check`, README "Architecture check").
+ * test/architecture/arch-check.test.ts runs these rules on the tree and on a planted violation
+ * of each.
+ *
+ * Type-only imports count (`tsPreCompilationDeps`): a type imported upwards is still a floor
+ * that depends on the one above it, and it is how the kit's old 24-file cycle was made.
+ */
+
+/** The transports: node:http's fast lane and yoga's path. */
+const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-perimeter)[.]ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'No import cycle in the kit, type-only imports included. Move the shared type down to ' +
+        'bffs/kit/core/ (or name what one side needs where it is used) instead of importing upwards.',
+      from: { path: '^bffs/kit/' },
+      to: { circular: true },
+    },
+    {
+      name: 'core-is-the-ground-floor',
+      severity: 'error',
+      comment: 'bffs/kit/core/ holds the shared types under everything: it imports nothing else of the kit (or of the BFFs), only node and npm packages.',
+      from: { path: '^bffs/kit/core/' },
+      to: { path: '^bffs/', pathNot: '^bffs/kit/core/' },
+    },
+    {
+      name: 'clients-through-the-front-door',
+      severity: 'error',
+      comment: 'A client BFF (bffs/<client>/) imports the kit through bffs/kit/index.ts only: add what it needs there.',
+      from: { path: '^bffs/[^/]+/', pathNot: ['^bffs/kit/', '^bffs/[^/]+/sdk/'] },
+      to: { path: '^bffs/kit/', pathNot: '^bffs/kit/index[.]ts$' },
+    },
+    {
+      name: 'sdk-imports-the-kit-request-only',
+      severity: 'error',
+      comment:
+        "A client's SDK (bffs/<client>/sdk/) ships to apps: of the kit it imports bffs/kit/sdk/ only " +
+        '(the front door would pull in the server; sdk:pack refuses it too).',
+      from: { path: '^bffs/[^/]+/sdk/', pathNot: '^bffs/kit/' },
+      to: { path: '^bffs/kit/', pathNot: '^bffs/kit/sdk/' },
+    },
+    {
+      name: 'transports-only-from-assembly',
+      severity: 'error',
+      comment:
+        'The transports (server/fast-lane.ts, server/yoga-perimeter.ts) are plugged in by server ' +
+        'assembly (server/create-bff.ts) alone: the rest of the kit serves both, so it imports neither.',
+      from: { path: '^bffs/', pathNot: ['^bffs/kit/server/create-bff[.]ts$', TRANSPORTS] },
+      to: { path: TRANSPORTS },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are dependencies too (see above).
+    tsPreCompilationDeps: true,
+    // Only what the rules speak of: the kit and the client BFFs (not tests, scripts or the bench).
+    includeOnly: '^bffs/',
+  },
+};
