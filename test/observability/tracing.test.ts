@@ -13,7 +13,7 @@ import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { tracingFromEnv } from '../../bffs/kit/observability/tracing.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
-import { releasedDocumentId } from '../support/documents.ts';
+import { releasedDocument } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
 import { startRecorder } from '../support/recorder.ts';
@@ -61,8 +61,8 @@ async function home(bff: Bff, requestId: string, headers: Record<string, string>
   const response = await fetchOver(bff, '/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, 'x-request-id': requestId, ...headers },
-    // The home a released app sends (served as that release: six services, one call each).
-    body: JSON.stringify({ documentId: releasedDocumentId('mobile', 'MobileHome') }),
+    // The home app 1.0.0 sends (served as that release: six services, one call each).
+    body: JSON.stringify({ documentId: releasedDocument('mobile', '1.0.0', 'MobileHome').id }),
   });
   expect(response.status).toBe(200);
   await response.arrayBuffer();

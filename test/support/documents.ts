@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ClientName } from '../../bffs/clients.ts';
-import { readRelease, readReleases, type ReleasedDocument } from '../../bffs/kit/contracts/releases.ts';
+import { readRelease, type ReleasedDocument } from '../../bffs/kit/contracts/releases.ts';
 
 /** An operation file an app ships, read as the app sends it. */
 export const operation = (client: ClientName, name: string) =>
@@ -25,15 +24,4 @@ export function releasedDocument(client: ClientName, version: string, name: stri
   const found = release.documents.find((document) => document.name === name);
   if (!found) throw new Error(`${client} ${version} shipped no ${name}`);
   return found;
-}
-
-/**
- * The id a released app sends for an operation: from `bffs/<client>/releases/<version>/` (the
- * oldest release when no version is given). Unlike `documentId`, the working copy's, which only
- * the next release ships and the BFF serves as the newest (README: Releasing a client).
- */
-export function releasedDocumentId(client: ClientName, name: string, version?: string): string {
-  version ??= readReleases(fileURLToPath(new URL(`../../bffs/${client}/releases/`, import.meta.url)))[0]?.version;
-  if (version === undefined) throw new Error(`${client} has no release`);
-  return releasedDocument(client, version, name).id;
 }
