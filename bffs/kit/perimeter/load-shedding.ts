@@ -81,12 +81,12 @@ export class LoadShedder {
 }
 
 /**
- * The shedder as a yoga plugin. Only the GraphQL endpoint is shed: /health and /ready keep
- * answering, so an orchestrator does not kill a busy but healthy process.
+ * The shedder in front of a wing's routes that do work (sign-in's, which call the provider);
+ * the GraphQL endpoint is shed by the request lifecycle (request/lifecycle.ts). /health and
+ * /ready are never shed, so an orchestrator does not kill a busy but healthy process.
  */
-export function useLoadShedding(shedder: LoadShedder, endpoints: readonly string[] = ['/graphql']): Plugin {
+export function useLoadShedding(shedder: LoadShedder, endpoints: readonly string[]): Plugin {
   const counted = new WeakSet<Request>();
-  // GraphQL and the sign-in routes (which call the provider): /health and /ready always answer.
   const shed = new Set(endpoints);
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -97,9 +97,6 @@ export function useLoadShedding(shedder: LoadShedder, endpoints: readonly string
     },
     onResponse({ request }) {
       if (counted.delete(request)) shedder.release();
-    },
-    onDispose() {
-      shedder.dispose();
     },
   };
 }

@@ -41,7 +41,8 @@ import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
 import { createResultRules } from './result-rules.ts';
 import { createResponder } from './respond.ts';
-import { usePerimeter } from './yoga-perimeter.ts';
+import { useYogaLane } from './yoga-lane.ts';
+import { createLifecycle } from '../request/lifecycle.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { Observer } from '../observability/observer.ts';
 import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
@@ -134,6 +135,8 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
 };
 
 const GRAPHQL_ENDPOINT = '/graphql';
+/** The endpoint, with the trailing slash yoga also serves it under. */
+const isEndpoint = (request: Request) => /^\/graphql\/?$/.test(new URL(request.url).pathname);
 const MASKED_MESSAGE = 'Unexpected error.';
 
 /**
@@ -210,7 +213,6 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger, repeats }),
     }),
   });
-  const maxBodyBytes = options.perimeter.maxBodyBytes;
   const caching = options.caching;
   // Answers of a deploy are keyed under its id: a deploy (another schema or DEPLOY_ID) starts clean.
   const deployId = deployIdOf(options.typeDefs, config.deployId);
@@ -223,55 +225,40 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const respond = createResponder(execute, config.responseCache === false ? undefined : responseCache);
   const delivery = { vary: caching.vary, compression: caching.compression };
 
+  // The one request lifecycle (request/lifecycle.ts): both lanes below only adapt their I/O to it.
+  const handle = createLifecycle({ maxBodyBytes: options.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs });
+
   const yoga = createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    cors: (request) => cors.options(request.headers),
+    // yoga's CORS plugin answers preflights, and CORS for the wings' routes; the lifecycle puts the
+    // endpoint's own (with its Vary) on its replies.
+    cors: (request) => (request.method !== 'OPTIONS' && isEndpoint(request) ? false : cors.options(request.headers)),
     logging: yogaLogger(logger),
     // GraphiQL is useDevelopmentGraphiQL below (development only): yoga's own would render its
     // 9 MB page per request, uncompressed and uncacheable.
     graphiql: false,
     maskedErrors: maskErrors,
-    // yoga's own streaming count for bodies with no declared length; declared ones are refused
-    // earlier, by the perimeter's body-size check, on both paths.
-    maxRequestBodySize: maxBodyBytes,
-    // Every rule of the perimeter is in usePerimeter, which runs the same pipeline and executor as
-    // the fast lane. A plugin added here would run on yoga's path only: put the rule in the
-    // perimeter (bffs/kit/perimeter/) instead, so both paths have it.
+    // Every rule of a GraphQL request is in the lifecycle, which both lanes run. A plugin added
+    // here would run on yoga's lane only: put the rule in the lifecycle or the perimeter instead.
     plugins: [
       // First: what load shedding refuses is observed too.
       useObservation(observer, ['/health', '/ready']),
-      useLoadShedding(shedder, [GRAPHQL_ENDPOINT, ...(signIn?.paths ?? [])]),
+      ...(signIn ? [useLoadShedding(shedder, signIn.paths)] : []),
       useRequestId(),
       ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
       ...(signIn ? [signIn.routes] : []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
-      usePerimeter({ endpoint: GRAPHQL_ENDPOINT, perimeter, execute, respond, delivery, serveSelf: (request: Request, context: object): Response | Promise<Response> => yoga.fetch(request, context as never), maxBodyBytes, deadlineMs: policy.deadlineMs, otherRoutes: ['/health', '/ready'] }),
+      useYogaLane({ endpoint: GRAPHQL_ENDPOINT, handle, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
   });
 
   // yoga on node:http with our last resort in place of its adapter's (which sends the stack).
   const yogaListener = yogaNodeListener(yoga, observer);
-  const transport: NodeListener =
-    config.fastLane === false
-      ? yogaListener
-      : createFastLane({
-          endpoint: GRAPHQL_ENDPOINT,
-          shedder,
-          deadlineMs: policy.deadlineMs,
-          perimeter,
-          execute,
-          respond,
-          delivery,
-          cors,
-          maxBodyBytes,
-          observer,
-          yoga: yogaListener,
-          yogaFetch: (url, init, context) => Promise.resolve(yoga.fetch(url, init, context)),
-        });
+  const transport: NodeListener = config.fastLane === false ? yogaListener : createFastLane({ endpoint: GRAPHQL_ENDPOINT, handle, observer, yoga: yogaListener });
 
   // Host and target checked first, and the last resort around both transports (front-door.ts).
   const nodeListener = frontDoor(transport, observer, config.fastLane === false ? 'yoga' : 'fast_lane');
@@ -289,6 +276,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     log: logger,
     close: async () => {
       await yoga.dispose();
+      shedder.dispose();
       await signIn?.close();
       await titleCache.close();
       if (ownsServices) await services.close();

@@ -1,0 +1,36 @@
+import type { RequestHeaders } from '../core/headers.ts';
+import type { RequestObservation } from '../observability/request-observation.ts';
+
+/**
+ * One request to the GraphQL endpoint as a transport hands it to the lifecycle (lifecycle.ts):
+ * its I/O adapted, nothing of node:http or the fetch API left. Each transport makes one
+ * (server/node-lane.ts from node's request, server/yoga-lane.ts from a fetch Request).
+ */
+export interface Exchange {
+  /** As sent: the lifecycle decides what it serves. */
+  method: string;
+  headers: RequestHeaders;
+  /** The URL's query string without its `?`; '' when there is none. */
+  search: string;
+  /** The client's address as the socket saw it (the perimeter believes proxies only as configured). */
+  peer: string;
+  /** The request's id (perimeter/request-id.ts): the observation's, the logs', every downstream call's. */
+  requestId: string;
+  /**
+   * The body's bytes as they arrive, at most `maxBytes` of them: `undefined` as soon as there
+   * are more (the rest is never read). Called once at most, for a POST.
+   */
+  readBody(maxBytes: number): Promise<Uint8Array | undefined>;
+  /** Aborts when the client goes away before its answer is out: its downstream calls are cancelled. */
+  signal: AbortSignal;
+  /** What the request did, for its metrics, access line and span; begun and ended by the transport. */
+  observation: RequestObservation;
+}
+
+/** What a transport writes back: a status, headers, and a whole body or parts as they come. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  /** None for a 304, a 204 or a HEAD. A stream is `@defer`'s parts, multipart/mixed or SSE (parts.ts). */
+  body?: string | Uint8Array | ReadableStream<Uint8Array>;
+}

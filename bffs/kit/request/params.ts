@@ -1,0 +1,63 @@
+import { concierge } from '../errors.ts';
+
+/** The GraphQL-over-HTTP parameters as sent, before the perimeter's params stage checks them. */
+export type Params = Record<string, unknown>;
+
+/** The body types a POST may have (GraphQL over HTTP, and the two forms yoga reads besides JSON). */
+const JSON_TYPES = ['application/json', 'application/graphql+json'];
+
+/**
+ * A GET's (or HEAD's) parameters from its query string: `variables` and `extensions` as JSON,
+ * every other one as it is (`query`, `documentId`, and any unknown one, for the perimeter's
+ * params stage to refuse, as it refuses one in a POST body). A repeated name counts once, its
+ * first value, as `URLSearchParams.get` does.
+ */
+export function paramsOfQueryString(search: string): Params {
+  const params: Params = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (name in params) continue;
+    if (name !== 'variables' && name !== 'extensions') {
+      params[name] = value;
+      continue;
+    }
+    try {
+      params[name] = JSON.parse(value);
+    } catch {
+      throw concierge('BAD_REQUEST', '"variables" and "extensions" must be JSON maps.');
+    }
+  }
+  return params;
+}
+
+/** Whether a POST's body is of a type read here (`paramsOfBody`); else 415. */
+export function readsBodyOf(contentType: string | null): boolean {
+  const type = mediaTypeOf(contentType);
+  return JSON_TYPES.includes(type) || type === 'application/graphql' || type === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * A POST's parameters from its body: one JSON object (a JSON array is a batch, which no client
+ * of ours sends), a GraphQL document as text (`application/graphql`), or a form. A body that is
+ * not what its type says is 400 BAD_REQUEST. A compressed body is not inflated: its bytes are
+ * not JSON, so it is 400 too.
+ */
+export function paramsOfBody(contentType: string | null, body: Uint8Array): Params {
+  const type = mediaTypeOf(contentType);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (type === 'application/graphql') return { query: text };
+  if (type === 'application/x-www-form-urlencoded') return paramsOfQueryString(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw concierge('BAD_REQUEST', 'POST body sent invalid JSON.');
+  }
+  if (Array.isArray(parsed)) throw concierge('BAD_REQUEST', 'Batching is not supported: send one operation per request.');
+  if (typeof parsed !== 'object' || parsed === null) throw concierge('BAD_REQUEST', `POST body is expected to be an object but received ${parsed === null ? 'null' : typeof parsed}.`);
+  return parsed as Params;
+}
+
+/** `application/json; charset=utf-8` → `application/json`; a list (which some clients send) by its first. */
+function mediaTypeOf(contentType: string | null): string {
+  return (contentType?.split(',')[0]?.split(';')[0] ?? '').trim().toLowerCase();
+}
