@@ -13,7 +13,7 @@ export type { RequestHeaders } from './core/headers.ts';
 // Building and serving a client's BFF
 export { configFromEnv, type BffConfig } from './config.ts';
 export { createBff, type Bff, type BffOverrides } from './server/create-bff.ts';
-export type { BffContext } from './server/context.ts';
+export type { BffContext } from './execution/context.ts';
 export { serve } from './server/serve.ts';
 export { readClientDocuments } from './contracts/document-catalog.ts';
 

@@ -70,7 +70,7 @@ const PASSING: Record<string, string> = {
   'bffs/kit/perimeter/pipeline.ts': "import type { RequestHeaders } from '../core/headers.ts';\nexport interface Admitted { headers: RequestHeaders }\n",
   'bffs/kit/server/fast-lane.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const createFastLane = (admitted: Admitted) => admitted;\n",
   'bffs/kit/server/yoga-perimeter.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const usePerimeter = (admitted: Admitted) => admitted;\n",
-  'bffs/kit/server/respond.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const respond = (admitted: Admitted) => admitted;\n",
+  'bffs/kit/request/respond.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const respond = (admitted: Admitted) => admitted;\n",
   'bffs/kit/server/create-bff.ts':
     "import type { BffConfig } from '../config.ts';\nimport { createFastLane } from './fast-lane.ts';\nimport { usePerimeter } from './yoga-perimeter.ts';\nimport { respond } from './respond.ts';\nexport const createBff = (config: BffConfig) => [config, createFastLane, usePerimeter, respond];\n",
   'bffs/kit/sdk/request.ts': 'export const createClient = () => ({});\n',
@@ -134,8 +134,8 @@ describe('each rule refuses a planted violation', () => {
 
   test('transports-only-from-assembly: a kit file but create-bff.ts importing a transport', async () => {
     const violations = await cruiseWith({
-      'bffs/kit/server/respond.ts': "import type { createFastLane } from './fast-lane.ts';\nexport type Lane = typeof createFastLane;\nexport const respond = () => undefined;\n",
+      'bffs/kit/request/respond.ts': "import type { createFastLane } from './fast-lane.ts';\nexport type Lane = typeof createFastLane;\nexport const respond = () => undefined;\n",
     });
-    expect(violations).toEqual([{ rule: 'transports-only-from-assembly', from: 'bffs/kit/server/respond.ts', to: 'bffs/kit/server/fast-lane.ts' }]);
+    expect(violations).toEqual([{ rule: 'transports-only-from-assembly', from: 'bffs/kit/request/respond.ts', to: 'bffs/kit/server/fast-lane.ts' }]);
   });
 });

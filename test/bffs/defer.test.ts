@@ -7,7 +7,7 @@ import { assemble, postStreamed, type StreamedAnswer } from '../support/multipar
 import { originOf } from '../support/served.ts';
 
 /**
- * @defer over real HTTP (bffs/kit/server/incremental.ts): web defers its home's average ratings
+ * @defer over real HTTP (bffs/kit/execution/incremental.ts): web defers its home's average ratings
  * and TV its DRM licences, so the rest of the screen arrives first. Asked with
  * `Accept: multipart/mixed` the answer comes in parts; asked for JSON it comes whole, the same
  * data. The requests go to the BFF's listening port, so the fast lane sees them first and hands

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
-import { pageHostRefusal } from '../../bffs/kit/server/graphiql.ts';
+import { pageHostRefusal } from '../../bffs/kit/graphiql/plugin.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';

@@ -1,7 +1,7 @@
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { deliver, type DeliveryPolicy } from '../../bffs/kit/server/deliver.ts';
-import type { Representation } from '../../bffs/kit/server/respond.ts';
+import { deliver, type DeliveryPolicy } from '../../bffs/kit/request/deliver.ts';
+import type { Representation } from '../../bffs/kit/request/respond.ts';
 
 const policy: DeliveryPolicy = { vary: ['Authorization'], compression: { prefer: ['br', 'gzip'], thresholdBytes: 1024, brotliQuality: 5, gzipLevel: 6 } };
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });

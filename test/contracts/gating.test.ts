@@ -16,7 +16,7 @@ import type { ClientVersionPolicy } from '../../bffs/kit/contracts/versions.ts';
 import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
 import { passageOf, type Passage } from '../../bffs/kit/perimeter/pipeline.ts';
 import { clientVersionStage } from '../../bffs/kit/perimeter/stages/client-version.ts';
-import { createOperationPreparer, type ReadyOperation } from '../../bffs/kit/server/operations.ts';
+import { createOperationPreparer, type ReadyOperation } from '../../bffs/kit/execution/operations.ts';
 
 const typeDefs = `
   ${SINCE_DIRECTIVE_SDL}

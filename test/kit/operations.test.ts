@@ -1,7 +1,7 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, test } from 'vitest';
 import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
-import { createOperationPreparer, type PreparedOperation } from '../../bffs/kit/server/operations.ts';
+import { createOperationPreparer, type PreparedOperation } from '../../bffs/kit/execution/operations.ts';
 
 const schema = makeExecutableSchema({
   typeDefs: 'type Query { a: Int b: Int o: O } type O { a: Int o: O } type Mutation { m: Int } type Subscription { s: Int }',

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { BffConfig } from '../../bffs/kit/config.ts';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
-import { createRepeatedErrors } from '../../bffs/kit/server/repeated-errors.ts';
+import { createRepeatedErrors } from '../../bffs/kit/execution/repeated-errors.ts';
 import { bareMobileBff, logSink } from '../support/bare-bff.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { untilKeys } from '../support/until-keys.ts';

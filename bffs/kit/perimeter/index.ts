@@ -4,7 +4,7 @@ import type { BffConfig } from '../config.ts';
 import type { DocumentCatalog } from '../contracts/document-catalog.ts';
 import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
 import { createContractUsage } from '../contracts/usage.ts';
-import { createOperationPreparer } from '../server/operations.ts';
+import { createOperationPreparer } from '../execution/operations.ts';
 import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createCorsPolicy, type CorsPolicy } from './cors.ts';

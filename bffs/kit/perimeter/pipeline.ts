@@ -1,9 +1,9 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { TrustedDocument } from '../contracts/document-catalog.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
-import type { ReadyOperation } from '../server/operations.ts';
+import type { ReadyOperation } from '../execution/operations.ts';
 import type { RequestHeaders } from '../core/headers.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer } from '../core/viewer.ts';
 import type { UsageLabels } from '../contracts/usage.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import { concierge } from '../errors.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** identity's development audience (`POST /dev/token`). */
 export const TOKEN_AUDIENCE = 'concierge';
@@ -9,13 +10,6 @@ export const audienceOf = (client: string) => `concierge-${client}`;
 
 /** What a BFF takes: its own audience, and in development the development one. */
 export const audiencesFor = (client: string, production: boolean): string[] => (production ? [audienceOf(client)] : [audienceOf(client), TOKEN_AUDIENCE]);
-
-/** The user in the verified token. Every viewer-owned read uses this id, never an argument. */
-export interface Viewer {
-  id: string;
-  /** Forwarded downstream, where each service makes its own authorization decision. */
-  token: string;
-}
 
 export interface ViewerVerifierOptions {
   /** identity's origin; it is also the expected `iss`. */

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { getSSEProcessor, processRegularResult } from 'graphql-yoga';
-import type { IncrementalResult } from '../server/incremental.ts';
+import type { IncrementalResult } from '../execution/incremental.ts';
 import type { Reply } from './exchange.ts';
 
 /** The two ways `@defer`'s parts go on the wire, by what the request's `Accept` lists first. */

@@ -1,7 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
 import { ERRORS, type ErrorCode } from '../errors.ts';
-import type { RegularMediaType } from '../server/media-types.ts';
+import type { RegularMediaType } from './media-types.ts';
 import type { Reply } from './exchange.ts';
 
 /** A catalog error as a whole reply: `{"errors":[{message, extensions:{code}}]}` with the code's status. */

@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import { ERRORS, concierge, hasCode, type ErrorCode } from '../errors.ts';
 import type { CallContext, ServiceClients } from '../downstream/index.ts';
-import type { Viewer } from '../perimeter/viewer.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** The part of any BFF's context the my-list resolvers use. */
 export interface MyListContext {

@@ -28,19 +28,19 @@ import { closeRedis, connectRedis } from '../stores/redis.ts';
 import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
 import type { RequestHeaders } from '../core/headers.ts';
-import { createContextFactory } from './context.ts';
-import { createExecutor } from './execute.ts';
-import { createErrorMasker } from './mask-error.ts';
-import { createRepeatedErrors } from './repeated-errors.ts';
+import { createContextFactory } from '../execution/context.ts';
+import { createExecutor } from '../execution/execute.ts';
+import { createErrorMasker } from '../execution/mask-error.ts';
+import { createRepeatedErrors } from '../execution/repeated-errors.ts';
 import type { NodeListener } from '../core/node-listener.ts';
 import { createFastLane } from './fast-lane.ts';
 import { frontDoor } from './front-door.ts';
 import { yogaNodeListener } from './last-resort.ts';
-import { useDevelopmentGraphiQL } from './graphiql.ts';
+import { useDevelopmentGraphiQL } from '../graphiql/plugin.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
-import { createResultRules } from './result-rules.ts';
-import { createResponder } from './respond.ts';
+import { createResultRules } from '../execution/result-rules.ts';
+import { createResponder } from '../request/respond.ts';
 import { useYogaLane } from './yoga-lane.ts';
 import { createLifecycle } from '../request/lifecycle.ts';
 import { createMetrics } from '../observability/metrics.ts';
@@ -51,7 +51,7 @@ import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
 import { refusePublishedSecrets } from '../published-secrets.ts';
 
-export type { BffContext } from './context.ts';
+export type { BffContext } from '../execution/context.ts';
 
 export interface CreateBffOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
   /** `web`, `mobile`, `tv`: used in logs and GraphiQL. */

@@ -1,5 +1,5 @@
 import { concierge } from '../../errors.ts';
-import type { OperationPreparer } from '../../server/operations.ts';
+import type { OperationPreparer } from '../../execution/operations.ts';
 import { Refusal, type Stage } from '../pipeline.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
-import type { Viewer } from '../perimeter/viewer.ts';
+import type { Viewer } from '../core/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import type { LastGoodStore } from '../resilience/last-good.ts';
 import { RequestLastGood } from '../resilience/stale-if-error.ts';

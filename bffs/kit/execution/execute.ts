@@ -1,7 +1,9 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { SchemaGates } from '../contracts/gates.ts';
 import { filtersOutputs, withoutGatedOutputs } from '../contracts/gated-output.ts';
-import type { Admitted } from '../perimeter/pipeline.ts';
+import type { ClientVersionView } from '../contracts/gates.ts';
+import type { Viewer } from '../core/viewer.ts';
+import type { ReadyOperation } from './operations.ts';
 import type { RequestFacts } from './context.ts';
 import { isIncremental, type IncrementalResult, type SubsequentPayload } from './incremental.ts';
 import type { ResultRules } from './result-rules.ts';
@@ -16,6 +18,17 @@ export interface ExecutorOptions {
 }
 
 type Facts = Omit<RequestFacts, 'viewer' | 'client'>;
+
+/**
+ * What the executor runs: an operation let in for its viewer and app version, with its
+ * variables (the perimeter's `Admitted` is one; execution knows nothing of how it was let in).
+ */
+export interface AdmittedOperation {
+  operation: ReadyOperation;
+  viewer: Viewer;
+  clientVersion: ClientVersionView;
+  variables?: Record<string, unknown>;
+}
 
 /** The request's stale-if-error side, on a context that has one (BffContext does). */
 const lastGoodOf = (context: object) => (context as { lastGood?: RequestLastGood }).lastGood;
@@ -32,9 +45,9 @@ const lastGoodOf = (context: object) => (context as { lastGood?: RequestLastGood
  * in `extensions.stale` the fields it was given stale (stale-if-error.ts).
  */
 export function createExecutor({ buildContext, applyRules, gates }: ExecutorOptions) {
-  const contextFor = (admitted: Admitted, facts: Facts) => buildContext({ ...facts, viewer: admitted.viewer, client: admitted.clientVersion });
+  const contextFor = (admitted: AdmittedOperation, facts: Facts) => buildContext({ ...facts, viewer: admitted.viewer, client: admitted.clientVersion });
 
-  async function execute(admitted: Admitted, facts: Facts): Promise<ExecutionResult> {
+  async function execute(admitted: AdmittedOperation, facts: Facts): Promise<ExecutionResult> {
     let result: ExecutionResult;
     try {
       const { operation, clientVersion } = admitted;
@@ -54,7 +67,7 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
    * whose version has outputs taken out gets the whole result instead, because the filter reads
    * whole results.
    */
-  execute.streaming = async (admitted: Admitted, facts: Facts, done: () => void): Promise<ExecutionResult | IncrementalResult> => {
+  execute.streaming = async (admitted: AdmittedOperation, facts: Facts, done: () => void): Promise<ExecutionResult | IncrementalResult> => {
     const { deferred, contract } = admitted.operation;
     if (!deferred || filtersOutputs(contract, admitted.clientVersion)) {
       try {

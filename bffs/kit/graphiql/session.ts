@@ -2,7 +2,7 @@ import { readCookie, SESSION_COOKIE, sessionCookie } from '../sign-in/cookies.ts
 import { REFRESH_MARGIN_MS } from '../sign-in/refresh.ts';
 import type { SessionStore } from '../stores/sessions/session-store.ts';
 import type { RequestHeaders } from '../core/headers.ts';
-import type { DevTokenOutcome } from './graphiql-page.ts';
+import type { DevTokenOutcome } from './page.ts';
 
 /** `?as=none`: open web's GraphiQL signed out, to sign in on the provider's own page. */
 export const SIGNED_OUT = 'none';

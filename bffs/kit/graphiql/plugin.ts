@@ -1,11 +1,11 @@
 import { parse, print } from 'graphql';
 import { ERRORS } from '../errors.ts';
 import type { Plugin } from 'graphql-yoga';
-import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './graphiql-assets.ts';
+import { ASSET_PREFIX, assetResponse, graphiqlAssets } from './assets.ts';
 import { parseVersion } from '../contracts/versions.ts';
 import type { SessionStore } from '../stores/sessions/session-store.ts';
-import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions, type PageVersions } from './graphiql-page.ts';
-import { graphiqlSession } from './graphiql-session.ts';
+import { renderGraphiQLPage, type DevTokenOutcome, type PageOptions, type PageVersions } from './page.ts';
+import { graphiqlSession } from './session.ts';
 
 /**
  * GraphiQL for development, served by this plugin rather than yoga's `graphiql` option (which

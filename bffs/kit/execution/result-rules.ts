@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { criticalFailureChecker, type CriticalFailureOptions } from '../perimeter/critical-failures.ts';
+import { criticalFailureChecker, type CriticalFailureOptions } from './critical-failures.ts';
 import { concierge } from '../errors.ts';
 import type { SubsequentPayload } from './incremental.ts';
 import type { Logger } from 'pino';

@@ -2,8 +2,8 @@ import type { ExecutionResult } from 'graphql';
 import { entityTag, NO_STORE, cacheControlOf } from '../caching/http-cache.ts';
 import type { ResponseCache } from '../caching/response-cache.ts';
 import type { Admitted } from '../perimeter/pipeline.ts';
-import type { RequestFacts } from './context.ts';
-import type { Executor } from './execute.ts';
+import type { RequestFacts } from '../execution/context.ts';
+import type { Executor } from '../execution/execute.ts';
 
 /** A successful answer, serialised: what the transports deliver (deliver.ts), 304 included. */
 export interface Representation {
