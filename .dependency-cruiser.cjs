@@ -7,8 +7,26 @@
  * that depends on the one above it, and it is how the kit's old 24-file cycle was made.
  */
 
-/** The transports: node:http's fast lane and yoga's path. */
-const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-perimeter)[.]ts$';
+/** The transports: node:http's fast lane and yoga's lane, each an adapter of the one request lifecycle. */
+const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-lane)[.]ts$';
+
+/**
+ * The request path's floors, top to bottom: assembly and transports, the request lifecycle, the
+ * perimeter, execution. Each imports only the floors under it (and the kit's lower floors:
+ * contracts, caching, resilience, loaders, downstream, stores, observability, core).
+ */
+const FLOORS = ['server', 'request', 'perimeter', 'execution'];
+
+/** The wings: features that register their stages and routes with the assembly. The request path never names them. */
+const WINGS = ['sign-in', 'graphiql'];
+
+const floorRules = FLOORS.slice(1).map((floor, i) => ({
+  name: `${floor}-points-down`,
+  severity: 'error',
+  comment: `bffs/kit/${floor}/ is under ${FLOORS.slice(0, i + 1).join(', ')}: it imports none of them (the way through the code runs one way).`,
+  from: { path: `^bffs/kit/${floor}/` },
+  to: { path: `^bffs/kit/(${FLOORS.slice(0, i + 1).join('|')})/` },
+}));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -49,10 +67,20 @@ module.exports = {
       name: 'transports-only-from-assembly',
       severity: 'error',
       comment:
-        'The transports (server/fast-lane.ts, server/yoga-perimeter.ts) are plugged in by server ' +
+        'The transports (server/fast-lane.ts, server/yoga-lane.ts) are plugged in by server ' +
         'assembly (server/create-bff.ts) alone: the rest of the kit serves both, so it imports neither.',
       from: { path: '^bffs/', pathNot: ['^bffs/kit/server/create-bff[.]ts$', TRANSPORTS] },
       to: { path: TRANSPORTS },
+    },
+    ...floorRules,
+    {
+      name: 'request-path-knows-no-wing',
+      severity: 'error',
+      comment:
+        `The request path (request/, perimeter/, execution/) does not know the wings (${WINGS.join(', ')}) by name: ` +
+        'a wing registers its stages and routes with the assembly (server/create-bff.ts), and a type both need goes down to core/.',
+      from: { path: '^bffs/kit/(request|perimeter|execution)/' },
+      to: { path: `^bffs/kit/(${WINGS.join('|')})/` },
     },
   ],
   options: {

@@ -68,11 +68,13 @@ const PASSING: Record<string, string> = {
   'bffs/kit/core/headers.ts': 'export interface RequestHeaders { get(name: string): string | null }\n',
   'bffs/kit/config.ts': "import type { RequestHeaders } from './core/headers.ts';\nexport interface BffConfig { headers?: RequestHeaders }\n",
   'bffs/kit/perimeter/pipeline.ts': "import type { RequestHeaders } from '../core/headers.ts';\nexport interface Admitted { headers: RequestHeaders }\n",
-  'bffs/kit/server/fast-lane.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const createFastLane = (admitted: Admitted) => admitted;\n",
-  'bffs/kit/server/yoga-perimeter.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const usePerimeter = (admitted: Admitted) => admitted;\n",
-  'bffs/kit/request/respond.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const respond = (admitted: Admitted) => admitted;\n",
+  'bffs/kit/execution/execute.ts': "import type { RequestHeaders } from '../core/headers.ts';\nexport const execute = (headers: RequestHeaders) => headers;\n",
+  'bffs/kit/request/lifecycle.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nimport { execute } from '../execution/execute.ts';\nexport const handle = (admitted: Admitted) => execute(admitted.headers);\n",
+  'bffs/kit/server/fast-lane.ts': "import { handle } from '../request/lifecycle.ts';\nexport const createFastLane = () => handle;\n",
+  'bffs/kit/server/yoga-lane.ts': "import { handle } from '../request/lifecycle.ts';\nexport const useYogaLane = () => handle;\n",
+  'bffs/kit/sign-in/index.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const signIn = { stages: [(admitted: Admitted) => admitted] };\n",
   'bffs/kit/server/create-bff.ts':
-    "import type { BffConfig } from '../config.ts';\nimport { createFastLane } from './fast-lane.ts';\nimport { usePerimeter } from './yoga-perimeter.ts';\nimport { respond } from './respond.ts';\nexport const createBff = (config: BffConfig) => [config, createFastLane, usePerimeter, respond];\n",
+    "import type { BffConfig } from '../config.ts';\nimport { createFastLane } from './fast-lane.ts';\nimport { useYogaLane } from './yoga-lane.ts';\nimport { signIn } from '../sign-in/index.ts';\nexport const createBff = (config: BffConfig) => [config, createFastLane, useYogaLane, signIn];\n",
   'bffs/kit/sdk/request.ts': 'export const createClient = () => ({});\n',
   'bffs/kit/index.ts': "export { createBff } from './server/create-bff.ts';\nexport type { BffConfig } from './config.ts';\n",
   'bffs/web/bff.ts': "import { createBff, type BffConfig } from '../kit/index.ts';\nexport const createWebBff = (config: BffConfig) => createBff(config);\n",
@@ -134,8 +136,22 @@ describe('each rule refuses a planted violation', () => {
 
   test('transports-only-from-assembly: a kit file but create-bff.ts importing a transport', async () => {
     const violations = await cruiseWith({
-      'bffs/kit/request/respond.ts': "import type { createFastLane } from './fast-lane.ts';\nexport type Lane = typeof createFastLane;\nexport const respond = () => undefined;\n",
+      'bffs/kit/observability/lanes.ts': "import type { createFastLane } from '../server/fast-lane.ts';\nexport type Lane = typeof createFastLane;\n",
     });
-    expect(violations).toEqual([{ rule: 'transports-only-from-assembly', from: 'bffs/kit/request/respond.ts', to: 'bffs/kit/server/fast-lane.ts' }]);
+    expect(violations).toEqual([{ rule: 'transports-only-from-assembly', from: 'bffs/kit/observability/lanes.ts', to: 'bffs/kit/server/fast-lane.ts' }]);
+  });
+
+  test('<floor>-points-down: execution importing the perimeter above it', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/execution/execute.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const execute = (admitted: Admitted) => admitted.headers;\n",
+    });
+    expect(violations).toEqual([{ rule: 'execution-points-down', from: 'bffs/kit/execution/execute.ts', to: 'bffs/kit/perimeter/pipeline.ts' }]);
+  });
+
+  test('request-path-knows-no-wing: the perimeter naming sign-in', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/perimeter/stages/session.ts': "import type { signIn } from '../../sign-in/index.ts';\nexport type SignIn = typeof signIn;\n",
+    });
+    expect(violations).toEqual([{ rule: 'request-path-knows-no-wing', from: 'bffs/kit/perimeter/stages/session.ts', to: 'bffs/kit/sign-in/index.ts' }]);
   });
 });

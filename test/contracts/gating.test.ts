@@ -13,7 +13,7 @@ import type { Release } from '../../bffs/kit/contracts/releases.ts';
 import { SINCE_DIRECTIVE_SDL } from '../../bffs/kit/contracts/since.ts';
 import { createContractUsage } from '../../bffs/kit/contracts/usage.ts';
 import type { ClientVersionPolicy } from '../../bffs/kit/contracts/versions.ts';
-import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
+import { createOperationLimits } from '../../bffs/kit/execution/operation-limits.ts';
 import { passageOf, type Passage } from '../../bffs/kit/perimeter/pipeline.ts';
 import { clientVersionStage } from '../../bffs/kit/perimeter/stages/client-version.ts';
 import { createOperationPreparer, type ReadyOperation } from '../../bffs/kit/execution/operations.ts';

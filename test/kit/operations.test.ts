@@ -1,6 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, test } from 'vitest';
-import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
+import { createOperationLimits } from '../../bffs/kit/execution/operation-limits.ts';
 import { createOperationPreparer, type PreparedOperation } from '../../bffs/kit/execution/operations.ts';
 
 const schema = makeExecutableSchema({

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import { describe, expect, test } from 'vitest';
-import { createOperationLimits } from '../../bffs/kit/perimeter/operation-limits.ts';
+import { createOperationLimits } from '../../bffs/kit/execution/operation-limits.ts';
 import type { PerimeterPolicy } from '../../bffs/kit/core/perimeter-policy.ts';
 import { CLIENT_NAMES } from '../../bffs/clients.ts';
 import { perimeterPolicyOf } from '../support/clients.ts';

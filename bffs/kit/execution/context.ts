@@ -4,12 +4,11 @@ import type { CallContext, ServiceClients } from '../downstream/index.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
-import type { Viewer } from '../core/viewer.ts';
+import type { Viewer, ViewerDevices } from '../core/viewer.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 import type { LastGoodStore } from '../resilience/last-good.ts';
 import { RequestLastGood } from '../resilience/stale-if-error.ts';
 import type { DownstreamName } from '../core/services.ts';
-import type { DeviceDirectory, ViewerDevices } from '../sign-in/devices.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 
@@ -62,7 +61,7 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
   lastGood: LastGoodStore;
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** The device sessions a viewer may list and end, from the BFF's session store. */
-  devices?: DeviceDirectory;
+  devices?: (viewerId: string) => ViewerDevices;
 }
 
 /**

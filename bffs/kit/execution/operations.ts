@@ -7,7 +7,7 @@ import { cachePolicyOf, type CachePolicy } from '../caching/cache-hints.ts';
 import { readSchemaGates, type SchemaGates } from '../contracts/gates.ts';
 import { contractOf, withMemberTypenames, type OperationContract } from '../contracts/operation-contract.ts';
 import { concierge, type ErrorCode } from '../errors.ts';
-import type { OperationLimitChecker } from '../perimeter/operation-limits.ts';
+import type { OperationLimitChecker } from './operation-limits.ts';
 import { incrementalQuery, offersIncrementalDelivery, usesIncrementalDelivery, withIncrementalRules, withoutIncrementalDirectives, type IncrementalResult } from './incremental.ts';
 
 /** What runs a deferring operation in parts: yoga's executor (incremental.ts). */

@@ -1,5 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClosedReason } from '../server/connection-guard.ts';
+
+/** Why the connection guard (server/connection-guard.ts) closed a socket: the metric's label. */
+export type ClosedReason = 'address_cap' | 'evicted_idle' | 'cap_full';
 
 /**
  * The listener's sockets, on the BFF's registry (the admin port serves it): how many are open,

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { ContractUsage } from '../contracts/usage.ts';
-import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { ServiceGuard } from '../resilience/service-guard.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { Metrics } from './metrics.ts';
@@ -129,7 +128,7 @@ export class Observer implements ObservationSink {
    * happen. Breakers and bulkheads are per process (as Hystrix, Polly and resilience4j advise),
    * so each replica reports its own.
    */
-  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly ServiceGuard[]; shedder: LoadShedder; usage: ContractUsage; deadlineMs: number }): void {
+  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly ServiceGuard[]; shedder: { readonly inFlightCount: number }; usage: ContractUsage; deadlineMs: number }): void {
     for (const guard of guards) {
       guard.breaker.onStateChange((state) => {
         const name = BREAKER_STATES[state] ?? String(state);

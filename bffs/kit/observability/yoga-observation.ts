@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { requestId } from '../perimeter/request-id.ts';
+import { requestId } from '../core/request-id.ts';
 import type { Observer } from './observer.ts';
 import type { RequestObservation } from './request-observation.ts';
 

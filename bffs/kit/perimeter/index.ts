@@ -9,7 +9,7 @@ import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import { createCorsPolicy, type CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
-import { createOperationLimits } from './operation-limits.ts';
+import { createOperationLimits } from '../execution/operation-limits.ts';
 import { createGate, createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { ClosedReason } from '../observability/connection-metrics.ts';
 
 export interface ConnectionGuardOptions {
   /** Sockets open at once. At the cap, the oldest socket with no request in progress is closed to make room; if every one is busy, the new one is. */
@@ -12,7 +13,6 @@ export interface ConnectionGuardOptions {
   onClosed?: (reason: ClosedReason) => void;
 }
 
-export type ClosedReason = 'address_cap' | 'evicted_idle' | 'cap_full';
 
 interface Tracked {
   address: string;

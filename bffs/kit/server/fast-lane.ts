@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { requestIdFrom } from '../perimeter/request-id.ts';
+import { requestIdFrom } from '../core/request-id.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { NodeListener } from '../core/node-listener.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';

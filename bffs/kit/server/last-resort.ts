@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import { ERRORS, type ErrorCode } from '../errors.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
-import { requestIdFrom } from '../perimeter/request-id.ts';
+import { requestIdFrom } from '../core/request-id.ts';
 import type { Observer } from '../observability/observer.ts';
 import type { NodeListener } from '../core/node-listener.ts';
 

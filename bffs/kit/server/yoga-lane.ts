@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { requestId } from '../perimeter/request-id.ts';
+import { requestId } from '../core/request-id.ts';
 import { observationOf } from '../observability/yoga-observation.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';
 import { refusal } from '../request/replies.ts';
@@ -60,4 +60,13 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array 
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Every answer of yoga's, a wing's route included, names its request id, as the lifecycle's replies do. */
+export function useRequestId(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestId(request));
+    },
+  };
 }

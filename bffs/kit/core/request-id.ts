@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Plugin } from 'graphql-yoga';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -18,12 +17,4 @@ export function requestId(request: Request): string {
   let id = ids.get(request);
   if (!id) ids.set(request, (id = requestIdFrom(request.headers.get('x-request-id'))));
   return id;
-}
-
-export function useRequestId(): Plugin {
-  return {
-    onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestId(request));
-    },
-  };
 }
