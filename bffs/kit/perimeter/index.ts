@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
-import type { CachePolicy } from '../caching/cache-hints.ts';
+import type { CachePolicy } from '../core/cache-policy.ts';
 import type { BffConfig } from '../config.ts';
 import type { DocumentCatalog } from '../contracts/document-catalog.ts';
 import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
