@@ -86,7 +86,7 @@ export class LoadShedder {
  */
 export function useLoadShedding(shedder: LoadShedder, endpoints: readonly string[] = ['/graphql']): Plugin {
   const counted = new WeakSet<Request>();
-  // GraphQL and the sign-in routes (which call the provider): /health and /ready always answer.
+  // GraphQL and the wings' routes (sign-in's call the provider): /health and /ready always answer.
   const shed = new Set(endpoints);
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
