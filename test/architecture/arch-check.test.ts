@@ -132,6 +132,30 @@ describe('each rule refuses a planted violation', () => {
     expect(violations).toEqual([{ rule: 'sdk-imports-the-kit-request-only', from: 'bffs/web/sdk/index.ts', to: 'bffs/kit/index.ts' }]);
   });
 
+  test('perimeter-knows-no-wing: a perimeter stage importing sign-in', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/sign-in/cookies.ts': "export const SESSION_COOKIE = '__Host-concierge-session';\n",
+      'bffs/kit/perimeter/stages/csrf.ts': "import { SESSION_COOKIE } from '../../sign-in/cookies.ts';\nexport const cookie = SESSION_COOKIE;\n",
+    });
+    expect(violations).toEqual([{ rule: 'perimeter-knows-no-wing', from: 'bffs/kit/perimeter/stages/csrf.ts', to: 'bffs/kit/sign-in/cookies.ts' }]);
+  });
+
+  test('perimeter-under-caching: the perimeter importing a caching type', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/caching/cache-hints.ts': "export interface CachePolicy { maxAge: number }\n",
+      'bffs/kit/perimeter/index.ts': "import type { CachePolicy } from '../caching/cache-hints.ts';\nexport type Defaults = CachePolicy;\n",
+    });
+    expect(violations).toEqual([{ rule: 'perimeter-under-caching', from: 'bffs/kit/perimeter/index.ts', to: 'bffs/kit/caching/cache-hints.ts' }]);
+  });
+
+  test('stores-under-features: a store importing a caching type', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/caching/cache-hints.ts': "export interface CachePolicy { maxAge: number }\n",
+      'bffs/kit/stores/response-cache/backend.ts': "import type { CachePolicy } from '../../caching/cache-hints.ts';\nexport interface CachedAnswer { policy: CachePolicy }\n",
+    });
+    expect(violations).toEqual([{ rule: 'stores-under-features', from: 'bffs/kit/stores/response-cache/backend.ts', to: 'bffs/kit/caching/cache-hints.ts' }]);
+  });
+
   test('transports-only-from-assembly: a kit file but create-bff.ts importing a transport', async () => {
     const violations = await cruiseWith({
       'bffs/kit/server/respond.ts': "import type { createFastLane } from './fast-lane.ts';\nexport type Lane = typeof createFastLane;\nexport const respond = () => undefined;\n",
