@@ -64,6 +64,24 @@ module.exports = {
       to: { path: '^bffs/kit/', pathNot: '^bffs/kit/sdk/' },
     },
     {
+      name: 'perimeter-under-caching',
+      severity: 'error',
+      comment:
+        'caching/ works on what the perimeter admitted (the response cache keys on it): the perimeter ' +
+        'imports nothing of caching/. A type both need goes down to core/ (core/cache-policy.ts).',
+      from: { path: '^bffs/kit/perimeter/' },
+      to: { path: '^bffs/kit/caching/' },
+    },
+    {
+      name: 'stores-under-features',
+      severity: 'error',
+      comment:
+        "stores/ keep what the replicas share (Redis, rate limits, sessions, the response cache's backends): " +
+        'caching/ and sign-in/ use them, and they import neither. A type both need goes down to core/.',
+      from: { path: '^bffs/kit/stores/' },
+      to: { path: '^bffs/kit/(caching|sign-in)/' },
+    },
+    {
       name: 'transports-only-from-assembly',
       severity: 'error',
       comment:

@@ -134,6 +134,22 @@ describe('each rule refuses a planted violation', () => {
     expect(violations).toEqual([{ rule: 'sdk-imports-the-kit-request-only', from: 'bffs/web/sdk/index.ts', to: 'bffs/kit/index.ts' }]);
   });
 
+  test('perimeter-under-caching: the perimeter importing a caching type', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/caching/cache-hints.ts': "export interface CachePolicy { maxAge: number }\n",
+      'bffs/kit/perimeter/index.ts': "import type { CachePolicy } from '../caching/cache-hints.ts';\nexport type Defaults = CachePolicy;\n",
+    });
+    expect(violations).toEqual([{ rule: 'perimeter-under-caching', from: 'bffs/kit/perimeter/index.ts', to: 'bffs/kit/caching/cache-hints.ts' }]);
+  });
+
+  test('stores-under-features: a store importing a caching type', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/caching/cache-hints.ts': "export interface CachePolicy { maxAge: number }\n",
+      'bffs/kit/stores/response-cache/backend.ts': "import type { CachePolicy } from '../../caching/cache-hints.ts';\nexport interface CachedAnswer { policy: CachePolicy }\n",
+    });
+    expect(violations).toEqual([{ rule: 'stores-under-features', from: 'bffs/kit/stores/response-cache/backend.ts', to: 'bffs/kit/caching/cache-hints.ts' }]);
+  });
+
   test('transports-only-from-assembly: a kit file but create-bff.ts importing a transport', async () => {
     const violations = await cruiseWith({
       'bffs/kit/observability/lanes.ts': "import type { createFastLane } from '../server/fast-lane.ts';\nexport type Lane = typeof createFastLane;\n",

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, getOperationAST, parse, print, type GraphQLSchema } from 'graphql';
 import { describe, expect, test } from 'vitest';
-import { CACHE_CONTROL_SDL, cachePolicyOf, type CachePolicy } from '../../bffs/kit/caching/cache-hints.ts';
+import { CACHE_CONTROL_SDL, cachePolicyOf } from '../../bffs/kit/caching/cache-hints.ts';
+import type { CachePolicy } from '../../bffs/kit/core/cache-policy.ts';
 import { operation } from '../support/documents.ts';
 import { MOBILE_CACHING } from '../../bffs/mobile/policy.ts';
 import { TV_CACHING } from '../../bffs/tv/policy.ts';

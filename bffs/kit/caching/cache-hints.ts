@@ -12,16 +12,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { CachePolicy, CacheScope } from '../core/cache-policy.ts';
 
-export type CacheScope = 'PUBLIC' | 'PRIVATE';
-
-/** How long an answer may be reused, and by whom: what `Cache-Control` and the response cache say. */
-export interface CachePolicy {
-  /** Seconds; 0 means "revalidate every time" (`no-cache` with an ETag). */
-  maxAge: number;
-  /** PRIVATE: one viewer's. PUBLIC: the same for every viewer, so the response cache may share it. */
-  scope: CacheScope;
-}
 
 /**
  * The declaration every client's SDL carries, word for word (npm run new-client writes it;

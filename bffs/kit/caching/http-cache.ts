@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { CachePolicy } from './cache-hints.ts';
+import type { CachePolicy } from '../core/cache-policy.ts';
 
 /** Mutations, errors, refusals and partial answers: never stored by anyone. */
 export const NO_STORE = 'no-store';

@@ -1,4 +1,4 @@
-import type { CachePolicy } from './cache-hints.ts';
+import type { CachePolicy } from '../core/cache-policy.ts';
 import type { CompressionPolicy } from './compression.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
-import type { CachePolicy } from '../caching/cache-hints.ts';
+import type { CachePolicy } from '../core/cache-policy.ts';
 import type { BffConfig } from '../config.ts';
 import type { DocumentCatalog } from '../contracts/document-catalog.ts';
 import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
@@ -7,10 +7,10 @@ import { createContractUsage } from '../contracts/usage.ts';
 import { createOperationPreparer } from '../execution/operations.ts';
 import { createCostLimiter } from '../stores/rate-limiter.ts';
 import type { RedisClient } from '../stores/redis.ts';
-import { createCorsPolicy, type CorsPolicy } from './cors.ts';
+import type { CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from '../execution/operation-limits.ts';
-import { createGate, createPerimeter, type Stage } from './pipeline.ts';
+import { createPerimeter, type Stage } from './pipeline.ts';
 import type { PerimeterPolicy } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
@@ -35,20 +35,20 @@ export interface ClientPerimeterOptions {
   verifyViewer: VerifyViewer;
   /** The client's cache defaults, which operations are prepared with (caching/cache-hints.ts). */
   cacheDefaults?: CachePolicy;
-  /** Browser origins this client serves (web only). */
-  origins: readonly string[];
+  /** The browser origins this client serves, and whether they send credentials (cors.ts). */
+  cors: CorsPolicy;
   redis?: RedisClient;
-  /**
-   * A client's sign-in (sign-in/index.ts): a cookie client's (web) CSRF stage goes first; its
-   * session stage, or a device client's (TV), finds the viewer instead of the bearer-token one.
-   */
-  session?: (cors: CorsPolicy) => { csrf?: Stage; authenticate: Stage };
+  /** The wings' stages (wing.ts) that run before every other: sign-in's CSRF check for a cookie client. */
+  firstStages?: readonly Stage[];
+  /** A wing's stage that finds the viewer in place of the bearer-token one (sign-in's session stages). */
+  authenticate?: Stage;
 }
 
 /**
  * One client's perimeter, in the order every GraphQL request meets it, on both transports:
  *
- *  0. csrf               (cookie clients) the session cookie without `X-CSRF: 1`, or from a foreign origin: 403
+ *  0. first stages       the wings' (wing.ts): for a cookie client, sign-in's CSRF check (the
+ *                        session cookie without `X-CSRF: 1`, or from a foreign origin: 403)
  *  1. origin             a browser origin the client does not serve: 403 (CSRF), before anything runs
  *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
  *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
@@ -61,20 +61,18 @@ export interface ClientPerimeterOptions {
  *  7. in flight (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
  *                        X-Forwarded-For) takes one of its in-flight slots until the answer is out: 429
  *     rate limit (ip)    the client address spends the operation's cost: before any token is checked
- *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or for a
- *                        cookie client from the session, for a device client from the session its
- *                        bearer token names, the session's token refreshed when about to expire: 401
+ *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or
+ *                        a wing's stage in its place (sign-in's: for a cookie client from the
+ *                        session, for a device client from the session its bearer token names,
+ *                        the session's token refreshed when about to expire): 401
  *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out: 429
  *     rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
  */
-export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, cacheDefaults, origins, redis, session: sessionStages }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
   const production = config.production;
-  const cors = createCorsPolicy({ origins, production, credentials: policy.corsCredentials });
-  const session = sessionStages?.(cors);
-  const authenticate = session?.authenticate ?? authenticationStage(verifyViewer);
   const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
   const operations = createOperationPreparer({ schema, gates, limits, production, cacheDefaults });
@@ -99,7 +97,7 @@ export function createClientPerimeter({ client, schema, policy, config, document
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...(session?.csrf ? [session.csrf] : []), originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.
@@ -107,11 +105,5 @@ export function createClientPerimeter({ client, schema, policy, config, document
     const prepared = operations.trusted(text, undefined);
     if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
   }
-  // The sign-in routes' gate: the client address, then its sign-in budget (one point a request).
-  const signInBudget = config.signInBudget ?? policy.rateLimits.signIn;
-  const signInGate =
-    signInBudget && config.rateLimits !== false
-      ? createGate([clientAddressStage(config.trustedProxyHops ?? 0), rateLimitStage('sign-in', createCostLimiter(signInBudget, `concierge:rate:${client}:sign-in`, redis), (passage) => passage.clientAddress!, () => 1)])
-      : undefined;
-  return { perimeter, cors, gates, usage, signInGate };
+  return { perimeter, gates, usage };
 }

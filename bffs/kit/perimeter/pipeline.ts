@@ -118,7 +118,7 @@ export function createPerimeter(stages: readonly Stage[]) {
 export type Perimeter = ReturnType<typeof createPerimeter>;
 
 /**
- * A few stages run on a request that is not GraphQL (the sign-in routes): the same stage code,
+ * A few stages run on a request that is not GraphQL (a wing's routes, wing.ts): the same stage code,
  * the same refusals, without an operation or a viewer to establish. `headers` are what the
  * stages set for the answer (RateLimit).
  */

@@ -1,13 +1,38 @@
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Gate } from './pipeline.ts';
+import type { Budget } from '../core/perimeter-policy.ts';
+import { createCostLimiter } from '../stores/rate-limiter.ts';
+import type { RedisClient } from '../stores/redis.ts';
+import { createGate, type Gate } from './pipeline.ts';
+import { clientAddressStage } from './stages/client-address.ts';
+import { rateLimitStage } from './stages/rate-limit.ts';
+
+export interface AddressGateOptions {
+  client: string;
+  /** The budget's name, in RateLimit headers, refusals and its Redis key (sign-in's: `sign-in`). */
+  name: string;
+  budget: Budget;
+  /** `TRUSTED_PROXY_HOPS` (stages/client-address.ts). */
+  trustedProxyHops: number;
+  redis?: RedisClient;
+}
 
 /**
- * Runs a gate (pipeline.ts `createGate`: the client address and its sign-in budget) in front of
- * routes that are not GraphQL, so the sign-in routes, which call the provider, cannot be flooded:
- * over budget is 429 RATE_LIMITED with Retry-After, and every answer carries RateLimit headers.
- * These routes are yoga's alone (the fast lane takes only POST /graphql), so this is their one path.
+ * A wing's gate for its routes: the client address (stages/client-address.ts), then its budget of
+ * requests, one point each, kept under `concierge:rate:<client>:<name>` (shared by the replicas on
+ * Redis). The same stage code and refusals as the perimeter's address budget.
+ */
+export function createAddressGate({ client, name, budget, trustedProxyHops, redis }: AddressGateOptions): Gate {
+  const limiter = createCostLimiter(budget, `concierge:rate:${client}:${name}`, redis);
+  return createGate([clientAddressStage(trustedProxyHops), rateLimitStage(name, limiter, (passage) => passage.clientAddress!, () => 1)]);
+}
+
+/**
+ * Runs a gate (`createAddressGate`) in front of a wing's routes, which are not GraphQL, so routes
+ * that call out (sign-in's, to the provider) cannot be flooded: over budget is 429 RATE_LIMITED
+ * with Retry-After, and every answer carries RateLimit headers. These routes are yoga's alone (the
+ * fast lane takes only POST /graphql), so this is their one path.
  */
 export function useRouteGate(gate: Gate, paths: readonly string[]): Plugin {
   const gated = new Set(paths);

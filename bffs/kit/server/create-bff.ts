@@ -18,8 +18,8 @@ import { createDocumentCatalog, supportedReleases, type ClientDocuments } from '
 import type { ContractUsage } from '../contracts/usage.ts';
 import { audiencesFor, createViewerVerifier } from '../perimeter/viewer.ts';
 import { createDeviceDirectory } from '../sign-in/devices.ts';
-import { createCookieSignIn, createDeviceSignIn, type SignIn } from '../sign-in/index.ts';
-import { useRouteGate } from '../perimeter/route-gate.ts';
+import { createSignIn } from '../sign-in/index.ts';
+import { createCorsPolicy } from '../perimeter/cors.ts';
 import { LoadShedder, useLoadShedding } from '../perimeter/load-shedding.ts';
 import { LastGoodStore } from '../resilience/last-good.ts';
 import { criticalServices, nonCriticalBudgets, type DependencyMap, type ResiliencePolicy } from '../resilience/policy.ts';
@@ -170,9 +170,11 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     logger,
   });
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
-  let signIn: SignIn | undefined;
-  const signInParts = { client, config, redis, verifyViewer, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) };
-  const { perimeter, cors, gates, usage, signInGate } = createClientPerimeter({
+  const cors = createCorsPolicy({ origins: options.origins ?? [], production: config.production, credentials: options.perimeter.corsCredentials });
+  // Sign-in is a wing (perimeter/wing.ts): its stages go to the perimeter, its routes to yoga, its close() to ours.
+  // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
+  const signIn = options.signIn && createSignIn(options.signIn, { client, config, policy: options.perimeter, cors, verifyViewer, redis, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) });
+  const { perimeter, gates, usage } = createClientPerimeter({
     client,
     schema,
     policy: options.perimeter,
@@ -180,13 +182,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     documents: createDocumentCatalog(options.documents),
     cacheDefaults: options.caching.defaults,
     verifyViewer,
-    origins: options.origins ?? [],
+    cors,
     redis,
-    // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
-    session:
-      options.signIn === 'cookie' ? (cors) => (signIn = createCookieSignIn({ ...signInParts, cors })).stages
-      : options.signIn === 'device' ? () => (signIn = createDeviceSignIn(signInParts)).stages
-      : undefined,
+    firstStages: signIn?.firstStages,
+    authenticate: signIn?.authenticate,
   });
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
@@ -247,8 +246,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       useObservation(observer, ['/health', '/ready']),
       ...(signIn ? [useLoadShedding(shedder, signIn.paths)] : []),
       useRequestId(),
-      ...(signIn && signInGate ? [useRouteGate(signInGate, signIn.paths)] : []),
-      ...(signIn ? [signIn.routes] : []),
+      ...(signIn?.routes ?? []),
       ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
       useYogaLane({ endpoint: GRAPHQL_ENDPOINT, handle, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),

@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { concierge } from '../errors.ts';
-import { bearerCredential } from '../perimeter/stages/device-session.ts';
+import { bearerCredential } from './stages/device-session.ts';
 import { isSessionId, type Session, type SessionStore } from '../stores/sessions/session-store.ts';
 import type { TokenCipher } from '../stores/sessions/token-cipher.ts';
 import { failure, failureOf, json, readJsonObject } from './answers.ts';
@@ -39,7 +39,7 @@ const DEFAULT_INTERVAL_SECONDS = 5;
  *   POST /auth/device/logout   Authorization: Bearer <session_token> → refresh token revoked, session ended: { signedOut }
  *
  * Not GraphQL requests, so yoga's alone; what a GraphQL request holds (the device session's
- * viewer) is the perimeter's, on both paths (perimeter/stages/device-session.ts).
+ * viewer) is its stage's, which the perimeter runs on both paths (stages/device-session.ts).
  */
 export function useDeviceSignInRoutes(options: DeviceRoutesOptions): Plugin {
   const { client, oidc, sessions, cipher, logger, now = Date.now } = options;

@@ -1,13 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
-import type { BffConfig } from '../config.ts';
-import type { CorsPolicy } from '../perimeter/cors.ts';
-import type { Stage } from '../perimeter/pipeline.ts';
-import { csrfStage } from '../perimeter/stages/csrf.ts';
-import { deviceSessionStage } from '../perimeter/stages/device-session.ts';
-import { sessionAuthenticationStage } from '../perimeter/stages/session.ts';
-import type { VerifyViewer } from '../perimeter/viewer.ts';
-import type { RedisClient } from '../stores/redis.ts';
+import { createAddressGate, useRouteGate } from '../perimeter/route-gate.ts';
+import type { Wing, WingNeeds } from '../perimeter/wing.ts';
 import { createSessionStore, type SessionStore } from '../stores/sessions/session-store.ts';
 import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-cipher.ts';
 import { DEVICE_ROUTES, useDeviceSignInRoutes } from './device-routes.ts';
@@ -16,6 +9,9 @@ import { createSessionRefresher } from './refresh.ts';
 import { revokeEndedElsewhere } from './revoke-ended-elsewhere.ts';
 import { observedSessions, type SessionEvent } from '../observability/observed-sessions.ts';
 import { SIGN_IN_ROUTES, useSignInRoutes } from './routes.ts';
+import { csrfStage } from './stages/csrf.ts';
+import { deviceSessionStage } from './stages/device-session.ts';
+import { sessionAuthenticationStage } from './stages/session.ts';
 
 /** The development secrets registered at identity (downstream-mocks/README.md); production sets WEB_CLIENT_SECRET, TV_CLIENT_SECRET. */
 export const DEV_WEB_CLIENT_SECRET = 'concierge-web-dev-secret';
@@ -31,27 +27,28 @@ const DEFAULT_LIFETIME_HOURS = 12;
 const DEVICE_IDLE_MS = 30 * 86_400_000;
 const DEVICE_LIFETIME_MS = 90 * 86_400_000;
 
-/** What a sign-in gives the BFF: its sessions, its perimeter stages and its /auth routes. */
-export interface SignIn {
+/**
+ * Sign-in as a wing (perimeter/wing.ts): its perimeter stages, its /auth routes behind their
+ * gate, and its shutdown; and the sessions it keeps, which the account page's device directory
+ * and development GraphiQL read.
+ */
+export interface SignIn extends Wing {
   sessions: SessionStore;
-  /** For the perimeter (perimeter/index.ts): CSRF first when cookies are in play, then the session's viewer. */
-  stages: { csrf?: Stage; authenticate: Stage };
-  routes: Plugin;
-  /** The paths `routes` serves, shed under load like /graphql. */
-  paths: readonly string[];
-  /** Stops what runs in the background (the revocation of sessions ended elsewhere). */
-  close(): Promise<void>;
 }
 
-interface SignInParts {
-  client: string;
-  config: BffConfig;
-  redis?: RedisClient;
-  verifyViewer: VerifyViewer;
-  logger: Logger;
+/** What sign-in needs of the assembly (a cookie client's CSRF check reads `cors`), and its own extras. */
+export type SignInNeeds = Pick<WingNeeds, 'client' | 'config' | 'policy' | 'cors' | 'verifyViewer' | 'redis' | 'logger'> & {
   now?: () => number;
   /** Counts session events (observability/observed-sessions.ts). */
   noteSession?: (event: SessionEvent, count?: number) => void;
+};
+
+/**
+ * A client's sign-in, by how it signs in (`CreateBffOptions.signIn`): `cookie` for browsers
+ * (web), `device` for devices (TV).
+ */
+export function createSignIn(kind: 'cookie' | 'device', needs: SignInNeeds): SignIn {
+  return kind === 'cookie' ? createCookieSignIn(needs) : createDeviceSignIn(needs);
 }
 
 /**
@@ -59,15 +56,18 @@ interface SignInParts {
  * confidential client `client`, sessions in memory or in Redis (`REDIS_URL`) with their tokens
  * sealed, the CSRF and session stages for the perimeter, and the /auth routes.
  */
-export function createCookieSignIn({ client, config, redis, cors, verifyViewer, logger, now, noteSession }: SignInParts & { cors: CorsPolicy }): SignIn {
+function createCookieSignIn(needs: SignInNeeds): SignIn {
+  const { client, config, redis, cors, verifyViewer, logger, now, noteSession } = needs;
   const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.webClientSecret, devSecret: DEV_WEB_CLIENT_SECRET, secretName: 'WEB_CLIENT_SECRET', idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000, absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000 });
   if (!redis) logger.warn('sessions are kept in this process (no REDIS_URL): the account page lists no TVs, whose sessions the TV BFF keeps in its own process; give web and TV the same REDIS_URL');
   const refresher = createSessionRefresher({ sessions, oidc, now });
   return {
+    name: 'sign-in',
     sessions,
-    stages: { csrf: csrfStage(cors), authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
-    routes: useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now }),
+    firstStages: [csrfStage(cors)],
+    authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }),
     paths: SIGN_IN_ROUTES,
+    routes: gated(needs, SIGN_IN_ROUTES, useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now })),
     close: async () => {},
   };
 }
@@ -77,22 +77,37 @@ export function createCookieSignIn({ client, config, redis, cors, verifyViewer, 
  * confidential client `client`, device sessions (the TV holds only their opaque id) in the same
  * store web uses when both have `REDIS_URL`, the device-session stage, and the /auth/device routes.
  */
-export function createDeviceSignIn({ client, config, redis, verifyViewer, logger, now, noteSession }: SignInParts): SignIn {
+function createDeviceSignIn(needs: SignInNeeds): SignIn {
+  const { client, config, redis, verifyViewer, logger, now, noteSession } = needs;
   const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
   const refresher = createSessionRefresher({ sessions, oidc, now });
   // Web's account page ends TV sessions it cannot open; their refresh tokens are revoked from here.
   const revoker = revokeEndedElsewhere({ client, sessions, oidc, logger });
   return {
+    name: 'device sign-in',
     sessions,
-    stages: { authenticate: deviceSessionStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }) },
-    routes: useDeviceSignInRoutes({ client, oidc, sessions, cipher, logger, now }),
+    firstStages: [],
+    authenticate: deviceSessionStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }),
     paths: DEVICE_ROUTES,
+    routes: gated(needs, DEVICE_ROUTES, useDeviceSignInRoutes({ client, oidc, sessions, cipher, logger, now })),
     close: () => revoker.stop(),
   };
 }
 
+/**
+ * The routes behind their gate: each one may call the provider, so the client address spends one
+ * point of its sign-in budget a request (perimeter/route-gate.ts). None when budgets are off
+ * (development) or the client has no sign-in budget.
+ */
+function gated({ client, config, policy, redis }: SignInNeeds, paths: readonly string[], routes: Plugin): Plugin[] {
+  const budget = config.signInBudget ?? policy.rateLimits.signIn;
+  if (!budget || config.rateLimits === false) return [routes];
+  const gate = createAddressGate({ client, name: 'sign-in', budget, trustedProxyHops: config.trustedProxyHops ?? 0, redis });
+  return [useRouteGate(gate, paths), routes];
+}
+
 /** What both sign-ins are made of: the sealing key, the session store and the provider's client. */
-function parts({ client, config, redis, now, noteSession, secret, devSecret, secretName, idleTimeoutMs, absoluteLifetimeMs }: Omit<SignInParts, 'verifyViewer' | 'logger'> & { secret?: string; devSecret: string; secretName: string; idleTimeoutMs: number; absoluteLifetimeMs: number }): { cipher: TokenCipher; sessions: SessionStore; oidc: OidcClient } {
+function parts({ client, config, redis, now, noteSession, secret, devSecret, secretName, idleTimeoutMs, absoluteLifetimeMs }: Pick<SignInNeeds, 'client' | 'config' | 'redis' | 'now' | 'noteSession'> & { secret?: string; devSecret: string; secretName: string; idleTimeoutMs: number; absoluteLifetimeMs: number }): { cipher: TokenCipher; sessions: SessionStore; oidc: OidcClient } {
   const production = config.production;
   if (production && !secret) throw new Error(`${secretName} must be set in production: the development secret is public`);
   const cipher = tokenCipherFromEnv({ NODE_ENV: production ? 'production' : 'development', SESSION_ENCRYPTION_KEY: config.sessionEncryptionKey });

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { concierge } from '../errors.ts';
 import type { CorsPolicy } from '../perimeter/cors.ts';
-import { refuseCrossSiteSession } from '../perimeter/stages/csrf.ts';
+import { refuseCrossSiteSession } from './stages/csrf.ts';
 import type { Session, SessionStore } from '../stores/sessions/session-store.ts';
 import type { TokenCipher } from '../stores/sessions/token-cipher.ts';
 import { failure, failureOf, json } from './answers.ts';

@@ -2,9 +2,16 @@ import { concierge } from '../../errors.ts';
 import type { CostLimiter } from '../../stores/rate-limiter.ts';
 import type { Passage, Stage } from '../pipeline.ts';
 
-export type BudgetName = 'viewer' | 'ip' | 'sign-in';
+/**
+ * `viewer` and `ip` spend the operation's cost; any other name is a wing's route budget
+ * (route-gate.ts `createAddressGate`: sign-in's), kept per client address, one point a request.
+ */
+export type BudgetName = 'viewer' | 'ip' | (string & {});
 
-const WHOSE: Record<BudgetName, string> = { viewer: "viewer's", ip: "client address's", 'sign-in': "client address's sign-in" };
+const OPERATION_BUDGETS = new Map<BudgetName, string>([
+  ['viewer', "viewer's"],
+  ['ip', "client address's"],
+]);
 
 /**
  * Spends the operation's cost (not 1 per request: an alias bomb within the limits still weighs
@@ -15,6 +22,8 @@ const WHOSE: Record<BudgetName, string> = { viewer: "viewer's", ip: "client addr
 export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (passage: Passage) => string, costOf: (passage: Passage) => number = (passage) => passage.operation!.cost): Stage {
   const { points, windowSeconds } = limiter.budget;
   const policy = `"${name}";q=${points};w=${windowSeconds}`;
+  const perRequest = !OPERATION_BUDGETS.has(name);
+  const whose = OPERATION_BUDGETS.get(name) ?? `client address's ${name}`;
   return async (passage) => {
     const cost = costOf(passage);
     const { allowed, remaining, resetSeconds } = await limiter.spend(keyOf(passage), cost);
@@ -25,7 +34,7 @@ export function rateLimitStage(name: BudgetName, limiter: CostLimiter, keyOf: (p
     if (allowed) return;
     throw concierge(
       'RATE_LIMITED',
-      `The ${WHOSE[name]} budget of ${points} ${name === 'sign-in' ? 'requests' : 'cost points'} per ${windowSeconds} s is spent${name === 'sign-in' ? '' : ` (this operation costs ${cost})`}; retry in ${resetSeconds} s.`,
+      `The ${whose} budget of ${points} ${perRequest ? 'requests' : 'cost points'} per ${windowSeconds} s is spent${perRequest ? '' : ` (this operation costs ${cost})`}; retry in ${resetSeconds} s.`,
       { budget: name, cost },
       { headers: { 'retry-after': String(resetSeconds), ...headers } },
     );

@@ -1,4 +1,4 @@
-import type { CachePolicy } from '../../caching/cache-hints.ts';
+import type { CachePolicy } from '../../core/cache-policy.ts';
 
 /** One stored answer: the serialised body, its tag and policy, and when it began to be computed. */
 export interface CachedAnswer {

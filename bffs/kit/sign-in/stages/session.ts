@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { concierge } from '../../errors.ts';
-import { clearedSessionCookie, readCookie, SESSION_COOKIE } from '../../sign-in/cookies.ts';
-import type { SessionRefresher } from '../../sign-in/refresh.ts';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE } from '../cookies.ts';
+import type { SessionRefresher } from '../refresh.ts';
 import type { SessionStore } from '../../stores/sessions/session-store.ts';
-import type { Stage } from '../pipeline.ts';
-import type { VerifyViewer } from '../viewer.ts';
+import type { Stage } from '../../perimeter/pipeline.ts';
+import type { VerifyViewer } from '../../perimeter/viewer.ts';
 
 export interface SessionAuthenticationOptions {
   /** `web`: only browser sessions this BFF made are taken (a TV's session id planted as the cookie is not). */
@@ -22,7 +22,7 @@ export interface SessionAuthenticationOptions {
 
 /**
  * The viewer of a cookie client (web): the session the cookie names, its access token refreshed
- * first when about to expire (refresh.ts), so downstream sees only a bearer access token. The
+ * first when about to expire (../refresh.ts), so downstream sees only a bearer access token. The
  * CSRF stage ran before it. A cookie that names no live session, or whose refresh failed, is
  * 401 SESSION_EXPIRED and cleared. Without a cookie, a bearer token, where allowed.
  */

@@ -1,8 +1,8 @@
 import { concierge } from '../../errors.ts';
-import { readCookie, SESSION_COOKIE } from '../../sign-in/cookies.ts';
+import { readCookie, SESSION_COOKIE } from '../cookies.ts';
 import type { RequestHeaders } from '../../core/headers.ts';
-import type { CorsPolicy } from '../cors.ts';
-import type { Stage } from '../pipeline.ts';
+import type { CorsPolicy } from '../../perimeter/cors.ts';
+import type { Stage } from '../../perimeter/pipeline.ts';
 
 /** The static header a page must add; a cross-site form or `<img>` cannot, and a cross-site fetch that does is preflighted. */
 export const CSRF_HEADER = 'x-csrf';

@@ -1,9 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import { concierge } from '../../errors.ts';
-import type { SessionRefresher } from '../../sign-in/refresh.ts';
+import type { SessionRefresher } from '../refresh.ts';
 import { isSessionId, type SessionStore } from '../../stores/sessions/session-store.ts';
-import type { Stage } from '../pipeline.ts';
-import type { VerifyViewer } from '../viewer.ts';
+import type { Stage } from '../../perimeter/pipeline.ts';
+import type { VerifyViewer } from '../../perimeter/viewer.ts';
 
 export interface DeviceSessionOptions {
   /** `tv`: only sessions this BFF made are taken (a web session id sent as a bearer token is not). */
@@ -22,8 +22,8 @@ export function bearerCredential(authorization: string | null): string | undefin
 
 /**
  * The viewer of a device client (TV): `Authorization: Bearer <session_token>` names a device
- * session (sign-in/device-routes.ts), whose user is the viewer and whose access token, refreshed
- * first when about to expire (refresh.ts), is what downstream sees. A session token is an opaque
+ * session (device-routes.ts), whose user is the viewer and whose access token, refreshed
+ * first when about to expire (../refresh.ts), is what downstream sees. A session token is an opaque
  * 43-character id, never a JWT, so the two kinds of bearer are told apart by shape alone. One
  * that names no live device session of this BFF, or whose refresh the provider refused, is 401
  * SESSION_EXPIRED. A JWT is verified as before where allowed, else 401 SESSION_REQUIRED.
