@@ -35,7 +35,8 @@ import type { NodeListener } from '../core/node-listener.ts';
 import { createFastLane } from './fast-lane.ts';
 import { frontDoor } from './front-door.ts';
 import { yogaNodeListener } from './last-resort.ts';
-import { useDevelopmentGraphiQL } from '../graphiql/plugin.ts';
+import { createGraphiQLWing } from '../graphiql/wing.ts';
+import type { Wing } from '../perimeter/wing.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
 import { createResultRules } from '../execution/result-rules.ts';
@@ -174,6 +175,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   // Sign-in is a wing (perimeter/wing.ts): its stages go to the perimeter, its routes to yoga, its close() to ours.
   // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
   const signIn = options.signIn && createSignIn(options.signIn, { client, config, policy: options.perimeter, cors, verifyViewer, redis, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) });
+  const wings: Wing[] = [
+    ...(signIn ? [signIn] : []),
+    ...(config.production ? [] : [createGraphiQLWing({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
+  ];
   const { perimeter, gates, usage } = createClientPerimeter({
     client,
     schema,
@@ -184,8 +189,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     verifyViewer,
     cors,
     redis,
-    firstStages: signIn?.firstStages,
-    authenticate: signIn?.authenticate,
+    firstStages: wings.flatMap((wing) => wing.firstStages),
+    authenticate: authenticationOf(wings),
   });
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
@@ -244,10 +249,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     plugins: [
       // First: what load shedding refuses is observed too.
       useObservation(observer, ['/health', '/ready']),
-      ...(signIn ? [useLoadShedding(shedder, signIn.paths)] : []),
+      useLoadShedding(shedder, wings.flatMap((wing) => wing.paths)),
       useRequestId(),
-      ...(signIn?.routes ?? []),
-      ...(config.production ? [] : [useDevelopmentGraphiQL({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
+      // The wings' routes (sign-in's /auth/*, GraphiQL's page), each wing's in its own order.
+      ...wings.flatMap((wing) => wing.routes),
       useYogaLane({ endpoint: GRAPHQL_ENDPOINT, handle, otherRoutes: ['/health', '/ready'] }),
       useReadinessCheck({ endpoint: '/ready', check: readiness.check }),
     ],
@@ -274,7 +279,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     close: async () => {
       await yoga.dispose();
       shedder.dispose();
-      await signIn?.close();
+      for (const wing of wings) await wing.close();
       await titleCache.close();
       if (ownsServices) await services.close();
       if (redis) await closeRedis(redis);
@@ -283,4 +288,11 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       logger.flush();
     },
   }) as unknown as Bff;
+}
+
+/** The one wing's stage that finds the viewer in place of the bearer token's, if a wing brings one. */
+function authenticationOf(wings: readonly Wing[]) {
+  const bringing = wings.filter((wing) => wing.authenticate);
+  if (bringing.length > 1) throw new Error(`only one wing may authenticate: ${bringing.map((wing) => wing.name).join(', ')} do`);
+  return bringing[0]?.authenticate;
 }
