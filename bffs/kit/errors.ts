@@ -73,17 +73,15 @@ export interface ErrorOptions {
  * rest of the response stands. Others set the HTTP status of the whole response (yoga reads
  * `extensions.http` and strips it from the body).
  */
-export function concierge(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, { headers, spec }: ErrorOptions = {}): GraphQLError {
-  const { status } = ERRORS[code];
-  const http = status === 200 ? undefined : { status, ...(headers ? { headers } : {}), ...(spec ? { spec } : {}) };
-  return createGraphQLError(message, { extensions: { ...extra, code, ...(http ? { http } : {}) } });
+export function concierge(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, options: ErrorOptions = {}): GraphQLError {
+  return createGraphQLError(message, { extensions: catalogExtensions(code, extra, options) });
 }
 
-/** The codes that say a downstream service failed (or was not tried because it has been failing). */
-export const DOWNSTREAM_FAILURES: ReadonlySet<unknown> = new Set<ErrorCode>(['DOWNSTREAM_TIMEOUT', 'DOWNSTREAM_UNAVAILABLE', 'DOWNSTREAM_BAD_RESPONSE', 'CIRCUIT_OPEN', 'DOWNSTREAM_BUSY']);
-
-export function isDownstreamFailure(error: unknown): error is GraphQLError {
-  return DOWNSTREAM_FAILURES.has((error as GraphQLError | undefined)?.extensions?.code);
+/** The extensions of a catalog error: `extra`, then the code, then `http` when the status is not 200. */
+export function catalogExtensions(code: ErrorCode, extra: Record<string, unknown> = {}, { headers, spec }: ErrorOptions = {}): Record<string, unknown> {
+  const { status } = ERRORS[code];
+  const http = status === 200 ? undefined : { status, ...(headers ? { headers } : {}), ...(spec ? { spec } : {}) };
+  return { ...extra, code, ...(http ? { http } : {}) };
 }
 
 export function hasCode(error: unknown, code: ErrorCode): boolean {

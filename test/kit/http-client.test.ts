@@ -2,7 +2,7 @@ import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
-import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
+import { ServiceGuard } from '../../bffs/kit/downstream/service-guard.ts';
 import { MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
 
 const ORIGIN = 'http://catalog.test';

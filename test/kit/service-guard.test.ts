@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
 import type { ResiliencePolicy } from '../../bffs/kit/resilience/policy.ts';
-import { ServiceGuard, downstreamRetryAfterMs } from '../../bffs/kit/resilience/service-guard.ts';
+import { DownstreamError } from '../../bffs/kit/downstream-error.ts';
+import { ServiceGuard } from '../../bffs/kit/downstream/service-guard.ts';
 
 const ORIGIN = 'http://users.test';
 const POLICY: ResiliencePolicy = {
@@ -121,11 +122,11 @@ describe('circuit breaker', () => {
   test('while open, its error still carries what is left of the service\'s last Retry-After', async () => {
     answer(...Array.from({ length: 3 }, () => ({ status: 503, headers: { 'retry-after': '7' } })));
     const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });
-    for (let i = 0; i < 3; i++) expect(downstreamRetryAfterMs(await failure(http.json(call(), { route: '/users/u_1' })))).toBe(7_000);
+    for (let i = 0; i < 3; i++) expect(DownstreamError.of(await failure(http.json(call(), { route: '/users/u_1' })))?.retryAfterMs).toBe(7_000);
     const open = await failure(http.json(call(), { route: '/users/u_1' }));
     expect(open.extensions.code).toBe('CIRCUIT_OPEN');
-    expect(downstreamRetryAfterMs(open)).toBeGreaterThan(6_000);
-    expect(downstreamRetryAfterMs(open)).toBeLessThanOrEqual(7_000);
+    expect(DownstreamError.of(open)?.retryAfterMs).toBeGreaterThan(6_000);
+    expect(DownstreamError.of(open)?.retryAfterMs).toBeLessThanOrEqual(7_000);
   });
 
   test('half-opens after the pause, probes once, and closes when the probe succeeds', async () => {

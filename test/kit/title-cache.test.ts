@@ -6,7 +6,7 @@ import { createTitleCache, type TitleSource } from '../../bffs/kit/caching/title
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
 import { catalogClient, type TitleField } from '../../bffs/kit/downstream/services/catalog.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
-import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
+import { ServiceGuard } from '../../bffs/kit/downstream/service-guard.ts';
 import { MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
 
 const ORIGIN = 'http://catalog.test';

@@ -13,7 +13,7 @@ import { TITLE_COUNT, TitleStore, generateTitle, titleIdOf, type Title } from '.
 import { DownstreamHttp } from '../../bffs/kit/downstream/http-client.ts';
 import { catalogClient } from '../../bffs/kit/downstream/services/catalog.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
-import { ServiceGuard } from '../../bffs/kit/resilience/service-guard.ts';
+import { ServiceGuard } from '../../bffs/kit/downstream/service-guard.ts';
 import { MOBILE_POLICY } from '../../bffs/mobile/policy.ts';
 
 let mocks: TestMocks;

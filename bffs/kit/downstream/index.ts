@@ -1,6 +1,6 @@
 import type { DownstreamName, DownstreamUrls } from '../core/services.ts';
 import type { ResiliencePolicy } from '../resilience/policy.ts';
-import { ServiceGuard } from '../resilience/service-guard.ts';
+import { ServiceGuard } from './service-guard.ts';
 import { DownstreamHttp } from './http-client.ts';
 import { usersClient } from './services/users.ts';
 import { catalogClient } from './services/catalog.ts';

@@ -1,8 +1,7 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { DownstreamName } from '../core/services.ts';
-import { isDownstreamFailure } from '../errors.ts';
-import { downstreamRetryAfterMs, wasNotCalled } from '../resilience/service-guard.ts';
+import { DownstreamError } from '../downstream-error.ts';
 
 export interface CriticalFailureOptions {
   critical: readonly DownstreamName[];
@@ -38,14 +37,14 @@ export interface CriticalFailureOptions {
  * `extensions.http` for the status and headers, and strips it from the body.)
  */
 export function criticalFailureChecker({ critical, retryAfterSeconds = 2, maxRetryAfterSeconds = 60 }: CriticalFailureOptions) {
-  const criticalServices = new Set<unknown>(critical);
+  const criticalServices: ReadonlySet<DownstreamName> = new Set(critical);
   return (result: ExecutionResult): ExecutionResult | undefined => {
     if (!('data' in result) || result.data !== null) return undefined;
-    const failures = (result.errors ?? []).filter((error: GraphQLError) => isDownstreamFailure(error) && criticalServices.has(error.extensions?.service));
+    const failures = (result.errors ?? []).filter((error) => criticalFailure(error, criticalServices));
     if (!failures.length) return undefined;
-    const called = failures.filter((error) => !wasNotCalled(error));
+    const called = failures.filter((error) => !skippedForTime(error));
     const causes = called.length ? called : failures.slice(0, 1);
-    const service = causes[0]!.extensions.service as string;
+    const service = DownstreamError.of(causes[0])!.service;
     return {
       ...result,
       errors: [
@@ -59,8 +58,19 @@ export function criticalFailureChecker({ critical, retryAfterSeconds = 2, maxRet
   };
 }
 
+function criticalFailure(error: GraphQLError, criticalServices: ReadonlySet<DownstreamName>): boolean {
+  const failure = DownstreamError.of(error);
+  return failure !== undefined && failure.serviceFailed && criticalServices.has(failure.service);
+}
+
+/** A call never made because the request's time (or the call's budget) was up: what the timeout did, not why. */
+function skippedForTime(error: GraphQLError): boolean {
+  const failure = DownstreamError.of(error);
+  return failure?.code === 'DOWNSTREAM_TIMEOUT' && !failure.called;
+}
+
 /** Whole seconds, as Retry-After's delay-seconds are. */
 function retryAfter(causes: readonly GraphQLError[], least: number, most: number): number {
-  const sent = Math.max(0, ...causes.map((error) => downstreamRetryAfterMs(error) ?? 0));
+  const sent = Math.max(0, ...causes.map((error) => DownstreamError.of(error)?.retryAfterMs ?? 0));
   return Math.min(most, Math.max(least, Math.ceil(sent / 1000)));
 }

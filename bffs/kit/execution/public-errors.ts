@@ -3,8 +3,8 @@ import { ERRORS, type ErrorCode } from '../errors.ts';
 
 /**
  * What the BFF knows about a failure that is its operators' business, not its clients': which
- * service failed and what it answered. Downstream errors carry them (downstream/http-client.ts,
- * resilience/), and so does the message they were made with ("my-list answered 503").
+ * service failed and what it answered. Downstream errors carry them (downstream-error.ts), and
+ * so does the message they were made with ("my-list answered 503").
  */
 const INTERNAL_DETAIL = ['service', 'downstreamStatus', 'downstreamCode'] as const;
 

@@ -1,6 +1,6 @@
+import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { ContractUsage } from '../contracts/usage.ts';
-import type { ServiceGuard } from '../resilience/service-guard.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { Metrics } from './metrics.ts';
 import { RequestObservation, type AttemptObservation, type CacheResult, type ObservationSink } from './request-observation.ts';
@@ -13,6 +13,14 @@ export interface ObserverOptions {
   /** Off (`METRICS=off`) only to measure what they cost. */
   metrics: Metrics | undefined;
   tracing: Tracing | undefined;
+}
+
+/** What the gauges read of each service's guard (downstream/service-guard.ts). */
+export interface GuardGauges {
+  readonly service: string;
+  readonly breaker: Pick<CircuitBreakerPolicy, 'state' | 'onStateChange'>;
+  readonly inFlight: number;
+  readonly capacity: number;
 }
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -128,7 +136,7 @@ export class Observer implements ObservationSink {
    * happen. Breakers and bulkheads are per process (as Hystrix, Polly and resilience4j advise),
    * so each replica reports its own.
    */
-  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly ServiceGuard[]; shedder: { readonly inFlightCount: number }; usage: ContractUsage; deadlineMs: number }): void {
+  watch({ guards, shedder, usage, deadlineMs }: { guards: readonly GuardGauges[]; shedder: { readonly inFlightCount: number }; usage: ContractUsage; deadlineMs: number }): void {
     for (const guard of guards) {
       guard.breaker.onStateChange((state) => {
         const name = BREAKER_STATES[state] ?? String(state);

@@ -34,7 +34,7 @@ export interface ObservationSink {
   readonly logger: Logger;
   cacheLookup(cache: 'response' | 'title', result: CacheResult, count: number): void;
   attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean): AttemptObservation;
-  /** A call the breaker or the bulkhead refused before it was sent (downstream/http-client.ts). */
+  /** A call the breaker or the bulkhead refused before it was sent (downstream/layers/observe.ts). */
   refusedCall(service: string, route: string, outcome: string): void;
 }
 

@@ -1,4 +1,4 @@
-import { concierge } from '../errors.ts';
+import { DownstreamError } from '../downstream-error.ts';
 import type { DownstreamName } from '../core/services.ts';
 import type { Deadline } from './deadline.ts';
 
@@ -21,7 +21,7 @@ export function listsCutoff(deadline: Deadline, share: number) {
       return Promise.race([value, expired]).then(
         (result): PromiseSettledResult<T> =>
           result === 'late'
-            ? { status: 'rejected', reason: concierge('DOWNSTREAM_TIMEOUT', `${service} did not answer in time for this screen`, { service }) }
+            ? { status: 'rejected', reason: new DownstreamError('DOWNSTREAM_TIMEOUT', `${service} did not answer in time for this screen`, { service }) }
             : { status: 'fulfilled', value: result as T },
         (reason): PromiseSettledResult<T> => ({ status: 'rejected', reason }),
       );

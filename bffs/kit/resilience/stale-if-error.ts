@@ -1,5 +1,5 @@
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { isDownstreamFailure } from '../errors.ts';
+import { DownstreamError } from '../downstream-error.ts';
 import type { ViewerLastGood } from './last-good.ts';
 
 /**
@@ -58,10 +58,10 @@ export function staleIfError<TParent, TArgs, TContext extends { lastGood: Reques
     try {
       value = await resolve(parent, args, context, info);
     } catch (error) {
-      const kept = isDownstreamFailure(error) ? context.lastGood.values.recall(key) : undefined;
+      const failure = DownstreamError.of(error);
+      const kept = failure?.serviceFailed ? context.lastGood.values.recall(key) : undefined;
       if (!kept) throw error;
-      const { service, code } = (error as { extensions: { service?: unknown; code: unknown } }).extensions;
-      context.lastGood.mark({ path: responsePathAsArray(info.path), service: String(service), code: String(code), ageSeconds: Math.floor(kept.ageMs / 1000) });
+      context.lastGood.mark({ path: responsePathAsArray(info.path), service: failure!.service, code: failure!.code, ageSeconds: Math.floor(kept.ageMs / 1000) });
       return kept.value as TResult;
     }
     context.lastGood.values.remember(key, value);
