@@ -132,7 +132,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     logLevel: env.LOG_LEVEL ?? 'info',
     logFormat: parseLogFormat(env),
     fastLane: parseSwitch(env, 'FAST_LANE', true),
-    trustedDocuments: parseMode(env, production),
+    trustedDocuments: parseMode(env),
     redisUrl: env.REDIS_URL || undefined,
     titleCacheMb: parseOptionalInteger(env, 'TITLE_CACHE_MB'),
     webOrigins: (env.WEB_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean).map((origin) => parseOrigin('WEB_ORIGINS', origin)),
@@ -177,9 +177,10 @@ function parseAdminPort(env: NodeJS.ProcessEnv, port: number): number | undefine
   return parseInteger(env, 'ADMIN_PORT', 0);
 }
 
-function parseMode(env: NodeJS.ProcessEnv, production: boolean): TrustedDocumentsMode {
+/** TRUSTED_DOCUMENTS, when set; its default (only in production) is resolved with the rest (server/settings.ts). */
+function parseMode(env: NodeJS.ProcessEnv): TrustedDocumentsMode | undefined {
   const raw = env.TRUSTED_DOCUMENTS;
-  if (raw === undefined || raw === '') return production ? 'only' : 'arbitrary';
+  if (raw === undefined || raw === '') return undefined;
   if (raw === 'only' || raw === 'arbitrary') return raw;
   throw new Error(`TRUSTED_DOCUMENTS must be only or arbitrary, got "${raw}"`);
 }

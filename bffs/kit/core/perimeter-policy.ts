@@ -1,3 +1,5 @@
+import type { TrustedDocumentsMode } from './trusted-documents.ts';
+
 /**
  * What one client's perimeter lets in. Each client has its own (bffs/<client>/policy.ts) beside
  * its resilience policy: the README's Perimeter table is these objects, row by row.
@@ -53,4 +55,21 @@ export interface OperationLimits {
 export interface Budget {
   points: number;
   windowSeconds: number;
+}
+
+/**
+ * A client's perimeter policy with the environment's overrides applied, resolved once
+ * (server/settings.ts): what the perimeter and the wings read, never the config beside it.
+ */
+export interface ResolvedPerimeter extends Omit<PerimeterPolicy, 'limits' | 'rateLimits' | 'inFlight'> {
+  /** The operation limits; none under `OPERATION_LIMITS=off`. */
+  limits: OperationLimits | undefined;
+  /** The budgets (`RATE_LIMIT_IP`, `RATE_LIMIT_VIEWER`, `RATE_LIMIT_SIGN_IN` over the policy's); none under `RATE_LIMITS=off`. */
+  rateLimits: PerimeterPolicy['rateLimits'] | undefined;
+  /** The in-flight caps (`IN_FLIGHT_IP`, `IN_FLIGHT_VIEWER` over the policy's); none under `RATE_LIMITS=off`. */
+  inFlight: PerimeterPolicy['inFlight'] | undefined;
+  /** `TRUSTED_DOCUMENTS`, else only trusted documents in production and any document in development. */
+  trustedDocuments: TrustedDocumentsMode;
+  /** `TRUSTED_PROXY_HOPS`: how many proxies' X-Forwarded-For entries name the client address. */
+  trustedProxyHops: number;
 }

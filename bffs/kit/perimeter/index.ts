@@ -1,6 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CachePolicy } from '../core/cache-policy.ts';
-import type { BffConfig } from '../config.ts';
 import type { DocumentCatalog } from '../contracts/document-catalog.ts';
 import { createVersionViews, readSchemaGates } from '../contracts/gates.ts';
 import { createContractUsage } from '../contracts/usage.ts';
@@ -11,7 +10,7 @@ import type { CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from '../execution/operation-limits.ts';
 import { createPerimeter, type Stage } from './pipeline.ts';
-import type { PerimeterPolicy } from '../core/perimeter-policy.ts';
+import type { ResolvedPerimeter } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
 import { clientVersionStage } from './stages/client-version.ts';
@@ -28,8 +27,9 @@ import type { VerifyViewer } from './viewer.ts';
 export interface ClientPerimeterOptions {
   client: string;
   schema: GraphQLSchema;
-  policy: PerimeterPolicy;
-  config: BffConfig;
+  /** The client's perimeter policy, the environment's overrides applied (server/settings.ts). */
+  policy: ResolvedPerimeter;
+  production: boolean;
   /** The trusted documents of the working copy and every supported release, with the version policy. */
   documents: DocumentCatalog;
   verifyViewer: VerifyViewer;
@@ -71,22 +71,20 @@ export interface ClientPerimeterOptions {
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * in each transport's first lines (load-shedding.ts, body-size.ts).
  */
-export function createClientPerimeter({ client, schema, policy, config, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
-  const production = config.production;
-  const limits = createOperationLimits(config.operationLimits === false ? undefined : policy.limits, policy.maxPageSize);
+export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
+  const limits = createOperationLimits(policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
   const operations = createOperationPreparer({ schema, gates, limits, production, cacheDefaults });
   const usage = createContractUsage([...documents.documents.values()].flatMap((document) => document.releases));
-  const mode = config.trustedDocuments ?? (production ? 'only' : 'arbitrary');
 
   const budgets: Stage[] = [];
-  if (config.rateLimits !== false) {
-    const ip = createCostLimiter(config.ipBudget ?? policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
-    const viewer = createCostLimiter(config.viewerBudget ?? policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
-    const ipInFlight = new InFlightCounts(config.ipInFlight ?? policy.inFlight.ip);
-    const viewerInFlight = new InFlightCounts(config.viewerInFlight ?? policy.inFlight.viewer);
+  if (policy.rateLimits && policy.inFlight) {
+    const ip = createCostLimiter(policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
+    const viewer = createCostLimiter(policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
+    const ipInFlight = new InFlightCounts(policy.inFlight.ip);
+    const viewerInFlight = new InFlightCounts(policy.inFlight.viewer);
     budgets.push(
-      clientAddressStage(config.trustedProxyHops ?? 0),
+      clientAddressStage(policy.trustedProxyHops),
       inFlightStage('ip', ipInFlight, (passage) => passage.clientAddress!),
       rateLimitStage('ip', ip, (passage) => passage.clientAddress!),
       authenticate,
@@ -97,7 +95,7 @@ export function createClientPerimeter({ client, schema, policy, config, document
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, mode), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { BffConfig } from '../config.ts';
-import type { PerimeterPolicy } from '../core/perimeter-policy.ts';
+import type { ResolvedPerimeter } from '../core/perimeter-policy.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import type { CorsPolicy } from './cors.ts';
 import type { Stage } from './pipeline.ts';
@@ -34,8 +34,8 @@ export interface WingNeeds {
   /** `web`, `tv`: a wing's keys, sessions and provider client are this client's. */
   client: string;
   config: BffConfig;
-  /** The client's perimeter policy: a wing's route budget is one of its rate limits. */
-  policy: PerimeterPolicy;
+  /** The client's perimeter policy, resolved (server/settings.ts): a wing's route budget is one of its rate limits. */
+  policy: ResolvedPerimeter;
   /** The client's CORS policy (cors.ts), which a CSRF check reads the allowed origins from. */
   cors: CorsPolicy;
   /** The bearer-token verifier, for a wing that still takes a bearer token beside its own credential. */

@@ -43,6 +43,7 @@ import { createResultRules } from '../execution/result-rules.ts';
 import { createResponder } from '../request/respond.ts';
 import { useRequestId, useYogaLane } from './yoga-lane.ts';
 import { createLifecycle } from '../request/lifecycle.ts';
+import { resolveSettings, type Settings } from './settings.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { Observer } from '../observability/observer.ts';
 import { tracingFromEnv, type Tracing } from '../observability/tracing.ts';
@@ -116,6 +117,8 @@ export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 
 export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unknown>> & {
   services: ServiceClients;
   policy: ResiliencePolicy;
+  /** What this BFF runs on: its client's policies with the environment's overrides, resolved once (settings.ts). */
+  settings: Settings;
   /**
    * What node:http serves: the fast lane for plain `POST /graphql`, yoga for the rest. (`fetch`
    * is yoga alone, every request on its full path.)
@@ -148,11 +151,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
 ): Bff {
   const { client, config, needs, extendContext, clock = () => new Date() } = options;
   refusePublishedSecrets(config); // production only: before anything connects or listens
-  const policy: ResiliencePolicy = {
-    ...options.policy,
-    deadlineMs: config.deadlineMs ?? options.policy.deadlineMs,
-    connections: config.connections ?? options.policy.connections,
-  };
+  // The client's policies with the environment's overrides, resolved once (settings.ts).
+  const settings = resolveSettings(client, config, options);
+  const policy = settings.resilience;
+
   const ownsServices = !options.services;
   const services = options.services ?? createServiceClients(config.urls, policy);
   const logger = options.logger ?? createLogger(client, config.logLevel, { production: config.production, format: config.logFormat });
@@ -171,10 +173,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     logger,
   });
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
-  const cors = createCorsPolicy({ origins: options.origins ?? [], production: config.production, credentials: options.perimeter.corsCredentials });
+  const cors = createCorsPolicy({ origins: options.origins ?? [], production: config.production, credentials: settings.perimeter.corsCredentials });
   // Sign-in is a wing (perimeter/wing.ts): its stages go to the perimeter, its routes to yoga, its close() to ours.
   // Sessions run on the real clock, as the provider's tokens do (the injected one is for what screens show).
-  const signIn = options.signIn && createSignIn(options.signIn, { client, config, policy: options.perimeter, cors, verifyViewer, redis, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) });
+  const signIn = options.signIn && createSignIn(options.signIn, { client, config, policy: settings.perimeter, cors, verifyViewer, redis, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) });
   const wings: Wing[] = [
     ...(signIn ? [signIn] : []),
     ...(config.production ? [] : [createGraphiQLWing({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
@@ -182,8 +184,8 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const { perimeter, gates, usage } = createClientPerimeter({
     client,
     schema,
-    policy: options.perimeter,
-    config,
+    policy: settings.perimeter,
+    production: config.production,
     documents: createDocumentCatalog(options.documents),
     cacheDefaults: options.caching.defaults,
     verifyViewer,
@@ -216,7 +218,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       maskError: createErrorMasker({ production: config.production, maskedMessage: MASKED_MESSAGE, logger, repeats }),
     }),
   });
-  const caching = options.caching;
+  const caching = settings.caching;
   // Answers of a deploy are keyed under its id: a deploy (another schema or DEPLOY_ID) starts clean.
   const deployId = deployIdOf(options.typeDefs, config.deployId);
   const responseCache = createResponseCache({
@@ -229,7 +231,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const delivery = { vary: caching.vary, compression: caching.compression };
 
   // The one request lifecycle (request/lifecycle.ts): both lanes below only adapt their I/O to it.
-  const handle = createLifecycle({ maxBodyBytes: options.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs });
+  const handle = createLifecycle({ maxBodyBytes: settings.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs });
 
   const yoga = createYoga({
     schema,
@@ -270,6 +272,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   return Object.assign(yoga, {
     services,
     policy,
+    settings,
     nodeListener,
     usage,
     titleCache,

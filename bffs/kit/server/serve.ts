@@ -53,6 +53,8 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
   const server = createServer({ keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS });
   const connections = guardConnections(server, { ...limits, logger: log, onClosed: bff.metrics && connectionMetrics(bff.metrics, () => connections.open) });
   log.info({ keepAliveTimeout, headersTimeout, requestTimeout, maxConnections: limits.maxConnections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? 'none' }, 'socket limits');
+  // What this replica runs on, whole: the client's policies with the environment's overrides (settings.ts).
+  log.debug({ settings: bff.settings }, 'settings');
 
   const inFlight = new Set<ServerResponse>();
   let closing = false;

@@ -99,10 +99,10 @@ function createDeviceSignIn(needs: SignInNeeds): SignIn {
  * point of its sign-in budget a request (perimeter/route-gate.ts). None when budgets are off
  * (development) or the client has no sign-in budget.
  */
-function gated({ client, config, policy, redis }: SignInNeeds, paths: readonly string[], routes: Plugin): Plugin[] {
-  const budget = config.signInBudget ?? policy.rateLimits.signIn;
-  if (!budget || config.rateLimits === false) return [routes];
-  const gate = createAddressGate({ client, name: 'sign-in', budget, trustedProxyHops: config.trustedProxyHops ?? 0, redis });
+function gated({ client, policy, redis }: SignInNeeds, paths: readonly string[], routes: Plugin): Plugin[] {
+  const budget = policy.rateLimits?.signIn;
+  if (!budget) return [routes];
+  const gate = createAddressGate({ client, name: 'sign-in', budget, trustedProxyHops: policy.trustedProxyHops, redis });
   return [useRouteGate(gate, paths), routes];
 }
 
