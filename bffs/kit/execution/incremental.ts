@@ -82,11 +82,3 @@ export function withoutIncrementalDirectives(document: DocumentNode): DocumentNo
     Directive: (node) => ((INCREMENTAL_DIRECTIVES as readonly string[]).includes(node.name.value) ? null : undefined),
   });
 }
-
-/** The types a request may take a streamed answer in (what yoga's multipart and SSE processors write). */
-const STREAMED = /(^|,)\s*(multipart\/mixed|text\/event-stream)\s*(;|,|$)/i;
-
-/** Whether `Accept` takes a streamed answer; the fast lane leaves such requests to yoga. */
-export function acceptsIncremental(accept: string | null | undefined): boolean {
-  return accept !== null && accept !== undefined && STREAMED.test(accept);
-}
