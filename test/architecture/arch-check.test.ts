@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CLIENT_NAMES } from '../../bffs/clients.ts';
+import { folderPairs } from '../../scripts/architecture/folder-pairs.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
@@ -162,6 +163,25 @@ describe('each rule refuses a planted violation', () => {
       'bffs/kit/execution/execute.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport const execute = (admitted: Admitted) => admitted.headers;\n",
     });
     expect(violations).toEqual([{ rule: 'execution-points-down', from: 'bffs/kit/execution/execute.ts', to: 'bffs/kit/perimeter/pipeline.ts' }]);
+  });
+
+  test('folders-import-one-way: two kit folders that import each other, counted from the cruise', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'concierge-arch-'));
+    const planted = {
+      ...PASSING,
+      'bffs/kit/observability/observation.ts': "import type { RequestHeaders } from '../core/headers.ts';\nexport interface Observation { headers?: RequestHeaders }\n",
+      'bffs/kit/stores/rate.ts': "import type { Observation } from '../observability/observation.ts';\nexport type Rate = Observation;\n",
+      'bffs/kit/observability/rates.ts': "import type { Rate } from '../stores/rate.ts';\nexport type Rates = Rate[];\n",
+    };
+    for (const [path, text] of Object.entries(planted)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    // No cycle among files, so dependency-cruiser's rules pass; the folders still lean on each other.
+    const result = await cruise(dir);
+    expect(violationsOf(result)).toEqual([]);
+    expect(folderPairs(result.modules)).toEqual([{ pair: ['observability', 'stores'], imports: ['bffs/kit/observability/rates.ts → bffs/kit/stores/rate.ts', 'bffs/kit/stores/rate.ts → bffs/kit/observability/observation.ts'] }]);
+    expect(folderPairs((await cruise(ROOT)).modules)).toEqual([]);
   });
 
   test('request-path-knows-no-wing: the perimeter naming sign-in', async () => {

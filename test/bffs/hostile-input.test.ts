@@ -167,6 +167,20 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
     expect(logs).toContainEqual(expect.objectContaining({ service: 'my-list', outcome: 'DOWNSTREAM_REJECTED', downstream_status: 409, downstream_code: 'INJECTED_FAULT' }));
   });
 
+  test('a field served stale is marked with its path, code and age, not the service that failed', async () => {
+    // beforeAll's home left this viewer a last good unread count.
+    await mocks.setFaults('notifications', { errorStatus: 500 });
+    try {
+      const { status, body } = await post(bff, mobileToken, { documentId: HOME });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect(body.extensions.stale).toEqual([{ path: ['home', 'unreadNotificationCount'], code: 'DOWNSTREAM_UNAVAILABLE', ageSeconds: expect.any(Number) }]);
+    } finally {
+      await mocks.clearFaults();
+    }
+    expect(logs).toContainEqual(expect.objectContaining({ service: 'notifications', outcome: 'DOWNSTREAM_UNAVAILABLE', downstream_status: 500 }));
+  });
+
   test('a critical service failing is 503 with the codes and paths, and nothing names the service or what it answered', async () => {
     await mocks.setFaults('users', { errorStatus: 503 });
     try {

@@ -20,6 +20,16 @@ export function withoutInternalDetail<R extends Pick<ExecutionResult, 'errors'>>
   return { ...result, errors: publicErrors(result.errors) };
 }
 
+/**
+ * A result's or a part's `extensions.stale` (resilience/stale-if-error.ts) as production sends it:
+ * each field's path, code and age, not the service it would have come from.
+ */
+export function withoutStaleDetail<R extends { extensions?: Record<string, unknown> }>(result: R): R {
+  const stale = result.extensions?.stale as { service?: string }[] | undefined;
+  if (!stale?.length) return result;
+  return { ...result, extensions: { ...result.extensions, stale: stale.map(({ service: _service, ...mark }) => mark) } };
+}
+
 /** `withoutInternalDetail` for a list of errors (a deferred part's). */
 export const publicErrors = (errors: readonly GraphQLError[]): GraphQLError[] => errors.map((error) => (hasInternalDetail(error) ? publicError(error) : error));
 

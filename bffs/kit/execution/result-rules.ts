@@ -3,7 +3,7 @@ import { criticalFailureChecker, type CriticalFailureOptions } from './critical-
 import { concierge } from '../errors.ts';
 import type { SubsequentPayload } from './incremental.ts';
 import type { Logger } from 'pino';
-import { publicErrors, withoutInternalDetail } from './public-errors.ts';
+import { publicErrors, withoutInternalDetail, withoutStaleDetail } from './public-errors.ts';
 
 export interface ResultRulesOptions extends CriticalFailureOptions {
   /** yoga's error masking, with its logging (create-bff), on the request's logger when there is one. */
@@ -30,14 +30,15 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
  */
 export function createResultRules({ maskError, hideInternalDetail = false, ...critical }: ResultRulesOptions) {
   const checkCritical = criticalFailureChecker(critical);
-  const forClients = hideInternalDetail ? withoutInternalDetail : <R>(result: R) => result;
+  const forClients = hideInternalDetail ? <R extends ExecutionResult>(result: R) => withoutStaleDetail(withoutInternalDetail(result)) : <R>(result: R) => result;
+  const staleForClients = hideInternalDetail ? withoutStaleDetail : <R>(result: R) => result;
   const fieldError = (error: GraphQLError) => withoutStatus(maskError(error));
   const fieldErrors = (errors: readonly GraphQLError[]) => {
     const ruled = errors.map(fieldError);
     return hideInternalDetail ? publicErrors(ruled) : ruled;
   };
   function applyRules(result: ExecutionResult, log?: Logger): ExecutionResult {
-    if (!result.errors?.length) return result;
+    if (!result.errors?.length) return result.extensions ? staleForClients(result) : result;
     let errors = result.errors.map((error) => maskError(error, log));
     if (result.data === undefined) errors = errors.map((error) => (error.extensions?.code ? error : variableError(error)));
     else errors = errors.map(withoutStatus);
@@ -50,9 +51,9 @@ export function createResultRules({ maskError, hideInternalDetail = false, ...cr
    * way, masked the same way; the status was decided by the first part.
    */
   applyRules.subsequent = (payload: SubsequentPayload): SubsequentPayload => {
-    if (!payload.errors?.length && !payload.incremental?.some((part) => part.errors?.length)) return payload;
+    if (!payload.errors?.length && !payload.incremental?.some((part) => part.errors?.length)) return payload.extensions ? staleForClients(payload) : payload;
     return {
-      ...payload,
+      ...staleForClients(payload),
       ...(payload.errors ? { errors: fieldErrors(payload.errors) } : {}),
       ...(payload.incremental ? { incremental: payload.incremental.map((part) => (part.errors ? { ...part, errors: fieldErrors(part.errors) } : part)) } : {}),
     };

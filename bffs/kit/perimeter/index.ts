@@ -69,7 +69,7 @@ export interface ClientPerimeterOptions {
  *     rate limit (viewer) the viewer spends the operation's cost: 429
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
- * in each transport's first lines (load-shedding.ts, body-size.ts).
+ * at the request lifecycle's edge (request/lifecycle.ts).
  */
 export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
   const limits = createOperationLimits(policy.limits, policy.maxPageSize);

@@ -22,8 +22,8 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
  *   line, still checked, is ignored);
  * - any other form (authority-form, `*`) names no resource here: 400.
  *
- * Why: every later reader builds a WHATWG URL from `http://<host><target>` (yoga's node adapter,
- * the fast lane's replay), and a host that does not parse made that throw, which yoga's adapter
+ * Why: every later reader builds a WHATWG URL from `http://<host><target>` (yoga's node adapter),
+ * and a host that does not parse made that throw, which yoga's adapter
  * answered with the stack trace. A host is also only valid here if that URL parses.
  */
 export function normalizeRequestTarget(req: IncomingMessage): TargetRefusal | undefined {
