@@ -19,6 +19,7 @@ import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { documentId, operation, releasedDocument } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { fetchOver, originOf } from '../support/served.ts';
+import { exchange } from '../support/raw-socket.ts';
 
 const ALLOWED_ORIGIN = 'https://app.example';
 type Client = 'mobile' | 'tv' | 'web' | 'mobile-trusted-only';
@@ -142,6 +143,7 @@ const cases: Case[] = [
   { name: 'a query string on the endpoint', path: '/graphql?x=1', body: { query: HOME }, status: 200 },
   { name: 'GET with variables that are not JSON', method: 'GET', path: `/graphql?query=${encodeURIComponent(TITLE)}&variables=${encodeURIComponent('{id:')}`, status: 400, codes: ['BAD_REQUEST'] },
   { name: 'GET with an unknown parameter', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}&cacheBuster=1`, status: 400, codes: ['BAD_REQUEST'] },
+  { name: 'GET with an empty variables= (as apps in the field send it)', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}&variables=`, status: 200 },
   { name: 'GET with the query in the URL', method: 'GET', path: `/graphql?query=${encodeURIComponent('{ home { downloadEnabled } }')}`, status: 200 },
   { name: 'TV home with its device headers', client: 'tv', headers: { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr' }, body: { query: operation('tv', 'TvHome') }, status: 200 },
   { name: 'TV with an unknown DRM system: 400 BAD_USER_INPUT', client: 'tv', headers: { 'x-device-drm': 'clearkey' }, body: { query: operation('tv', 'TvHome') }, status: 400, codes: ['BAD_USER_INPUT'] },
@@ -300,6 +302,68 @@ describe('the in-flight count the shedder keeps', () => {
   });
 });
 
+
+describe('on both lanes, what the old transports did in their own ways', () => {
+  const lanes = [
+    ['the fast lane', true],
+    ["yoga's lane", false],
+  ] as const;
+
+  test.each(lanes)('%s: a chunked body over the limit is 413 REQUEST_TOO_LARGE, and the connection closes rather than read the rest', async (_, fastLane) => {
+    const bff = build('mobile', mocks.urls, fastLane);
+    try {
+      const body = JSON.stringify({ query: '{ home { downloadEnabled } }', variables: { pad: 'x'.repeat(20_000) } });
+      const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+      const answer = await exchange(await originOf(bff), `POST /graphql HTTP/1.1\r\nhost: bff\r\ncontent-type: application/json\r\nauthorization: Bearer ${token}\r\ntransfer-encoding: chunked\r\n\r\n${chunked}`);
+      expect(answer.status).toBe(413);
+      expect(answer.headers.connection).toBe('close');
+      expect(JSON.parse(answer.body).errors[0].extensions.code).toBe('REQUEST_TOO_LARGE');
+    } finally {
+      await bff.close();
+    }
+  });
+
+  test.each(lanes)('%s: a client that takes only multipart/mixed is refused with the status and headers a JSON client gets, in one part', async (_, fastLane) => {
+    const response = await fetchOver(pairs.web[fastLane ? 'lane' : 'yoga'], '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: operation('web', 'WebHome') }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="concierge"/);
+    expect(response.headers.get('content-type')).toBe('multipart/mixed; boundary="-"');
+    const text = await response.text();
+    expect(JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  test.each(lanes)('%s: a client that hangs up in the middle of @defer parts gives back its slot in the shedder', async (_, fastLane) => {
+    const bff = createWebBff(testConfig(mocks.urls, { fastLane, ...CONFIGS.web }), {
+      clock: () => new Date(TEST_NOW),
+      logger: pino({ level: 'silent' }),
+      policy: { shedding: { maxInFlight: 1, maxEventLoopDelayMs: 10_000 } },
+    });
+    await mocks.setFaults('reviews', { latencyMs: 2_000 });
+    try {
+      const abort = new AbortController();
+      const response = await fetchOver(bff, '/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: operation('web', 'WebHome') }),
+        signal: abort.signal,
+      });
+      const reader = response.body!.getReader();
+      await reader.read(); // the first part is here; the ratings are 2 s away
+      abort.abort();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // With a cap of one, a slot kept by the abandoned stream would refuse this with 503 OVERLOADED.
+      const next = await fetchOver(bff, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ home { hero { id } } }' }) });
+      expect(next.status).toBe(200);
+    } finally {
+      await mocks.clearFaults();
+      await bff.close();
+    }
+  });
+});
 
 describe('rate limits, on both paths', () => {
   /** A pair with small budgets: the viewer's fits two MobileHomes (homeCost each), the address's five forged-token tries. */

@@ -41,7 +41,7 @@ const lastGoodOf = (context: object) => (context as { lastGood?: RequestLastGood
  *
  * `execute` answers one result, a deferring operation included (compiled without its
  * directives). `execute.streaming` answers a deferring operation in parts, for a request that
- * takes multipart/mixed or SSE (yoga's path, incremental.ts). Each result, and each part, lists
+ * takes multipart/mixed or SSE (request/parts.ts, incremental.ts). Each result, and each part, lists
  * in `extensions.stale` the fields it was given stale (stale-if-error.ts).
  */
 export function createExecutor({ buildContext, applyRules, gates }: ExecutorOptions) {

@@ -7,8 +7,8 @@ export type EarlyRefusal = ShedResponse;
 /**
  * Refuses a body over the client's limit on its declared length, before a byte of it is read
  * (413 REQUEST_TOO_LARGE, and the connection closes rather than drain it). Both transports call it
- * first; a body with no declared length (chunked) is counted by yoga as it streams, against the
- * same limit (createYoga's `maxRequestBodySize`).
+ * first; a body with no declared length (chunked) is counted as it streams, against the same
+ * limit, by the lifecycle's body reader (request/lifecycle.ts), and cut off past it.
  */
 export function refuseLargeBody(contentLength: string | null | undefined, maxBytes: number): EarlyRefusal | undefined {
   if (contentLength == null || !/^\d+$/.test(contentLength) || Number(contentLength) <= maxBytes) return undefined;

@@ -23,7 +23,7 @@ export interface ShedResponse {
 /**
  * Refuses new GraphQL requests with 503 and Retry-After when the process is already saturated,
  * so the requests it has accepted still finish within their deadlines. One shedder per BFF,
- * shared by yoga's plugin and the fast lane, so both paths count against one in-flight cap.
+ * shared by the request lifecycle (both lanes) and the wings' routes: one in-flight cap.
  */
 export class LoadShedder {
   private inFlight = 0;

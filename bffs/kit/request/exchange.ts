@@ -4,7 +4,7 @@ import type { RequestObservation } from '../observability/request-observation.ts
 /**
  * One request to the GraphQL endpoint as a transport hands it to the lifecycle (lifecycle.ts):
  * its I/O adapted, nothing of node:http or the fetch API left. Each transport makes one
- * (server/node-lane.ts from node's request, server/yoga-lane.ts from a fetch Request).
+ * (server/fast-lane.ts from node's request, server/yoga-lane.ts from a fetch Request).
  */
 export interface Exchange {
   /** As sent: the lifecycle decides what it serves. */

@@ -1,6 +1,6 @@
-import type { ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
-import { refuseLargeBody } from '../perimeter/body-size.ts';
+import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
 import { VARY_ORIGIN, type CorsPolicy } from '../perimeter/cors.ts';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
@@ -24,11 +24,11 @@ export interface LifecycleOptions {
   cors: CorsPolicy;
   /** The client's perimeter (perimeter/index.ts): from its parameters to an admitted operation. */
   perimeter: Perimeter;
-  /** The response cache, then the executor (server/respond.ts). */
+  /** The response cache, then the executor (respond.ts). */
   respond: Responder;
   /** For `@defer`'s parts (`execute.streaming`) and for a failure outside execution (`execute.failed`). */
   execute: Executor;
-  /** Cache headers, 304, compression (server/deliver.ts). */
+  /** Cache headers, 304, compression (deliver.ts). */
   delivery: DeliveryPolicy;
   deadlineMs: number;
 }
@@ -36,7 +36,7 @@ export interface LifecycleOptions {
 /**
  * One request to the GraphQL endpoint, from arrival to the reply, the same on every transport:
  * node:http's lane and yoga's (fetch API) only turn their request into an `Exchange` and write
- * the `Reply` back (server/node-lane.ts, server/yoga-lane.ts), so every rule here holds on both
+ * the `Reply` back (server/fast-lane.ts, server/yoga-lane.ts), so every rule here holds on both
  * because it is written once. Read top to bottom:
  *
  *  edge       the request id and CORS headers every reply carries; refused on headers alone
@@ -59,53 +59,57 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
     const edge = edgeHeaders(exchange, cors);
     const accept = headers.get('accept');
     const mediaType = acceptedMediaType(accept ?? undefined);
-    const streamed = streamedMediaType(accept);
+    // A HEAD is answered as its GET would be, without a body: never in parts.
+    const streamed = method === 'HEAD' ? undefined : streamedMediaType(accept);
 
-    const refused = refusedOnHeaders(exchange, mediaType ?? streamed, maxBodyBytes) ?? shedder.admit();
-    if (refused) {
-      observation.noteCode(refused.code);
-      const refusedHeaders = { ...refused.headers, 'content-length': String(Buffer.byteLength(refused.body)), 'cache-control': NO_STORE };
-      return { status: refused.status, headers: withVary(refusedHeaders, edge), body: method === 'HEAD' ? undefined : refused.body };
-    }
+    // Edge: refused on headers alone, then a slot of the shedder.
+    const refused = refusedOnHeaders(exchange, mediaType ?? streamed, maxBodyBytes);
+    if (refused) return early(refused);
+    const shed = shedder.admit();
+    if (shed) return early(shed);
 
+    // What the request holds from here on (the shedder's slot, then the perimeter's in-flight
+    // slots) is given back once, by whichever comes first: the answer computed, or the last part
+    // of a streamed one sent (or the client leaving before it).
     let admitted: Admitted | undefined;
-    let streaming = false;
-    /** A result with errors, from any step: by the status rules, never stored. */
-    const errorReply = (result: ExecutionResult, answerHeaders: Record<string, string> = {}): Reply => {
-      observation.noteResult(result);
-      const reply = mediaType ? resultReply(result, mediaType) : partsReply(result, streamed!);
-      const out = { status: reply.status, headers: withVary({ ...reply.headers, ...answerHeaders, 'cache-control': NO_STORE }, edge), body: reply.body };
-      return method === 'HEAD' ? { ...out, body: undefined } : out;
+    let handedOff = false;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      shedder.release();
+      admitted?.release();
     };
     try {
+      // Parameters
       let params: Params;
       try {
         params = await paramsOf(exchange, maxBodyBytes);
       } catch (error) {
-        return errorReply({ errors: [error as GraphQLError] });
+        return errorReply(unreadable(error, maxBodyBytes));
       }
 
+      // Perimeter
       const verdict = await perimeter({ method, headers, peer: exchange.peer, params, observation });
       if (verdict.refused) return errorReply(verdict.refused);
       admitted = verdict.admitted;
       const facts = { headers, requestId: exchange.requestId, observation };
 
+      // Respond, in parts: `@defer`'s (or the one part a client that takes only parts is sent).
       if (streamed && (admitted.operation.deferred || !mediaType)) {
-        // Parts as they come (or the one part a client that takes only parts is sent): the
-        // deadline, and what the request holds, last until the last part.
-        streaming = true;
-        const holding = admitted;
         const deadline = Deadline.after(deadlineMs, exchange.signal);
-        const parts = await execute.streaming(holding, { ...facts, deadline }, () => {
+        const finished = () => {
           deadline.dispose();
-          shedder.release();
-          holding.release();
-        });
+          release();
+        };
+        const parts = await execute.streaming(admitted, { ...facts, deadline }, finished);
         observation.noteResult(parts as ExecutionResult);
-        const reply = partsReply(parts, streamed);
-        return { status: reply.status, headers: withVary({ ...reply.headers, ...holding.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
+        const reply = partsReply(parts, streamed, finished);
+        handedOff = true;
+        return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
       }
 
+      // Respond, whole: from the response cache, or executed within the deadline.
       const deadline = Deadline.after(deadlineMs, exchange.signal);
       let answer;
       try {
@@ -113,6 +117,8 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       } finally {
         deadline.dispose(); // the answer is computed: stop the request's timer now
       }
+
+      // Deliver
       if (answer.result) return errorReply(answer.result, admitted.headers);
       const delivered = deliver(method, headers, mediaType ?? 'application/json', answer.representation, delivery);
       return { status: delivered.status, headers: withVary({ ...delivered.headers, ...admitted.headers }, edge), body: delivered.body };
@@ -121,10 +127,22 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       // server keeps serving.
       return errorReply(execute.failed(error));
     } finally {
-      if (!streaming) {
-        shedder.release();
-        admitted?.release();
-      }
+      if (!handedOff) release();
+    }
+
+    /** A refusal on the request's headers, before anything was taken. */
+    function early(refusal: EarlyRefusal): Reply {
+      observation.noteCode(refusal.code);
+      const refusedHeaders = { ...refusal.headers, 'content-length': String(Buffer.byteLength(refusal.body)), 'cache-control': NO_STORE };
+      return { status: refusal.status, headers: withVary(refusedHeaders, edge), body: method === 'HEAD' ? undefined : refusal.body };
+    }
+
+    /** A result with errors, from any step: by GraphQL over HTTP's status rules, never stored. */
+    function errorReply(result: ExecutionResult, answerHeaders: Record<string, string> = {}): Reply {
+      observation.noteResult(result);
+      const reply = mediaType ? resultReply(result, mediaType) : partsReply(result, streamed!);
+      const out = { status: reply.status, headers: withVary({ ...reply.headers, ...answerHeaders, 'cache-control': NO_STORE }, edge), body: reply.body };
+      return method === 'HEAD' ? { ...out, body: undefined } : out;
     }
   };
 }
@@ -138,13 +156,6 @@ function edgeHeaders(exchange: Exchange, cors: CorsPolicy): Record<string, strin
   return { ...corsHeaders, vary: VARY_ORIGIN, ...edge };
 }
 
-interface EarlyRefusal {
-  code: string;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /**
  * What is refused on the request's headers alone, before a slot is taken or a byte of the body
  * read: a declared body over the limit (413, and the connection closes rather than drain it);
@@ -154,16 +165,16 @@ function refusedOnHeaders({ method, headers }: Exchange, answerType: RegularMedi
   const tooLarge = refuseLargeBody(headers.get('content-length'), maxBodyBytes);
   if (tooLarge) return tooLarge;
   if (answerType === undefined) {
-    return early('NOT_ACCEPTABLE', 'Accept application/graphql-response+json or application/json.', { accept: 'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8' });
+    return refusedEarly('NOT_ACCEPTABLE', 'Accept application/graphql-response+json or application/json.', { accept: 'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8' });
   }
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return early('METHOD_NOT_ALLOWED', `${method.slice(0, 20)} is not served; use GET, HEAD or POST.`, { allow: 'GET, HEAD, POST' });
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return refusedEarly('METHOD_NOT_ALLOWED', `${method.slice(0, 20)} is not served; use GET, HEAD or POST.`, { allow: 'GET, HEAD, POST' });
   if (method === 'POST' && !readsBodyOf(headers.get('content-type'))) {
-    return early('UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify((headers.get('content-type') ?? 'none').slice(0, 100))} is not read here; send application/json.`);
+    return refusedEarly('UNSUPPORTED_MEDIA_TYPE', `A POST body of type ${JSON.stringify((headers.get('content-type') ?? 'none').slice(0, 100))} is not read here; send application/json.`);
   }
   return undefined;
 }
 
-function early(code: 'NOT_ACCEPTABLE' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDIA_TYPE', message: string, headers: Record<string, string> = {}): EarlyRefusal {
+function refusedEarly(code: 'NOT_ACCEPTABLE' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDIA_TYPE', message: string, headers: Record<string, string> = {}): EarlyRefusal {
   const reply = refusal(code, message, headers);
   return { code, status: reply.status, headers: reply.headers, body: reply.body as string };
 }
@@ -172,11 +183,22 @@ function early(code: 'NOT_ACCEPTABLE' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORTED_MEDI
 async function paramsOf(exchange: Exchange, maxBodyBytes: number): Promise<Params> {
   if (exchange.method !== 'POST') return paramsOfQueryString(exchange.search);
   const body = await exchange.readBody(maxBodyBytes);
-  if (body === undefined) throw tooLargeWhileRead(maxBodyBytes);
+  if (body === undefined) throw new BodyTooLarge();
   return paramsOfBody(exchange.headers.get('content-type'), body);
 }
 
-/** A body with no declared length that passed the limit as it streamed: the rest is never read. */
-function tooLargeWhileRead(maxBodyBytes: number): GraphQLError {
-  return concierge('REQUEST_TOO_LARGE', `The request body is over ${maxBodyBytes} bytes; this BFF reads at most ${maxBodyBytes}.`, { max: maxBodyBytes });
+/** A body with no declared length that passed the limit as it streamed: the rest is never read, and the connection closes. */
+class BodyTooLarge extends Error {}
+
+/**
+ * Why the parameters could not be read, as a result: the parameter's own refusal (400), a body
+ * over the limit (413, and the connection closes rather than read the rest), or a body that broke
+ * off (the client is gone, or its stream failed: 400, which only a live client reads).
+ */
+function unreadable(error: unknown, maxBodyBytes: number): ExecutionResult {
+  if (error instanceof BodyTooLarge) {
+    return { errors: [concierge('REQUEST_TOO_LARGE', `The request body is over ${maxBodyBytes} bytes; this BFF reads at most ${maxBodyBytes}.`, { max: maxBodyBytes }, { headers: { connection: 'close' } })] };
+  }
+  if (error instanceof GraphQLError && error.extensions.code) return { errors: [error] };
+  return { errors: [concierge('BAD_REQUEST', 'The request body broke off before its end.')] };
 }

@@ -3,6 +3,9 @@ import { concierge } from '../errors.ts';
 /** The GraphQL-over-HTTP parameters as sent, before the perimeter's params stage checks them. */
 export type Params = Record<string, unknown>;
 
+/** The parameters GraphQL over HTTP names (and the persisted-documents `documentId`). */
+const GRAPHQL_PARAMS = new Set(['query', 'documentId', 'variables', 'operationName', 'extensions']);
+
 /** The body types a POST may have (GraphQL over HTTP, and the two forms yoga reads besides JSON). */
 const JSON_TYPES = ['application/json', 'application/graphql+json'];
 
@@ -10,12 +13,14 @@ const JSON_TYPES = ['application/json', 'application/graphql+json'];
  * A GET's (or HEAD's) parameters from its query string: `variables` and `extensions` as JSON,
  * every other one as it is (`query`, `documentId`, and any unknown one, for the perimeter's
  * params stage to refuse, as it refuses one in a POST body). A repeated name counts once, its
- * first value, as `URLSearchParams.get` does.
+ * first value, as `URLSearchParams.get` does. An empty value of a GraphQL parameter is as good as
+ * absent (`variables=`), as yoga and the apps in the field have always had it.
  */
 export function paramsOfQueryString(search: string): Params {
   const params: Params = {};
   for (const [name, value] of new URLSearchParams(search)) {
     if (name in params) continue;
+    if (value === '' && GRAPHQL_PARAMS.has(name)) continue;
     if (name !== 'variables' && name !== 'extensions') {
       params[name] = value;
       continue;

@@ -2,6 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import { getSSEProcessor, processRegularResult } from 'graphql-yoga';
 import type { IncrementalResult } from '../execution/incremental.ts';
 import type { Reply } from './exchange.ts';
+import { resultReply } from './replies.ts';
 
 /** The two ways `@defer`'s parts go on the wire, by what the request's `Accept` lists first. */
 export type StreamedMediaType = 'multipart/mixed' | 'text/event-stream';
@@ -22,11 +23,15 @@ export function streamedMediaType(accept: string | null): StreamedMediaType | un
  * Each part is serialised by yoga's `processRegularResult`, so a part carries exactly what a
  * whole answer would: no `extensions.http`, no error internals.
  */
-export function partsReply(parts: IncrementalResult | ExecutionResult, mediaType: StreamedMediaType): Reply {
+export function partsReply(parts: IncrementalResult | ExecutionResult, mediaType: StreamedMediaType, onClosed: () => void = () => {}): Reply {
   if (mediaType === 'text/event-stream') {
     const response = getSSEProcessor()(parts as never, globalThis as never, 'text/event-stream') as Response;
-    return { status: response.status, headers: Object.fromEntries(response.headers), body: response.body! };
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: closing(response.body!, onClosed) };
   }
+  // One result (a refusal, a failure, an answer not deferred) keeps the status and headers it
+  // would have as JSON (401 with WWW-Authenticate, 429 with Retry-After), as yoga's processor does.
+  const { status, headers } = isIncremental(parts) ? { status: 200, headers: {} } : resultReply(parts, 'application/json');
+  const { 'content-type': _type, 'content-length': _length, ...kept } = headers;
   const iterator = isIncremental(parts) ? parts[Symbol.asyncIterator]() : single(parts);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -51,10 +56,40 @@ export function partsReply(parts: IncrementalResult | ExecutionResult, mediaType
       }
     },
     async cancel() {
-      await iterator.return?.(); // the client stopped reading: the parts' `done` runs (execute.ts)
+      await iterator.return?.(); // the client stopped reading: the parts' own `done` runs (execution/execute.ts)
     },
   });
-  return { status: 200, headers: { connection: 'keep-alive', 'content-type': 'multipart/mixed; boundary="-"' }, body };
+  return { status, headers: { ...kept, connection: 'keep-alive', 'content-type': 'multipart/mixed; boundary="-"' }, body: closing(body, onClosed) };
+}
+
+/**
+ * The stream with `onClosed` called once it ends, fails or is cancelled. The parts' generator
+ * gives back what the request holds in its `finally`, but a generator cancelled before its first
+ * part never ran: this covers that case (the callback is idempotent).
+ */
+function closing(stream: ReadableStream<Uint8Array>, onClosed: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          onClosed();
+        } else controller.enqueue(value);
+      } catch (error) {
+        controller.error(error);
+        onClosed();
+      }
+    },
+    async cancel(reason) {
+      try {
+        await reader.cancel(reason);
+      } finally {
+        onClosed();
+      }
+    },
+  });
 }
 
 function serialised(part: ExecutionResult): string {

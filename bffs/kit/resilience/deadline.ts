@@ -26,7 +26,9 @@ export class Deadline {
   ) {
     this.timer = setTimeout(() => this.abort('deadline', new DOMException('request deadline exceeded', 'TimeoutError')), expiresAt - Date.now());
     this.timer.unref();
-    clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
+    // A client that left while the perimeter ran is gone already: nothing is executed for it.
+    if (clientSignal?.aborted) this.clientLeft(clientSignal.reason);
+    else clientSignal?.addEventListener('abort', this.onClientAbort, { once: true });
   }
 
   /** `clientSignal` aborts when the client goes away; the deadline aborts then too. */

@@ -120,8 +120,8 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   /** What this BFF runs on: its client's policies with the environment's overrides, resolved once (settings.ts). */
   settings: Settings;
   /**
-   * What node:http serves: the fast lane for plain `POST /graphql`, yoga for the rest. (`fetch`
-   * is yoga alone, every request on its full path.)
+   * What node:http serves: the front door, then the fast lane for the GraphQL endpoint and yoga
+   * for the rest. (`fetch` is yoga's lane: the same lifecycle, through yoga's fetch-API adapter.)
    */
   nodeListener: NodeListener;
   /** Requests per app version and operation, and per deprecated field (contracts/usage.ts). */
@@ -242,7 +242,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     // endpoint's own (with its Vary) on its replies.
     cors: (request) => (request.method !== 'OPTIONS' && isEndpoint(request) ? false : cors.options(request.headers)),
     logging: yogaLogger(logger),
-    // GraphiQL is useDevelopmentGraphiQL below (development only): yoga's own would render its
+    // GraphiQL is a wing of ours (graphiql/wing.ts, development only): yoga's own would render its
     // 9 MB page per request, uncompressed and uncacheable.
     graphiql: false,
     maskedErrors: maskErrors,

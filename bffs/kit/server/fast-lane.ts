@@ -1,10 +1,11 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdFrom } from '../core/request-id.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { NodeListener } from '../core/node-listener.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';
 import type { Observer } from '../observability/observer.ts';
+import { lastResort } from './last-resort.ts';
 
 export interface FastLaneOptions {
   endpoint: string;
@@ -45,25 +46,19 @@ export function createFastLane({ endpoint, handle, observer, yoga }: FastLaneOpt
       if (!res.writableFinished) clientGone.abort();
       observer.end(observation, res.writableFinished ? res.statusCode : 499);
     });
-    let bodyCutShort = false;
     const exchange: Exchange = {
       method,
       headers,
       search: queryAt === -1 ? '' : url.slice(queryAt + 1),
       peer: req.socket.remoteAddress ?? 'unknown',
       requestId,
-      readBody: (maxBytes) =>
-        readBody(req, maxBytes).then((body) => {
-          bodyCutShort = body === undefined;
-          return body;
-        }),
+      readBody: (maxBytes) => readBody(req, maxBytes),
       signal: clientGone.signal,
       observation,
     };
-    handle(exchange).then(
-      (reply) => write(req, res, reply, bodyCutShort),
-      () => res.destroy(), // the lifecycle answers its own failures; this is the socket's
-    );
+    handle(exchange)
+      .then((reply) => write(req, res, reply))
+      .catch((error: unknown) => lastResort(error, req, res, observer, 'fast_lane')); // the lifecycle answers its own failures: this is a bug of the lane's
   };
 }
 
@@ -79,15 +74,18 @@ function takes(req: IncomingMessage, path: string, endpoint: string): boolean {
 /**
  * Writes the reply. A body the lifecycle did not read (a GET's has none; a request refused on its
  * headers) is drained so the connection stays usable, unless the reply closes it: a body refused
- * for its size is never read.
+ * for its size is never read. Parts are piped with `pipeline`, which cancels the parts when the
+ * client leaves (the request's slots come back) and ends the response when a part fails.
  */
-function write(req: IncomingMessage, res: ServerResponse, reply: Reply, bodyCutShort: boolean): void {
-  const closes = bodyCutShort || reply.headers.connection === 'close';
-  res.writeHead(reply.status, closes ? { ...reply.headers, connection: 'close' } : reply.headers);
-  if (!closes && !req.complete) req.resume();
+function write(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return; // the client left while the answer was computed
+  res.writeHead(reply.status, reply.headers);
+  if (reply.headers.connection !== 'close' && !req.complete) req.resume();
   const { body } = reply;
   if (body instanceof ReadableStream) {
-    Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(res);
+    pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), res, () => {
+      // A part that failed mid-stream can only end the response: its head is long gone.
+    });
     return;
   }
   res.end(body);

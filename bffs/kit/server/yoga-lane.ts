@@ -49,17 +49,26 @@ export function useYogaLane({ endpoint, handle, otherRoutes }: YogaLaneOptions):
   };
 }
 
-/** The body as it streams, or undefined as soon as it is over `maxBytes` (leaving the loop cancels the rest). */
+/**
+ * The body as it streams, or undefined as soon as it is over `maxBytes`. The reader is let go,
+ * not cancelled: cancelling would destroy the socket before the 413 goes out (the reply closes
+ * the connection instead).
+ */
 async function readBody(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
   if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.releaseLock();
+      return undefined;
+    }
+    chunks.push(value);
   }
-  return Buffer.concat(chunks);
 }
 
 /** Every answer of yoga's, a wing's route included, names its request id, as the lifecycle's replies do. */
