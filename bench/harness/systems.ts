@@ -4,7 +4,7 @@
  * MobileHome's data the same way ours does, to the body its own client would send (`body`).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { QUERY_HOME_BODY, TRUSTED_HOME_BODY } from './home.ts';
 
 export interface System {
@@ -29,6 +29,7 @@ export const SYSTEM_NAMES = [
   'concierge', 'floor', 'mercurius', 'apollo',
   'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached',
   'concierge-unmetered', 'concierge-logged', 'concierge-traced-1', 'concierge-traced-100',
+  'concierge-other',
 ] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
@@ -86,6 +87,18 @@ export const SYSTEMS: Record<SystemName, System> = {
   floor: { name: 'floor', entry: 'bench/peers/floor.ts', description: 'hand-written node:http + undici, no GraphQL engine: the cost floor', body: QUERY_HOME_BODY },
   mercurius: { name: 'mercurius', entry: 'bench/peers/mercurius.ts', description: 'Fastify + Mercurius', body: QUERY_HOME_BODY },
   apollo: { name: 'apollo', entry: 'bench/peers/apollo.ts', description: 'Apollo Server', body: QUERY_HOME_BODY },
+  // Before and after a change, in one run with rounds alternated (the machine's speed drifts
+  // between minutes, so two runs cannot be compared): the mobile BFF of another checkout, e.g.
+  // `git worktree add ../before <commit> && (cd ../before && npm install)`, then
+  // BENCH_OTHER_TREE=../before BENCH_SYSTEMS=concierge,concierge-other,floor npm run bench:cpu
+  'concierge-other': {
+    name: 'concierge-other',
+    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? 'BENCH_OTHER_TREE-is-not-set'), 'bffs/mobile/main.ts'),
+    description: `ours, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'unset'}), as deployed`,
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV },
+    optIn: true,
+  },
   // What the fast lane is worth: the same BFF with every request on yoga's full path.
   'concierge-yoga': {
     name: 'concierge-yoga',
