@@ -20,13 +20,42 @@ const FLOORS = ['server', 'request', 'perimeter', 'execution'];
 /** The wings: features that register their stages and routes with the assembly. The request path never names them. */
 const WINGS = ['sign-in', 'graphiql'];
 
-const floorRules = FLOORS.slice(1).map((floor, i) => ({
-  name: `${floor}-points-down`,
-  severity: 'error',
-  comment: `bffs/kit/${floor}/ is under ${FLOORS.slice(0, i + 1).join(', ')}: it imports none of them (the way through the code runs one way).`,
-  from: { path: `^bffs/kit/${floor}/` },
-  to: { path: `^bffs/kit/(${FLOORS.slice(0, i + 1).join('|')})/` },
-}));
+/** A rule that one part of the kit imports nothing of another: the shape of every layering rule here. */
+const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment, from: { path: from }, to: { path: to } });
+
+/** Folders that a lower one never imports, beyond the request path's floors. */
+const oneWayRules = [
+  forbid(
+    'perimeter-under-caching',
+    'caching/ works on what the perimeter admitted (the response cache keys on it): the perimeter ' +
+      'imports nothing of caching/. A type both need goes down to core/ (core/cache-policy.ts).',
+    '^bffs/kit/perimeter/',
+    '^bffs/kit/caching/',
+  ),
+  forbid(
+    'stores-under-features',
+    "stores/ keep what the replicas share (Redis, rate limits, sessions, the response cache's backends): " +
+      'caching/ and sign-in/ use them, and they import neither. A type both need goes down to core/.',
+    '^bffs/kit/stores/',
+    '^bffs/kit/(caching|sign-in)/',
+  ),
+  forbid(
+    'request-path-knows-no-wing',
+    `The request path (request/, perimeter/, execution/) does not know the wings (${WINGS.join(', ')}) by name: ` +
+      'a wing registers its stages and routes with the assembly (server/create-bff.ts), and a type both need goes down to core/.',
+    '^bffs/kit/(request|perimeter|execution)/',
+    `^bffs/kit/(${WINGS.join('|')})/`,
+  ),
+];
+
+const floorRules = FLOORS.slice(1).map((floor, i) =>
+  forbid(
+    `${floor}-points-down`,
+    `bffs/kit/${floor}/ is under ${FLOORS.slice(0, i + 1).join(', ')}: it imports none of them (the way through the code runs one way).`,
+    `^bffs/kit/${floor}/`,
+    `^bffs/kit/(${FLOORS.slice(0, i + 1).join('|')})/`,
+  ),
+);
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -64,24 +93,6 @@ module.exports = {
       to: { path: '^bffs/kit/', pathNot: '^bffs/kit/sdk/' },
     },
     {
-      name: 'perimeter-under-caching',
-      severity: 'error',
-      comment:
-        'caching/ works on what the perimeter admitted (the response cache keys on it): the perimeter ' +
-        'imports nothing of caching/. A type both need goes down to core/ (core/cache-policy.ts).',
-      from: { path: '^bffs/kit/perimeter/' },
-      to: { path: '^bffs/kit/caching/' },
-    },
-    {
-      name: 'stores-under-features',
-      severity: 'error',
-      comment:
-        "stores/ keep what the replicas share (Redis, rate limits, sessions, the response cache's backends): " +
-        'caching/ and sign-in/ use them, and they import neither. A type both need goes down to core/.',
-      from: { path: '^bffs/kit/stores/' },
-      to: { path: '^bffs/kit/(caching|sign-in)/' },
-    },
-    {
       name: 'transports-only-from-assembly',
       severity: 'error',
       comment:
@@ -91,15 +102,7 @@ module.exports = {
       to: { path: TRANSPORTS },
     },
     ...floorRules,
-    {
-      name: 'request-path-knows-no-wing',
-      severity: 'error',
-      comment:
-        `The request path (request/, perimeter/, execution/) does not know the wings (${WINGS.join(', ')}) by name: ` +
-        'a wing registers its stages and routes with the assembly (server/create-bff.ts), and a type both need goes down to core/.',
-      from: { path: '^bffs/kit/(request|perimeter|execution)/' },
-      to: { path: `^bffs/kit/(${WINGS.join('|')})/` },
-    },
+    ...oneWayRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -84,6 +84,11 @@ export function catalogExtensions(code: ErrorCode, extra: Record<string, unknown
   return { ...extra, code, ...(http ? { http } : {}) };
 }
 
+/** A refusal's whole body, as every refusal made outside GraphQL execution writes it: `{"errors":[{message, extensions}]}`. */
+export function catalogBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
 export function hasCode(error: unknown, code: ErrorCode): boolean {
   return (error as GraphQLError | undefined)?.extensions?.code === code;
 }

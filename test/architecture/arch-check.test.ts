@@ -90,14 +90,15 @@ describe('each rule refuses a planted violation', () => {
   });
 
   /** The passing tree with `planted` written over it, cruised. */
-  async function cruiseWith(planted: Record<string, string>): Promise<Violation[]> {
+  async function cruisePlanted(planted: Record<string, string>): Promise<CruiseResult> {
     dir = mkdtempSync(join(tmpdir(), 'concierge-arch-'));
     for (const [path, text] of Object.entries({ ...PASSING, ...planted })) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-    return violationsOf(await cruise(dir));
+    return cruise(dir);
   }
+  const cruiseWith = async (planted: Record<string, string>): Promise<Violation[]> => violationsOf(await cruisePlanted(planted));
 
   test('the tree shaped like bffs/ passes as it is', async () => {
     expect(await cruiseWith({})).toEqual([]);
@@ -166,19 +167,12 @@ describe('each rule refuses a planted violation', () => {
   });
 
   test('folders-import-one-way: two kit folders that import each other, counted from the cruise', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'concierge-arch-'));
-    const planted = {
-      ...PASSING,
+    const result = await cruisePlanted({
       'bffs/kit/observability/observation.ts': "import type { RequestHeaders } from '../core/headers.ts';\nexport interface Observation { headers?: RequestHeaders }\n",
       'bffs/kit/stores/rate.ts': "import type { Observation } from '../observability/observation.ts';\nexport type Rate = Observation;\n",
       'bffs/kit/observability/rates.ts': "import type { Rate } from '../stores/rate.ts';\nexport type Rates = Rate[];\n",
-    };
-    for (const [path, text] of Object.entries(planted)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), text);
-    }
+    });
     // No cycle among files, so dependency-cruiser's rules pass; the folders still lean on each other.
-    const result = await cruise(dir);
     expect(violationsOf(result)).toEqual([]);
     expect(folderPairs(result.modules)).toEqual([{ pair: ['observability', 'stores'], imports: ['bffs/kit/observability/rates.ts → bffs/kit/stores/rate.ts', 'bffs/kit/stores/rate.ts → bffs/kit/observability/observation.ts'] }]);
     expect(folderPairs((await cruise(ROOT)).modules)).toEqual([]);

@@ -336,6 +336,23 @@ describe('on both lanes, what the old transports did in their own ways', () => {
     expect(JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
+  test.each(lanes)('%s: @defer over SSE: the first part, then the deferred ones, then complete', async (_, fastLane) => {
+    const response = await fetchOver(pairs.web[fastLane ? 'lane' : 'yoga'], '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: operation('web', 'WebHome') }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = (await response.text()).split('\n\n').filter((block) => block.startsWith('event:'));
+    const parts = events.filter((block) => block.startsWith('event: next')).map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 'data: '.length)));
+    expect(parts[0].data.home.rows.length).toBeGreaterThan(0);
+    expect(parts[0].hasNext).toBe(true);
+    expect(parts.slice(1).some((part) => part.incremental?.length)).toBe(true);
+    expect(parts.at(-1).hasNext).toBe(false);
+    expect(events.at(-1)).toMatch(/^event: complete/);
+  });
+
   test.each(lanes)('%s: a client that hangs up in the middle of @defer parts gives back its slot in the shedder', async (_, fastLane) => {
     const bff = createWebBff(testConfig(mocks.urls, { fastLane, ...CONFIGS.web }), {
       clock: () => new Date(TEST_NOW),

@@ -77,6 +77,16 @@ async function get(bff: Bff, token: string, query: string) {
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
+/** Runs `check` while the mocks inject `fault` into `service`, and clears the faults after, whatever happened. */
+async function whileFailing(service: Parameters<TestMocks['setFaults']>[0], fault: Parameters<TestMocks['setFaults']>[1], check: () => Promise<void>): Promise<void> {
+  await mocks.setFaults(service, fault);
+  try {
+    await check();
+  } finally {
+    await mocks.clearFaults();
+  }
+}
+
 const codesOf = (body: { errors?: { extensions: { code: string } }[] }) => body.errors?.map((error) => error.extensions.code);
 /** Nested arrays `depth` deep: `[[[…]]]`, two bytes a level. */
 const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -156,34 +166,27 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
   });
 
   test('a failed service shows the client its code and path, never which service or what it answered; the log line has them', async () => {
-    await mocks.setFaults('my-list', { errorStatus: 409 });
-    try {
+    await whileFailing('my-list', { errorStatus: 409 }, async () => {
       const { status, body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId: 't_8' } });
       expect(status).toBe(200);
       expect(body.errors).toEqual([{ message: 'A downstream service refused the call (an unexpected 4xx).', path: ['addToMyList'], extensions: { code: 'DOWNSTREAM_REJECTED', contentId: 't_8' } }]);
-    } finally {
-      await mocks.clearFaults();
-    }
+    });
     expect(logs).toContainEqual(expect.objectContaining({ service: 'my-list', outcome: 'DOWNSTREAM_REJECTED', downstream_status: 409, downstream_code: 'INJECTED_FAULT' }));
   });
 
   test('a field served stale is marked with its path, code and age, not the service that failed', async () => {
     // beforeAll's home left this viewer a last good unread count.
-    await mocks.setFaults('notifications', { errorStatus: 500 });
-    try {
+    await whileFailing('notifications', { errorStatus: 500 }, async () => {
       const { status, body } = await post(bff, mobileToken, { documentId: HOME });
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
       expect(body.extensions.stale).toEqual([{ path: ['home', 'unreadNotificationCount'], code: 'DOWNSTREAM_UNAVAILABLE', ageSeconds: expect.any(Number) }]);
-    } finally {
-      await mocks.clearFaults();
-    }
+    });
     expect(logs).toContainEqual(expect.objectContaining({ service: 'notifications', outcome: 'DOWNSTREAM_UNAVAILABLE', downstream_status: 500 }));
   });
 
   test('a critical service failing is 503 with the codes and paths, and nothing names the service or what it answered', async () => {
-    await mocks.setFaults('users', { errorStatus: 503 });
-    try {
+    await whileFailing('users', { errorStatus: 503 }, async () => {
       const { status, body } = await post(bff, mobileToken, { documentId: HOME });
       expect(status).toBe(503);
       expect(body.data).toBeNull();
@@ -193,9 +196,7 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
         ...body.errors.slice(1).map((error: { path: unknown }) => ({ code: 'DOWNSTREAM_UNAVAILABLE', path: error.path })),
       ]);
       expect(JSON.stringify(body)).not.toMatch(/users|503|service"/);
-    } finally {
-      await mocks.clearFaults();
-    }
+    });
     expect(logs).toContainEqual(expect.objectContaining({ service: 'users', outcome: 'DOWNSTREAM_UNAVAILABLE', downstream_status: 503 }));
   });
 });
@@ -203,13 +204,10 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
 describe('a development BFF keeps showing the detail', () => {
   test.each(TRANSPORTS)('on %s: the failed service, its status and its code are in extensions', async (_, fastLane) => {
     const { bff } = build(createMobileBff, fastLane);
-    await mocks.setFaults('my-list', { errorStatus: 409 });
-    try {
+    await whileFailing('my-list', { errorStatus: 409 }, async () => {
       const { body } = await post(bff, mobileToken, { documentId: ADD, variables: { contentId: 't_9' } });
       expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('my-list'), extensions: { code: 'DOWNSTREAM_REJECTED', service: 'my-list' } });
-    } finally {
-      await mocks.clearFaults();
-    }
+    });
   });
 });
 

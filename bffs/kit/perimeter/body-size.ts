@@ -1,4 +1,4 @@
-import { ERRORS } from '../errors.ts';
+import { catalogBody, ERRORS } from '../errors.ts';
 import type { ShedResponse } from './load-shedding.ts';
 
 /** The answer to a request refused on its headers alone, the same from both transports (as a shed one). */
@@ -12,8 +12,6 @@ export type EarlyRefusal = ShedResponse;
  */
 export function refuseLargeBody(contentLength: string | null | undefined, maxBytes: number): EarlyRefusal | undefined {
   if (contentLength == null || !/^\d+$/.test(contentLength) || Number(contentLength) <= maxBytes) return undefined;
-  const body = JSON.stringify({
-    errors: [{ message: `The request body is ${contentLength} bytes; this BFF reads at most ${maxBytes}.`, extensions: { code: 'REQUEST_TOO_LARGE', max: maxBytes } }],
-  });
+  const body = catalogBody('REQUEST_TOO_LARGE', `The request body is ${contentLength} bytes; this BFF reads at most ${maxBytes}.`, { max: maxBytes });
   return { code: 'REQUEST_TOO_LARGE', status: ERRORS.REQUEST_TOO_LARGE.status, headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' }, body };
 }

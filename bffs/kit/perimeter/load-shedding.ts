@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Plugin } from 'graphql-yoga';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import { catalogBody, ERRORS, type ErrorCode } from '../errors.ts';
 
 export interface LoadSheddingOptions {
   /** GraphQL requests in flight above which new ones are refused. */
@@ -55,12 +55,11 @@ export class LoadShedder {
       this.inFlight++;
       return undefined;
     }
-    const body = { errors: [{ message: `The server is overloaded (${reason}); retry later.`, extensions: { code: 'OVERLOADED' } }] };
     return {
       code: 'OVERLOADED',
       status: ERRORS.OVERLOADED.status,
       headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': this.retryAfter },
-      body: JSON.stringify(body),
+      body: catalogBody('OVERLOADED', `The server is overloaded (${reason}); retry later.`),
     };
   }
 

@@ -1,6 +1,6 @@
 import { compress, negotiateEncoding, type CompressionPolicy } from '../caching/compression.ts';
-import { encodedTag, noneMatch } from '../caching/http-cache.ts';
-import { concierge } from '../errors.ts';
+import { encodedTag, noneMatch, NO_STORE } from '../caching/http-cache.ts';
+import { refusal } from './replies.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { RegularMediaType } from './media-types.ts';
 import type { Representation } from './respond.ts';
@@ -60,9 +60,8 @@ export function deliver(method: string, headers: RequestHeaders, mediaType: Regu
 }
 
 function preconditionFailed(): Delivery {
-  const error = concierge('PRECONDITION_FAILED', 'If-None-Match matched the current answer; a POST is not answered 304. Use GET with documentId to revalidate.');
-  const body = Buffer.from(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'PRECONDITION_FAILED' } }] }));
-  return { status: 412, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(body.length) }, body };
+  const { status, headers, body } = refusal('PRECONDITION_FAILED', 'If-None-Match matched the current answer; a POST is not answered 304. Use GET with documentId to revalidate.', { 'cache-control': NO_STORE });
+  return { status, headers, body: Buffer.from(body as string) };
 }
 
 /** Two header sets merged, their `Vary` lists joined (the CORS reply's Origin, the answer's own). */

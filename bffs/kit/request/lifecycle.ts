@@ -102,9 +102,15 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
           deadline.dispose();
           release();
         };
-        const parts = await execute.streaming(admitted, { ...facts, deadline }, finished);
-        observation.noteResult(parts as ExecutionResult);
-        const reply = partsReply(parts, streamed, finished);
+        let reply: Reply;
+        try {
+          const parts = await execute.streaming(admitted, { ...facts, deadline }, finished);
+          observation.noteResult(parts as ExecutionResult);
+          reply = partsReply(parts, streamed, finished);
+        } catch (error) {
+          finished(); // nothing was streamed: stop the timer too, and give back what is held
+          throw error;
+        }
         handedOff = true;
         return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
       }

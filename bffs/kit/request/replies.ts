@@ -1,12 +1,12 @@
 import type { ExecutionResult } from 'graphql';
 import { processRegularResult } from 'graphql-yoga';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import { catalogBody, ERRORS, type ErrorCode } from '../errors.ts';
 import type { RegularMediaType } from './media-types.ts';
 import type { Reply } from './exchange.ts';
 
 /** A catalog error as a whole reply: `{"errors":[{message, extensions:{code}}]}` with the code's status. */
 export function refusal(code: ErrorCode, message: string, headers: Record<string, string> = {}): Reply {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const body = catalogBody(code, message);
   return { status: ERRORS[code].status, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers }, body };
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
-import { ERRORS, type ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+import { refusal } from '../request/replies.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
 import { requestIdFrom } from '../core/request-id.ts';
 import type { Observer } from '../observability/observer.ts';
@@ -10,13 +11,8 @@ const MASKED_MESSAGE = 'Unexpected error.';
 
 /** One catalog error as a whole answer: `{"errors":[{message, extensions:{code}}]}`. */
 export function sendCatalogError(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  res.writeHead(ERRORS[code].status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': NO_STORE,
-    'x-request-id': requestId,
-  });
+  const { status, headers, body } = refusal(code, message, { 'cache-control': NO_STORE, 'x-request-id': requestId });
+  res.writeHead(status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
