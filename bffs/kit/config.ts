@@ -112,6 +112,16 @@ export interface BffConfig {
   maxConnectionsPerAddress?: number;
   /** `METRICS=off` records none, to measure what they cost (the bench); never in production. */
   metrics?: boolean;
+  /** The services' event streams in Redis: their key prefix (`EVENTS_PREFIX`, the services' own) and how long they keep events (`EVENTS_RETENTION_MS`). */
+  eventsPrefix?: string;
+  eventsRetentionMs?: number;
+  /** Live connections (WebSockets and SSE subscriptions) per viewer and per address, subscriptions per WebSocket (`LIVE_CONNECTIONS_PER_VIEWER`, `LIVE_CONNECTIONS_PER_ADDRESS`, `LIVE_SUBSCRIPTIONS_PER_SOCKET`). */
+  liveConnectionsPerViewer?: number;
+  liveConnectionsPerAddress?: number;
+  liveSubscriptionsPerSocket?: number;
+  /** How often a WebSocket's session is checked (`LIVE_SESSION_CHECK_MS`), and pinged (`LIVE_KEEP_ALIVE_MS`). */
+  liveSessionCheckMs?: number;
+  liveKeepAliveMs?: number;
 }
 
 export const urlVariableOf = (name: DownstreamName) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -160,6 +170,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     maxConnections: parseOptionalInteger(env, 'MAX_CONNECTIONS'),
     maxConnectionsPerAddress: parseOptionalInteger(env, 'MAX_CONNECTIONS_PER_ADDRESS'),
     metrics: parseSwitch(env, 'METRICS', true),
+    eventsPrefix: env.EVENTS_PREFIX || undefined,
+    eventsRetentionMs: parseOptionalInteger(env, 'EVENTS_RETENTION_MS'),
+    liveConnectionsPerViewer: parseOptionalInteger(env, 'LIVE_CONNECTIONS_PER_VIEWER'),
+    liveConnectionsPerAddress: parseOptionalInteger(env, 'LIVE_CONNECTIONS_PER_ADDRESS'),
+    liveSubscriptionsPerSocket: parseOptionalInteger(env, 'LIVE_SUBSCRIPTIONS_PER_SOCKET'),
+    liveSessionCheckMs: parseOptionalInteger(env, 'LIVE_SESSION_CHECK_MS'),
+    liveKeepAliveMs: parseOptionalInteger(env, 'LIVE_KEEP_ALIVE_MS'),
   };
 }
 

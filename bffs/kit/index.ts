@@ -14,6 +14,8 @@ export type { RequestHeaders } from './core/headers.ts';
 export { configFromEnv, type BffConfig } from './config.ts';
 export { createBff, type Bff, type BffOverrides } from './server/create-bff.ts';
 export type { BffContext } from './execution/context.ts';
+export type { ViewerLiveEvents } from './live/live-events.ts';
+export type { ServiceEvent } from './live/feed.ts';
 export { serve } from './server/serve.ts';
 export { readClientDocuments } from './contracts/document-catalog.ts';
 

@@ -140,10 +140,15 @@ const parentOf = (coordinate: string) => coordinate.split('.').slice(0, -1).join
 function breakingMatcher(change: Change, current: GraphQLSchema): Matcher {
   const path = change.path;
   const meta = change.meta as Record<string, unknown>;
-  // Only the root operation type changes have no path: match on the old root type.
+  // Only the root operation type changes have no path. A new root type changes what an operation
+  // of that kind starts at (its root __typename), so it touches those operations and no other: a
+  // type that was the subscription root by its name alone (web's plan, `Subscription`) stays an
+  // object type that queries select.
   if (!path) {
+    const kind = 'oldQueryTypeName' in meta ? 'query' : 'oldMutationTypeName' in meta ? 'mutation' : 'oldSubscriptionTypeName' in meta ? 'subscription' : undefined;
     const root = meta.oldQueryTypeName ?? meta.oldMutationTypeName ?? meta.oldSubscriptionTypeName;
-    return typeof root === 'string' ? ofType(root) : () => undefined;
+    if (!kind || typeof root !== 'string') return () => undefined;
+    return (use) => (use.kind === kind ? root : undefined);
   }
   switch (change.type) {
     // A new required argument or input field breaks every use of the field or input type.

@@ -1,11 +1,13 @@
 import {
   getNamedType, isEnumType, isInputObjectType, Kind, TypeInfo, typeFromAST, visit, visitWithTypeInfo,
-  type ASTNode, type DocumentNode, type GraphQLNamedType, type GraphQLSchema,
+  type ASTNode, type DocumentNode, type GraphQLNamedType, type GraphQLSchema, type OperationTypeNode,
 } from 'graphql';
 
 /** What one operation of a released document touches in the schema it was built against. */
 export interface OperationUsage {
   operation: string;
+  /** query, mutation or subscription: which root the operation starts at. */
+  kind: OperationTypeNode;
   /**
    * Exact schema coordinates: `Type.field` for each selected field (the parent type as graphql-js
    * reports it, so an interface's field stays `Interface.field`), `Type.field.arg` for each argument
@@ -31,14 +33,14 @@ interface Collected {
  */
 export function usageOf(schema: GraphQLSchema, document: DocumentNode, fallbackName = 'anonymous'): OperationUsage[] {
   const fragments = new Map<string, Collected>();
-  const operations: { name: string; collected: Collected }[] = [];
+  const operations: { name: string; kind: OperationTypeNode; collected: Collected }[] = [];
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, collect(schema, definition));
     if (definition.kind === Kind.OPERATION_DEFINITION) {
-      operations.push({ name: definition.name?.value ?? fallbackName, collected: collect(schema, definition) });
+      operations.push({ name: definition.name?.value ?? fallbackName, kind: definition.operation, collected: collect(schema, definition) });
     }
   }
-  return operations.map(({ name, collected }) => {
+  return operations.map(({ name, kind, collected }) => {
     const coordinates = new Set(collected.coordinates);
     const selections = new Map(collected.selections);
     const seen = new Set<string>();
@@ -52,7 +54,7 @@ export function usageOf(schema: GraphQLSchema, document: DocumentNode, fallbackN
       for (const [coordinate, type] of fragment.selections) selections.set(coordinate, type);
       pending.push(...fragment.spreads);
     }
-    return { operation: name, coordinates, selections };
+    return { operation: name, kind, coordinates, selections };
   });
 }
 

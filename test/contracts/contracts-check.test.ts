@@ -242,3 +242,32 @@ type Query {
     ]));
   });
 });
+
+describe('contracts:check and the root operation types', () => {
+  const webSdl = readFileSync(join(root, 'schemas', 'web.graphql'), 'utf8');
+  const webReleases = readReleases(join(root, 'bffs', 'web', 'releases'));
+  const webPolicy = async () => ((await import('../../bffs/web/policy.ts')) as { WEB_VERSIONS: ClientVersionPolicy }).WEB_VERSIONS;
+
+  it("passes web's subscription root declared beside the plan type that was the root by its name alone", async () => {
+    // Released web apps built against a schema whose `Subscription` (the plan) was the subscription
+    // root by its name; they select it from a query (WebAccount), never as a root.
+    expect(webReleases[0]!.schema).toMatch(/^type Subscription \{/m);
+    expect(webSdl).toMatch(/subscription: LiveUpdates/);
+    const report = await checkContracts({ client: 'web', sdl: webSdl, releases: webReleases, policy: await webPolicy() });
+    expect(report.failures).toEqual([]);
+  });
+
+  it('fails renaming the plan type that released web apps select, naming the field', async () => {
+    const renamed = edit(edit(webSdl, /subscription: Subscription!/, 'subscription: Plan!'), /^type Subscription \{/m, 'type Plan {');
+    const report = await checkContracts({ client: 'web', sdl: renamed, releases: webReleases, policy: await webPolicy() });
+    expect(messages(report)).toContainEqual(expect.stringContaining("WebAccount selects Account.subscription, which this change retypes"));
+  });
+
+  it('fails a new query root for the queries a release sends, not for its other operations', async () => {
+    const renamedRoot = `schema { query: Root, mutation: Mutation }\n${edit(mobileSdl, /^type Query \{/m, 'type Root {')}`;
+    const report = await check(renamedRoot);
+    const operations = new Set(report.failures.filter((f) => /query root type was changed/.test(f.message)).map((f) => f.operation));
+    const queries = mobile100[0]!.documents.filter((d) => /^\s*query\b/m.test(d.text)).map((d) => d.name);
+    expect([...operations].sort()).toEqual([...queries].sort());
+  });
+});

@@ -11,6 +11,7 @@ import { RequestLastGood } from '../resilience/stale-if-error.ts';
 import type { DownstreamName } from '../core/services.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 import type { RequestHeaders } from '../core/headers.ts';
+import type { ViewerLiveEvents } from '../live/live-events.ts';
 
 /** What every resolver of every BFF gets. A BFF may add its own fields (TV adds the device). */
 export interface BffContext<TF extends TitleField = TitleField, UF extends UserField = UserField> {
@@ -33,6 +34,8 @@ export interface BffContext<TF extends TitleField = TitleField, UF extends UserF
   devices?: ViewerDevices;
   /** The viewer's last good values, for the fields that are stale-if-error (`staleIfError`). */
   lastGood: RequestLastGood;
+  /** The viewer's live events (live/), for subscription fields, in a BFF whose schema has subscriptions. */
+  live?: ViewerLiveEvents;
 }
 
 /** What the context is built from, the same on yoga's path and the fast lane. */
@@ -62,6 +65,8 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** The device sessions a viewer may list and end, from the BFF's session store. */
   devices?: (viewerId: string) => ViewerDevices;
+  /** A viewer's live events, where the schema has subscriptions. */
+  live?: (viewerId: string) => ViewerLiveEvents;
 }
 
 /**
@@ -70,7 +75,7 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices } = options;
+  const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices, live } = options;
   return ({ headers, requestId, deadline, viewer, client, observation }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline, budgets, observation };
     const base: BffContext<TF, UF> = {
@@ -84,6 +89,8 @@ export function createContextFactory<TF extends TitleField, UF extends UserField
       listsShare,
       // Bound to the verified viewer here, so no resolver can name another user's devices.
       ...(devices ? { devices: devices(viewer.id) } : {}),
+      // Bound to the verified viewer too: a subscription follows this viewer's events only.
+      ...(live ? { live: live(viewer.id) } : {}),
       // Bound to the verified viewer too: a resolver reads and writes this viewer's values only.
       lastGood: new RequestLastGood(lastGood.forViewer(viewer.id)),
     };

@@ -115,9 +115,43 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
     }
   }
 
+  /**
+   * A subscription: its events as results, each with what the app's version must not see taken
+   * out and through the result rules (masking, public errors), or one result with errors when
+   * it could not start (EVENTS_EXPIRED, an `after` that is no event id). The context is built
+   * once, for the viewer the perimeter let in, and lives as long as the subscription.
+   */
+  execute.subscribe = async (admitted: AdmittedOperation, facts: Facts): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    const { operation, clientVersion } = admitted;
+    let events: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    try {
+      const context = await contextFor(admitted, facts);
+      events = await operation.compiled.subscribe!(undefined, context, admitted.variables ?? {});
+    } catch (error) {
+      return applyRules({ errors: [error as GraphQLError] }, facts.observation?.log);
+    }
+    if (!(Symbol.asyncIterator in events)) return applyRules(events, facts.observation?.log);
+    return ruledEvents(events, (result) => applyRules(withoutGatedOutputs(result, operation.contract, clientVersion, gates)));
+  };
+
   /** An unexpected failure outside execution (a bug in a stage): masked and logged like any other. */
   execute.failed = (error: unknown): ExecutionResult => applyRules({ errors: [error as GraphQLError] });
   return execute;
 }
 
 export type Executor = ReturnType<typeof createExecutor>;
+
+/** Each event's result through `rule`; stopping the results stops the events (the subscription's `return`). */
+function ruledEvents(events: AsyncIterableIterator<ExecutionResult>, rule: (result: ExecutionResult) => ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+  return {
+    async next() {
+      const step = await events.next();
+      return step.done ? step : { done: false, value: rule(step.value) };
+    },
+    return: async () => (await events.return?.()) ?? { done: true, value: undefined },
+    throw: async (error: unknown) => (await events.throw?.(error)) ?? { done: true, value: undefined },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

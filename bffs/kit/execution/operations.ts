@@ -23,7 +23,7 @@ export interface ReadyOperation {
   compiled: CompiledQuery;
   /** For a document that uses `@defer`: what answers it in parts, to a request that takes them (incremental.ts). */
   deferred?: DeferredQuery;
-  kind: 'query' | 'mutation';
+  kind: 'query' | 'mutation' | 'subscription';
   /** The operation's name, when it has one. */
   name: string | undefined;
   /** What the rate limits spend on it (operation-limits.ts). */
@@ -115,7 +115,6 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
     if (invalid.length > 0) return { ready: false, errors: (production ? hideSuggestions(invalid) : invalid).map((e) => asRequestError(e, 'GRAPHQL_VALIDATION_FAILED')) };
     const operation = getOperationAST(document, operationName);
     if (!operation) return { ready: false, errors: [concierge('BAD_REQUEST', operationName ? `No operation named "${operationName}" in the document.` : 'The document holds several operations: name one in operationName.')] };
-    if (operation.operation === 'subscription') return { ready: false, errors: [concierge('BAD_REQUEST', 'Subscriptions are not served.')] };
     // What runs may carry `__typename` under gated unions (operation-contract.ts); it was
     // validated and weighed as the client sent it.
     const runnable = withMemberTypenames(schema, gates, document);

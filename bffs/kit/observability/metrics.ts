@@ -24,6 +24,19 @@ export function createMetrics(client: string) {
 
   return {
     registry,
+    liveEvents: new Counter({
+      name: 'concierge_live_events_delivered_total',
+      help: 'Events handed to a subscription (WebSocket or SSE), by topic (the service that published them)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    liveEventDelay: new Histogram({
+      name: 'concierge_live_event_delay_seconds',
+      help: "Time from the service's write of an event (its id) to its handing to a subscription's transport",
+      labelNames: ['topic'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     requests: new Counter({
       name: 'concierge_graphql_requests_total',
       help: 'GraphQL requests answered, by app version, operation (trusted documents only, else "other"), type, status class and first error code ("none")',

@@ -136,6 +136,17 @@ export class Observer implements ObservationSink {
    * happen. Breakers and bulkheads are per process (as Hystrix, Polly and resilience4j advise),
    * so each replica reports its own.
    */
+  /** The live updates' gauges: open WebSockets, live connections (WebSockets and SSE streams), subscriptions by topic. */
+  watchLive({ sockets, connections, subscriptions }: { sockets: () => number; connections: () => number; subscriptions: () => Record<string, number> }): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    metrics.gauge('concierge_live_sockets', 'WebSockets open at this replica', [], (gauge) => gauge.set(sockets()));
+    metrics.gauge('concierge_live_connections', 'Live connections at this replica: WebSockets and SSE subscriptions', [], (gauge) => gauge.set(connections()));
+    metrics.gauge('concierge_live_subscriptions', 'Subscriptions open at this replica, by topic (the service whose events they follow)', ['topic'], (gauge) => {
+      for (const [topic, count] of Object.entries(subscriptions())) gauge.set({ topic }, count);
+    });
+  }
+
   watch({ guards, shedder, usage, deadlineMs }: { guards: readonly GuardGauges[]; shedder: { readonly inFlightCount: number }; usage: ContractUsage; deadlineMs: number }): void {
     for (const guard of guards) {
       guard.breaker.onStateChange((state) => {

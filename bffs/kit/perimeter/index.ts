@@ -9,7 +9,7 @@ import type { RedisClient } from '../stores/redis.ts';
 import type { CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from '../execution/operation-limits.ts';
-import { createPerimeter, type Stage } from './pipeline.ts';
+import { createGate, createPerimeter, type Stage } from './pipeline.ts';
 import type { ResolvedPerimeter } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
@@ -97,11 +97,17 @@ export function createClientPerimeter({ client, schema, policy, production, docu
 
   const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
 
+  // A WebSocket's handshake (server/socket-lane.ts): the same first stages, origin and viewer as
+  // every request, before the socket opens; each `subscribe` message on it then meets the whole
+  // perimeter above with the handshake's headers. Checked again while the socket stays open, so
+  // a session that ends closes it.
+  const handshake = createGate([...firstStages, originStage(cors), clientAddressStage(policy.trustedProxyHops), authenticate]);
+
   // Trusted documents are prepared now, so the first request pays nothing and a manifest entry
   // that no longer fits the schema or the limits fails the start, not a user.
   for (const [id, { text }] of documents.documents) {
     const prepared = operations.trusted(text, undefined);
     if (!prepared.ready) throw new Error(`${client}: trusted document ${id} is refused: ${prepared.errors.map((e) => e.message).join('; ')}`);
   }
-  return { perimeter, gates, usage };
+  return { perimeter, handshake, gates, usage };
 }

@@ -123,7 +123,7 @@ export type Perimeter = ReturnType<typeof createPerimeter>;
  * stages set for the answer (RateLimit).
  */
 export function createGate(stages: readonly Stage[]) {
-  return async function pass(request: PerimeterRequest): Promise<{ refused?: ExecutionResult; headers: Record<string, string> }> {
+  return async function pass(request: PerimeterRequest): Promise<GateVerdict> {
     const passage = passageOf(request);
     try {
       const pending = runStages(stages, passage);
@@ -134,8 +134,16 @@ export function createGate(stages: readonly Stage[]) {
       throw error;
     }
     passage.release(); // a gate holds nothing past itself: there is no answer of its own to wait for
-    return { headers: passage.headers };
+    return { headers: passage.headers, viewer: passage.viewer, clientAddress: passage.clientAddress };
   };
+}
+
+/** A gate's verdict: a refusal, or the headers its stages set and what they established (a handshake's viewer and address). */
+export interface GateVerdict {
+  refused?: ExecutionResult;
+  headers: Record<string, string>;
+  viewer?: Viewer;
+  clientAddress?: string;
 }
 
 export type Gate = ReturnType<typeof createGate>;

@@ -1,3 +1,4 @@
+import type { ExecutionResult } from 'graphql';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 
@@ -25,6 +26,14 @@ export interface Exchange {
   signal: AbortSignal;
   /** What the request did, for its metrics, access line and span; begun and ended by the transport. */
   observation: RequestObservation;
+  /**
+   * `results`: a transport that frames each result itself, a WebSocket's `next` messages
+   * (server/socket-lane.ts). Its request is a message on a socket: its headers are the handshake's,
+   * its parameters come read (`params`), and nothing is refused for `Accept` or a body type.
+   */
+  takes?: 'results';
+  /** The parameters, already read from the transport's message (a socket's `subscribe`). */
+  params?: Record<string, unknown>;
 }
 
 /** What a transport writes back: a status, headers, and a whole body or parts as they come. */
@@ -33,4 +42,8 @@ export interface Reply {
   headers: Record<string, string>;
   /** None for a 304, a 204 or a HEAD. A stream is `@defer`'s parts, multipart/mixed or SSE (parts.ts). */
   body?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /** To a transport that takes results: the one result (an answer, or a refusal with its status above)... */
+  result?: ExecutionResult;
+  /** ...or a subscription's results as they come, until the client stops it or it ends. */
+  results?: AsyncIterableIterator<ExecutionResult>;
 }

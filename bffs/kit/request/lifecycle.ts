@@ -15,6 +15,7 @@ import { paramsOfBody, paramsOfQueryString, readsBodyOf, type Params } from './p
 import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.ts';
 import { refusal, resultReply } from './replies.ts';
 import { concierge } from '../errors.ts';
+import type { LiveConnections } from '../live/live-connections.ts';
 
 export interface LifecycleOptions {
   /** The client's body limit: a declared length over it is refused unread, a streamed body once it passes it. */
@@ -31,12 +32,15 @@ export interface LifecycleOptions {
   /** Cache headers, 304, compression (deliver.ts). */
   delivery: DeliveryPolicy;
   deadlineMs: number;
+  /** Live connections per viewer and address, which an SSE subscription holds while it is open (where the schema has subscriptions). */
+  liveConnections?: LiveConnections;
 }
 
 /**
  * One request to the GraphQL endpoint, from arrival to the reply, the same on every transport:
  * node:http's lane and yoga's (fetch API) only turn their request into an `Exchange` and write
- * the `Reply` back (server/fast-lane.ts, server/yoga-lane.ts), so every rule here holds on both
+ * the `Reply` back (server/fast-lane.ts, server/yoga-lane.ts), and so does the WebSocket lane
+ * with each `subscribe` message (server/socket-lane.ts), so every rule here holds on all three
  * because it is written once. Read top to bottom:
  *
  *  edge       the request id and CORS headers every reply carries; refused on headers alone
@@ -44,7 +48,8 @@ export interface LifecycleOptions {
  *             shedder's slot (503);
  *  params     the GraphQL parameters, from the query string or the body (400, 413);
  *  perimeter  from parameters to an admitted operation and viewer, or a refusal (perimeter/);
- *  respond    the response cache, else execution, within the request's deadline;
+ *  respond    the response cache, else execution, within the request's deadline; a
+ *             subscription's events, over SSE or a socket;
  *  deliver    cache headers, 304, compression for a whole answer; parts as they come for
  *             `@defer`; a result with errors by GraphQL over HTTP's status rules, never stored.
  *
@@ -52,18 +57,20 @@ export interface LifecycleOptions {
  * once its answer is computed, or after the last part of a streamed one.
  */
 export function createLifecycle(options: LifecycleOptions): (exchange: Exchange) => Promise<Reply> {
-  const { maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs } = options;
+  const { maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs, liveConnections } = options;
 
   return async function handle(exchange: Exchange): Promise<Reply> {
     const { method, headers, observation } = exchange;
+    // A socket's message (socket-lane.ts) takes results, which its transport frames itself.
+    const socket = exchange.takes === 'results';
     const edge = edgeHeaders(exchange, cors);
     const accept = headers.get('accept');
-    const mediaType = acceptedMediaType(accept ?? undefined);
+    const mediaType = socket ? 'application/json' : acceptedMediaType(accept ?? undefined);
     // A HEAD is answered as its GET would be, without a body: never in parts.
-    const streamed = method === 'HEAD' ? undefined : streamedMediaType(accept);
+    const streamed = socket || method === 'HEAD' ? undefined : streamedMediaType(accept);
 
-    // Edge: refused on headers alone, then a slot of the shedder.
-    const refused = refusedOnHeaders(exchange, mediaType ?? streamed, maxBodyBytes);
+    // Edge: refused on headers alone (a socket's handshake headers were its transport's to judge), then a slot of the shedder.
+    const refused = socket ? undefined : refusedOnHeaders(exchange, mediaType ?? streamed, maxBodyBytes);
     if (refused) return early(refused);
     const shed = shedder.admit();
     if (shed) return early(shed);
@@ -84,7 +91,7 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       // Parameters
       let params: Params;
       try {
-        params = await paramsOf(exchange, maxBodyBytes);
+        params = exchange.params ?? (await paramsOf(exchange, maxBodyBytes));
       } catch (error) {
         return errorReply(unreadable(error, maxBodyBytes));
       }
@@ -94,6 +101,30 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       if (verdict.refused) return errorReply(verdict.refused);
       admitted = verdict.admitted;
       const facts = { headers, requestId: exchange.requestId, observation };
+
+      // Respond, with events: a subscription, over SSE or a socket. What the request held bounds
+      // the work of starting it, and is given back once it has started; the live connection
+      // itself is bounded by its transport (connections per viewer and address, subscriptions per socket).
+      if (admitted.operation.kind === 'subscription') {
+        if (!socket && !streamed) return errorReply({ errors: [concierge('STREAM_REQUIRED', 'A subscription is answered as events: send Accept: text/event-stream (GraphQL over SSE), or subscribe over the WebSocket protocol graphql-transport-ws.')] }, admitted.headers);
+        const deadline = Deadline.after(deadlineMs, exchange.signal);
+        let events;
+        try {
+          events = await execute.subscribe(admitted, { ...facts, deadline });
+        } finally {
+          deadline.dispose(); // started, or failed to: the deadline was for that
+        }
+        if (!(Symbol.asyncIterator in events)) return errorReply(events, admitted.headers);
+        if (socket) return { status: 200, headers: {}, results: events }; // the socket holds its own live connection
+        // An SSE subscription is a live connection of its own, held until the stream ends.
+        const slot = liveConnections?.take(admitted.viewer.id, admitted.clientAddress ?? exchange.peer);
+        if (slot?.refused) {
+          await events.return?.();
+          return errorReply({ errors: [slot.refused] }, admitted.headers);
+        }
+        const reply = partsReply(events, streamed!, () => slot?.release());
+        return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
+      }
 
       // Respond, in parts: `@defer`'s (or the one part a client that takes only parts is sent).
       if (streamed && (admitted.operation.deferred || !mediaType)) {
@@ -126,6 +157,7 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
 
       // Deliver
       if (answer.result) return errorReply(answer.result, admitted.headers);
+      if (socket) return { status: 200, headers: {}, result: JSON.parse(answer.representation.body) as ExecutionResult };
       const delivered = deliver(method, headers, mediaType ?? 'application/json', answer.representation, delivery);
       return { status: delivered.status, headers: withVary({ ...delivered.headers, ...admitted.headers }, edge), body: delivered.body };
     } catch (error) {
@@ -139,6 +171,7 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
     /** A refusal on the request's headers, before anything was taken. */
     function early(refusal: EarlyRefusal): Reply {
       observation.noteCode(refusal.code);
+      if (socket) return { status: refusal.status, headers: {}, result: JSON.parse(refusal.body) as ExecutionResult };
       const refusedHeaders = { ...refusal.headers, 'content-length': String(Buffer.byteLength(refusal.body)), 'cache-control': NO_STORE };
       return { status: refusal.status, headers: withVary(refusedHeaders, edge), body: method === 'HEAD' ? undefined : refusal.body };
     }
@@ -146,6 +179,7 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
     /** A result with errors, from any step: by GraphQL over HTTP's status rules, never stored. */
     function errorReply(result: ExecutionResult, answerHeaders: Record<string, string> = {}): Reply {
       observation.noteResult(result);
+      if (socket) return { status: resultReply(result, 'application/json').status, headers: {}, result };
       const reply = mediaType ? resultReply(result, mediaType) : partsReply(result, streamed!);
       const out = { status: reply.status, headers: withVary({ ...reply.headers, ...answerHeaders, 'cache-control': NO_STORE }, edge), body: reply.body };
       return method === 'HEAD' ? { ...out, body: undefined } : out;

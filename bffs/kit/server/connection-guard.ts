@@ -79,6 +79,12 @@ export function guardConnections(server: Server, { maxConnections, maxConnection
     else perAddress.delete(tracked.address);
   }
 
+  // An upgraded socket (a WebSocket) is busy until it closes: never evicted as idle.
+  server.on('upgrade', (req) => {
+    const tracked = sockets.get(req.socket);
+    if (tracked) tracked.busy++;
+  });
+
   server.on('request', (req, res) => {
     const tracked = sockets.get(req.socket);
     if (!tracked) return;

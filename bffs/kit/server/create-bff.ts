@@ -51,6 +51,14 @@ import { useObservation } from '../observability/yoga-observation.ts';
 import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
 import { refusePublishedSecrets } from '../published-secrets.ts';
+import { createLiveEvents, type LiveEvents } from '../live/live-events.ts';
+import { LiveConnections } from '../live/live-connections.ts';
+import { DEFAULT_EVENTS_RETENTION_MS } from '../live/feed.ts';
+import { redisEventFeed } from '../live/redis-feed.ts';
+import { serviceEventFeed } from '../live/service-feed.ts';
+import { createSocketLane, DEFAULT_SOCKET_LIMITS, type SocketLane } from './socket-lane.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export type { BffContext } from '../execution/context.ts';
 
@@ -134,6 +142,12 @@ export type Bff = YogaServerInstance<Record<string, unknown>, Record<string, unk
   readiness: Readiness;
   /** The BFF's pino logger (`logger` is yoga's own, an adapter over it). */
   log: Logger;
+  /**
+   * Where the schema has subscriptions: the WebSocket lane (server/socket-lane.ts), whose
+   * `upgrade` node:http's server calls, and the replica's live events. `serve()` attaches it and
+   * closes its sockets with 1012 on shutdown.
+   */
+  live?: { upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void; sockets: SocketLane; events: LiveEvents; connections: LiveConnections };
   close(): Promise<void>;
 };
 
@@ -181,7 +195,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     ...(signIn ? [signIn] : []),
     ...(config.production ? [] : [createGraphiQLWing({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
   ];
-  const { perimeter, gates, usage } = createClientPerimeter({
+  const { perimeter, handshake, gates, usage } = createClientPerimeter({
     client,
     schema,
     policy: settings.perimeter,
@@ -196,6 +210,20 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   });
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;
+  // Live updates, where the schema has subscriptions (README: Live updates): the services' events
+  // from Redis Streams with REDIS_URL, else from each service's own feed.
+  const liveEvents = schema.getSubscriptionType()
+    ? createLiveEvents({
+        feed: redis
+          ? redisEventFeed({ redis, logger, prefix: config.eventsPrefix ?? 'concierge:events:', retentionMs: config.eventsRetentionMs ?? DEFAULT_EVENTS_RETENTION_MS })
+          : serviceEventFeed(config.urls, logger),
+        onDelivered: metrics && ((topic, delayMs) => {
+          metrics.liveEvents.inc({ topic });
+          metrics.liveEventDelay.observe({ topic }, delayMs / 1000);
+        }),
+      })
+    : undefined;
+  const liveConnections = liveEvents && new LiveConnections(config.liveConnectionsPerViewer, config.liveConnectionsPerAddress);
   const maskErrors = { isDev: !config.production, errorMessage: MASKED_MESSAGE };
   // Development logs an error that every request hits once, then how often it came back.
   const repeats = config.production ? undefined : createRepeatedErrors();
@@ -211,6 +239,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       lastGood: new LastGoodStore(policy.staleIfError),
       extendContext,
       devices,
+      live: liveEvents && ((viewerId: string) => liveEvents.forViewer(viewerId)),
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),
@@ -231,7 +260,26 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const delivery = { vary: caching.vary, compression: caching.compression };
 
   // The one request lifecycle (request/lifecycle.ts): both lanes below only adapt their I/O to it.
-  const handle = createLifecycle({ maxBodyBytes: settings.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs });
+  const handle = createLifecycle({ maxBodyBytes: settings.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs, liveConnections });
+
+  // The WebSocket lane, where the schema has subscriptions: the same lifecycle, message by message.
+  const sockets = liveEvents && liveConnections
+    ? createSocketLane({
+        endpoint: GRAPHQL_ENDPOINT,
+        handle,
+        handshake,
+        connections: liveConnections,
+        observer,
+        logger,
+        production: config.production,
+        limits: {
+          ...DEFAULT_SOCKET_LIMITS,
+          ...(config.liveSubscriptionsPerSocket ? { subscriptionsPerSocket: config.liveSubscriptionsPerSocket } : {}),
+          ...(config.liveSessionCheckMs ? { sessionCheckMs: config.liveSessionCheckMs } : {}),
+          ...(config.liveKeepAliveMs ? { keepAliveMs: config.liveKeepAliveMs } : {}),
+        },
+      })
+    : undefined;
 
   const yoga = createYoga({
     schema,
@@ -268,6 +316,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const nodeListener = frontDoor(transport, observer, config.fastLane === false ? 'yoga' : 'fast_lane');
 
   observer.watch({ guards: services.guards, shedder, usage, deadlineMs: policy.deadlineMs });
+  if (sockets && liveEvents && liveConnections) observer.watchLive({ sockets: () => sockets.sockets, connections: () => liveConnections.open, subscriptions: () => liveEvents.open() });
 
   return Object.assign(yoga, {
     services,
@@ -279,7 +328,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     metrics: metrics?.registry,
     readiness,
     log: logger,
+    ...(sockets && liveEvents && liveConnections ? { live: { upgrade: sockets.upgrade, sockets, events: liveEvents, connections: liveConnections } } : {}),
     close: async () => {
+      await sockets?.close();
+      await liveEvents?.close();
       await yoga.dispose();
       shedder.dispose();
       for (const wing of wings) await wing.close();

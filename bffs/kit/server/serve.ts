@@ -69,6 +69,9 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
     });
   });
   server.on('request', bff.nodeListener);
+  // WebSockets (graphql-transport-ws) at the endpoint, where the schema has subscriptions.
+  if (bff.live) server.on('upgrade', bff.live.upgrade);
+  else server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -94,6 +97,9 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
 
     closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Live sockets never go idle: closed now with 1012 (service restart), so their apps reconnect,
+    // through the balancer to another replica, and resume with `after` (README: Live updates).
+    bff.live?.sockets.closeAll();
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     server.closeIdleConnections(); // server.close() does too (Node 19+); said here, as it is a step
     log.info({ inFlight: inFlight.size, graceMs }, 'shutdown: stopped accepting; idle keep-alive sockets closed, in-flight requests answer with Connection: close');

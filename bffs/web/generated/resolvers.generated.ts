@@ -83,6 +83,51 @@ export type Invoice = {
   status: Scalars['String']['output'];
 };
 
+/**
+ * Live updates for the web app, at /graphql over WebSocket (graphql-transport-ws) or GraphQL over SSE
+ * (Accept: text/event-stream). Each event has an id: subscribe again with `after: <eventId>` and the
+ * events missed since are replayed first, then the subscription goes live (README: Live updates).
+ */
+export type LiveUpdates = {
+  __typename?: 'LiveUpdates';
+  /** The viewer's My List changed, on any device. after: resume after this event id. */
+  myListChanged: MyListEvent;
+  /** The viewer's unread notification count changed. */
+  notificationsChanged: NotificationsEvent;
+  /** The viewer's progress on a title changed, on any device. */
+  progressChanged: ProgressEvent;
+};
+
+
+/**
+ * Live updates for the web app, at /graphql over WebSocket (graphql-transport-ws) or GraphQL over SSE
+ * (Accept: text/event-stream). Each event has an id: subscribe again with `after: <eventId>` and the
+ * events missed since are replayed first, then the subscription goes live (README: Live updates).
+ */
+export type LiveUpdatesMyListChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates for the web app, at /graphql over WebSocket (graphql-transport-ws) or GraphQL over SSE
+ * (Accept: text/event-stream). Each event has an id: subscribe again with `after: <eventId>` and the
+ * events missed since are replayed first, then the subscription goes live (README: Live updates).
+ */
+export type LiveUpdatesNotificationsChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates for the web app, at /graphql over WebSocket (graphql-transport-ws) or GraphQL over SSE
+ * (Accept: text/event-stream). Each event has an id: subscribe again with `after: <eventId>` and the
+ * events missed since are replayed first, then the subscription goes live (README: Live updates).
+ */
+export type LiveUpdatesProgressChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Idempotent: adding a title already in the list succeeds with changed = false. */
@@ -108,6 +153,15 @@ export type MutationSignOutDeviceArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** A title added to or removed from the viewer's My List. */
+export type MyListEvent = {
+  __typename?: 'MyListEvent';
+  contentId: Scalars['ID']['output'];
+  /** Resume after this event with `after`. */
+  eventId: Scalars['String']['output'];
+  inMyList: Scalars['Boolean']['output'];
+};
+
 export type MyListUpdate = {
   __typename?: 'MyListUpdate';
   changed: Scalars['Boolean']['output'];
@@ -120,6 +174,14 @@ export type NotificationPreferences = {
   email: Scalars['Boolean']['output'];
   push: Scalars['Boolean']['output'];
   sms: Scalars['Boolean']['output'];
+};
+
+/** The viewer's unread notification count. */
+export type NotificationsEvent = {
+  __typename?: 'NotificationsEvent';
+  /** Resume after this event with `after`. */
+  eventId: Scalars['String']['output'];
+  unreadCount: Scalars['Int']['output'];
 };
 
 export type PageInfo = {
@@ -136,6 +198,16 @@ export type PaymentMethod = {
   expYear: Scalars['Int']['output'];
   isDefault: Scalars['Boolean']['output'];
   last4: Scalars['String']['output'];
+};
+
+/** The viewer's progress on a title. */
+export type ProgressEvent = {
+  __typename?: 'ProgressEvent';
+  contentId: Scalars['ID']['output'];
+  /** Resume after this event with `after`. */
+  eventId: Scalars['String']['output'];
+  /** 0 to 100, of the title's (or episode's) runtime. */
+  progressPercent: Scalars['Int']['output'];
 };
 
 export type Query = {
@@ -376,11 +448,15 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Invoice: ResolverTypeWrapper<Invoice>;
+  LiveUpdates: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  MyListEvent: ResolverTypeWrapper<MyListEvent>;
   MyListUpdate: ResolverTypeWrapper<MyListUpdate>;
   NotificationPreferences: ResolverTypeWrapper<NotificationPreferences>;
+  NotificationsEvent: ResolverTypeWrapper<NotificationsEvent>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PaymentMethod: ResolverTypeWrapper<PaymentMethod>;
+  ProgressEvent: ResolverTypeWrapper<ProgressEvent>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Review: ResolverTypeWrapper<Review>;
   ReviewConnection: ResolverTypeWrapper<ReviewConnection>;
@@ -391,7 +467,7 @@ export type ResolversTypes = {
   SignOutDevicePayload: ResolverTypeWrapper<SignOutDevicePayload>;
   SignedInDevice: ResolverTypeWrapper<SignedInDevice>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Subscription>;
   Title: ResolverTypeWrapper<TitleModel>;
   TitleConnection: ResolverTypeWrapper<TitleConnection>;
   TitleEdge: ResolverTypeWrapper<TitleEdge>;
@@ -411,11 +487,15 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Invoice: Invoice;
+  LiveUpdates: Record<PropertyKey, never>;
   Mutation: Record<PropertyKey, never>;
+  MyListEvent: MyListEvent;
   MyListUpdate: MyListUpdate;
   NotificationPreferences: NotificationPreferences;
+  NotificationsEvent: NotificationsEvent;
   PageInfo: PageInfo;
   PaymentMethod: PaymentMethod;
+  ProgressEvent: ProgressEvent;
   Query: Record<PropertyKey, never>;
   Review: Review;
   ReviewConnection: ReviewConnection;
@@ -426,7 +506,7 @@ export type ResolversParentTypes = {
   SignOutDevicePayload: SignOutDevicePayload;
   SignedInDevice: SignedInDevice;
   String: Scalars['String']['output'];
-  Subscription: Record<PropertyKey, never>;
+  Subscription: Subscription;
   Title: TitleModel;
   TitleConnection: TitleConnection;
   TitleEdge: TitleEdge;
@@ -503,10 +583,22 @@ export type InvoiceResolvers<ContextType = WebContext, ParentType extends Resolv
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type LiveUpdatesResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['LiveUpdates'] = ResolversParentTypes['LiveUpdates']> = {
+  myListChanged?: SubscriptionResolver<ResolversTypes['MyListEvent'], "myListChanged", ParentType, ContextType, Partial<LiveUpdatesMyListChangedArgs>>;
+  notificationsChanged?: SubscriptionResolver<ResolversTypes['NotificationsEvent'], "notificationsChanged", ParentType, ContextType, Partial<LiveUpdatesNotificationsChangedArgs>>;
+  progressChanged?: SubscriptionResolver<ResolversTypes['ProgressEvent'], "progressChanged", ParentType, ContextType, Partial<LiveUpdatesProgressChangedArgs>>;
+};
+
 export type MutationResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addToMyList?: Resolver<ResolversTypes['MyListUpdate'], ParentType, ContextType, RequireFields<MutationAddToMyListArgs, 'contentId'>>;
   removeFromMyList?: Resolver<ResolversTypes['MyListUpdate'], ParentType, ContextType, RequireFields<MutationRemoveFromMyListArgs, 'contentId'>>;
   signOutDevice?: Resolver<ResolversTypes['SignOutDevicePayload'], ParentType, ContextType, RequireFields<MutationSignOutDeviceArgs, 'id'>>;
+};
+
+export type MyListEventResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['MyListEvent'] = ResolversParentTypes['MyListEvent']> = {
+  contentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inMyList?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type MyListUpdateResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['MyListUpdate'] = ResolversParentTypes['MyListUpdate']> = {
@@ -521,6 +613,11 @@ export type NotificationPreferencesResolvers<ContextType = WebContext, ParentTyp
   sms?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type NotificationsEventResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['NotificationsEvent'] = ResolversParentTypes['NotificationsEvent']> = {
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -532,6 +629,12 @@ export type PaymentMethodResolvers<ContextType = WebContext, ParentType extends 
   expYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   last4?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProgressEventResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['ProgressEvent'] = ResolversParentTypes['ProgressEvent']> = {
+  contentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  progressPercent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -601,11 +704,11 @@ export type SignedInDeviceResolvers<ContextType = WebContext, ParentType extends
 };
 
 export type SubscriptionResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
-  autoRenew?: SubscriptionResolver<ResolversTypes['Boolean'], "autoRenew", ParentType, ContextType>;
-  expiresAt?: SubscriptionResolver<ResolversTypes['String'], "expiresAt", ParentType, ContextType>;
-  startedAt?: SubscriptionResolver<ResolversTypes['String'], "startedAt", ParentType, ContextType>;
-  status?: SubscriptionResolver<ResolversTypes['String'], "status", ParentType, ContextType>;
-  tier?: SubscriptionResolver<ResolversTypes['String'], "tier", ParentType, ContextType>;
+  autoRenew?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type TitleResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Title'] = ResolversParentTypes['Title']> = {
@@ -646,11 +749,15 @@ export type Resolvers<ContextType = WebContext> = {
   Hero?: HeroResolvers<ContextType>;
   Home?: HomeResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
+  LiveUpdates?: LiveUpdatesResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  MyListEvent?: MyListEventResolvers<ContextType>;
   MyListUpdate?: MyListUpdateResolvers<ContextType>;
   NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
+  NotificationsEvent?: NotificationsEventResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentMethod?: PaymentMethodResolvers<ContextType>;
+  ProgressEvent?: ProgressEventResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Review?: ReviewResolvers<ContextType>;
   ReviewConnection?: ReviewConnectionResolvers<ContextType>;

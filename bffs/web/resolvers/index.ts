@@ -15,10 +15,12 @@ import { reviews } from './Title/reviews.ts';
 import { billing } from './Account/billing.ts';
 import { devices } from './Account/devices.ts';
 import { signOutDevice } from './Mutation/signOutDevice.ts';
+import { LiveUpdates } from './LiveUpdates/index.ts';
 
 export const resolvers: Resolvers = {
   Query: { home, title, account, search },
   Mutation: { addToMyList, removeFromMyList, signOutDevice },
+  LiveUpdates,
   Home: { hero, rows },
   RowItem: { averageRating: rowItemAverageRating, progressPercent, inMyList: rowItemInMyList },
   Title: { averageRating: titleAverageRating, inMyList: titleInMyList, reviews },

@@ -22,6 +22,16 @@ export function csrfStage(cors: CorsPolicy): Stage {
 /** The check itself, also run by the sign-in routes that read the cookie (/auth/session, /auth/logout). */
 export function refuseCrossSiteSession(headers: RequestHeaders, cors: CorsPolicy): void {
   if (readCookie(headers, SESSION_COOKIE) === undefined) return;
+  // A WebSocket handshake cannot carry a custom header, and needs none: a browser always sends the
+  // page's true Origin on it (no script can set or drop it), so an allowed Origin is the proof, and
+  // a cross-site page's handshake (cross-site WebSocket hijacking) is refused by its own Origin.
+  if (isWebSocketHandshake(headers)) {
+    const origin = headers.get('origin');
+    if (origin === null || !cors.allows(origin, headers.get('host'))) {
+      throw concierge('CSRF_REJECTED', `A WebSocket with the session cookie must come from an origin this BFF serves, not ${JSON.stringify((origin ?? 'none').slice(0, 100))}.`);
+    }
+    return;
+  }
   if (headers.get(CSRF_HEADER) !== '1') throw concierge('CSRF_REJECTED', 'A request with the session cookie must send the header X-CSRF: 1.');
   const origin = headers.get('origin');
   if (origin !== null && !cors.allows(origin, headers.get('host'))) {
@@ -30,3 +40,6 @@ export function refuseCrossSiteSession(headers: RequestHeaders, cors: CorsPolicy
   // A browser that says the request is cross-site, with no Origin to check it by, is refused too.
   if (origin === null && headers.get('sec-fetch-site') === 'cross-site') throw concierge('CSRF_REJECTED', 'A cross-site request may not carry the session cookie.');
 }
+
+/** The headers of a WebSocket handshake (RFC 6455 §4.1), which the socket lane's messages carry. */
+const isWebSocketHandshake = (headers: RequestHeaders) => headers.get('upgrade')?.toLowerCase() === 'websocket' && headers.get('sec-websocket-key') !== null;
