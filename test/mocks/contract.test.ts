@@ -15,6 +15,7 @@ import { SERVICES, SERVICE_NAMES, type ServiceName } from '../../downstream-mock
 import { MAX_BODY_BYTES } from '../../downstream-mocks/src/http/server.ts';
 import { TitleStore } from '../../downstream-mocks/src/data/titles.ts';
 import { ReviewStore } from '../../downstream-mocks/src/data/reviews.ts';
+import { createEventLogs } from '../../downstream-mocks/src/events/index.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { call, errorCode, type CallResult } from '../support/http.ts';
 import { IdentitySteps, TV_DEV_SECRET, WEB_DEFAULT_REDIRECT, WEB_DEV_SECRET, basic, formHeaders, pkce, webAuthorizationPath, type Stop } from '../support/identity-steps.ts';
@@ -610,8 +611,10 @@ function checkQueryParameters(service: ServiceName, op: Operation, path: string,
 /** The routes a service registers, as start-mocks builds them (plus the document route it adds). */
 async function registeredOperations(service: ServiceName): Promise<Operation[]> {
   const seed = 42;
-  const deps = { seed, env: {}, titles: new TitleStore(seed), reviews: new ReviewStore(seed), identityUrl: () => 'http://127.0.0.1:4100' };
+  const events = await createEventLogs({});
+  const deps = { seed, env: {}, titles: new TitleStore(seed), reviews: new ReviewStore(seed), events, identityUrl: () => 'http://127.0.0.1:4100' };
   const routes = await SERVICES[service].routes(deps);
+  await events.close();
   return [...routes.map((r) => `${r.method} ${r.path}` as Operation), 'GET /openapi.json' as Operation].sort();
 }
 
