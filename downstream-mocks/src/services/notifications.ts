@@ -58,6 +58,7 @@ export function notificationsRoutes({ seed, events }: ServiceDeps): RouteDefinit
         const changed = count.unreadCount > 0;
         if (changed) {
           count.unreadCount = 0;
+          count.lastNotificationAt = null; // as for a seeded user with nothing unread
           await log.append({ userId, unreadCount: 0 });
         }
         return { userId, ...count, changed };
