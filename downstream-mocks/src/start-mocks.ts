@@ -8,6 +8,7 @@ import type { RouteDefinition } from './http/router.ts';
 import { seedFromEnv } from './data/random.ts';
 import { TitleStore } from './data/titles.ts';
 import { ReviewStore } from './data/reviews.ts';
+import { createEventLogs, type EventLogs } from './events/index.ts';
 import { SERVICES, SERVICE_NAMES, type ServiceName } from './registry.ts';
 
 export interface StartMocksOptions {
@@ -20,6 +21,8 @@ export interface StartMocksOptions {
 export interface RunningMocks {
   urls: Record<ServiceName, string>;
   servers: Record<ServiceName, ServiceServer>;
+  /** The event logs of the services that publish their changes. */
+  events: EventLogs;
   close(): Promise<void>;
 }
 
@@ -54,11 +57,13 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
 
   const urls = {} as Record<ServiceName, string>;
   const servers = {} as Record<ServiceName, ServiceServer>;
+  const events = await createEventLogs(env);
   const deps = {
     seed,
     env,
     titles: new TitleStore(seed),
     reviews: new ReviewStore(seed),
+    events,
     identityUrl: () => urls.identity,
   };
 
@@ -73,14 +78,17 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s.close()));
+    await events.close();
     throw error;
   }
 
   return {
     urls,
     servers,
+    events,
     close: async () => {
       await Promise.all(Object.values(servers).map((s) => s.close()));
+      await events.close();
     },
   };
 }

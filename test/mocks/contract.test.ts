@@ -15,6 +15,7 @@ import { SERVICES, SERVICE_NAMES, type ServiceName } from '../../downstream-mock
 import { MAX_BODY_BYTES } from '../../downstream-mocks/src/http/server.ts';
 import { TitleStore } from '../../downstream-mocks/src/data/titles.ts';
 import { ReviewStore } from '../../downstream-mocks/src/data/reviews.ts';
+import { createEventLogs } from '../../downstream-mocks/src/events/index.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { call, errorCode, type CallResult } from '../support/http.ts';
 import { IdentitySteps, TV_DEV_SECRET, WEB_DEFAULT_REDIRECT, WEB_DEV_SECRET, basic, formHeaders, pkce, webAuthorizationPath, type Stop } from '../support/identity-steps.ts';
@@ -113,6 +114,8 @@ interface Case {
   setup?: () => Promise<void>;
   /** Behaviour beyond the schema: the answer's content. */
   check?: (res: CallResult) => void;
+  /** An answer that streams until the client leaves (`GET /events`): only its status and headers are read. */
+  stream?: boolean;
 }
 
 const state: { titlesCursor?: string; reviewsCursor?: string; titleTag?: string } = {};
@@ -133,16 +136,35 @@ function bodyCases(op: Operation, path: string, validBody: Json, as: Caller = 'u
   ];
 }
 
-/** 401 without a token; for per-user routes also 403 for another user, 404 for an unknown user and 400 for a bad path. */
-function guardCases(op: Operation, path: (userId: string) => string, { perUser = true } = {}): Case[] {
-  const cases: Case[] = [{ does: 'refuses a call without a token with 401 UNAUTHENTICATED', op, path: path('u_1'), as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' }];
+/**
+ * 401 without a token; for per-user routes also 403 for another user, 404 for an unknown user and 400 for a bad path.
+ * `body`: a valid body, sent with each; `ok`: the status of a call that succeeds.
+ */
+function guardCases(op: Operation, path: (userId: string) => string, { perUser = true, body, ok = 200 }: { perUser?: boolean; body?: Json; ok?: number } = {}): Case[] {
+  const cases: Case[] = [{ does: 'refuses a call without a token with 401 UNAUTHENTICATED', op, path: path('u_1'), body, as: 'anonymous', status: 401, code: 'UNAUTHENTICATED' }];
   if (!perUser) return cases;
   return [
     ...cases,
-    { does: "refuses another user's data with 403 FORBIDDEN", op, path: path('u_2'), status: 403, code: 'FORBIDDEN' },
-    { does: 'lets a service-scoped token act for any user', op, path: path('u_777'), as: 'service', status: 200 },
-    { does: 'answers 404 NOT_FOUND for a user that does not exist', op, path: path('u_1001'), as: 'service', status: 404, code: 'NOT_FOUND' },
-    { does: 'refuses a path that is not valid percent-encoding with 400 VALIDATION_FAILED', op, path: path(BAD_ENCODING), status: 400, code: 'VALIDATION_FAILED' },
+    { does: "refuses another user's data with 403 FORBIDDEN", op, path: path('u_2'), body, status: 403, code: 'FORBIDDEN' },
+    { does: 'lets a service-scoped token act for any user', op, path: path('u_777'), body, as: 'service', status: ok },
+    { does: 'answers 404 NOT_FOUND for a user that does not exist', op, path: path('u_1001'), body, as: 'service', status: 404, code: 'NOT_FOUND' },
+    { does: 'refuses a path that is not valid percent-encoding with 400 VALIDATION_FAILED', op, path: path(BAD_ENCODING), body, status: 400, code: 'VALIDATION_FAILED' },
+  ];
+}
+
+/** The event routes of a service that publishes its changes: public, with `after` checked. */
+function eventCases(): Case[] {
+  const recent = () => `${Date.now() - 1_000}-0`;
+  const ago = () => `${Date.now() - 16 * 60_000}-0`;
+  return [
+    { does: 'streams every user\'s changes as Server-Sent Events, without a token', op: 'GET /events', path: '/events', as: 'anonymous', status: 200, stream: true, check: ({ headers }) => expect(headers.get('content-type')).toBe('text/event-stream') },
+    { does: 'resumes the stream after a recent event id', op: 'GET /events', path: () => `/events?after=${recent()}`, as: 'anonymous', status: 200, stream: true },
+    { does: 'refuses an after that is not an event id with 400 BAD_EVENT_ID', op: 'GET /events', path: '/events?after=yesterday', as: 'anonymous', status: 400, code: 'BAD_EVENT_ID' },
+    { does: 'refuses an after older than the retention window with 410 EVENTS_EXPIRED', op: 'GET /events', path: () => `/events?after=${ago()}`, as: 'anonymous', status: 410, code: 'EVENTS_EXPIRED' },
+    { does: "lists a user's retained changes, without a token", op: 'GET /events/{userId}', path: '/events/u_1', as: 'anonymous', status: 200, check: ({ body }) => expect(body.events.length).toBeGreaterThan(0) },
+    { does: "lists a user's changes after a recent event id", op: 'GET /events/{userId}', path: () => `/events/u_1?after=${recent()}`, as: 'anonymous', status: 200 },
+    { does: 'refuses an after in the future with 400 BAD_EVENT_ID', op: 'GET /events/{userId}', path: () => `/events/u_1?after=${Date.now() + 60_000}-0`, as: 'anonymous', status: 400, code: 'BAD_EVENT_ID' },
+    { does: 'refuses an after older than the retention window with 410 EVENTS_EXPIRED', op: 'GET /events/{userId}', path: () => `/events/u_1?after=${ago()}`, as: 'anonymous', status: 410, code: 'EVENTS_EXPIRED' },
   ];
 }
 
@@ -422,6 +444,16 @@ const CASES: Record<ServiceName, Case[]> = {
     },
     { does: 'returns an empty list for a user who has watched nothing', op: 'GET /continue-watching/{userId}', path: '/continue-watching/u_7', as: 'service', status: 200, check: ({ body }) => expect(body.items).toEqual([]) },
     ...guardCases('GET /continue-watching/{userId}', (id) => `/continue-watching/${id}`),
+    {
+      does: 'records progress on a title, first in the row', op: 'PUT /continue-watching/{userId}/{contentId}', path: '/continue-watching/u_1/t_9999', body: { progressSeconds: 90 }, status: 200,
+      check: ({ body }) => expect(body).toMatchObject({ item: { contentId: 't_9999', progressSeconds: 90 }, changed: true }),
+    },
+    { does: 'records the same progress again without changing anything', op: 'PUT /continue-watching/{userId}/{contentId}', path: '/continue-watching/u_1/t_9999', body: { progressSeconds: 90 }, status: 200, check: ({ body }) => expect(body.changed).toBe(false) },
+    { does: "refuses progress beyond the title's runtime with 400 VALIDATION_FAILED", op: 'PUT /continue-watching/{userId}/{contentId}', path: '/continue-watching/u_1/t_9999', body: { progressSeconds: 1_000_000 }, status: 400, code: 'VALIDATION_FAILED' },
+    { does: 'refuses progress on a title that does not exist with 404 TITLE_NOT_FOUND', op: 'PUT /continue-watching/{userId}/{contentId}', path: '/continue-watching/u_1/t_0', body: { progressSeconds: 1 }, status: 404, code: 'TITLE_NOT_FOUND' },
+    ...bodyCases('PUT /continue-watching/{userId}/{contentId}', '/continue-watching/u_1/t_1', { progressSeconds: 1 }),
+    ...guardCases('PUT /continue-watching/{userId}/{contentId}', (id) => `/continue-watching/${id}/t_1`, { body: { progressSeconds: 1 } }),
+    ...eventCases(),
   ],
 
   'my-list': [
@@ -445,6 +477,7 @@ const CASES: Record<ServiceName, Case[]> = {
     },
     ...guardCases('PUT /my-list/{userId}/{contentId}', (id) => `/my-list/${id}/t_1`),
     ...guardCases('DELETE /my-list/{userId}/{contentId}', (id) => `/my-list/${id}/t_1`),
+    ...eventCases(),
   ],
 
   billing: [
@@ -506,6 +539,13 @@ const CASES: Record<ServiceName, Case[]> = {
   notifications: [
     { does: "returns a user's unread notification count", op: 'GET /notifications/{userId}/unread-count', path: '/notifications/u_1/unread-count', status: 200 },
     ...guardCases('GET /notifications/{userId}/unread-count', (id) => `/notifications/${id}/unread-count`),
+    { does: 'counts a new notification as unread', op: 'POST /notifications/{userId}', path: '/notifications/u_1', body: { text: 'New episodes' }, status: 201, check: ({ body }) => expect(body.unreadCount).toBeGreaterThan(0) },
+    { does: 'refuses a blank text with 400 VALIDATION_FAILED', op: 'POST /notifications/{userId}', path: '/notifications/u_1', body: { text: ' ' }, status: 400, code: 'VALIDATION_FAILED' },
+    ...bodyCases('POST /notifications/{userId}', '/notifications/u_1', { text: 'hi' }),
+    ...guardCases('POST /notifications/{userId}', (id) => `/notifications/${id}`, { body: { text: 'hi' }, ok: 201 }),
+    { does: 'marks every notification read', op: 'POST /notifications/{userId}/read', path: '/notifications/u_1/read', status: 200, check: ({ body }) => expect(body).toMatchObject({ unreadCount: 0, lastNotificationAt: null, changed: true }) },
+    ...guardCases('POST /notifications/{userId}/read', (id) => `/notifications/${id}/read`),
+    ...eventCases(),
   ],
 };
 
@@ -542,7 +582,7 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   await c.setup?.();
   const [method] = splitOperation(c.op);
   const path = typeof c.path === 'function' ? c.path() : c.path;
-  const res = await call(`${mocks.urls[service]}${path}`, {
+  const res = c.stream ? await openStream(`${mocks.urls[service]}${path}`) : await call(`${mocks.urls[service]}${path}`, {
     method: method.toUpperCase(),
     token: tokenOf(c.as ?? 'u_1'),
     body: typeof c.body === 'function' ? c.body() : c.body,
@@ -585,6 +625,14 @@ async function run(service: ServiceName, c: Case): Promise<void> {
   c.check?.(res);
 }
 
+/** The status and headers of a streamed answer; the client leaves at once. */
+async function openStream(url: string): Promise<CallResult> {
+  const abort = new AbortController();
+  const res = await fetch(url, { signal: abort.signal });
+  abort.abort();
+  return { status: res.status, headers: res.headers, text: '', body: undefined };
+}
+
 /**
  * Every query parameter a case sends is documented on its operation; when the call succeeds, each
  * value is also valid for the parameter's schema (a `form`, non-exploded array is split on commas,
@@ -610,8 +658,10 @@ function checkQueryParameters(service: ServiceName, op: Operation, path: string,
 /** The routes a service registers, as start-mocks builds them (plus the document route it adds). */
 async function registeredOperations(service: ServiceName): Promise<Operation[]> {
   const seed = 42;
-  const deps = { seed, env: {}, titles: new TitleStore(seed), reviews: new ReviewStore(seed), identityUrl: () => 'http://127.0.0.1:4100' };
+  const events = await createEventLogs({});
+  const deps = { seed, env: {}, titles: new TitleStore(seed), reviews: new ReviewStore(seed), events, identityUrl: () => 'http://127.0.0.1:4100' };
   const routes = await SERVICES[service].routes(deps);
+  await events.close();
   return [...routes.map((r) => `${r.method} ${r.path}` as Operation), 'GET /openapi.json' as Operation].sort();
 }
 

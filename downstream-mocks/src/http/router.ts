@@ -26,6 +26,8 @@ interface RouteBase {
   public?: boolean;
   /** When set, the token's subject must equal this path parameter, unless it has the service scope. */
   ownerParam?: string;
+  /** Counted, but never delayed or faulted: the services' event channel, not a data call. */
+  unfaulted?: boolean;
 }
 
 /** A JSON route (`handler`: body parsed, result sent as JSON) or a raw one (`raw`, always public). */

@@ -96,8 +96,8 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     const routeKey = `${match.route.method} ${match.route.path}`;
     counters.increment(routeKey);
 
-    const active = appliesTo(faults, routeKey) ? faults : {};
-    const delay = sampleDelay(latency) + (active.latencyMs ?? 0);
+    const active = !match.route.unfaulted && appliesTo(faults, routeKey) ? faults : {};
+    const delay = match.route.unfaulted ? 0 : sampleDelay(latency) + (active.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
 
     const fault = chooseFault(active, pacer);

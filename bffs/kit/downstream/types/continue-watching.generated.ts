@@ -37,6 +37,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/continue-watching/{userId}/{contentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report progress on a title (playback)
+         * @description Upserts the user's entry for the title and moves it to the front of the row: `totalSeconds` is the title's runtime, `updatedAt` now; an entry already there keeps its episode. A change is published (`{userId, contentId, progressSeconds, totalSeconds, at}`) before the answer; the same progress again changes nothing.
+         */
+        put: operations["reportProgress"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every user's changes, live (Server-Sent Events)
+         * @description Every progress change, published before the PUT answers. A stream of every user's events: with `after`, first the retained events after it, then each new one, with no gap and no duplicate; without it, the events written from now on. Each message is `id: <event id>`, `event: change`, `data: <ChangeEvent JSON>`; a `: keep-alive` comment comes every 15 seconds (`EVENTS_KEEP_ALIVE_MS`). A client that falls more than 4 MiB behind is disconnected and resumes with `after`. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["tailEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user's retained changes
+         * @description The user's events still retained, oldest first (at most 10,000 per user in memory, `EVENTS_MAX_PER_USER`); with `after`, only those after it. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["listUserEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -68,6 +128,45 @@ export interface components {
                 message: string;
             };
         };
+        /** @description Unknown properties are ignored. */
+        ProgressReport: {
+            /** @description Seconds watched, at most the title's runtime (`totalSeconds`). */
+            progressSeconds: number;
+        };
+        ProgressRecorded: {
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            item: components["schemas"]["ContinueWatchingItem"];
+            /** @description `false` when the progress was already this (nothing is published). */
+            changed: boolean;
+        };
+        /** @description A user's progress on a title changed. */
+        ChangeEvent: {
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            /** @description A title id, `t_1` to `t_10000`. */
+            contentId: string;
+            progressSeconds: number;
+            totalSeconds: number;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        /** @description A change as `GET /events/{userId}` lists it: the event with its id. */
+        StoredChangeEvent: {
+            /** @description The event's id, `<ms>-<seq>` as a Redis stream id; ids increase strictly within a service. */
+            id: string;
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            /** @description A title id, `t_1` to `t_10000`. */
+            contentId: string;
+            progressSeconds: number;
+            totalSeconds: number;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        ChangeEventList: {
+            events: components["schemas"]["StoredChangeEvent"][];
+        };
     };
     responses: {
         /** @description The bearer token is missing (`UNAUTHENTICATED`), cannot be verified against the identity JWKS or has no subject (`INVALID_TOKEN`), or has expired (`TOKEN_EXPIRED`). */
@@ -83,6 +182,24 @@ export interface components {
         };
         /** @description `FORBIDDEN`: the token's subject is another user and the token lacks the `concierge:service` scope. */
         Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: the request body exceeds 1 MiB (1,048,576 bytes). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: a non-empty request body was sent without an `application/json` content type. */
+        UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -161,6 +278,142 @@ export interface operations {
                         info: Record<string, never>;
                         paths: Record<string, never>;
                     };
+                };
+            };
+        };
+    };
+    reportProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; any other string is a 404. Must be the token's subject unless the token has the `concierge:service` scope. */
+                userId: string;
+                /** @description The title id, e.g. `t_42`. */
+                contentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressReport"];
+            };
+        };
+        responses: {
+            /** @description The entry as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressRecorded"];
+                };
+            };
+            /** @description `VALIDATION_FAILED` (the body is not an object, `progressSeconds` is not an integer from 0 to the runtime, or a path parameter is not valid percent-encoding) or `INVALID_JSON`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `NOT_FOUND` (no such user) or `TITLE_NOT_FOUND` (no such title). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    tailEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the client leaves. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUserEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; a user without events (or unknown) has an empty list. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, oldest first; may be empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventList"];
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future; `VALIDATION_FAILED`: a path parameter is not valid percent-encoding. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory also when events of this user after `after` were dropped to keep at most `EVENTS_MAX_PER_USER`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -58,6 +58,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every user's changes, live (Server-Sent Events)
+         * @description Every change of a list, published before the PUT or DELETE answers. A stream of every user's events: with `after`, first the retained events after it, then each new one, with no gap and no duplicate; without it, the events written from now on. Each message is `id: <event id>`, `event: change`, `data: <ChangeEvent JSON>`; a `: keep-alive` comment comes every 15 seconds (`EVENTS_KEEP_ALIVE_MS`). A client that falls more than 4 MiB behind is disconnected and resumes with `after`. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["tailEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user's retained changes
+         * @description The user's events still retained, oldest first (at most 10,000 per user in memory, `EVENTS_MAX_PER_USER`); with `after`, only those after it. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["listUserEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -93,6 +133,33 @@ export interface components {
                 /** @description A human-readable explanation. */
                 message: string;
             };
+        };
+        /** @description A title added to or removed from a user's list. A PUT or DELETE that changes nothing publishes nothing. */
+        ChangeEvent: {
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            /** @description A title id, `t_1` to `t_10000`. */
+            contentId: string;
+            /** @description `true`: added; `false`: removed. */
+            inMyList: boolean;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        /** @description A change as `GET /events/{userId}` lists it: the event with its id. */
+        StoredChangeEvent: {
+            /** @description The event's id, `<ms>-<seq>` as a Redis stream id; ids increase strictly within a service. */
+            id: string;
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            /** @description A title id, `t_1` to `t_10000`. */
+            contentId: string;
+            /** @description `true`: added; `false`: removed. */
+            inMyList: boolean;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        ChangeEventList: {
+            events: components["schemas"]["StoredChangeEvent"][];
         };
     };
     responses: {
@@ -286,6 +353,91 @@ export interface operations {
                         info: Record<string, never>;
                         paths: Record<string, never>;
                     };
+                };
+            };
+        };
+    };
+    tailEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the client leaves. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUserEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; a user without events (or unknown) has an empty list. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, oldest first; may be empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventList"];
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future; `VALIDATION_FAILED`: a path parameter is not valid percent-encoding. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory also when events of this user after `after` were dropped to keep at most `EVENTS_MAX_PER_USER`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -37,6 +37,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new notification for the user
+         * @description Adds one to the unread count and sets `lastNotificationAt` to now; the new count is published (`{userId, unreadCount, at}`) before the answer. The text is validated, not kept: no route lists notifications.
+         */
+        post: operations["createNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{userId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark all the user's notifications read
+         * @description Sets the unread count to 0 (and `lastNotificationAt` to null); when it was not 0 already, the change is published (`{userId, unreadCount: 0, at}`) before the answer.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every user's changes, live (Server-Sent Events)
+         * @description Every change of an unread count, published before the POST answers. A stream of every user's events: with `after`, first the retained events after it, then each new one, with no gap and no duplicate; without it, the events written from now on. Each message is `id: <event id>`, `event: change`, `data: <ChangeEvent JSON>`; a `: keep-alive` comment comes every 15 seconds (`EVENTS_KEEP_ALIVE_MS`). A client that falls more than 4 MiB behind is disconnected and resumes with `after`. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["tailEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user's retained changes
+         * @description The user's events still retained, oldest first (at most 10,000 per user in memory, `EVENTS_MAX_PER_USER`); with `after`, only those after it. Public (no token): the service's internal feed on one machine, for a BFF without Redis. Never delayed or faulted by the admin controls, but counted.
+         */
+        get: operations["listUserEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -60,6 +140,42 @@ export interface components {
                 message: string;
             };
         };
+        /** @description Unknown properties are ignored. */
+        NewNotification: {
+            /** @description The notification's text: not blank, at most 500 characters. */
+            text: string;
+        };
+        NotificationsRead: {
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            /** @constant */
+            unreadCount: 0;
+            /** @description Null: nothing is unread. */
+            lastNotificationAt: null;
+            /** @description `false` when nothing was unread (nothing is published). */
+            changed: boolean;
+        };
+        /** @description A user's unread count changed. */
+        ChangeEvent: {
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            unreadCount: number;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        /** @description A change as `GET /events/{userId}` lists it: the event with its id. */
+        StoredChangeEvent: {
+            /** @description The event's id, `<ms>-<seq>` as a Redis stream id; ids increase strictly within a service. */
+            id: string;
+            /** @description A user id, `u_1` to `u_1000`. */
+            userId: string;
+            unreadCount: number;
+            /** @description When the service stored the change, in ms since the epoch (wall clock, even under `MOCKS_NOW`). */
+            at: number;
+        };
+        ChangeEventList: {
+            events: components["schemas"]["StoredChangeEvent"][];
+        };
     };
     responses: {
         /** @description The bearer token is missing (`UNAUTHENTICATED`), cannot be verified against the identity JWKS or has no subject (`INVALID_TOKEN`), or has expired (`TOKEN_EXPIRED`). */
@@ -75,6 +191,24 @@ export interface components {
         };
         /** @description `FORBIDDEN`: the token's subject is another user and the token lacks the `concierge:service` scope. */
         Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: the request body exceeds 1 MiB (1,048,576 bytes). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: a non-empty request body was sent without an `application/json` content type. */
+        UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -153,6 +287,183 @@ export interface operations {
                         info: Record<string, never>;
                         paths: Record<string, never>;
                     };
+                };
+            };
+        };
+    };
+    createNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; any other string is a 404. Must be the token's subject unless the token has the `concierge:service` scope. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewNotification"];
+            };
+        };
+        responses: {
+            /** @description The count after this notification. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description `VALIDATION_FAILED` (the body is not an object, `text` is not a non-blank string of at most 500 characters, or a path parameter is not valid percent-encoding) or `INVALID_JSON`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `NOT_FOUND`: no such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; any other string is a 404. Must be the token's subject unless the token has the `concierge:service` scope. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count, now 0. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsRead"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: a path parameter is not valid percent-encoding (e.g. `%E0%A4%A`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `NOT_FOUND`: no such user. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    tailEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream, until the client leaves. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUserEvents: {
+        parameters: {
+            query?: {
+                /** @description An event id: only events after it. It must be within the retention window (`EVENTS_RETENTION_MS`, 15 minutes by default). */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The user, e.g. `u_1`; a user without events (or unknown) has an empty list. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, oldest first; may be empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeEventList"];
+                };
+            };
+            /** @description `BAD_EVENT_ID`: `after` is not an id `<ms>-<seq>`, or is in the future; `VALIDATION_FAILED`: a path parameter is not valid percent-encoding. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory also when events of this user after `after` were dropped to keep at most `EVENTS_MAX_PER_USER`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
