@@ -13,7 +13,7 @@ export const operation = (client: ClientName, name: string) =>
  */
 export function documentId(client: ClientName, name: string): string {
   const manifest = JSON.parse(readFileSync(new URL(`../../bffs/${client}/generated/trusted-documents.generated.json`, import.meta.url), 'utf8')) as Record<string, string>;
-  const found = Object.entries(manifest).find(([, text]) => new RegExp(`^(query|mutation) ${name}\\b`).test(text));
+  const found = Object.entries(manifest).find(([, text]) => new RegExp(`^(query|mutation|subscription) ${name}\\b`).test(text));
   if (!found) throw new Error(`no trusted document for ${client} ${name}`);
   return found[0];
 }

@@ -13,6 +13,7 @@ export function originOf(bff: Bff): Promise<string> {
   let origin = origins.get(bff);
   if (!origin) {
     const server = createServer(bff.nodeListener);
+    if (bff.live) server.on('upgrade', bff.live.upgrade); // WebSockets, as serve() attaches them
     origin = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
     origins.set(bff, origin);
     const close = bff.close.bind(bff);

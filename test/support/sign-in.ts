@@ -49,6 +49,7 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
     ports.map(async (port, i) => {
       const bff = createWebBff(testConfig(mocks.urls, config), { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) });
       const server = createServer(bff.nodeListener);
+      if (bff.live) server.on('upgrade', bff.live.upgrade); // WebSockets, as serve() attaches them
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
       return { bff, origin: origins[i]! };

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { pino } from 'pino';
+import { createMobileBff } from '../../bffs/mobile/bff.ts';
+import type { Bff } from '../../bffs/kit/server/create-bff.ts';
+import { documentId } from '../support/documents.ts';
+import { testConfig } from '../support/bffs.ts';
+import { fetchOver } from '../support/served.ts';
+import { signIn, startSignInStack, SESSION_COOKIE, type SignInStack } from '../support/sign-in.ts';
+import { follow, socketClient } from './support.ts';
+
+/**
+ * Live updates on real sockets (issue: live updates for the web): the web BFF's subscriptions
+ * over graphql-ws and GraphQL over SSE, fed by the services' own events, with a real sign-in.
+ */
+describe('web subscriptions, on one machine with nothing installed', () => {
+  let stack: SignInStack;
+  let origin: string;
+  let mobile: Bff;
+
+  beforeAll(async () => {
+    stack = await startSignInStack({ config: { liveSessionCheckMs: 200, liveConnectionsPerViewer: 3 } });
+    origin = stack.replicas[0]!.origin;
+    mobile = createMobileBff(testConfig(stack.mocks.urls), { logger: pino({ level: 'silent' }) });
+  }, 60_000);
+  afterAll(async () => {
+    await mobile?.close();
+    await stack?.close();
+  });
+
+  /** A title u_42 does not have in their list now. */
+  async function titleNotInList(user: string): Promise<string> {
+    const token = await stack.mocks.token(user);
+    const list = (await (await fetch(`${stack.mocks.urls['my-list']}/my-list/${user}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { contentIds: string[] };
+    for (let n = 1; ; n++) if (!list.contentIds.includes(`t_${n}`)) return `t_${n}`;
+  }
+
+  it('a title added through the mobile BFF reaches the web subscriber, over a WebSocket', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_42' });
+    const { client } = socketClient(origin, sessionId);
+    const sub = follow(client, 'WebMyListChanged');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // subscribed before the change is made
+      const contentId = await titleNotInList('u_42');
+      const token = await stack.mocks.token('u_42');
+      const added = await fetchOver(mobile, '/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ documentId: documentId('mobile', 'AddToMyList'), variables: { contentId } }),
+      });
+      expect(added.status).toBe(200);
+      await sub.until(() => sub.results.length >= 1);
+      expect(sub.results[0]).toEqual({ data: { myListChanged: { eventId: expect.stringMatching(/^\d+-\d+$/), contentId, inMyList: true, __typename: 'MyListEvent' } } });
+      expect(sub.errors).toEqual([]);
+    } finally {
+      sub.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a progress write at the service reaches the web subscriber, over SSE, through the same perimeter (CSRF included)', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_43' });
+    const headers = { 'content-type': 'application/json', accept: 'text/event-stream', cookie: `${SESSION_COOKIE}=${sessionId}` };
+    const body = JSON.stringify({ documentId: documentId('web', 'WebProgressChanged') });
+
+    // Without X-CSRF the session cookie is refused, as on any request.
+    const refused = await fetch(`${origin}/graphql`, { method: 'POST', headers, body });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('CSRF_REJECTED');
+
+    const controller = new AbortController();
+    const response = await fetch(`${origin}/graphql`, { method: 'POST', headers: { ...headers, 'x-csrf': '1' }, body, signal: controller.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const token = await stack.mocks.token('u_43');
+      const put = await fetch(`${stack.mocks.urls['continue-watching']}/continue-watching/u_43/t_7`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ progressSeconds: 60 }) });
+      expect(put.status).toBe(200);
+      const { item: { totalSeconds } } = (await put.json()) as { item: { totalSeconds: number } };
+      let text = '';
+      while (!text.includes('event: next')) text += (await reader.read()).value ?? '';
+      const data = JSON.parse(/data: (.*)/.exec(text.slice(text.indexOf('event: next')))![1]!);
+      expect(data).toEqual({ data: { progressChanged: { eventId: expect.stringMatching(/^\d+-\d+$/), contentId: 't_7', progressPercent: Math.round((60 / totalSeconds) * 100), __typename: 'ProgressEvent' } } });
+    } finally {
+      controller.abort();
+    }
+  });
+
+  it('resuming with after replays exactly the events missed, in order, then goes live', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_44' });
+    const token = await stack.mocks.token('u_44');
+    const notify = (text: string) => fetch(`${stack.mocks.urls.notifications}/notifications/u_44`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ text }) });
+
+    const first = socketClient(origin, sessionId);
+    const before = follow(first.client, 'WebNotificationsChanged');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await notify('one');
+    await before.until(() => before.results.length === 1);
+    const seen = before.results[0]!.data!.notificationsChanged;
+    before.dispose();
+    await first.client.dispose();
+
+    // Offline: three notifications the app does not see.
+    for (const text of ['two', 'three', 'four']) expect((await notify(text)).status).toBeLessThan(300);
+
+    const second = socketClient(origin, sessionId);
+    const after = follow(second.client, 'WebNotificationsChanged', { after: seen.eventId });
+    try {
+      await after.until(() => after.results.length === 3);
+      const counts = after.results.map((r) => r.data!.notificationsChanged.unreadCount);
+      expect(counts).toEqual([seen.unreadCount + 1, seen.unreadCount + 2, seen.unreadCount + 3]);
+      const ids = after.results.map((r) => r.data!.notificationsChanged.eventId);
+      expect(new Set(ids).size).toBe(3);
+      await notify('five');
+      await after.until(() => after.results.length === 4);
+      expect(after.results[3]!.data!.notificationsChanged.unreadCount).toBe(seen.unreadCount + 4);
+      expect(after.errors).toEqual([]);
+    } finally {
+      after.dispose();
+      await second.client.dispose();
+    }
+  });
+
+  it('an after past the retention window is EVENTS_EXPIRED; one that is no event id is BAD_USER_INPUT; nothing is subscribed', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_45' });
+    const { client } = socketClient(origin, sessionId);
+    try {
+      const old = follow(client, 'WebMyListChanged', { after: '1000-0' });
+      await old.until(() => old.errors.length === 1);
+      expect(old.errors[0]).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'EVENTS_EXPIRED' }) })]);
+      const bad = follow(client, 'WebMyListChanged', { after: '../x' });
+      await bad.until(() => bad.errors.length === 1 || bad.results.length === 1);
+      expect(JSON.stringify([bad.errors, bad.results])).toContain('BAD_USER_INPUT');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('a foreign Origin is refused at the handshake (cross-site WebSocket hijacking): 403 with the catalog body, no socket', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_46' });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin: 'https://evil.example' } });
+      ws.on('open', () => reject(new Error('the socket opened')));
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('error', () => undefined);
+    });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body)).toEqual({ errors: [{ message: expect.stringContaining('evil.example'), extensions: { code: 'CSRF_REJECTED' } }] });
+  });
+
+  it('signing out closes the socket within the session check, with 4401 and the code', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_47' });
+    const { client, closes } = socketClient(origin, sessionId);
+    const sub = follow(client, 'WebMyListChanged');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const out = await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' } });
+    expect(out.status).toBeLessThan(400);
+    await sub.until(() => closes.length === 1 || sub.errors.length > 0, 3_000);
+    expect(closes[0]).toEqual({ code: 4401, reason: 'SESSION_EXPIRED' });
+    await client.dispose();
+  });
+
+  it('a subscription asked for as one JSON answer is 406 STREAM_REQUIRED; a viewer past its live connections is refused 429', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_48' });
+    const json = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' },
+      body: JSON.stringify({ documentId: documentId('web', 'WebMyListChanged') }),
+    });
+    expect(json.status).toBe(406);
+    expect((await json.json()).errors[0].extensions.code).toBe('STREAM_REQUIRED');
+
+    const open = await Promise.all([1, 2, 3].map(() => openSocket(origin, sessionId)));
+    expect(open.map((o) => o.status)).toEqual([101, 101, 101]);
+    const fourth = await openSocket(origin, sessionId);
+    expect(fourth.status).toBe(429);
+    expect(JSON.parse(fourth.body).errors[0].extensions).toEqual({ code: 'TOO_MANY_CONNECTIONS', limit: 'viewer', max: 3 });
+    for (const o of open) o.ws?.close();
+  });
+});
+
+/** Opens a raw socket: 101 and the socket, or the refusal's status and body. */
+function openSocket(origin: string, sessionId: string): Promise<{ status: number; body: string; ws?: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin } });
+    ws.on('open', () => resolve({ status: 101, body: '', ws }));
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.on('error', () => undefined);
+  });
+}
