@@ -197,3 +197,65 @@ function openSocket(origin: string, sessionId: string): Promise<{ status: number
     ws.on('error', () => undefined);
   });
 }
+
+describe('web subscriptions across two BFF processes, on the real Redis', () => {
+  const prefix = `concierge:test:events:${process.pid}:${Date.now()}:`;
+  let stack: SignInStack;
+
+  beforeAll(async () => {
+    const redisUrl = 'redis://127.0.0.1:6379';
+    stack = await startSignInStack({ replicas: 2, processes: true, config: { redisUrl, eventsPrefix: prefix }, mocksEnv: { REDIS_URL: redisUrl, EVENTS_PREFIX: prefix } });
+  }, 90_000);
+  afterAll(async () => {
+    await stack?.close();
+    const { createClient } = await import('redis');
+    const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+    await redis.connect();
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
+    await redis.quit();
+  });
+
+  it('a change made through one replica reaches a subscriber on the other, and resuming on the first replays what was missed', async () => {
+    const [one, two] = stack.replicas.map((replica) => replica.origin) as [string, string];
+    const { sessionId } = await signIn(one, { username: 'u_52' });
+    const change = async (contentId: string, add: boolean) => {
+      const res = await fetch(`${one}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', cookie: `${SESSION_COOKIE}=${sessionId}`, 'x-csrf': '1' },
+        body: JSON.stringify({ documentId: documentId('web', add ? 'AddToMyList' : 'RemoveFromMyList'), variables: { contentId } }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: Record<string, { changed: boolean }> }).data;
+    };
+
+    // Subscribed on the second replica; the change goes through the first.
+    const onTwo = socketClient(two, sessionId);
+    const live = follow(onTwo.client, 'WebMyListChanged');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await change('t_3', false); // a known state first: out of the list (no event when nothing changed)
+    await change('t_3', true);
+    await live.until(() => live.results.some((r) => r.data!.myListChanged.inMyList === true));
+    const added = live.results.find((r) => r.data!.myListChanged.inMyList === true)!.data!.myListChanged;
+    expect(added).toEqual({ eventId: expect.stringMatching(/^\d+-\d+$/), contentId: 't_3', inMyList: true, __typename: 'MyListEvent' });
+    live.dispose();
+    await onTwo.client.dispose();
+
+    // Missed while away (each change the service made is an event; a no-op is none), then resumed on the first replica.
+    const missed: { contentId: string; inMyList: boolean }[] = [];
+    for (const [contentId, add] of [['t_3', false], ['t_4', false], ['t_4', true]] as const) {
+      const data = await change(contentId, add);
+      if (Object.values(data)[0]!.changed) missed.push({ contentId, inMyList: add });
+    }
+    expect(missed.length).toBeGreaterThanOrEqual(2);
+    const onOne = socketClient(one, sessionId);
+    const resumed = follow(onOne.client, 'WebMyListChanged', { after: added.eventId });
+    try {
+      await resumed.until(() => resumed.results.length >= missed.length);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // and nothing more
+      expect(resumed.results.map((r) => r.data!.myListChanged).map(({ contentId, inMyList }) => ({ contentId, inMyList }))).toEqual(missed);
+    } finally {
+      resumed.dispose();
+      await onOne.client.dispose();
+    }
+  });
+});

@@ -33,8 +33,13 @@ export async function startSignInStack({ replicas = 1, config = {}, mocksEnv = {
     ...mocksEnv,
   });
   if (processes) {
-    const env: Record<string, string> = { RATE_LIMIT_SIGN_IN: '1000000/60', ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}) };
-    const children = await Promise.all(ports.map((port) => startBffProcess('web', mocks.urls, env, { port })));
+    const env: Record<string, string> = {
+      RATE_LIMIT_SIGN_IN: '1000000/60',
+      ...(config.redisUrl ? { REDIS_URL: config.redisUrl } : {}),
+      ...(config.eventsPrefix ? { EVENTS_PREFIX: config.eventsPrefix } : {}),
+      ...(config.liveSessionCheckMs ? { LIVE_SESSION_CHECK_MS: String(config.liveSessionCheckMs) } : {}),
+    };
+    const children = await Promise.all(ports.map((port) => startBffProcess('web', mocks.urls, env, { port, timeoutMs: 60_000 })));
     return {
       mocks,
       replicas: children.map((child) => ({ origin: child.origin })),

@@ -149,6 +149,7 @@ class Follower implements AsyncIterableIterator<ServiceEvent> {
       return Promise.resolve({ value: event, done: false });
     }
     if (this.overflowed) {
+      this.overflowed = false; // said once; the iterator is done after it
       this.end();
       return Promise.reject(concierge('SLOW_CONSUMER', `More than ${this.maxQueued} events waited for this subscription: it was ended. Subscribe again with \`after\` set to the last eventId received.`, { max: this.maxQueued }));
     }

@@ -57,16 +57,17 @@ export function redisEventFeed({ redis, logger, prefix, retentionMs, now = Date.
               lastId = await newestId(reader, `${prefix}${topic}`);
               following();
             }
-            const reply = (await reader.sendCommand(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS), 'STREAMS', `${prefix}${topic}`, lastId])) as [string, RawEntry[]][] | null;
-            if (failures > 0) log.info('events: Redis is back');
-            failures = 0;
-            for (const [, entries] of reply ?? []) {
+            // node-redis answers XREAD as { [stream]: entries } (null when the block timed out).
+            const reply = (await reader.sendCommand(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS), 'STREAMS', `${prefix}${topic}`, lastId])) as Record<string, RawEntry[]> | null;
+            for (const entries of Object.values(reply ?? {})) {
               for (const entry of entries) {
                 const event = eventOf(entry);
                 lastId = event.id;
                 onEvent(event);
               }
             }
+            if (failures > 0) log.info('events: Redis is back');
+            failures = 0;
           } catch (error) {
             if (stopped) return;
             if (failures++ === 0) log.warn({ err: error }, 'events: reading the stream failed; retrying from the last event seen');
