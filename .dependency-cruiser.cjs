@@ -7,8 +7,8 @@
  * that depends on the one above it, and it is how the kit's old 24-file cycle was made.
  */
 
-/** The transports: node:http's fast lane and yoga's lane, each an adapter of the one request lifecycle. */
-const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-lane)[.]ts$';
+/** The transports: node:http's fast lane, yoga's lane and the WebSocket lane, each an adapter of the one request lifecycle. */
+const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-lane|socket-lane)[.]ts$';
 
 /**
  * The request path's floors, top to bottom: assembly and transports, the request lifecycle, the
@@ -38,6 +38,13 @@ const oneWayRules = [
       'caching/ and sign-in/ use them, and they import neither. A type both need goes down to core/.',
     '^bffs/kit/stores/',
     '^bffs/kit/(caching|sign-in)/',
+  ),
+  forbid(
+    'live-events-under-the-request-path',
+    'live/ (the services\' events, each viewer\'s subscriptions) is read by execution\'s context, like the loaders: ' +
+      'it imports nothing of the request path (server/, request/, perimeter/, execution/).',
+    '^bffs/kit/live/',
+    '^bffs/kit/(server|request|perimeter|execution)/',
   ),
   forbid(
     'request-path-knows-no-wing',

@@ -184,4 +184,11 @@ describe('each rule refuses a planted violation', () => {
     });
     expect(violations).toEqual([{ rule: 'request-path-knows-no-wing', from: 'bffs/kit/perimeter/stages/session.ts', to: 'bffs/kit/sign-in/index.ts' }]);
   });
+
+  test('live-events-under-the-request-path: the live events naming the perimeter', async () => {
+    const violations = await cruiseWith({
+      'bffs/kit/live/viewer-events.ts': "import type { Admitted } from '../perimeter/pipeline.ts';\nexport type Following = Admitted['viewer'];\n",
+    });
+    expect(violations).toEqual([{ rule: 'live-events-under-the-request-path', from: 'bffs/kit/live/viewer-events.ts', to: 'bffs/kit/perimeter/pipeline.ts' }]);
+  });
 });

@@ -15,7 +15,7 @@ import { paramsOfBody, paramsOfQueryString, readsBodyOf, type Params } from './p
 import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.ts';
 import { refusal, resultReply } from './replies.ts';
 import { concierge } from '../errors.ts';
-import type { LiveConnections } from '../live/live-connections.ts';
+import type { LiveConnections } from '../perimeter/live-connections.ts';
 
 export interface LifecycleOptions {
   /** The client's body limit: a declared length over it is refused unread, a streamed body once it passes it. */

@@ -52,7 +52,7 @@ import type { SessionEvent } from '../observability/observed-sessions.ts';
 import type { Registry } from 'prom-client';
 import { refusePublishedSecrets } from '../published-secrets.ts';
 import { createLiveEvents, type LiveEvents } from '../live/live-events.ts';
-import { LiveConnections } from '../live/live-connections.ts';
+import { LiveConnections } from '../perimeter/live-connections.ts';
 import { DEFAULT_EVENTS_RETENTION_MS } from '../live/feed.ts';
 import { redisEventFeed } from '../live/redis-feed.ts';
 import { serviceEventFeed } from '../live/service-feed.ts';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { requestIdFrom } from '../core/request-id.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import { catalogBody, ERRORS, hasCode, type ErrorCode } from '../errors.ts';
-import type { LiveConnections } from '../live/live-connections.ts';
+import type { LiveConnections } from '../perimeter/live-connections.ts';
 import type { Gate } from '../perimeter/pipeline.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';
 import type { Observer } from '../observability/observer.ts';

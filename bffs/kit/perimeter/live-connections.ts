@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { concierge } from '../errors.ts';
-import { InFlightCounts } from '../perimeter/in-flight.ts';
+import { InFlightCounts } from './in-flight.ts';
 
 export const DEFAULT_LIVE_CONNECTIONS_PER_VIEWER = 8;
 export const DEFAULT_LIVE_CONNECTIONS_PER_ADDRESS = 64;
