@@ -19,6 +19,7 @@
  *   other method), because GraphQL over GET can never be a mutation (405 METHOD_NOT_ALLOWED),
  *   while a POST may be `addToMyList`, and sending it twice is the client's call, not ours.
  */
+import { DEFAULT_SOCKET_LIMITS } from '../../bffs/kit/server/socket-lane.ts';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -54,6 +55,12 @@ export const HAPROXY_TIMINGS = {
   poolPurgeDelayMs: 2_000,
   queueMs: 2_000,
   retries: 2,
+  /**
+   * A WebSocket, once upgraded, is a tunnel: idle this long (no frame either way) it is cut.
+   * Three of the BFF's keep-alive pings (LIVE_KEEP_ALIVE_MS, 20 s) fit in it, so a live socket
+   * never goes quiet for that long.
+   */
+  tunnelMs: 65_000,
 } as const;
 
 /**
@@ -89,6 +96,7 @@ export function haproxyConfig({ layout, statsSocket, keepAliveTimeoutMs = DEFAUL
   if (!(t.poolPurgeDelayMs * 8 < keepAliveTimeoutMs && t.serverMs < keepAliveTimeoutMs)) {
     throw new Error(`HAProxy's pool-purge-delay (${t.poolPurgeDelayMs} ms, 8 cycles) and timeout server (${t.serverMs} ms) must be shorter than the BFF's KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeoutMs} ms)`);
   }
+  if (!(t.tunnelMs > 3 * DEFAULT_SOCKET_LIMITS.keepAliveMs)) throw new Error(`HAProxy's timeout tunnel (${t.tunnelMs} ms) must outlive three of the BFF's WebSocket pings (${DEFAULT_SOCKET_LIMITS.keepAliveMs} ms)`);
   const clients = Object.keys(layout.front) as ClientName[];
   const backend = (client: ClientName) => {
     const servers = layout.replicas.filter((replica) => replica.client === client);
@@ -134,6 +142,7 @@ defaults
   timeout server ${t.serverMs}ms
   timeout queue ${t.queueMs}ms
   timeout check ${t.checkTimeoutMs}ms
+  timeout tunnel ${t.tunnelMs}ms
   retries ${t.retries}
   option redispatch 1
   retry-on conn-failure empty-response
