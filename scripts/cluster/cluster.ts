@@ -151,6 +151,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...(webFront
         ? { WEB_REDIRECT_URIS: `${webFront}/auth/callback`, WEB_POST_LOGOUT_REDIRECT_URIS: `${webFront}/auth/signed-out`, WEB_BACKCHANNEL_LOGOUT_URI: `${webFront}/auth/backchannel-logout` }
         : {}),
+      // The services publish their events to the cluster's Redis, which every web replica reads.
+      REDIS_URL: redis.url,
       ...options.mocksEnv,
     };
     const mocksLog = createWriteStream(join(dir, 'mocks.log'), { flags: 'a' });

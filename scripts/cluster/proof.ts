@@ -25,6 +25,7 @@ import { killReplica, rollingRestart, type RestartStep } from './operations.ts';
 import { mobileHomePlan, tvHomePlan, webHomePlan } from './plans.ts';
 import { SESSION_COOKIE, mobileToken, signInTv, signInWeb } from './viewers.ts';
 import { documentId } from '../../test/support/documents.ts';
+import { liveThroughRollingRestart } from './live.ts';
 
 const RESULTS = fileURLToPath(new URL('../../docs/cluster-results.md', import.meta.url));
 const OFFSET = Number(process.env.CLUSTER_PORT_OFFSET ?? 200);
@@ -35,6 +36,9 @@ const LATENCY = { ms: process.env.MOCKS_LATENCY_MS ?? '15', jitterMs: process.en
 /** Phase 3's viewer budget, in WebHomes a minute (its cost is read off the RateLimit header). */
 const BUDGET_HOMES = 10;
 const REDIS_OUTAGE_MS = 5_000;
+/** Phase 5: viewers (8 sockets each) and notifications a second. */
+const LIVE_VIEWERS = Number(process.env.PROOF_LIVE_VIEWERS ?? 125);
+const LIVE_EVENTS_PER_SECOND = Number(process.env.PROOF_LIVE_EVENTS_PER_SECOND ?? 100);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const lines: string[] = [];
@@ -117,6 +121,8 @@ const cluster = await startCluster({
   // The load is a few dozen viewers at one address sending far more than any app does: their
   // budgets are lifted so the load measures availability; phase 3 measures a budget on its own.
   commonEnv: { RATE_LIMIT_IP: '100000000/60', RATE_LIMIT_VIEWER: '100000000/60' },
+  // Phase 5's subscribers all come from this machine, through HAProxy: one address.
+  env: { web: { LIVE_CONNECTIONS_PER_ADDRESS: '5000' } },
 });
 let load: RunningLoad | undefined;
 const stopAll = async () => {
@@ -242,6 +248,24 @@ try {
   const outcomes = await load.stop();
   load = undefined;
   out(`Whole run under load: ${outcomes.length} requests, ${failures(outcomes).length} failed (${kinds(countKinds(failures(outcomes)))}).`);
+  out();
+
+  // 5. Live updates through a rolling restart (before 3, which rolls the web replicas onto a small budget).
+  out('## 5. Live updates through a rolling restart of both web replicas');
+  out();
+  const live = await liveThroughRollingRestart(cluster, { viewers: LIVE_VIEWERS, perViewer: 8, eventsPerSecond: LIVE_EVENTS_PER_SECOND, firstUser: 601 });
+  out(`${live.clients} WebSocket subscribers (${LIVE_VIEWERS} viewers signed in through HAProxy, 8 sockets each, notificationsChanged), ${LIVE_EVENTS_PER_SECOND} notifications a second written at the service (Redis Streams) while web-1 then web-2 were restarted (${live.steps.map((s) => `${s.id} exited ${s.exit.signal ?? s.exit.code} after ${s.exit.ms} ms`).join(', ')}). Each client resumes with \`after\` (the last event id it received) when its socket closes.`);
+  out();
+  table(['figure', 'value'], [
+    ['events written', live.written],
+    ['socket closes, by code', kinds(Object.fromEntries(Object.entries(live.closes).map(([code, n]) => [code, n])))],
+    ['reconnects (each resumed with after)', live.reconnects],
+    ['deliveries expected (each client × its viewer\'s events)', live.expected],
+    ['delivered', live.received],
+    ['**lost**', `**${live.lost}**`],
+    ['**duplicated**', `**${live.duplicates}**`],
+    ['clients subscribed at the end', `${live.stillOpen} of ${live.clients}`],
+  ]);
   out();
 
   // 3. Session and budget across replicas.
