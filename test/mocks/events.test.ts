@@ -47,16 +47,17 @@ async function openTail(url: string): Promise<TailReader> {
   if (res.status !== 200) return reader;
   void (async () => {
     let buffer = '';
-    for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
+    const chunks = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (let chunk = await chunks.read(); !chunk.done; chunk = await chunks.read()) {
+      buffer += chunk.value;
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (block.startsWith(':')) reader.comments.push(block);
         else {
-          const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
-          reader.messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          const fields: Record<string, string> = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
+          reader.messages.push({ id: fields.id!, event: fields.event!, data: JSON.parse(fields.data!) });
         }
       }
     }
@@ -355,8 +356,8 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
       const redis = createClient({ url: REDIS_URL });
       await redis.connect();
       try {
-        const [inService] = await redis.xRange(`${PREFIX}my-list`, event.id, event.id);
-        const [inUser] = await redis.xRange(`${PREFIX}my-list:user:u_50`, event.id, event.id);
+        const [inService] = (await redis.xRange(`${PREFIX}my-list`, event.id, event.id)) ?? [];
+        const [inUser] = (await redis.xRange(`${PREFIX}my-list:user:u_50`, event.id, event.id)) ?? [];
         const { id, ...fields } = event;
         expect(JSON.parse(inService!.message.e!)).toEqual(fields);
         expect(inUser).toEqual(inService);
