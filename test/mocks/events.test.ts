@@ -104,7 +104,10 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
     for (let n = 9000; ; n++) if (!body.contentIds.includes(`t_${n}`)) return `t_${n}`;
   };
 
+  let startedAt: number;
+
   beforeAll(async () => {
+    startedAt = Date.now();
     mocks = await startTestMocks({ ...env, EVENTS_KEEP_ALIVE_MS: '200' });
     token = await mocks.token('u_1');
     service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
@@ -319,6 +322,15 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
         const res = await call(url('my-list', `${route}?after=${Date.now() - 900_000 - 60_000}-0`));
         expect([res.status, errorCode(res)], route).toEqual([410, 'EVENTS_EXPIRED']);
       }
+    });
+
+    it('answers an id from before the mocks started with 410 in memory (its events died with the previous process), and resumes from it on Redis', async () => {
+      const after = `${startedAt - 1}-0`;
+      const list = await call(url('my-list', `/events/u_1?after=${after}`));
+      const tail = await openTail(url('my-list', `/events?after=${after}`));
+      tail.close();
+      const expected = backend === 'in memory' ? 410 : 200;
+      expect([list.status, tail.status]).toEqual([expected, expected]);
     });
 
     it('answers 400 BAD_EVENT_ID for a malformed id or one in the future', async () => {
