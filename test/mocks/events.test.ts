@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'redis';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
 import { call, errorCode } from '../support/http.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -425,4 +426,50 @@ describe.each(BACKENDS)('the retention window $backend', ({ backend, env }) => {
       }
     });
   }
+});
+
+describe('a Redis outage', () => {
+  let redis: OwnRedis;
+  let mocks: TestMocks;
+  let service: string;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    mocks = await startTestMocks({ REDIS_URL: redis.url });
+    service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
+  });
+  afterAll(async () => {
+    await mocks?.close();
+    await redis?.close();
+  });
+
+  const notify = () => call(`${mocks.urls.notifications}/notifications/u_70`, { method: 'POST', token: service, body: { text: 'hi' } });
+
+  it('refuses to start the mocks when REDIS_URL does not answer', async () => {
+    await expect(startTestMocks({ REDIS_URL: 'redis://127.0.0.1:1' })).rejects.toThrow(/REDIS_URL: cannot connect to Redis/);
+  });
+
+  it('answers 503 EVENTS_UNAVAILABLE while Redis is down, ends open tails, and publishes again once it is back', async () => {
+    const tail = await openTail(`${mocks.urls.notifications}/events`);
+    expect((await notify()).status).toBe(201);
+    await tail.waitFor(1);
+
+    await redis.kill();
+    const ended = await vi.waitFor(async () => {
+      const res = await fetch(`${mocks.urls.notifications}/events/u_70`);
+      expect(res.status).toBe(503);
+      return res.json();
+    });
+    expect(ended.error.code).toBe('EVENTS_UNAVAILABLE');
+    const write = await notify();
+    expect([write.status, errorCode(write)]).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    const openWhileDown = await call(`${mocks.urls.notifications}/events`);
+    expect([openWhileDown.status, errorCode(openWhileDown)]).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    await vi.waitFor(() => expect(mocks.events.logOf('notifications').openTails).toBe(0));
+
+    await redis.start();
+    await vi.waitFor(async () => expect((await notify()).status).toBe(201), { timeout: 10_000, interval: 200 });
+    const { events } = (await call(`${mocks.urls.notifications}/events/u_70`)).body;
+    expect(events).toHaveLength(1); // this Redis keeps nothing across a restart: only the write after it
+  });
 });
