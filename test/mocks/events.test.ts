@@ -463,8 +463,10 @@ describe('a Redis outage', () => {
     expect(ended.error.code).toBe('EVENTS_UNAVAILABLE');
     const write = await notify();
     expect([write.status, errorCode(write)]).toEqual([503, 'EVENTS_UNAVAILABLE']);
-    const openWhileDown = await call(`${mocks.urls.notifications}/events`);
-    expect([openWhileDown.status, errorCode(openWhileDown)]).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    for (const query of ['', `?after=${tail.messages[0]!.id}`]) {
+      const openWhileDown = await call(`${mocks.urls.notifications}/events${query}`);
+      expect([openWhileDown.status, errorCode(openWhileDown)], query).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    }
     await vi.waitFor(() => expect(mocks.events.logOf('notifications').openTails).toBe(0));
 
     await redis.start();

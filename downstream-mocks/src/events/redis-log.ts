@@ -82,8 +82,9 @@ export function createRedisLog(redis: RedisClient, service: string, { retentionM
       // The position is fixed before the answer starts: an event written once the client sees
       // the headers comes after it, which XREAD's `$` (read at the first XREAD) would not promise.
       let position = after ? formatId(after) : await unlessDown(async () => (await redis.xRevRange(globalKey, '+', '-', { COUNT: 1 }))?.[0]?.id ?? '0-0');
-      const connection = redis.duplicate();
-      connection.on('error', () => undefined); // a broken tail ends its stream; the client resumes with `after`
+      // Never reconnected: a broken tail ends its stream, and the client resumes with `after`.
+      const connection = redis.duplicate({ socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+      connection.on('error', () => undefined);
       await unlessDown(() => connection.connect());
       let stopped = false;
       const tail: Tail = {
