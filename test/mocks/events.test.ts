@@ -270,16 +270,16 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
     });
 
     it('opened with after, replays the retained events after it and then goes live, with no gap and no duplicate while writes go on', async () => {
-      const contentIds = Array.from({ length: 30 }, (_, i) => `t_${7000 + i}`);
+      const contentIds = Array.from({ length: 31 }, (_, i) => `t_${7000 + i}`);
       await Promise.all(contentIds.map((id) => del('u_30', id)));
       await put('u_30', contentIds[0]!);
-      const [first] = await userEvents('my-list', 'u_30');
+      const [first] = (await userEvents('my-list', 'u_30')).slice(-1);
       // Writes in flight while the tail opens: each must reach it once, whether replayed or live.
-      const writes = Promise.all(contentIds.slice(1).map((id) => put('u_30', id)));
+      const writes = Promise.all(contentIds.slice(1, 30).map((id) => put('u_30', id)));
       const tail = await openTail(url('my-list', `/events?after=${first.id}`));
       try {
         await writes;
-        await put('u_30', 't_7100'); // surely after the tail opened
+        await put('u_30', contentIds[30]!); // surely after the tail opened
         const written = await userEvents('my-list', 'u_30', first.id);
         expect(written).toHaveLength(30);
         const messages = await tail.waitFor(30);
