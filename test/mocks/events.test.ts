@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'redis';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { startOwnRedis, type OwnRedis } from '../support/redis-server.ts';
 import { call, errorCode } from '../support/http.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -47,16 +48,17 @@ async function openTail(url: string): Promise<TailReader> {
   if (res.status !== 200) return reader;
   void (async () => {
     let buffer = '';
-    for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
+    const chunks = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    for (let chunk = await chunks.read(); !chunk.done; chunk = await chunks.read()) {
+      buffer += chunk.value;
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (block.startsWith(':')) reader.comments.push(block);
         else {
-          const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
-          reader.messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          const fields: Record<string, string> = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
+          reader.messages.push({ id: fields.id!, event: fields.event!, data: JSON.parse(fields.data!) });
         }
       }
     }
@@ -103,7 +105,10 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
     for (let n = 9000; ; n++) if (!body.contentIds.includes(`t_${n}`)) return `t_${n}`;
   };
 
+  let startedAt: number;
+
   beforeAll(async () => {
+    startedAt = Date.now();
     mocks = await startTestMocks({ ...env, EVENTS_KEEP_ALIVE_MS: '200' });
     token = await mocks.token('u_1');
     service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
@@ -265,16 +270,16 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
     });
 
     it('opened with after, replays the retained events after it and then goes live, with no gap and no duplicate while writes go on', async () => {
-      const contentIds = Array.from({ length: 30 }, (_, i) => `t_${7000 + i}`);
+      const contentIds = Array.from({ length: 31 }, (_, i) => `t_${7000 + i}`);
       await Promise.all(contentIds.map((id) => del('u_30', id)));
       await put('u_30', contentIds[0]!);
-      const [first] = await userEvents('my-list', 'u_30');
+      const [first] = (await userEvents('my-list', 'u_30')).slice(-1);
       // Writes in flight while the tail opens: each must reach it once, whether replayed or live.
-      const writes = Promise.all(contentIds.slice(1).map((id) => put('u_30', id)));
+      const writes = Promise.all(contentIds.slice(1, 30).map((id) => put('u_30', id)));
       const tail = await openTail(url('my-list', `/events?after=${first.id}`));
       try {
         await writes;
-        await put('u_30', 't_7100'); // surely after the tail opened
+        await put('u_30', contentIds[30]!); // surely after the tail opened
         const written = await userEvents('my-list', 'u_30', first.id);
         expect(written).toHaveLength(30);
         const messages = await tail.waitFor(30);
@@ -320,6 +325,15 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
       }
     });
 
+    it('answers an id from before the mocks started with 410 in memory (its events died with the previous process), and resumes from it on Redis', async () => {
+      const after = `${startedAt - 1}-0`;
+      const list = await call(url('my-list', `/events/u_1?after=${after}`));
+      const tail = await openTail(url('my-list', `/events?after=${after}`));
+      tail.close();
+      const expected = backend === 'in memory' ? 410 : 200;
+      expect([list.status, tail.status]).toEqual([expected, expected]);
+    });
+
     it('answers 400 BAD_EVENT_ID for a malformed id or one in the future', async () => {
       for (const route of routes) {
         for (const after of ['abc', '123', '1-2-3', '-1-0', '', `${Date.now() + 60_000}-0`]) {
@@ -355,8 +369,8 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
       const redis = createClient({ url: REDIS_URL });
       await redis.connect();
       try {
-        const [inService] = await redis.xRange(`${PREFIX}my-list`, event.id, event.id);
-        const [inUser] = await redis.xRange(`${PREFIX}my-list:user:u_50`, event.id, event.id);
+        const [inService] = (await redis.xRange(`${PREFIX}my-list`, event.id, event.id)) ?? [];
+        const [inUser] = (await redis.xRange(`${PREFIX}my-list:user:u_50`, event.id, event.id)) ?? [];
         const { id, ...fields } = event;
         expect(JSON.parse(inService!.message.e!)).toEqual(fields);
         expect(inUser).toEqual(inService);
@@ -412,4 +426,52 @@ describe.each(BACKENDS)('the retention window $backend', ({ backend, env }) => {
       }
     });
   }
+});
+
+describe('a Redis outage', () => {
+  let redis: OwnRedis;
+  let mocks: TestMocks;
+  let service: string;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    mocks = await startTestMocks({ REDIS_URL: redis.url });
+    service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
+  });
+  afterAll(async () => {
+    await mocks?.close();
+    await redis?.close();
+  });
+
+  const notify = () => call(`${mocks.urls.notifications}/notifications/u_70`, { method: 'POST', token: service, body: { text: 'hi' } });
+
+  it('refuses to start the mocks when REDIS_URL does not answer', async () => {
+    await expect(startTestMocks({ REDIS_URL: 'redis://127.0.0.1:1' })).rejects.toThrow(/REDIS_URL: cannot connect to Redis/);
+  });
+
+  it('answers 503 EVENTS_UNAVAILABLE while Redis is down, ends open tails, and publishes again once it is back', async () => {
+    const tail = await openTail(`${mocks.urls.notifications}/events`);
+    expect((await notify()).status).toBe(201);
+    await tail.waitFor(1);
+
+    await redis.kill();
+    const ended = await vi.waitFor(async () => {
+      const res = await fetch(`${mocks.urls.notifications}/events/u_70`);
+      expect(res.status).toBe(503);
+      return res.json();
+    });
+    expect(ended.error.code).toBe('EVENTS_UNAVAILABLE');
+    const write = await notify();
+    expect([write.status, errorCode(write)]).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    for (const query of ['', `?after=${tail.messages[0]!.id}`]) {
+      const openWhileDown = await call(`${mocks.urls.notifications}/events${query}`);
+      expect([openWhileDown.status, errorCode(openWhileDown)], query).toEqual([503, 'EVENTS_UNAVAILABLE']);
+    }
+    await vi.waitFor(() => expect(mocks.events.logOf('notifications').openTails).toBe(0));
+
+    await redis.start();
+    await vi.waitFor(async () => expect((await notify()).status).toBe(201), { timeout: 10_000, interval: 200 });
+    const { events } = (await call(`${mocks.urls.notifications}/events/u_70`)).body;
+    expect(events).toHaveLength(1); // this Redis keeps nothing across a restart: only the write after it
+  });
 });

@@ -16,7 +16,9 @@ export async function createEventLogs(env: NodeJS.ProcessEnv): Promise<EventLogs
   const settings = eventSettingsFromEnv(env);
   const redis = env.REDIS_URL ? connectEventsRedis(env.REDIS_URL) : undefined;
   // Started without a reachable Redis, the mocks would accept writes they cannot publish.
-  await redis?.connect();
+  await redis?.connect().catch((error: Error) => {
+    throw new Error(`REDIS_URL: cannot connect to Redis at ${env.REDIS_URL!.replace(/\/\/[^@/]*@/, '//***@')} (${error.message})`);
+  });
   const logs = new Map<EventService, EventLog>();
   return {
     settings,

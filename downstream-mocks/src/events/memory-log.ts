@@ -54,13 +54,19 @@ interface UserLog {
  * A service's events in this process (no REDIS_URL): one log of every event and one per user,
  * sharing the entries, trimmed to the retention window on each append and to `maxPerUser` per user.
  * Ids are `<ms>-<seq>` as Redis makes them: the wall clock's ms, or the last one's while the clock
- * has not passed it, with a sequence within the ms.
+ * has not passed it, with a sequence within the ms. An `after` from before this log was made is
+ * 410 as well: the events after it died with the previous process (a restart of the mocks).
  */
 export function createMemoryLog({ retentionMs, maxPerUser }: EventSettings): EventLog {
   const all = new Window();
   const users = new Map<string, UserLog>();
   const listeners = new Set<(events: StoredEvent[]) => void>();
   let last: EventId = { ms: 0, seq: 0 };
+  const startedMs = Date.now();
+  const resumable = (after: EventId | undefined) => {
+    if (after && after.ms < startedMs) throw expired(formatId(after), retentionMs);
+    return after;
+  };
 
   const trim = (cutoffMs: number) => {
     for (let entry = all.first(); entry && entry.key.ms < cutoffMs; entry = all.first()) {
@@ -93,12 +99,13 @@ export function createMemoryLog({ retentionMs, maxPerUser }: EventSettings): Eve
 
     async readUser(userId, after) {
       const user = users.get(userId);
+      resumable(after);
       if (after && user?.droppedThrough && compareIds(after, user.droppedThrough) < 0) throw expired(formatId(after), retentionMs);
       return visible(user?.window.after(after) ?? [], Date.now() - retentionMs);
     },
 
     async openTail(after) {
-      const position = after ?? last;
+      const position = resumable(after) ?? last;
       let listener: ((events: StoredEvent[]) => void) | undefined;
       const tail: Tail = {
         start(deliver) {

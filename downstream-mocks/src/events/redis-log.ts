@@ -5,22 +5,30 @@ import { formatId, parseId, type ChangeEvent, type EventLog, type EventSettings,
 export type RedisClient = ReturnType<typeof connectEventsRedis>;
 
 /**
- * The mocks' one connection to Redis (node-redis, the project's client). No offline queue: while
- * Redis is down a write fails at once (503 EVENTS_UNAVAILABLE) instead of waiting. An outage is
- * logged once, and node-redis reconnects on its own.
+ * The mocks' one connection to Redis (node-redis, the project's client). The first connection
+ * must succeed (the mocks refuse to start rather than accept changes they cannot publish); after
+ * it, node-redis reconnects on its own and an outage is logged once. No offline queue: while
+ * Redis is down a call fails at once (503 EVENTS_UNAVAILABLE) instead of waiting.
  */
 export function connectEventsRedis(url: string) {
+  let connected = false;
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
+    socket: {
+      connectTimeout: 2_000,
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(100 * 2 ** retries, 2_000) : cause),
+    },
   });
   let down = false;
   client.on('error', (error: Error) => {
-    if (!down) console.error(`[mocks] Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unavailable: ${error.message}`);
+    if (connected && !down) console.error(`[mocks] Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')} is unavailable: ${error.message}`);
     down = true;
   });
-  client.on('ready', () => (down = false));
+  client.on('ready', () => {
+    connected = true;
+    down = false;
+  });
   return client;
 }
 
@@ -74,8 +82,9 @@ export function createRedisLog(redis: RedisClient, service: string, { retentionM
       // The position is fixed before the answer starts: an event written once the client sees
       // the headers comes after it, which XREAD's `$` (read at the first XREAD) would not promise.
       let position = after ? formatId(after) : await unlessDown(async () => (await redis.xRevRange(globalKey, '+', '-', { COUNT: 1 }))?.[0]?.id ?? '0-0');
-      const connection = redis.duplicate();
-      connection.on('error', () => undefined); // a broken tail ends its stream; the client resumes with `after`
+      // Never reconnected: a broken tail ends its stream, and the client resumes with `after`.
+      const connection = redis.duplicate({ socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+      connection.on('error', () => undefined);
       await unlessDown(() => connection.connect());
       let stopped = false;
       const tail: Tail = {
@@ -115,7 +124,7 @@ async function unlessDown<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     if (error instanceof HttpError) throw error;
-    console.error('[mocks] the event log (Redis) failed', error);
+    console.error(`[mocks] the event log (Redis) failed: ${(error as Error).message}`);
     throw new HttpError(503, 'EVENTS_UNAVAILABLE', 'the event log is unavailable; retry');
   }
 }

@@ -37,7 +37,7 @@ export function eventRoutes(log: EventLog, { retentionMs, keepAliveMs }: EventSe
             if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
           },
           (error) => {
-            console.error('[mocks] an event tail failed', error);
+            console.error(`[mocks] an event tail ended: ${(error as Error).message}`);
             end();
           },
         );

@@ -387,7 +387,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. */
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory (no `REDIS_URL`) also when `after` is from before the service started: a restart loses its events. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -431,7 +431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory also when events of this user after `after` were dropped to keep at most `EVENTS_MAX_PER_USER`. */
+            /** @description `EVENTS_EXPIRED`: `after` is older than the retention window, so events after it may be gone; refetch the state instead. In memory (no `REDIS_URL`) also when `after` is from before the service started (a restart loses its events), or events of this user after it were dropped to keep at most `EVENTS_MAX_PER_USER`. */
             410: {
                 headers: {
                     [name: string]: unknown;
