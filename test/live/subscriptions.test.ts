@@ -185,9 +185,9 @@ describe('web subscriptions, on one machine with nothing installed', () => {
 });
 
 /** Opens a raw socket: 101 and the socket, or the refusal's status and body. */
-function openSocket(origin: string, sessionId: string): Promise<{ status: number; body: string; ws?: WebSocket }> {
+function openSocket(origin: string, sessionId: string | undefined, headers: Record<string, string> = { cookie: `${SESSION_COOKIE}=${sessionId}`, origin }): Promise<{ status: number; body: string; ws?: WebSocket }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin } });
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers });
     ws.on('open', () => resolve({ status: 101, body: '', ws }));
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
@@ -258,4 +258,34 @@ describe('web subscriptions across two BFF processes, on the real Redis', () => 
       await onOne.client.dispose();
     }
   });
+});
+
+describe('a replica shutting down', () => {
+  it('closes its WebSockets with 1012 (service restart) on SIGTERM, so the app reconnects elsewhere and resumes', async () => {
+    const { startTestMocks } = await import('../support/mocks.ts');
+    const { startBffProcess } = await import('../support/processes.ts');
+    const mocks = await startTestMocks();
+    const web = await startBffProcess('web', mocks.urls, {}, { timeoutMs: 60_000 });
+    try {
+      // Development takes a bearer token on the handshake (production only the session cookie).
+      const token = await mocks.token('u_60', { aud: 'web' });
+      // A cold process fetches identity's keys on the first token: 503 IDENTITY_UNAVAILABLE until then (test/support/until-keys.ts).
+      let ws: WebSocket | undefined;
+      for (let attempt = 0; !ws; attempt++) {
+        const opened = await openSocket(web.origin, undefined, { authorization: `Bearer ${token}` });
+        if (opened.ws) ws = opened.ws;
+        else if (opened.status !== 503 || attempt > 20) throw new Error(`handshake refused: ${opened.status} ${opened.body}`);
+        else await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const acked = new Promise<void>((resolve) => ws!.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve()));
+      ws.send(JSON.stringify({ type: 'connection_init' }));
+      await acked;
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      web.child.kill('SIGTERM');
+      expect(await closed).toEqual({ code: 1012, reason: 'SERVICE_RESTART' });
+    } finally {
+      await web.stop();
+      await mocks.close();
+    }
+  }, 90_000);
 });
