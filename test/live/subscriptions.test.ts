@@ -165,6 +165,34 @@ describe('web subscriptions, on one machine with nothing installed', () => {
     await client.dispose();
   });
 
+  it('signing out ends an SSE subscription too: its last event is SESSION_EXPIRED, then the stream ends', async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_49' });
+    const cookie = `${SESSION_COOKIE}=${sessionId}`;
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', cookie, 'x-csrf': '1' },
+      body: JSON.stringify({ documentId: documentId('web', 'WebMyListChanged') }),
+    });
+    expect(response.status).toBe(200);
+    await fetch(`${origin}/auth/logout`, { method: 'POST', headers: { cookie, 'x-csrf': '1' } });
+    const text = await response.text(); // the stream ends
+    const last = /event: next\ndata: (.*)/.exec(text)?.[1];
+    expect(JSON.parse(last!)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'SESSION_EXPIRED' } }] });
+    expect(text.trimEnd()).toMatch(/event: complete/);
+  });
+
+  it("the app's version comes in connection_init's payload (a browser sets no header on the handshake), and is judged like a header", async () => {
+    const { sessionId } = await signIn(origin, { username: 'u_50' });
+    const { client } = socketClient(origin, sessionId, { connectionParams: { 'x-client-version': '0.1.0' } });
+    const sub = follow(client, 'WebMyListChanged');
+    try {
+      await sub.until(() => sub.errors.length === 1);
+      expect(sub.errors[0]).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'CLIENT_VERSION_UNSUPPORTED' }) })]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('a subscription asked for as one JSON answer is 406 STREAM_REQUIRED; a viewer past its live connections is refused 429', async () => {
     const { sessionId } = await signIn(origin, { username: 'u_48' });
     const json = await fetch(`${origin}/graphql`, {

@@ -6,12 +6,13 @@ import { SESSION_COOKIE } from './../support/sign-in.ts';
 export type WebSubscription = 'WebMyListChanged' | 'WebProgressChanged' | 'WebNotificationsChanged';
 
 /** A graphql-ws client as the web app's is, in node: the session cookie and the page's Origin on the handshake. */
-export function socketClient(origin: string, sessionId: string, { pageOrigin = origin, lazy = true }: { pageOrigin?: string; lazy?: boolean } = {}) {
+export function socketClient(origin: string, sessionId: string, { pageOrigin = origin, lazy = true, connectionParams }: { pageOrigin?: string; lazy?: boolean; connectionParams?: Record<string, unknown> } = {}) {
   const closes: { code: number; reason: string }[] = [];
   const client = createClient({
     url: `${origin.replace(/^http/, 'ws')}/graphql`,
     lazy,
     retryAttempts: 0,
+    ...(connectionParams ? { connectionParams } : {}),
     webSocketImpl: class extends WebSocket {
       constructor(url: string, protocols: string | string[]) {
         super(url, protocols, { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin: pageOrigin } });

@@ -16,6 +16,9 @@ import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.t
 import { refusal, resultReply } from './replies.ts';
 import { concierge } from '../errors.ts';
 import type { LiveConnections } from '../perimeter/live-connections.ts';
+import type { Gate } from '../perimeter/pipeline.ts';
+import { watchSession } from '../perimeter/session-watch.ts';
+import { endingEvents } from './ending-events.ts';
 
 export interface LifecycleOptions {
   /** The client's body limit: a declared length over it is refused unread, a streamed body once it passes it. */
@@ -34,6 +37,8 @@ export interface LifecycleOptions {
   deadlineMs: number;
   /** Live connections per viewer and address, which an SSE subscription holds while it is open (where the schema has subscriptions). */
   liveConnections?: LiveConnections;
+  /** The perimeter's handshake gate and how often an SSE subscription's credential is judged again (the socket lane watches its own). */
+  sessionWatch?: { gate: Gate; everyMs: number };
 }
 
 /**
@@ -57,7 +62,7 @@ export interface LifecycleOptions {
  * once its answer is computed, or after the last part of a streamed one.
  */
 export function createLifecycle(options: LifecycleOptions): (exchange: Exchange) => Promise<Reply> {
-  const { maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs, liveConnections } = options;
+  const { maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs, liveConnections, sessionWatch } = options;
 
   return async function handle(exchange: Exchange): Promise<Reply> {
     const { method, headers, observation } = exchange;
@@ -122,7 +127,9 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
           await events.return?.();
           return errorReply({ errors: [slot.refused] }, admitted.headers);
         }
-        const reply = partsReply(events, streamed!, () => slot?.release());
+        // A session that ends while the stream is open ends it, its last event saying why.
+        const watched = sessionWatch ? endingEvents(events, (end) => watchSession(sessionWatch.gate, { method, headers, peer: exchange.peer, params: {} }, sessionWatch.everyMs, end)) : events;
+        const reply = partsReply(watched, streamed!, () => slot?.release());
         return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
       }
 

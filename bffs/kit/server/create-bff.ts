@@ -260,7 +260,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const delivery = { vary: caching.vary, compression: caching.compression };
 
   // The one request lifecycle (request/lifecycle.ts): both lanes below only adapt their I/O to it.
-  const handle = createLifecycle({ maxBodyBytes: settings.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs, liveConnections });
+  const handle = createLifecycle({ maxBodyBytes: settings.perimeter.maxBodyBytes, shedder, cors, perimeter, respond, execute, delivery, deadlineMs: policy.deadlineMs, liveConnections, sessionWatch: liveEvents && { gate: handshake, everyMs: config.liveSessionCheckMs ?? DEFAULT_SOCKET_LIMITS.sessionCheckMs } });
 
   // The WebSocket lane, where the schema has subscriptions: the same lifecycle, message by message.
   const sockets = liveEvents && liveConnections

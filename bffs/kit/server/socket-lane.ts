@@ -10,6 +10,7 @@ import type { RequestHeaders } from '../core/headers.ts';
 import { catalogBody, ERRORS, hasCode, type ErrorCode } from '../errors.ts';
 import type { LiveConnections } from '../perimeter/live-connections.ts';
 import type { Gate } from '../perimeter/pipeline.ts';
+import { watchSession } from '../perimeter/session-watch.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';
 import type { Observer } from '../observability/observer.ts';
 
@@ -60,6 +61,8 @@ export interface SocketLaneOptions {
 /** A socket's own: the handshake's headers (every message is judged with them), its viewer, and what to give back. */
 interface SocketState {
   headers: RequestHeaders;
+  /** The app's version from `connection_init` (`x-client-version`), which the handshake could not carry. */
+  version?: string;
   peer: string;
   viewerId: string;
   gone: AbortController;
@@ -94,7 +97,13 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
     {
       isProd: production,
       connectionInitWaitTimeout: limits.initTimeoutMs,
-      onConnect: () => true, // the handshake was judged before the socket opened
+      // The handshake was judged before the socket opened. A browser cannot set headers on it, so
+      // the app's version may come in `connection_init`'s payload, as `x-client-version` would.
+      onConnect: (ctx) => {
+        const version = ctx.connectionParams?.['x-client-version'];
+        if (typeof version === 'string' && version.length <= 64) states.get(ctx.extra.socket)!.version = version;
+        return true;
+      },
       onSubscribe: async (ctx, id, payload) => {
         const state = states.get(ctx.extra.socket)!;
         if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
@@ -123,9 +132,11 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
     // graphql-ws asks every message for a `query` string: a client sending a document id sends ''.
     const { query, ...rest } = payload;
     const params = query === '' && (rest.documentId !== undefined || rest.extensions !== undefined) ? rest : payload;
+    const { version } = state;
+    const headers: RequestHeaders = version === undefined ? state.headers : { get: (name) => (name.toLowerCase() === 'x-client-version' ? version : state.headers.get(name)) };
     return {
       method: 'POST', // a message on the socket may carry a mutation, like a POST
-      headers: state.headers,
+      headers,
       search: '',
       peer: state.peer,
       requestId,
@@ -183,29 +194,15 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
       const state: SocketState = { headers, peer, viewerId: verdict.viewer!.id, gone: new AbortController(), release: slot.release };
       states.set(ws, state);
       sockets.add(ws);
-      const check = setInterval(() => void stillSignedIn(ws, state), limits.sessionCheckMs);
-      check.unref();
+      const unwatch = watchSession(handshake, { method: 'GET', headers, peer, params: {} }, limits.sessionCheckMs, (refusal) => ws.close(CLOSE.sessionEnded, String(refusal.extensions?.code ?? 'UNAUTHENTICATED')));
       ws.once('close', () => {
-        clearInterval(check);
+        unwatch();
         sockets.delete(ws);
         state.gone.abort();
         state.release();
       });
       wss.emit('connection', ws, req);
     });
-  }
-
-  /** The handshake's credential again: a session that ended (or a token that expired) closes the socket with 4401 and the code. */
-  async function stillSignedIn(ws: WebSocket, state: SocketState): Promise<void> {
-    let verdict;
-    try {
-      verdict = await handshake({ method: 'GET', headers: state.headers, peer: state.peer, params: {} });
-    } catch {
-      return; // a failure to check is not an ended session
-    }
-    const refusal = verdict.refused?.errors?.[0];
-    const status = (refusal?.extensions?.http as { status?: number } | undefined)?.status;
-    if (refusal && (status === 401 || status === 403)) ws.close(CLOSE.sessionEnded, String(refusal.extensions?.code ?? 'UNAUTHENTICATED'));
   }
 
   return {
