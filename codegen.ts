@@ -6,10 +6,14 @@ import { CLIENTS, pascalName } from './bffs/clients.ts';
 import { clientVersion } from './scripts/codegen/client-version.ts';
 import { persistedQueryManifest, trustedDocumentIds, trustedDocumentsManifest } from './scripts/codegen/trusted-documents.ts';
 import { addTypenames } from './scripts/codegen/typename.ts';
+import { protoDescriptor, protoTypeFiles, protoTypes } from './scripts/codegen/proto-types.ts';
+import { GRPC_PROTOS } from './bffs/kit/downstream/grpc/proto-options.ts';
 
 /**
  * The only source of generated code. `npm run codegen` writes, CI checks nothing changed:
  * - downstream types from the committed OpenAPI documents (bffs/kit/downstream/types/);
+ * - gRPC services' message and client types from their committed `.proto` files, and the
+ *   descriptor their clients load at run time (bffs/kit/downstream/types/<service>/);
  * - per-BFF resolver types, with mappers from GraphQL types to the BFF's models;
  * - per-BFF typed client SDKs from the operation files the apps send;
  * - per-BFF trusted documents from the same files: the manifest the BFF may run, the same in
@@ -39,6 +43,8 @@ const LOCAL_PLUGINS: Record<string, CodegenPlugin> = {
   'trusted-document-ids': trustedDocumentIds,
   'persisted-query-manifest': persistedQueryManifest,
   'client-version': clientVersion,
+  'proto-types': protoTypes,
+  'proto-descriptor': protoDescriptor,
 };
 
 // Codegen insists on a GraphQL schema for every output; the OpenAPI outputs ignore it.
@@ -48,6 +54,16 @@ const downstreamTypes = Object.fromEntries(
   SERVICES.map((service) => [
     `bffs/kit/downstream/types/${service}.generated.ts`,
     { schema: NO_GRAPHQL_SCHEMA, plugins: [{ 'openapi-types': { document: `downstream-mocks/openapi/${service}.json` } }] },
+  ]),
+);
+
+const grpcTypes = Object.fromEntries(
+  Object.entries(GRPC_PROTOS).flatMap(([service, proto]) => [
+    ...protoTypeFiles(proto).map((file) => [
+      `bffs/kit/downstream/types/${service}/${file}`,
+      { schema: NO_GRAPHQL_SCHEMA, plugins: [{ 'proto-types': { proto, file } }] },
+    ]),
+    [`bffs/kit/downstream/types/${service}/descriptor.generated.json`, { schema: NO_GRAPHQL_SCHEMA, plugins: [{ 'proto-descriptor': { proto } }] }],
   ]),
 );
 
@@ -123,7 +139,7 @@ const perClient = Object.fromEntries(
 const config: CodegenConfig = {
   overwrite: true,
   pluginLoader: async (name: string) => LOCAL_PLUGINS[name] ?? import(name),
-  generates: { ...downstreamTypes, ...perClient },
+  generates: { ...downstreamTypes, ...grpcTypes, ...perClient },
 };
 
 export default config;

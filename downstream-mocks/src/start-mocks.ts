@@ -9,7 +9,8 @@ import { seedFromEnv } from './data/random.ts';
 import { TitleStore } from './data/titles.ts';
 import { ReviewStore } from './data/reviews.ts';
 import { createEventLogs, type EventLogs } from './events/index.ts';
-import { SERVICES, SERVICE_NAMES, type ServiceName } from './registry.ts';
+import { GRPC_SERVICES, REST_SERVICES, SERVICE_NAMES, isGrpcService, type RestServiceName, type ServiceName } from './registry.ts';
+import { createGrpcServiceServer } from './grpc/server.ts';
 
 export interface StartMocksOptions {
   /** Use the fixed ports of product.md (default) or let the OS pick free ones (tests). */
@@ -29,7 +30,7 @@ export interface RunningMocks {
 const OPENAPI_DIR = fileURLToPath(new URL('../openapi/', import.meta.url));
 
 /** The committed OpenAPI document, served as-is so the contract and the server never diverge. */
-function openApiRoute(name: ServiceName): RouteDefinition {
+function openApiRoute(name: RestServiceName): RouteDefinition {
   let cached: string | undefined;
   return {
     method: 'GET',
@@ -46,7 +47,7 @@ function openApiRoute(name: ServiceName): RouteDefinition {
   };
 }
 
-/** Starts all ten services. Identity starts first, because the others verify tokens against it. */
+/** Starts all eleven services (ten REST, one gRPC). Identity starts first, because the others verify tokens against it. */
 export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = process.env }: StartMocksOptions = {}): Promise<RunningMocks> {
   const seed = seedFromEnv(env);
   const portOffset = Number(env.MOCKS_PORT_OFFSET ?? 0);
@@ -69,12 +70,22 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
 
   try {
     for (const name of SERVICE_NAMES) {
-      const spec = SERVICES[name];
-      const routes = [...(await spec.routes(deps)), openApiRoute(name)];
       const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity);
-      const service = createServiceServer({ name, routes, verifier, latency: latencyFromEnv(name, env), now });
+      const latency = latencyFromEnv(name, env);
+      let service: ServiceServer;
+      let port: number;
+      if (isGrpcService(name)) {
+        const spec = GRPC_SERVICES[name];
+        service = createGrpcServiceServer({ name, service: spec.grpc(deps), verifier, latency, now });
+        port = spec.port;
+      } else {
+        const spec = REST_SERVICES[name];
+        const routes = [...(await spec.routes(deps)), openApiRoute(name)];
+        service = createServiceServer({ name, routes, verifier, latency, now });
+        port = spec.port;
+      }
       servers[name] = service;
-      urls[name] = await service.listen(ports === 'fixed' ? spec.port + portOffset : 0, host);
+      urls[name] = await service.listen(ports === 'fixed' ? port + portOffset : 0, host);
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s.close()));

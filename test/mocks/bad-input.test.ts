@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { call, errorCode, seenStatuses } from '../support/http.ts';
-import { SERVICE_NAMES } from '../../downstream-mocks/src/registry.ts';
+import { REST_SERVICE_NAMES as SERVICE_NAMES } from '../../downstream-mocks/src/registry.ts';
 
 let mocks: TestMocks;
 let token: string;

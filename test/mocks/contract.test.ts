@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { SERVICES, SERVICE_NAMES, type ServiceName } from '../../downstream-mocks/src/registry.ts';
+import { REST_SERVICES as SERVICES, REST_SERVICE_NAMES as SERVICE_NAMES, type RestServiceName as ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { MAX_BODY_BYTES } from '../../downstream-mocks/src/http/server.ts';
 import { TitleStore } from '../../downstream-mocks/src/data/titles.ts';
 import { ReviewStore } from '../../downstream-mocks/src/data/reviews.ts';

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError, errorBody } from './errors.ts';
 import { Router, type RouteDefinition } from './router.ts';
-import { RequestCounters } from './counters.ts';
-import { FaultPacer, appliesTo, chooseFault, parseFaultSettings, type FaultSettings } from './faults.ts';
-import { sampleDelay, sleep, type LatencySettings } from './latency.ts';
+import type { RequestCounters } from './counters.ts';
+import { ServiceControls } from './controls.ts';
+import { sleep, type LatencySettings } from './latency.ts';
 import { assertOwner, type Principal, type TokenVerifier } from './auth.ts';
 
 /** Bodies above this are refused with 413 before they are read in full. */
@@ -44,10 +44,13 @@ export interface ServiceServerOptions {
   verifier: TokenVerifier | undefined;
   latency: LatencySettings;
   now?: () => Date;
+  /** The counters and faults, when another server of the service shares them (grpc/server.ts); else its own. */
+  controls?: ServiceControls;
 }
 
 export interface ServiceServer {
   name: string;
+  /** The HTTP/1.1 server: every route of a REST service; a gRPC service's admin routes. */
   server: http.Server;
   counters: RequestCounters;
   listen(port: number, host?: string): Promise<string>;
@@ -62,21 +65,8 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
   const { name, verifier, latency } = options;
   const now = options.now ?? (() => new Date());
   const router = new Router(options.routes);
-  const counters = new RequestCounters();
-  let faults: FaultSettings = {};
-  let pacer = new FaultPacer();
-  const setFaults = (settings: FaultSettings) => {
-    pacer = new FaultPacer();
-    return (faults = settings);
-  };
-
-  const admin = new Router([
-    { method: 'GET', path: '/__admin/counters', handler: () => counters.snapshot() },
-    { method: 'POST', path: '/__admin/counters/reset', handler: () => (counters.reset(), new Reply(204)) },
-    { method: 'GET', path: '/__admin/faults', handler: () => faults },
-    { method: 'PUT', path: '/__admin/faults', handler: ({ body }) => setFaults(parseFaultSettings(body)) },
-    { method: 'DELETE', path: '/__admin/faults', handler: () => (setFaults({}), new Reply(204)) },
-  ]);
+  const controls = options.controls ?? new ServiceControls();
+  const { counters, admin } = controls;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://mock');
@@ -86,7 +76,8 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
       const match = admin.match(method, url.pathname);
       if (!match || match === 'method') throw new HttpError(404, 'ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
       const body = await readJsonBody(req);
-      return send(res, await match.route.handler!({ params: match.params, query: url.searchParams, body, headers: req.headers, principal: undefined, now }));
+      const result = await match.route.handler!({ params: match.params, query: url.searchParams, body, headers: req.headers, principal: undefined, now });
+      return send(res, result === undefined ? new Reply(204) : result);
     }
 
     const match = router.match(method, url.pathname);
@@ -94,13 +85,9 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     if (!match) throw new HttpError(404, 'ROUTE_NOT_FOUND', `no route ${method} ${url.pathname}`);
 
     const routeKey = `${match.route.method} ${match.route.path}`;
-    counters.increment(routeKey);
+    const { delayMs, fault } = controls.admit(routeKey, latency, match.route.unfaulted);
+    if (delayMs > 0) await sleep(delayMs);
 
-    const active = !match.route.unfaulted && appliesTo(faults, routeKey) ? faults : {};
-    const delay = match.route.unfaulted ? 0 : sampleDelay(latency) + (active.latencyMs ?? 0);
-    if (delay > 0) await sleep(delay);
-
-    const fault = chooseFault(active, pacer);
     if (fault.kind === 'hang') return; // the socket stays open until the client or close() ends it
     if (fault.kind === 'reset') return void req.socket.destroy();
     if (fault.kind === 'error') {
