@@ -28,6 +28,7 @@ export type { DependencyMap, ResiliencePolicy } from './resilience/policy.ts';
 // The downstream models a client's needs, models and mappers name
 export type { BillingAccount } from './downstream/services/billing.ts';
 export type { SparseTitle, TitleField } from './downstream/services/catalog.ts';
+export type { SearchHit } from './downstream/services/search.ts';
 export type { ContinueWatchingItem } from './downstream/services/continue-watching.ts';
 export type { DrmSystem } from './downstream/services/playback.ts';
 export type { Review } from './downstream/services/reviews.ts';

@@ -13,5 +13,5 @@ export const WEB_DEPENDENCIES: DependencyMap = {
   'Title.inMyList': { services: ['my-list'], critical: false },
   'Query.account': { services: ['users'], critical: true },
   'Account.billing': { services: ['billing'], critical: false },
-  'Query.search': { services: ['catalog'], critical: true },
+  'Query.search': { services: ['search', 'catalog'], critical: true },
 };

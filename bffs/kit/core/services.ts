@@ -10,6 +10,8 @@ export const DOWNSTREAM_DEFAULTS = {
   reviews: 'http://127.0.0.1:4107',
   playback: 'http://127.0.0.1:4108',
   notifications: 'http://127.0.0.1:4109',
+  /** gRPC over cleartext HTTP/2 (h2c): downstream/grpc-client.ts. */
+  search: 'http://127.0.0.1:4110',
 } as const;
 
 export type DownstreamName = keyof typeof DOWNSTREAM_DEFAULTS;

@@ -11,16 +11,19 @@ import { billingClient } from './services/billing.ts';
 import { reviewsClient } from './services/reviews.ts';
 import { playbackClient } from './services/playback.ts';
 import { notificationsClient } from './services/notifications.ts';
+import { searchClient, titleSearchDefinition } from './services/search.ts';
+import { DownstreamGrpc } from './grpc-client.ts';
 
 export type { CallContext } from './http-client.ts';
 
 /**
  * One typed client per downstream service, each on its own connection pool and behind its own
  * guard (breaker, bulkhead, retry budget), so one failing service never spends another's
- * sockets. Built once per process and shared by every request.
+ * sockets. Built once per process and shared by every request. Search speaks gRPC
+ * (grpc-client.ts), behind the same kind of guard.
  */
 export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy) {
-  const pools = new Map<DownstreamName, DownstreamHttp>();
+  const pools = new Map<DownstreamName, { close(): Promise<void> }>();
   const guards: ServiceGuard[] = [];
   const http = (name: DownstreamName) => {
     const guard = new ServiceGuard(name, policy);
@@ -29,6 +32,10 @@ export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePol
     pools.set(name, client);
     return client;
   };
+  const search = new ServiceGuard('search', policy);
+  guards.push(search);
+  const searchChannel = new DownstreamGrpc('search', urls.search, titleSearchDefinition(), { guard: search });
+  pools.set('search', searchChannel);
   return {
     users: usersClient(http('users')),
     catalog: catalogClient(http('catalog')),
@@ -39,6 +46,7 @@ export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePol
     reviews: reviewsClient(http('reviews')),
     playback: playbackClient(http('playback')),
     notifications: notificationsClient(http('notifications')),
+    search: searchClient(searchChannel),
     /** Each service's guard, for the breaker and bulkhead gauges (observability/observer.ts). */
     guards: guards as readonly ServiceGuard[],
     close: () => Promise.all([...pools.values()].map((pool) => pool.close())).then(() => undefined),

@@ -67,6 +67,13 @@ export type Hero = {
   title: Scalars['String']['output'];
 };
 
+/** A stretch of a string: `length` UTF-16 code units from `start`, as JavaScript's `String.prototype.slice` counts them. */
+export type Highlight = {
+  __typename?: 'Highlight';
+  length: Scalars['Int']['output'];
+  start: Scalars['Int']['output'];
+};
+
 export type Home = {
   __typename?: 'Home';
   /** The first recommendation. Null when recommendations are unavailable. */
@@ -282,6 +289,8 @@ export type RowItem = {
 export type SearchResult = {
   __typename?: 'SearchResult';
   genres: Array<Scalars['String']['output']>;
+  /** Where the query matched `title`, in order and not overlapping. */
+  highlights: Array<Highlight>;
   id: Scalars['ID']['output'];
   maturityRating: Scalars['String']['output'];
   releaseYear: Scalars['Int']['output'];
@@ -444,6 +453,7 @@ export type ResolversTypes = {
   CastMember: ResolverTypeWrapper<CastMember>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Hero: ResolverTypeWrapper<Hero>;
+  Highlight: ResolverTypeWrapper<Highlight>;
   Home: ResolverTypeWrapper<HomeModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -483,6 +493,7 @@ export type ResolversParentTypes = {
   CastMember: CastMember;
   Float: Scalars['Float']['output'];
   Hero: Hero;
+  Highlight: Highlight;
   Home: HomeModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -569,6 +580,11 @@ export type HeroResolvers<ContextType = WebContext, ParentType extends Resolvers
   maturityRating?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   synopsis?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type HighlightResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Highlight'] = ResolversParentTypes['Highlight']> = {
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type HomeResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Home'] = ResolversParentTypes['Home']> = {
@@ -684,6 +700,7 @@ export type RowItemResolvers<ContextType = WebContext, ParentType extends Resolv
 
 export type SearchResultResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['SearchResult'] = ResolversParentTypes['SearchResult']> = {
   genres?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  highlights?: Resolver<Array<ResolversTypes['Highlight']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   maturityRating?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   releaseYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -747,6 +764,7 @@ export type Resolvers<ContextType = WebContext> = {
   Billing?: BillingResolvers<ContextType>;
   CastMember?: CastMemberResolvers<ContextType>;
   Hero?: HeroResolvers<ContextType>;
+  Highlight?: HighlightResolvers<ContextType>;
   Home?: HomeResolvers<ContextType>;
   Invoice?: InvoiceResolvers<ContextType>;
   LiveUpdates?: LiveUpdatesResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { pickImage } from '../../kit/index.ts';
+import { pickImage, type SearchHit } from '../../kit/index.ts';
 import type { Hero, SearchResult } from '../generated/resolvers.generated.ts';
 import type { RowItemModel, TitleModel } from '../models.ts';
 import type { WebTitle, WebTitleDetail } from '../needs.ts';
@@ -25,13 +25,15 @@ export const toRowItem = (title: WebTitle): RowItemModel => ({
   maturityRating: title.maturityRating,
 });
 
-export const toSearchResult = (title: WebTitle): SearchResult => ({
+/** A card from the catalog's title, with where the query matched its name (the search service's `name` highlight). */
+export const toSearchResult = (title: WebTitle, hit: SearchHit): SearchResult => ({
   id: title.id,
   title: title.name,
   thumbnail: pickImage(title.images.thumbnail16x9, CARD_WIDTH),
   genres: title.genres,
   maturityRating: title.maturityRating,
   releaseYear: title.releaseYear,
+  highlights: (hit.highlights.find((highlight) => highlight.field === 'name')?.spans ?? []).map(({ start, length }) => ({ start, length })),
 });
 
 export const toTitle = (title: WebTitleDetail): TitleModel => ({

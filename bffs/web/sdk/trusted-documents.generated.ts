@@ -8,6 +8,6 @@ export const trustedDocumentIds = {
   WebMyListChanged: 'sha256:e53805269dbd3e5f8c16f080085b548e9a0d6b15ca4e0d1e120949c52644aff1',
   WebNotificationsChanged: 'sha256:53682fbad234d2a53eabc7f17379347da810a13a323deb34aa5d57fb7de07987',
   WebProgressChanged: 'sha256:dcc07d322b9eeb8c0395850d8edd8cf57dc7c95537b152f99b3972ba45fda1f4',
-  WebSearch: 'sha256:5482572ff2e8e4d14c281b2a7a97997a74e7365fe0c132061aa2a60b5ff54ba7',
+  WebSearch: 'sha256:92e927a6c6f5d7e1c272bd3651f156e9e5b5179b5d1d878b3e1197d9cb53e60c',
   WebTitle: 'sha256:2b258c1ecf07ea250f1e04891823cee73bda2ebc6daecdc214c6c119f74f2243',
 } as const;
