@@ -94,4 +94,6 @@ export const SCENARIOS: Scenario[] = [
     service: 'playback', client: 'tv', document: operation('tv', 'TvHome'), failedPath: /^home\.rows\.0\.items\.\d+\.drmLicenseUrl$/,
     intact: (data) => { if (rowIds(data).length !== 3 || !data.home.hero) throw new Error(`rows ${rowIds(data)}`); },
   },
+  // gRPC (downstream/grpc-client.ts): the same faults, through the same guard.
+  { service: 'search', client: 'web', document: '{ search(query: "moon", first: 5) { totalCount edges { node { id title highlights { start length } } } } }', failedPath: /^search$/, critical: true },
 ];
