@@ -7,7 +7,7 @@ import { clientVersion } from './scripts/codegen/client-version.ts';
 import { persistedQueryManifest, trustedDocumentIds, trustedDocumentsManifest } from './scripts/codegen/trusted-documents.ts';
 import { addTypenames } from './scripts/codegen/typename.ts';
 import { protoDescriptor, protoTypeFiles, protoTypes } from './scripts/codegen/proto-types.ts';
-import { GRPC_PROTOS } from './bffs/kit/downstream/grpc/proto-options.ts';
+import { GRPC_PROTOS } from './bffs/kit/downstream/proto-options.ts';
 
 /**
  * The only source of generated code. `npm run codegen` writes, CI checks nothing changed:

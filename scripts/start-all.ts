@@ -1,5 +1,5 @@
 /**
- * `npm start`: the ten mocks and every client BFF listed in bffs/clients.ts, each BFF in its own
+ * `npm start`: the eleven mocks (ten REST, search over gRPC) and every client BFF listed in bffs/clients.ts, each BFF in its own
  * process so a crash in one never takes another down. Embedded defaults only: no Redis, no
  * configuration.
  */
@@ -17,7 +17,8 @@ interface Proc {
 
 /** Shifts every port, so a second stack (or a test of this script) can run beside the first. */
 const OFFSET = Number(process.env.CONCIERGE_PORT_OFFSET ?? 0);
-const MOCKS_READY_URL = `http://127.0.0.1:${4109 + OFFSET}/openapi.json`;
+/** search (4110) is the last mock to listen: when its admin routes answer, every mock does. */
+const MOCKS_READY_URL = `http://127.0.0.1:${4110 + OFFSET}/__admin/faults`;
 const BFFS: Proc[] = CLIENTS.map(({ name, port }) => ({ name, entry: `bffs/${name}/main.ts`, port: port + OFFSET }));
 const downstreamUrls = Object.fromEntries(
   (Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]).map((name) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
 import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
-import { PROTO_LOADER_OPTIONS } from '../../bffs/kit/downstream/grpc/proto-options.ts';
+import { PROTO_LOADER_OPTIONS } from '../../bffs/kit/downstream/proto-options.ts';
 
 /**
  * A `.proto` → TypeScript, through @grpc/proto-loader's own generator (`proto-loader-gen-types`):

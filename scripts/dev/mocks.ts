@@ -1,5 +1,5 @@
 /**
- * The ten downstream mocks, one process as under `npm start`. Started once; restarted only when
+ * The eleven downstream mocks, one process as under `npm start`. Started once; restarted only when
  * something under downstream-mocks/ changes (then every BFF is replaced too, see plan.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,9 +16,9 @@ export class Mocks {
     private readonly offset: number,
   ) {}
 
-  /** identity is the first port, notifications (4109) the last to listen: when it answers, all do. */
+  /** identity is the first port, search (4110, gRPC; its admin routes over HTTP/1.1) the last to listen: when it answers, all do. */
   get readyUrl(): string {
-    return `http://127.0.0.1:${4109 + this.offset}/openapi.json`;
+    return `http://127.0.0.1:${4110 + this.offset}/__admin/faults`;
   }
 
   get identityUrl(): string {

@@ -10,7 +10,7 @@ import type { Principal, TokenVerifier } from '../http/auth.ts';
 
 /**
  * The mocks' objects for protobuf messages: as the BFF's clients read them
- * (bffs/kit/downstream/grpc/proto-options.ts), kept apart because a mock stands in for another
+ * (bffs/kit/downstream/proto-options.ts), kept apart because a mock stands in for another
  * team's service and imports nothing of the BFF.
  */
 const PROTO_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true } as const;

@@ -3,7 +3,7 @@ import type { ProtoGrpcType } from '../types/search/search.generated.ts';
 import type { TitleSearchDefinition } from '../types/search/concierge/search/v1/TitleSearch.generated.ts';
 import type { SearchHit__Output } from '../types/search/concierge/search/v1/SearchHit.generated.ts';
 import descriptor from '../types/search/descriptor.generated.json' with { type: 'json' };
-import { PROTO_LOADER_OPTIONS } from '../grpc/proto-options.ts';
+import { PROTO_LOADER_OPTIONS } from '../proto-options.ts';
 import type { CallContext } from '../call.ts';
 import type { DownstreamGrpc } from '../grpc-client.ts';
 
