@@ -10,7 +10,7 @@
  * | bffs/<client>/** (resolvers, mappers, …)  |                 | that client     |
  * | bffs/kit/**                               |                 | all clients     |
  * | bffs/*.ts (bffs/clients.ts)               | everything      | all clients     |
- * | downstream-mocks/openapi/**               | everything      | mocks, all      |
+ * | downstream-mocks/openapi/**, proto/**     | everything      | mocks, all      |
  * | downstream-mocks/**                       |                 | mocks, all      |
  * | codegen.ts, scripts/codegen/**            | everything      | all clients     |
  * | package-lock.json (an npm install)        | everything      | all clients     |
@@ -68,7 +68,7 @@ export function planFor(paths: readonly string[], clients: readonly string[]): P
       } else plan.ignored.push(path);
     } else if (top === 'downstream-mocks') {
       plan.restartMocks = true;
-      if (second === 'openapi') regenerate();
+      if (second === 'openapi' || second === 'proto') regenerate();
       all();
     } else if (path === 'package-lock.json') {
       plan.recycleSpares = true;
