@@ -107,7 +107,7 @@ describe('web search over gRPC', () => {
     expect(ids.filter((id) => first.body.data.search.edges.some((edge: { node: { id: string } }) => edge.node.id === id))).toEqual([]);
   });
 
-  test('each attempt sends its time left as grpc-timeout, and the token, the request id and traceparent as metadata', async () => {
+  test('each attempt sends its time left as grpc-timeout, and the token, the request id and traceparent as metadata; its span is an RPC span', async () => {
     const receiver = await startOtlpReceiver();
     const recorder = await startGrpcRecorder(mocks.urls.search);
     // The exporter reads its endpoint from the process's variables, as in production (test/observability/tracing.test.ts).
@@ -140,7 +140,8 @@ describe('web search over gRPC', () => {
       const spans = await receiver.until((received) => received.some((span) => span.attributes['peer.service'] === 'search'));
       const root = spans.find((span) => span.attributes['concierge.request_id'] === 'grpc-traced')!;
       const child = spans.find((span) => span.attributes['peer.service'] === 'search')!;
-      expect(child).toMatchObject({ traceId: root.traceId, parentSpanId: root.spanId, name: `POST ${SEARCH_TITLES}` });
+      expect(child).toMatchObject({ traceId: root.traceId, parentSpanId: root.spanId, kind: 3, name: 'concierge.search.v1.TitleSearch/SearchTitles' });
+      expect(child.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': 'concierge.search.v1.TitleSearch', 'rpc.method': 'SearchTitles', 'peer.service': 'search' });
       expect(headers.traceparent).toBe(`00-${root.traceId}-${child.spanId}-01`);
     } finally {
       delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;

@@ -70,6 +70,8 @@ export interface DownstreamCall {
   attempt: number;
   /** What the attempt may take: what is left of the deadline or the budget (layers/time-left.ts). */
   timeoutMs: number;
+  /** `grpc` for a gRPC call (grpc-client.ts), whose route is its method's path; HTTP otherwise. */
+  readonly protocol?: 'grpc';
   /** The attempt's `traceparent` headers, when it is observed (layers/observe.ts). */
   traceHeaders: Record<string, string> | undefined;
 }

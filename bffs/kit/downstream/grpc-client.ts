@@ -35,8 +35,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
  * cancelled when the request's deadline passes or its client goes away. Every failure is a
  * DownstreamError (statusError below), so callers never see a gRPC status.
  *
- * The route of a call (metrics, spans, log lines) is its method's gRPC path
- * (`/concierge.search.v1.TitleSearch/SearchTitles`); its HTTP method is POST, as on the wire.
+ * The route of a call (metrics and log lines) is its method's gRPC path
+ * (`/concierge.search.v1.TitleSearch/SearchTitles`); its span follows OpenTelemetry's RPC
+ * conventions (`concierge.search.v1.TitleSearch/SearchTitles`, `rpc.system` `grpc`).
  */
 export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
   private readonly client: grpc.Client;
@@ -58,6 +59,7 @@ export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
     const budgetMs = idempotent ? context.budgets?.[this.service] : undefined;
     const call: DownstreamCall = {
       service: this.service,
+      protocol: 'grpc',
       context,
       options: { method: 'POST', route: path, body: request, idempotent },
       method: 'POST',

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ContractUsage } from '../contracts/usage.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { Metrics } from './metrics.ts';
-import { RequestObservation, type AttemptObservation, type CacheResult, type ObservationSink } from './request-observation.ts';
+import { RequestObservation, type AttemptObservation, type CacheResult, type DownstreamProtocol, type ObservationSink } from './request-observation.ts';
 import { endSpan, traceIdOf, type Tracing } from './tracing.ts';
 
 export interface ObserverOptions {
@@ -110,11 +110,11 @@ export class Observer implements ObservationSink {
     this.metrics?.cache.inc({ cache, result }, count);
   }
 
-  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean): AttemptObservation {
+  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean, protocol: DownstreamProtocol = 'http'): AttemptObservation {
     const metrics = this.metrics;
     if (retry) metrics?.downstreamRetries.inc({ service, route });
     const startedAt = performance.now();
-    const traced = observation.span && this.tracing?.startCall(observation.span, `${method} ${route}`, { 'http.request.method': method, 'url.template': route, 'server.address': service, 'peer.service': service });
+    const traced = observation.span && (protocol === 'grpc' ? this.startRpc(observation.span, service, route) : this.tracing?.startCall(observation.span, `${method} ${route}`, { 'http.request.method': method, 'url.template': route, 'server.address': service, 'peer.service': service }));
     return {
       headers: traced?.headers ?? NO_HEADERS,
       end: (outcome, status, downstreamCode) => {
@@ -124,6 +124,12 @@ export class Observer implements ObservationSink {
         if (!QUIET_OUTCOMES.has(outcome)) observation.log.warn({ service, route, outcome, ...(status ? { downstream_status: status } : {}), ...(downstreamCode ? { downstream_code: downstreamCode } : {}) }, `${service} call failed: ${outcome}`);
       },
     };
+  }
+
+  /** A gRPC call's span, as OpenTelemetry's RPC conventions name it: `package.Service/Method`, with `rpc.*` attributes. */
+  private startRpc(parent: NonNullable<RequestObservation['span']>, service: string, route: string) {
+    const slash = route.lastIndexOf('/');
+    return this.tracing?.startCall(parent, route.slice(1), { 'rpc.system': 'grpc', 'rpc.service': route.slice(1, slash), 'rpc.method': route.slice(slash + 1), 'server.address': service, 'peer.service': service });
   }
 
   /** A call refused before it was made (open circuit, full bulkhead): counted, never timed. */

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { UsageLabels } from '../contracts/usage.ts';
 
 /** What a cache lookup found: `cache` is response, title or http. */
+
+/** How a downstream call is made: HTTP (REST), or gRPC, whose route is its method's path (`/package.Service/Method`). */
+export type DownstreamProtocol = 'http' | 'grpc';
 export type CacheResult = 'hit' | 'miss' | 'stale' | 'not_modified';
 
 /** One downstream attempt being watched: its span's `traceparent`, and how it ended. */
@@ -33,7 +36,7 @@ export interface AdmittedOperation {
 export interface ObservationSink {
   readonly logger: Logger;
   cacheLookup(cache: 'response' | 'title', result: CacheResult, count: number): void;
-  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean): AttemptObservation;
+  attempt(observation: RequestObservation, service: string, route: string, method: string, retry: boolean, protocol?: DownstreamProtocol): AttemptObservation;
   /** A call the breaker or the bulkhead refused before it was sent (downstream/layers/observe.ts). */
   refusedCall(service: string, route: string, outcome: string): void;
 }
@@ -106,8 +109,8 @@ export class RequestObservation {
   }
 
   /** A downstream attempt starts: a child span when tracing, and its metrics when it ends. */
-  attempt(service: string, route: string, method: string, retry: boolean): AttemptObservation {
-    return this.observer.attempt(this, service, route, method, retry);
+  attempt(service: string, route: string, method: string, retry: boolean, protocol?: DownstreamProtocol): AttemptObservation {
+    return this.observer.attempt(this, service, route, method, retry, protocol);
   }
 
   /** pino with this request's `request_id` and `trace_id` on every line. */

@@ -9,7 +9,7 @@ import type { Layer } from '../call.ts';
 export const observeAttemptLayer: Layer = (next) => async (call) => {
   const observation = call.context.observation;
   if (!observation) return next(call);
-  const attempt = observation.attempt(call.service, call.options.route, call.method, call.attempt > 1);
+  const attempt = observation.attempt(call.service, call.options.route, call.method, call.attempt > 1, call.protocol);
   call.traceHeaders = attempt.headers;
   try {
     const answer = await next(call);
