@@ -42,6 +42,8 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
   private readonly client: grpc.Client;
   private readonly dispatch: Dispatch;
+  /** Each method by its path, as an attempt names it. */
+  private readonly methods: ReadonlyMap<string, grpc.MethodDefinition<unknown, unknown>>;
 
   constructor(
     readonly service: DownstreamName,
@@ -50,6 +52,7 @@ export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
     options: DownstreamGrpcOptions,
   ) {
     this.client = new grpc.Client(targetOf(origin), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.methods = new Map(Object.values(definition).map((method) => [method.path, method]));
     this.dispatch = compose(options.guard.layers, (call) => this.send(call));
   }
 
@@ -83,7 +86,7 @@ export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
   /** One attempt, the innermost layer: its deadline is what the time-left layer gave it. */
   private send(call: DownstreamCall): Promise<Answer<unknown>> {
     const { context, timeoutMs } = call;
-    const spec = Object.values(this.definition).find((method) => method.path === call.path)!;
+    const spec = this.methods.get(call.path)!;
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${context.token}`);
     metadata.set('x-request-id', context.requestId);
