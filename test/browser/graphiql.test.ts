@@ -447,4 +447,33 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.screenshot({ path: join(screenshots, 'graphiql-web-signed-out.png') });
     await page.context().close();
   }, 120_000);
+
+  it('web: runs a subscription over SSE and shows each event as the service publishes it', async () => {
+    const { page } = await openGraphiQL(`${webUrl}/graphql`, { headers: '"X-CSRF": "1"' });
+    // Replace the document with web's My List subscription, typed as a developer would.
+    const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('subscription Live { myListChanged { eventId contentId inMyList', { delay: 5 });
+    const streaming = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('myListChanged'), { timeout: 20_000 });
+    await page.locator('.graphiql-execute-button').click();
+    const response = await streaming;
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
+
+    // The change made at the service, as another device would: u_1 is the page's viewer.
+    const token = await mocks.token('u_1', { aud: 'web' });
+    const list = (await (await fetch(`${mocks.urls['my-list']}/my-list/u_1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { contentIds: string[] };
+    let n = 1;
+    while (list.contentIds.includes(`t_${n}`)) n++;
+    const put = await fetch(`${mocks.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(put.status).toBe(200);
+    const pane = page.locator('.graphiql-response .monaco-editor .view-lines');
+    await expect.poll(async () => plain(await pane.innerText()), { timeout: 15_000 }).toContain(`"contentId": "t_${n}"`);
+    expect(plain(await pane.innerText())).toContain('"inMyList": true');
+    await fetch(`${mocks.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(offMachine).toEqual([]);
+    await page.context().close();
+  }, 120_000);
 });
