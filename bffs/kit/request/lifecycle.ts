@@ -11,7 +11,7 @@ import type { Executor } from '../execution/execute.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 import type { Responder } from './respond.ts';
 import type { Exchange, Reply } from './exchange.ts';
-import { paramsOfBody, paramsOfQueryString, readsBodyOf, type Params } from './params.ts';
+import { paramsOfBody, paramsOfQueryString, readsBodyOf, refuseParamsInPostUrl, type Params } from './params.ts';
 import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.ts';
 import { refusal, resultReply } from './replies.ts';
 import { concierge } from '../errors.ts';
@@ -239,6 +239,7 @@ const NO_PARAMS: Params = Object.freeze({}) as Params;
 /** The parameters: a GET's or HEAD's from its query string, a POST's from its body, read within the limit. */
 async function paramsOf(exchange: Exchange, maxBodyBytes: number): Promise<Params> {
   if (exchange.method !== 'POST') return paramsOfQueryString(exchange.search);
+  refuseParamsInPostUrl(exchange.search);
   const body = await exchange.readBody(maxBodyBytes);
   if (body === undefined) throw new BodyTooLarge();
   return paramsOfBody(exchange.headers.get('content-type'), body);
