@@ -63,8 +63,8 @@ function build(create: typeof createMobileBff, fastLane: boolean, overrides: Par
   return { bff, logs };
 }
 
-async function post(bff: Bff, token: string, body: unknown, accept = 'application/graphql-response+json') {
-  const response = await fetchOver(bff, '/graphql', {
+async function post(bff: Bff, token: string, body: unknown, accept = 'application/graphql-response+json', search = '') {
+  const response = await fetchOver(bff, search ? `/graphql?${search}` : '/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -163,6 +163,16 @@ describe.each(TRANSPORTS)('a production mobile BFF, on %s', (_, fastLane) => {
     const viaPost = await post(bff, mobileToken, { documentId: HOME, cacheBuster: '1' });
     expect({ status: viaPost.status, body: viaPost.body }).toEqual({ status: viaGet.status, body: viaGet.body });
     expect((await get(bff, mobileToken, new URLSearchParams({ documentId: HOME }).toString())).status).toBe(200);
+  });
+
+  test("a POST naming a GraphQL parameter in its URL is 400 BAD_REQUEST before its body is read; any other name in its URL is ignored", async () => {
+    for (const name of ['query', 'documentId', 'variables', 'operationName', 'extensions']) {
+      const refused = await post(bff, mobileToken, { documentId: HOME }, undefined, `${name}=`);
+      expect(refused.status, name).toBe(400);
+      expect(codesOf(refused.body)).toEqual(['BAD_REQUEST']);
+      expect(refused.body.errors[0].message).toContain(`"${name}"`);
+    }
+    expect((await post(bff, mobileToken, { documentId: HOME }, undefined, 'op=MobileHome&x=1')).status).toBe(200);
   });
 
   test('a failed service shows the client its code and path, never which service or what it answered; the log line has them', async () => {

@@ -78,6 +78,25 @@ describe('what is kept, and for how long', () => {
     expect(calls).toEqual(['batch t_1,t_2', 'batch t_3,t_4']);
   });
 
+  test('concurrent reads that miss the same titles share one batch: each asks only for what no batch is fetching', async () => {
+    const reads = await Promise.all([names(['t_1', 't_2']), names(['t_2', 't_3']), names(['t_1', 't_2', 't_3'])]);
+    expect(reads).toEqual([['t_1 v1', 't_2 v1'], ['t_2 v1', 't_3 v1'], ['t_1 v1', 't_2 v1', 't_3 v1']]);
+    expect(calls).toEqual(['batch t_1,t_2', 'batch t_3']);
+    expect(await names(['t_3', 't_1'])).toEqual(['t_3 v1', 't_1 v1']);
+    expect(calls).toHaveLength(2);
+  });
+
+  test("a read whose shared batch fails for another request's reason (its client left) asks again with its own", async () => {
+    const left = new AbortController();
+    left.abort();
+    const [gone, joiner] = await Promise.allSettled([cache.read({ ...call(), deadline: Deadline.after(1_000, left.signal) }, ['t_1', 't_2'], FIELDS), names(['t_2', 't_1'])]);
+    expect(gone.status).toBe('rejected');
+    expect(joiner).toEqual({ status: 'fulfilled', value: ['t_2 v1', 't_1 v1'] });
+    // The aborted request's batch never reached the catalog; the joiner's own did, once.
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.replace('batch ', '').split(',').sort()).toEqual(['t_1', 't_2']);
+  });
+
   test('the in-process level is bounded in bytes: past the bound, the title read longest ago goes first', async () => {
     await cache.close();
     cache = build(3_800); // about three 1 KB titles

@@ -141,3 +141,100 @@ describe.each<Transport>(['fast lane', 'yoga'])('fair share of in-flight work (%
     }
   });
 });
+
+/**
+ * A request over its cap is refused on its headers, before its body is read: the address's slot,
+ * and the viewer's when its bearer token was verified before, are taken first (perimeter/index.ts,
+ * screening), so a burst's excess costs neither a body read and parse, nor a document look-up,
+ * nor the address's budget.
+ */
+describe.each<Transport>(['fast lane', 'yoga'])('the excess is refused before its body is read (%s)', (transport) => {
+  const CAPS = { viewer: 1, ip: 2 };
+  function cappedBff(): Bff {
+    return createMobileBff(testConfig(mocks.urls, { trustedProxyHops: 1 }), {
+      clock: () => new Date(TEST_NOW),
+      logger: pino({ level: 'silent' }),
+      policy: { deadlineMs: 5_000 },
+      perimeter: { inFlight: CAPS },
+    });
+  }
+
+  /** A POST to /graphql with `body` as it is, as `sub` from `address`. */
+  async function post(bff: Bff, sub: string, address: string, body: BodyInit) {
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${await tokenOf(sub)}`, 'x-forwarded-for': address },
+      body,
+      duplex: 'half',
+    };
+    const response = transport === 'fast lane' ? await fetchOver(bff, '/graphql', init) : await bff.fetch('http://bff/graphql', init);
+    return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  }
+
+  /** Homes that stay in flight (users is slowed) until `users` has been called for each: their slots are taken. */
+  async function holding(bff: Bff, who: [sub: string, address: string][]) {
+    await mocks.resetCounters();
+    await mocks.setFaults('users', { latencyMs: USERS_DELAY_MS * 2 });
+    const held = who.map(([sub, address]) => post(bff, sub, address, JSON.stringify({ query: HOME })));
+    while ((await mocks.counters('users')).total < who.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    return held;
+  }
+
+  /** A body that is never finished: a request that waited for it would never be answered. */
+  const neverEnding = () => new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode('{"query": "{ home { ')) });
+
+  test(`a viewer over its cap is refused 429 whatever its body: unparsable, unfinished, naming no document`, async () => {
+    const bff = cappedBff();
+    try {
+      await post(bff, 'u_1', '203.0.113.7', JSON.stringify({ query: HOME })); // its token is verified: the viewer is known on the headers
+      const held = await holding(bff, [['u_1', '203.0.113.7']]);
+      for (const body of ['{"query": ', JSON.stringify({ documentId: 'sha256:0' }), neverEnding()]) {
+        const refused = await post(bff, 'u_1', '203.0.113.7', body);
+        expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+        expect(refused.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_IN_FLIGHT', limit: 'viewer', max: CAPS.viewer });
+      }
+      for (const answer of await Promise.all(held)) expectFullHome(answer);
+      // The slot came back: the same unparsable body is now read, and refused for what it is.
+      await mocks.clearFaults();
+      const read = await post(bff, 'u_1', '203.0.113.7', '{"query": ');
+      expect(read.status).toBe(400);
+      expect(read.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    } finally {
+      await bff.close();
+    }
+  });
+
+  test('an address over its cap is refused 429 before its body is read, its token unverified', async () => {
+    const bff = cappedBff();
+    try {
+      const held = await holding(bff, [['u_1', '203.0.113.7'], ['u_2', '203.0.113.7']]);
+      // u_3 has never been seen: its token is not verified for it, and its body never ends.
+      const refused = await post(bff, 'u_3', '203.0.113.7', neverEnding());
+      expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+      expect(refused.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_IN_FLIGHT', limit: 'ip', max: CAPS.ip });
+      for (const answer of await Promise.all(held)) expectFullHome(answer);
+    } finally {
+      await bff.close();
+    }
+  });
+
+  test("a refused request spends none of the address's budget", async () => {
+    const bff = cappedBff();
+    try {
+      const remainingOf = (headers: Headers) => Number(/"ip";r=(\d+)/.exec(headers.get('ratelimit') ?? '')?.[1]);
+      const first = await post(bff, 'u_1', '203.0.113.7', JSON.stringify({ query: HOME }));
+      const cost = Number(/"ip";q=(\d+)/.exec(first.headers.get('ratelimit-policy') ?? '')?.[1]) - remainingOf(first.headers);
+      expect(cost).toBeGreaterThan(0);
+      const held = await holding(bff, [['u_1', '203.0.113.7']]);
+      for (let i = 0; i < 5; i++) expect((await post(bff, 'u_1', '203.0.113.7', JSON.stringify({ query: HOME }))).status).toBe(429);
+      expectFullHome((await Promise.all(held))[0]!);
+      await mocks.clearFaults();
+      // The held home and this one spent one cost each since the first, the five refused ones none.
+      const next = await post(bff, 'u_1', '203.0.113.7', JSON.stringify({ query: HOME }));
+      expectFullHome(next);
+      expect(remainingOf(next.headers)).toBe(remainingOf(first.headers) - 2 * cost);
+    } finally {
+      await bff.close();
+    }
+  });
+});

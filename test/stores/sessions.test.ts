@@ -26,6 +26,7 @@ const cipher = createTokenCipher(KEY);
 const logger = pino({ level: 'silent' });
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 const IDLE = 30 * MINUTE;
 const ABSOLUTE = 8 * 60 * MINUTE;
 
@@ -120,6 +121,9 @@ const redis: Impl = {
 
 const TOKENS = { access: 'ACCESS-7f3a-super-secret', refresh: 'REFRESH-91cd-super-secret', idToken: 'IDTOKEN-44be-super-secret' };
 
+/** A client of its own per test: the expiry sweep is per client, and on Redis one replica's sweep holds a lease. */
+const uniqueClient = () => `web-${randomBytes(3).toString('hex')}`;
+
 function newSession(overrides: Partial<NewSession> = {}): NewSession {
   return { kind: 'browser', client: 'web', sub: `u_${randomBytes(4).toString('hex')}`, name: 'Ada', sid: `sid_${randomBytes(4).toString('hex')}`, tokens: { ...TOKENS }, accessExpiresAt: Date.now() + 5 * MINUTE, ...overrides };
 }
@@ -172,14 +176,18 @@ describe.each([memory, redis])('session store: $name', (impl) => {
   describe('lifetimes', () => {
     test('the idle timeout slides with use and ends an unused session', async () => {
       const { store, clock, raw } = impl.world();
-      const { id } = await store.create(newSession());
+      const client = uniqueClient();
+      const { id } = await store.create(newSession({ client }));
       for (let i = 0; i < 5; i++) {
         clock.advance(IDLE - MINUTE);
         expect(await store.get(id)).toBeDefined(); // each use restarts the idle clock
       }
+      expect(await store.takeExpired(client, 10)).toEqual([]);
       clock.advance(IDLE + 1);
       expect(await store.get(id)).toBeUndefined();
-      expect(await raw(id)).toBeUndefined(); // and it is deleted, not just hidden
+      // The expiry sweep deletes it, and hands its tokens over for its BFF to revoke.
+      expect(await store.takeExpired(client, 10)).toEqual([TOKENS]);
+      expect(await raw(id)).toBeUndefined();
     });
 
     test('a busy session is written at most once per 30 s', async () => {
@@ -354,6 +362,30 @@ describe.each([memory, redis])('session store: $name', (impl) => {
       expect(await replica.takeEndedElsewhere(client, 10)).toEqual([]);
     });
 
+    test('a session past its lifetime, however busy, is handed to its client once to revoke; a signed-out one, a live one or another client\'s is not', async () => {
+      const { store, replica, other, clock } = impl.world();
+      const client = uniqueClient();
+      const busy = await store.create(newSession({ client, tokens: { ...TOKENS, refresh: 'REFRESH-busy' } }));
+      const signedOut = await store.create(newSession({ client, tokens: { ...TOKENS, refresh: 'REFRESH-signed-out' } }));
+      const someoneElses = await store.create(newSession({ client: uniqueClient() }));
+      await store.delete(signedOut.id); // its sign-out revoked it already
+      // Used every 29 minutes until a minute before its lifetime ends.
+      for (let left = ABSOLUTE - MINUTE; left > 0; left -= IDLE - MINUTE) {
+        clock.advance(Math.min(left, IDLE - MINUTE));
+        expect(await store.get(busy.id)).toBeDefined();
+        await store.get(someoneElses.id);
+      }
+      const fresh = await store.create(newSession({ client, tokens: { ...TOKENS, refresh: 'REFRESH-fresh' } }));
+      expect(await store.takeExpired(client, 10)).toEqual([]);
+      clock.advance(2 * MINUTE);
+      expect(await store.get(busy.id)).toBeUndefined();
+      // Another BFF's store (another key) may sweep nothing of it: it could not open the tokens.
+      expect(await other({ idleTimeoutMs: IDLE, absoluteLifetimeMs: ABSOLUTE, key: randomBytes(32).toString('base64url') }).takeExpired(uniqueClient(), 10)).toEqual([]);
+      expect(await store.takeExpired(client, 10)).toEqual([{ ...TOKENS, refresh: 'REFRESH-busy' }]);
+      expect(await replica.takeExpired(client, 10)).toEqual([]);
+      expect(await store.get(fresh.id)).toBeDefined();
+    });
+
   });
 
   describe('tokens at rest', () => {
@@ -471,14 +503,44 @@ describe.each([memory, redis])('session store: $name', (impl) => {
 });
 
 describe('session store: the Redis layout', () => {
-  test('Redis forgets an abandoned session by itself (TTL to the idle deadline)', async () => {
+  test('Redis forgets an abandoned session by itself (TTL to the idle deadline and a day for the expiry sweep), and indexes it by deadline', async () => {
     const { store, clock } = redis.world();
-    const { id } = await store.create(newSession());
+    const client = uniqueClient();
+    const { id } = await store.create(newSession({ client }));
     const ttl = await redisA.pTTL(`${PREFIX}${id}`);
-    expect(ttl).toBeGreaterThan(IDLE - 5_000);
-    expect(ttl).toBeLessThanOrEqual(IDLE);
-    const clamped = await store.create(newSession({ refreshExpiresAt: clock.now() + 5 * MINUTE }));
-    expect(await redisA.pTTL(`${PREFIX}${clamped.id}`)).toBeLessThanOrEqual(5 * MINUTE);
+    expect(ttl).toBeGreaterThan(IDLE + DAY - 5_000);
+    expect(ttl).toBeLessThanOrEqual(IDLE + DAY);
+    expect(await redisA.zScore(`${PREFIX}expiring:${client}`, id)).toBe(clock.now() + IDLE);
+    const clamped = await store.create(newSession({ client, refreshExpiresAt: clock.now() + 5 * MINUTE }));
+    expect(await redisA.pTTL(`${PREFIX}${clamped.id}`)).toBeLessThanOrEqual(5 * MINUTE + DAY);
+    expect(await redisA.zScore(`${PREFIX}expiring:${client}`, clamped.id)).toBe(clock.now() + 5 * MINUTE);
+    // A use moves the deadline in the index; an ended session leaves it.
+    clock.advance(MINUTE);
+    await store.get(id);
+    expect(await redisA.zScore(`${PREFIX}expiring:${client}`, id)).toBe(clock.now() + IDLE);
+    await store.delete(id);
+    expect(await redisA.zScore(`${PREFIX}expiring:${client}`, id)).toBeNull();
+  });
+
+  test('one replica sweeps a client at a time; two sweeping at once hand each session over once', async () => {
+    const { store, replica, clock } = redis.world();
+    const client = uniqueClient();
+    const refreshes = Array.from({ length: 40 }, (_, i) => `REFRESH-${i}`);
+    for (const refresh of refreshes) await store.create(newSession({ client, tokens: { ...TOKENS, refresh } }));
+    clock.advance(IDLE);
+    // A sweeper holds the lock (one that crashed mid-sweep, say): no one else sweeps until its TTL.
+    await redisA.set(`${PREFIX}expiring-lock:${client}`, 'crashed-sweeper', { expiration: { type: 'PX', value: 300 } });
+    expect(await store.takeExpired(client, 100)).toEqual([]);
+    await sleep(400);
+    const rounds = await Promise.all([store, replica, store, replica].map((sweeper) => sweeper.takeExpired(client, 15)));
+    let taken = rounds.flat();
+    while (taken.length < refreshes.length) {
+      const more = await replica.takeExpired(client, 15);
+      expect(more.length).toBeGreaterThan(0);
+      taken = [...taken, ...more];
+    }
+    expect(taken.map((tokens) => tokens.refresh).sort()).toEqual([...refreshes].sort());
+    expect(await store.takeExpired(client, 100)).toEqual([]);
   });
 
   test('keeps the index sets tidy, and tolerates ids whose session Redis has already forgotten', async () => {

@@ -92,6 +92,8 @@ class TitleCache implements TitleSource {
   private readonly fieldsets = new Map<string, Fieldset>();
   private readonly queue: Revalidation[] = [];
   private readonly revalidating = new Set<string>();
+  /** Each missing title a batch is fetching now, by key: what a concurrent miss of it waits for. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private running = 0;
   private closed = false;
   private waiters: (() => void)[] = [];
@@ -135,17 +137,56 @@ class TitleCache implements TitleSource {
       if (missing.length) observation.cacheLookup('title', 'miss', missing.length);
     }
     if (stale.length > 0) this.revalidateLater(call, fieldset, stale);
-    if (missing.length > 0) {
-      const batch = await this.options.catalog.validatedBatch(call, missing.map((i) => ids[i]!), fields);
-      const freshness = freshnessOf(batch.cache);
-      const keeping: [string, unknown, string | undefined][] = [];
-      missing.forEach((i, j) => {
-        values[i] = batch.titles[j] ?? null;
-        keeping.push([ids[i]!, values[i], batch.etags[j] ?? undefined]);
-      });
-      if (freshness) await this.keep(fieldset, keeping, freshness, this.options.now());
-    }
+    if (missing.length > 0) await this.fetchMissing(call, fieldset, ids, missing, values);
     return values as (SparseTitle<F> | null)[];
+  }
+
+  /**
+   * The missing titles, each fetched once however many requests miss it at the same moment: a
+   * title another request's batch is already fetching is waited for (joined), the rest go in one
+   * batch of this request's, which later requests join in turn. A joined batch that fails (its
+   * request's client left, its deadline was shorter, the catalog failed it) is asked again in
+   * this request's own batch, so no request fails for another's reasons.
+   */
+  private async fetchMissing(call: CallContext, fieldset: Fieldset, ids: readonly string[], missing: number[], values: unknown[]): Promise<void> {
+    const asking: number[] = [];
+    const joined: Promise<void>[] = [];
+    const failed: number[] = [];
+    for (const i of missing) {
+      const pending = this.inFlight.get(keyOf(fieldset, ids[i]!));
+      if (!pending) asking.push(i);
+      else joined.push(pending.then((value) => void (values[i] = value), () => void failed.push(i)));
+    }
+    const own = asking.length > 0 ? this.batch(call, fieldset, asking.map((i) => ids[i]!)).then((fetched) => asking.forEach((i, j) => (values[i] = fetched[j]))) : undefined;
+    await Promise.all([own, ...joined]);
+    if (failed.length === 0) return;
+    const fetched = await this.batch(call, fieldset, failed.map((i) => ids[i]!));
+    failed.forEach((i, j) => (values[i] = fetched[j]));
+  }
+
+  /** One catalog batch for `ids`, kept when the catalog allows; each title's share of it is in flight until then. */
+  private batch(call: CallContext, fieldset: Fieldset, ids: string[]): Promise<unknown[]> {
+    const batch = (async () => {
+      const answer = await this.options.catalog.validatedBatch(call, ids, fieldset.fields);
+      // Frozen: several requests read the same objects, kept or not.
+      const fetched = ids.map((_, j) => deepFreeze(answer.titles[j] ?? null));
+      const freshness = freshnessOf(answer.cache);
+      if (freshness) await this.keep(fieldset, ids.map((id, j) => [id, fetched[j], answer.etags[j] ?? undefined]), freshness, this.options.now());
+      return fetched;
+    })();
+    const shares = ids.map((id, j) => {
+      const key = keyOf(fieldset, id);
+      const share = batch.then((fetched) => fetched[j]);
+      share.catch(() => undefined); // a share no one joined must not be an unhandled rejection
+      this.inFlight.set(key, share);
+      return [key, share] as const;
+    });
+    // Kept (or failed) by now: later requests read the cache, or ask again.
+    const done = () => {
+      for (const [key, share] of shares) if (this.inFlight.get(key) === share) this.inFlight.delete(key);
+    };
+    batch.then(done, done);
+    return batch;
   }
 
   settled(): Promise<void> {

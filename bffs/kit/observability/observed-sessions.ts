@@ -23,6 +23,8 @@ export function observedSessions(store: SessionStore, note: (event: SessionEvent
     delete: (id) => watched(store.delete(id)).then((ended) => (ended && note('ended'), ended)),
     endElsewhere: (id) => watched(store.endElsewhere(id)).then((ended) => (ended && note('ended'), ended)),
     takeEndedElsewhere: (client, max) => watched(store.takeEndedElsewhere(client, max)),
+    // Expired sessions are not counted as `ended`: a session that ends by its deadline was never counted so.
+    takeExpired: (client, max) => watched(store.takeExpired(client, max)),
     deleteWhere: (filter) => watched(store.deleteWhere(filter)).then((count) => (count > 0 && note('ended', count), count)),
     refreshOnce: (id, refresh, seen) =>
       watched(

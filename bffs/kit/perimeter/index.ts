@@ -9,7 +9,7 @@ import type { RedisClient } from '../stores/redis.ts';
 import type { CorsPolicy } from './cors.ts';
 import { InFlightCounts } from './in-flight.ts';
 import { createOperationLimits } from '../execution/operation-limits.ts';
-import { createGate, createPerimeter, type Stage } from './pipeline.ts';
+import { createGate, createPerimeter, type ScreenStage, type Stage } from './pipeline.ts';
 import type { ResolvedPerimeter } from '../core/perimeter-policy.ts';
 import { authenticationStage } from './stages/authentication.ts';
 import { clientAddressStage } from './stages/client-address.ts';
@@ -38,18 +38,25 @@ export interface ClientPerimeterOptions {
   /** The browser origins this client serves, and whether they send credentials (cors.ts). */
   cors: CorsPolicy;
   redis?: RedisClient;
-  /** The wings' stages (wing.ts) that run before every other: sign-in's CSRF check for a cookie client. */
-  firstStages?: readonly Stage[];
+  /** The wings' stages (wing.ts) that run before every other, on the headers alone: sign-in's CSRF check for a cookie client. */
+  firstStages?: readonly ScreenStage[];
   /** A wing's stage that finds the viewer in place of the bearer-token one (sign-in's session stages). */
   authenticate?: Stage;
 }
 
 /**
- * One client's perimeter, in the order every GraphQL request meets it, on both transports:
+ * One client's perimeter, in the order every GraphQL request meets it, on both transports.
  *
+ * Screening, on the request's headers alone, before its parameters are read (so a request refused
+ * here costs no body read, no JSON parse, no document look-up and no budget):
  *  0. first stages       the wings' (wing.ts): for a cookie client, sign-in's CSRF check (the
  *                        session cookie without `X-CSRF: 1`, or from a foreign origin: 403)
  *  1. origin             a browser origin the client does not serve: 403 (CSRF), before anything runs
+ *     in flight (ip)     the client address (client-address.ts: the peer, or the trusted proxies'
+ *                        X-Forwarded-For) takes one of its in-flight slots until the answer is out: 429
+ *     in flight (viewer) when the bearer token was verified before (viewer.ts `known`), its viewer
+ *                        takes one of its slots here: 429 (else at 9, once the viewer is known)
+ * Then, with the parameters:
  *  2. params             the GraphQL-over-HTTP parameters, well-formed: else 400 BAD_REQUEST
  *  3. trusted-documents  `documentId` / Apollo's hash → a supported release's text; raw text only if allowed
  *  4. document           parse (tokens), armor's limits, validation, compilation: once per document
@@ -58,44 +65,43 @@ export interface ClientPerimeterOptions {
  *                        document (a working-copy document: the release it names, else the
  *                        newest); a retired one 400; a field gated past it 400 (contracts/)
  *  6. method             no mutation over GET: 405
- *  7. in flight (ip)    the client address (client-address.ts: the peer, or the trusted proxies'
- *                        X-Forwarded-For) takes one of its in-flight slots until the answer is out: 429
- *     rate limit (ip)    the client address spends the operation's cost: before any token is checked
+ *  7. rate limit (ip)    the client address spends the operation's cost: before any token is checked
  *  8. authentication     the viewer, from the verified bearer token (its audience this BFF's), or
  *                        a wing's stage in its place (sign-in's: for a cookie client from the
  *                        session, for a device client from the session its bearer token names,
  *                        the session's token refreshed when about to expire): 401
- *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out: 429
+ *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out, unless
+ *                        screening took it: 429
  *     rate limit (viewer) the viewer spends the operation's cost: 429
  *
- * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
- * at the request lifecycle's edge (request/lifecycle.ts).
+ * Load shedding (503) and the body-size limit (413) act on the request's headers too, at the
+ * request lifecycle's edge (request/lifecycle.ts), the shedder after screening.
  */
-export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate: wingAuthentication }: ClientPerimeterOptions) {
+  const wingAuthenticates = wingAuthentication !== undefined;
+  const authenticate = wingAuthentication ?? authenticationStage(verifyViewer);
   const limits = createOperationLimits(policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
   const operations = createOperationPreparer({ schema, gates, limits, production, cacheDefaults });
   const usage = createContractUsage([...documents.documents.values()].flatMap((document) => document.releases));
 
+  const screening: ScreenStage[] = [...firstStages, originStage(cors)];
   const budgets: Stage[] = [];
   if (policy.rateLimits && policy.inFlight) {
     const ip = createCostLimiter(policy.rateLimits.ip, `concierge:rate:${client}:ip`, redis);
     const viewer = createCostLimiter(policy.rateLimits.viewer, `concierge:rate:${client}:viewer`, redis);
     const ipInFlight = new InFlightCounts(policy.inFlight.ip);
     const viewerInFlight = new InFlightCounts(policy.inFlight.viewer);
-    budgets.push(
-      clientAddressStage(policy.trustedProxyHops),
-      inFlightStage('ip', ipInFlight, (passage) => passage.clientAddress!),
-      rateLimitStage('ip', ip, (passage) => passage.clientAddress!),
-      authenticate,
-      inFlightStage('viewer', viewerInFlight, (passage) => passage.viewer!.id),
-      rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id),
-    );
+    const viewerSlot = inFlightStage('viewer', viewerInFlight, (passage) => passage.viewer!.id);
+    screening.push(clientAddressStage(policy.trustedProxyHops), inFlightStage('ip', ipInFlight, (passage) => passage.clientAddress!));
+    // A wing's credential (a session) is read from its store, not known for free: its viewer's slot waits for it.
+    if (!wingAuthenticates) screening.push(inFlightStage('viewer', viewerInFlight, (passage) => verifyViewer.known(passage.request.headers.get('authorization'))?.id));
+    budgets.push(rateLimitStage('ip', ip, (passage) => passage.clientAddress!), authenticate, viewerSlot, rateLimitStage('viewer', viewer, (passage) => passage.viewer!.id));
   } else {
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets], screening);
 
   // A WebSocket's handshake (server/socket-lane.ts): the same first stages, origin and viewer as
   // every request, before the socket opens; each `subscribe` message on it then meets the whole

@@ -16,7 +16,10 @@ export interface PerimeterRequest {
   headers: RequestHeaders;
   /** The client's address as the socket saw it. */
   peer: string;
-  /** The GraphQL parameters as sent: a parsed JSON body, or GET's query string. */
+  /**
+   * The GraphQL parameters as sent: a parsed JSON body, or GET's query string. Empty while the
+   * screening stages run: they are read after them, so a screened-out request's are never read.
+   */
   params: Record<string, unknown>;
   /** What the request did, for its metrics, access line and span (observability/). */
   observation?: RequestObservation;
@@ -27,6 +30,8 @@ export interface Passage {
   request: PerimeterRequest;
   /** client-address.ts: what the address budget is kept for. */
   clientAddress?: string;
+  /** in-flight.ts: whose in-flight slot this request holds, per cap (a slot taken in screening is not taken again). */
+  slots?: { viewer?: string; ip?: string };
   /** params.ts */
   query?: string;
   documentId?: string;
@@ -84,6 +89,14 @@ export type Admitted = Passage & { operation: ReadyOperation; viewer: Viewer; cl
  */
 export type Stage = (passage: Passage) => void | Promise<void>;
 
+/**
+ * A stage that needs only the request's method, headers and peer, and answers at once: it runs
+ * before the parameters are read (`Perimeter.screen`), so a request it refuses costs no body read,
+ * no JSON parse and no document look-up. The in-flight caps (and the wings' CSRF check, the
+ * origin) are screening stages.
+ */
+export type ScreenStage = (passage: Passage) => void;
+
 /** Several errors at once (a document's validation errors). */
 export class Refusal {
   constructor(readonly errors: readonly GraphQLError[]) {}
@@ -91,14 +104,31 @@ export class Refusal {
 
 export type Verdict = { admitted: Admitted; refused?: undefined } | { refused: ExecutionResult; admitted?: undefined };
 
+export type Screened = { passage: Passage; refused?: undefined } | { refused: ExecutionResult; passage?: undefined };
+
 /**
- * The perimeter: the client's stages, in order, run by both transports on every GraphQL request.
+ * The perimeter: the client's stages, in order, run by both transports on every GraphQL request,
+ * in two steps:
+ *  - `screen(request)`, on the request's headers alone, before its parameters are read: the
+ *    screening stages (synchronous, ScreenStage), whose refusal costs no body read or parse;
+ *  - `admit(passage)`, once the parameters are read into `passage.request.params`: the rest.
  * A refusal is a result like any other (errors with `extensions.http`), so both transports send
- * it through the same status and serialisation rules as an executed one.
+ * it through the same status and serialisation rules as an executed one. A refused request holds
+ * nothing; an admitted one holds its slots until `release()` (the lifecycle's, once its answer is out).
  */
-export function createPerimeter(stages: readonly Stage[]) {
-  return async function admit(request: PerimeterRequest): Promise<Verdict> {
+export function createPerimeter(stages: readonly Stage[], screening: readonly ScreenStage[] = []) {
+  function screen(request: PerimeterRequest): Screened {
     const passage = passageOf(request);
+    try {
+      for (const stage of screening) stage(passage);
+    } catch (error) {
+      passage.release();
+      return { refused: refusalOf(error, passage) };
+    }
+    return { passage };
+  }
+
+  async function admit(passage: Passage): Promise<Verdict> {
     try {
       const pending = runStages(stages, passage);
       if (pending) await pending;
@@ -110,9 +140,11 @@ export function createPerimeter(stages: readonly Stage[]) {
       passage.release();
       throw new Error('the perimeter admitted a request without an operation, a version and a viewer: a stage is missing');
     }
-    request.observation?.noteAdmitted(passage as Admitted);
+    passage.request.observation?.noteAdmitted(passage as Admitted);
     return { admitted: passage as Admitted };
-  };
+  }
+
+  return { screen, admit };
 }
 
 export type Perimeter = ReturnType<typeof createPerimeter>;

@@ -4,7 +4,7 @@ import type { BffConfig } from '../config.ts';
 import type { ResolvedPerimeter } from '../core/perimeter-policy.ts';
 import type { RedisClient } from '../stores/redis.ts';
 import type { CorsPolicy } from './cors.ts';
-import type { Stage } from './pipeline.ts';
+import type { ScreenStage, Stage } from './pipeline.ts';
 import type { VerifyViewer } from './viewer.ts';
 
 /**
@@ -17,8 +17,8 @@ import type { VerifyViewer } from './viewer.ts';
 export interface Wing {
   /** Who it is, in logs and errors. */
   readonly name: string;
-  /** Run before every other stage on each GraphQL request (sign-in's CSRF check for a cookie client). */
-  readonly firstStages: readonly Stage[];
+  /** Run before every other stage on each GraphQL request, on its headers alone, before its body is read (sign-in's CSRF check for a cookie client). */
+  readonly firstStages: readonly ScreenStage[];
   /** Finds the viewer in place of the bearer-token stage (stages/authentication.ts); at most one wing brings one. */
   readonly authenticate?: Stage;
   /** The paths its routes serve: shed under load like /graphql. */

@@ -3,7 +3,7 @@ import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
 import { refuseLargeBody, type EarlyRefusal } from '../perimeter/body-size.ts';
 import { VARY_ORIGIN, type CorsPolicy } from '../perimeter/cors.ts';
 import type { LoadShedder } from '../perimeter/load-shedding.ts';
-import type { Admitted, Perimeter } from '../perimeter/pipeline.ts';
+import type { Admitted, Passage, Perimeter } from '../perimeter/pipeline.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
 import { deliver, withVary, type DeliveryPolicy } from './deliver.ts';
@@ -11,7 +11,7 @@ import type { Executor } from '../execution/execute.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
 import type { Responder } from './respond.ts';
 import type { Exchange, Reply } from './exchange.ts';
-import { paramsOfBody, paramsOfQueryString, readsBodyOf, type Params } from './params.ts';
+import { paramsOfBody, paramsOfQueryString, readsBodyOf, refuseParamsInPostUrl, type Params } from './params.ts';
 import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.ts';
 import { refusal, resultReply } from './replies.ts';
 import { concierge } from '../errors.ts';
@@ -49,8 +49,9 @@ export interface LifecycleOptions {
  * because it is written once. Read top to bottom:
  *
  *  edge       the request id and CORS headers every reply carries; refused on headers alone
- *             (413 body too large, 406 Accept, 405 method, 415 body type), then the load
- *             shedder's slot (503);
+ *             (413 body too large, 406 Accept, 405 method, 415 body type); the perimeter's
+ *             screening, on the headers too (CSRF, origin, the in-flight caps: 403, 429); then
+ *             the load shedder's slot (503);
  *  params     the GraphQL parameters, from the query string or the body (400, 413);
  *  perimeter  from parameters to an admitted operation and viewer, or a refusal (perimeter/);
  *  respond    the response cache, else execution, within the request's deadline; a
@@ -58,7 +59,7 @@ export interface LifecycleOptions {
  *  deliver    cache headers, 304, compression for a whole answer; parts as they come for
  *             `@defer`; a result with errors by GraphQL over HTTP's status rules, never stored.
  *
- * What the request holds (the shedder's slot, the perimeter's in-flight slots) is given back
+ * What the request holds (the perimeter's in-flight slots, the shedder's slot) is given back
  * once its answer is computed, or after the last part of a streamed one.
  */
 export function createLifecycle(options: LifecycleOptions): (exchange: Exchange) => Promise<Reply> {
@@ -74,37 +75,43 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
     // A HEAD is answered as its GET would be, without a body: never in parts.
     const streamed = socket || method === 'HEAD' ? undefined : streamedMediaType(accept);
 
-    // Edge: refused on headers alone (a socket's handshake headers were its transport's to judge), then a slot of the shedder.
+    // Edge: refused on headers alone (a socket's handshake headers were its transport's to judge);
+    // then the perimeter's screening (the in-flight caps, on the headers too, so a burst's excess
+    // costs no body read and no slot of the shedder); then a slot of the shedder.
     const refused = socket ? undefined : refusedOnHeaders(exchange, mediaType ?? streamed, maxBodyBytes);
     if (refused) return early(refused);
+    const screened = perimeter.screen({ method, headers, peer: exchange.peer, params: NO_PARAMS, observation });
+    if (screened.refused) return errorReply(screened.refused);
+    const passage: Passage = screened.passage;
     const shed = shedder.admit();
-    if (shed) return early(shed);
+    if (shed) {
+      passage.release();
+      return early(shed);
+    }
 
-    // What the request holds from here on (the shedder's slot, then the perimeter's in-flight
-    // slots) is given back once, by whichever comes first: the answer computed, or the last part
-    // of a streamed one sent (or the client leaving before it).
-    let admitted: Admitted | undefined;
+    // What the request holds from here on (the screening's in-flight slots, the shedder's slot,
+    // then the perimeter's other slots) is given back once, by whichever comes first: the answer
+    // computed, or the last part of a streamed one sent (or the client leaving before it).
     let handedOff = false;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       shedder.release();
-      admitted?.release();
+      passage.release();
     };
     try {
       // Parameters
-      let params: Params;
       try {
-        params = exchange.params ?? (await paramsOf(exchange, maxBodyBytes));
+        passage.request.params = exchange.params ?? (await paramsOf(exchange, maxBodyBytes));
       } catch (error) {
         return errorReply(unreadable(error, maxBodyBytes));
       }
 
       // Perimeter
-      const verdict = await perimeter({ method, headers, peer: exchange.peer, params, observation });
+      const verdict = await perimeter.admit(passage);
       if (verdict.refused) return errorReply(verdict.refused);
-      admitted = verdict.admitted;
+      const admitted: Admitted = verdict.admitted;
       const facts = { headers, requestId: exchange.requestId, observation };
 
       // Respond, with events: a subscription, over SSE or a socket. What the request held bounds
@@ -226,9 +233,13 @@ function refusedEarly(code: 'NOT_ACCEPTABLE' | 'METHOD_NOT_ALLOWED' | 'UNSUPPORT
   return { code, status: reply.status, headers: reply.headers, body: reply.body as string };
 }
 
+/** What the screening stages see as the parameters: none yet, as they are read after it. */
+const NO_PARAMS: Params = Object.freeze({}) as Params;
+
 /** The parameters: a GET's or HEAD's from its query string, a POST's from its body, read within the limit. */
 async function paramsOf(exchange: Exchange, maxBodyBytes: number): Promise<Params> {
   if (exchange.method !== 'POST') return paramsOfQueryString(exchange.search);
+  refuseParamsInPostUrl(exchange.search);
   const body = await exchange.readBody(maxBodyBytes);
   if (body === undefined) throw new BodyTooLarge();
   return paramsOfBody(exchange.headers.get('content-type'), body);

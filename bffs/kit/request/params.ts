@@ -34,6 +34,22 @@ export function paramsOfQueryString(search: string): Params {
   return params;
 }
 
+/**
+ * A POST's URL query string carries none of its parameters: GraphQL over HTTP puts a POST's in
+ * its body. A GraphQL parameter named there (`query`, `documentId`, `variables`, `operationName`,
+ * `extensions`, even empty) is refused 400 BAD_REQUEST rather than ignored: graphql.org's old
+ * advice (express-graphql) read `?query=` even on a POST, so a client or a proxy (a WAF, a log
+ * reader) may take the URL's operation for the one that runs while the body's would. Any other
+ * name is not a parameter of the request (a tracing tag, `?op=MobileHome` for the logs) and is
+ * ignored, as a POST's answer never depends on its URL. Checked before the body is read.
+ */
+export function refuseParamsInPostUrl(search: string): void {
+  if (search === '') return;
+  for (const name of new URLSearchParams(search).keys()) {
+    if (GRAPHQL_PARAMS.has(name)) throw concierge('BAD_REQUEST', `A POST sends "${name}" in its body, not in the URL's query string.`);
+  }
+}
+
 /** Whether a POST's body is of a type read here (`paramsOfBody`); else 415. */
 export function readsBodyOf(contentType: string | null): boolean {
   const type = mediaTypeOf(contentType);

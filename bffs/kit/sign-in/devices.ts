@@ -19,7 +19,7 @@ export const deviceHandle = (sessionId: string) => `dev_${createHash('sha256').u
  * the store's summaries, which do not open the tokens, so web never holds a TV's tokens, nor
  * needs the TV BFF's sealing key. Ending one from here deletes it and, in the same step, queues
  * its sealed tokens for the TV BFF, which alone can open them and holds the TV client's
- * credentials the provider asks for, to revoke its refresh token there (revoke-ended-elsewhere.ts).
+ * credentials the provider asks for, to revoke its refresh token there (revoke-ended.ts).
  * Only in a store both BFFs reach: Redis (README, Sign-in).
  */
 export function createDeviceDirectory(sessions: SessionStore, client: string) {

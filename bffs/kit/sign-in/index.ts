@@ -6,7 +6,7 @@ import { tokenCipherFromEnv, type TokenCipher } from '../stores/sessions/token-c
 import { DEVICE_ROUTES, useDeviceSignInRoutes } from './device-routes.ts';
 import { createOidcClient, type OidcClient } from './oidc.ts';
 import { createSessionRefresher } from './refresh.ts';
-import { revokeEndedElsewhere } from './revoke-ended-elsewhere.ts';
+import { revokeEnded } from './revoke-ended.ts';
 import { observedSessions, type SessionEvent } from '../observability/observed-sessions.ts';
 import { SIGN_IN_ROUTES, useSignInRoutes } from './routes.ts';
 import { csrfStage } from './stages/csrf.ts';
@@ -61,6 +61,8 @@ function createCookieSignIn(needs: SignInNeeds): SignIn {
   const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.webClientSecret, devSecret: DEV_WEB_CLIENT_SECRET, secretName: 'WEB_CLIENT_SECRET', idleTimeoutMs: (config.sessionIdleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000, absoluteLifetimeMs: (config.sessionLifetimeHours ?? DEFAULT_LIFETIME_HOURS) * 3_600_000 });
   if (!redis) logger.warn('sessions are kept in this process (no REDIS_URL): the account page lists no TVs, whose sessions the TV BFF keeps in its own process; give web and TV the same REDIS_URL');
   const refresher = createSessionRefresher({ sessions, oidc, now });
+  // Sessions that end by their idle timeout or lifetime: their refresh tokens are revoked from here.
+  const revoker = revokeEnded({ client, sessions, oidc, logger });
   return {
     name: 'sign-in',
     sessions,
@@ -68,7 +70,7 @@ function createCookieSignIn(needs: SignInNeeds): SignIn {
     authenticate: sessionAuthenticationStage({ client, sessions, refresher, verifyViewer, bearer: !config.production }),
     paths: SIGN_IN_ROUTES,
     routes: gated(needs, SIGN_IN_ROUTES, useSignInRoutes({ client, oidc, sessions, cipher, cors, publicUrl: config.publicUrl, logger, now })),
-    close: async () => {},
+    close: () => revoker.stop(),
   };
 }
 
@@ -81,8 +83,9 @@ function createDeviceSignIn(needs: SignInNeeds): SignIn {
   const { client, config, redis, verifyViewer, logger, now, noteSession } = needs;
   const { cipher, sessions, oidc } = parts({ client, config, redis, now, noteSession, secret: config.tvClientSecret, devSecret: DEV_TV_CLIENT_SECRET, secretName: 'TV_CLIENT_SECRET', idleTimeoutMs: DEVICE_IDLE_MS, absoluteLifetimeMs: DEVICE_LIFETIME_MS });
   const refresher = createSessionRefresher({ sessions, oidc, now });
-  // Web's account page ends TV sessions it cannot open; their refresh tokens are revoked from here.
-  const revoker = revokeEndedElsewhere({ client, sessions, oidc, logger });
+  // Web's account page ends TV sessions it cannot open, and sessions end by their idle timeout or
+  // lifetime: their refresh tokens are revoked from here.
+  const revoker = revokeEnded({ client, sessions, oidc, logger });
   return {
     name: 'device sign-in',
     sessions,

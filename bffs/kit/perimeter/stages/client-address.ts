@@ -1,4 +1,4 @@
-import type { Stage } from '../pipeline.ts';
+import type { ScreenStage } from '../pipeline.ts';
 
 /**
  * The address the address budget is kept for. The socket's peer, unless the BFF sits behind
@@ -7,7 +7,7 @@ import type { Stage } from '../pipeline.ts';
  * invent). IPv6 addresses count per /64, the block one subscriber is usually given, so a client
  * cannot get a fresh budget by moving within it.
  */
-export function clientAddressStage(trustedProxyHops: number): Stage {
+export function clientAddressStage(trustedProxyHops: number): ScreenStage {
   return (passage) => {
     let address = passage.request.peer;
     if (trustedProxyHops > 0) {

@@ -2,7 +2,7 @@ import { concierge } from '../../errors.ts';
 import { readCookie, SESSION_COOKIE } from '../cookies.ts';
 import type { RequestHeaders } from '../../core/headers.ts';
 import type { CorsPolicy } from '../../perimeter/cors.ts';
-import type { Stage } from '../../perimeter/pipeline.ts';
+import type { ScreenStage } from '../../perimeter/pipeline.ts';
 
 /** The static header a page must add; a cross-site form or `<img>` cannot, and a cross-site fetch that does is preflighted. */
 export const CSRF_HEADER = 'x-csrf';
@@ -15,7 +15,7 @@ export const CSRF_HEADER = 'x-csrf';
  * request, GET included (OAuth for Browser-Based Apps, §6.1), before anything else runs.
  * Requests without the cookie are left to the origin stage and authentication.
  */
-export function csrfStage(cors: CorsPolicy): Stage {
+export function csrfStage(cors: CorsPolicy): ScreenStage {
   return ({ request: { headers } }) => refuseCrossSiteSession(headers, cors);
 }
 

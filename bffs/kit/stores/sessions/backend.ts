@@ -29,8 +29,9 @@ export interface SessionRecord {
 }
 
 /**
- * A session ended by a BFF that cannot open its tokens (web signing a TV out): its sealed tokens,
- * queued for the BFF that made it to open and revoke at the provider.
+ * A session ended without its BFF opening its tokens: by a BFF that cannot (web signing a TV out),
+ * or by its idle or absolute deadline passing. Its sealed tokens, for the BFF that made it to open
+ * and revoke at the provider.
  */
 export interface EndedElsewhere {
   id: string;
@@ -52,12 +53,13 @@ export type LockState = 'free' | 'held' | 'failed';
 export interface SessionBackend {
   read(id: string): Promise<SessionRecord | undefined>;
   /**
-   * Stores a new record, forgotten after `ttlMs` unless updated. `indexTtlMs` bounds how long its
-   * sub and sid index entries may outlive it (the absolute lifetime: no session lives longer).
+   * Stores a new record, dead after `ttlMs` unless updated, at `deadline` on the store's clock
+   * (`takeExpired` hands it over then). `indexTtlMs` bounds how long its sub and sid index entries
+   * may outlive it (the absolute lifetime: no session lives longer).
    */
-  create(record: SessionRecord, ttlMs: number, indexTtlMs: number): Promise<void>;
-  /** Changes a record that still exists and restarts its TTL; false when it is gone (never recreates one). */
-  update(id: string, update: RecordUpdate, ttlMs: number): Promise<boolean>;
+  create(record: SessionRecord, ttlMs: number, indexTtlMs: number, deadline: number): Promise<void>;
+  /** Changes a record that still exists and restarts its TTL (its deadline moved to `deadline`); false when it is gone (never recreates one). */
+  update(id: string, update: RecordUpdate, ttlMs: number, deadline?: number): Promise<boolean>;
   /** Deletes the records and their index entries; the number that existed. */
   remove(ids: readonly string[]): Promise<number>;
   /**
@@ -67,6 +69,12 @@ export interface SessionBackend {
   removeForRevocation(id: string): Promise<boolean>;
   /** Up to `max` sessions of `client` that another BFF ended, oldest first; each is handed to one caller only. */
   takeEndedElsewhere(client: string, max: number): Promise<EndedElsewhere[]>;
+  /**
+   * Up to `max` sessions of `client` whose deadline passed by `at` (idle or past their lifetime),
+   * deleted with their index entries and handed over with their sealed tokens, each to one caller
+   * only; on a shared store, to one replica at a time (the others get none meanwhile).
+   */
+  takeExpired(client: string, at: number, max: number): Promise<EndedElsewhere[]>;
   /** The stored records indexed under a sub or a sid. Ids whose records have expired are dropped from the index on the way. */
   findBy(index: { sub: string } | { sid: string }): Promise<SessionRecord[]>;
 

@@ -2,6 +2,8 @@ import { FAILED_LOCK, type EndedElsewhere, type LockState, type RecordUpdate, ty
 
 /** How often, at most, a write also sweeps out expired records: abandoned sessions must not pile up in the heap. */
 const SWEEP_EVERY_MS = 60_000;
+/** Expired sessions kept for their client to revoke, per client; past this many (no one takes them), the oldest are let go. */
+const MAX_EXPIRED_HELD = 10_000;
 
 interface Entry {
   record: SessionRecord;
@@ -21,12 +23,17 @@ export function createMemoryBackend(now: () => number = Date.now): SessionBacken
   // callers, whatever clock the sessions' lifetimes are judged on.
   const locks = new Map<string, { holder: string; deadline: number }>();
   const endedElsewhere = new Map<string, EndedElsewhere[]>();
+  // Sessions whose deadline passed, with their sealed tokens, until their client takes them to revoke.
+  const expired = new Map<string, EndedElsewhere[]>();
   let sweptAt = now();
 
   const live = (id: string): Entry | undefined => {
     const entry = entries.get(id);
     if (entry && entry.deadline <= now()) {
       drop(id, entry.record);
+      const queue = expired.get(entry.record.client) ?? [];
+      queue.push({ id, tokens: entry.record.tokens, expiresAt: entry.record.expiresAt });
+      expired.set(entry.record.client, queue.length > MAX_EXPIRED_HELD ? queue.slice(-MAX_EXPIRED_HELD) : queue);
       return undefined;
     }
     return entry;
@@ -89,6 +96,14 @@ export function createMemoryBackend(now: () => number = Date.now): SessionBacken
       const queue = endedElsewhere.get(client) ?? [];
       const taken = queue.splice(0, max);
       if (queue.length === 0) endedElsewhere.delete(client);
+      return taken;
+    },
+    async takeExpired(client, _at, max) {
+      // One process: no one else sweeps these entries. A pass over them all, as `sweep` makes.
+      for (const id of entries.keys()) live(id);
+      const queue = expired.get(client) ?? [];
+      const taken = queue.splice(0, max);
+      if (queue.length === 0) expired.delete(client);
       return taken;
     },
     async findBy(key) {

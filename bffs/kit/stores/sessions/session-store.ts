@@ -93,6 +93,12 @@ export interface SessionStore {
    * session's end, or sealed under another key, are dropped.
    */
   takeEndedElsewhere(client: string, max: number): Promise<SessionTokens[]>;
+  /**
+   * The tokens of up to `max` sessions of `client` that ended by their idle or absolute deadline,
+   * opened with this store's key, each handed to one caller on one replica only (on Redis, one
+   * replica sweeps at a time), for their refresh tokens to be revoked: nothing else ends them.
+   */
+  takeExpired(client: string, max: number): Promise<SessionTokens[]>;
   /** Ends the matching sessions; how many there were. */
   deleteWhere(filter: SessionFilter): Promise<number>;
   /** A user's live sessions, oldest first. */
@@ -142,6 +148,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const backend = options.backend ?? (options.redis ? createRedisBackend(options.redis, options.prefix) : createMemoryBackend(now));
   const timings: RefreshLockTimings = { lockTtlMs: refreshLockMs, failedTtlMs: 1_000, pollMs: 25, waitMs: refreshLockMs + 2_000 };
   const flights = singleFlight<Session | undefined>();
+  const opened = openedWith(cipher);
 
   type Timed = Pick<SessionRecord, 'lastSeenAt' | 'expiresAt' | 'idleTimeoutMs'>;
   // Each record by its own idle timeout (another BFF's store may have made it), else this store's.
@@ -159,31 +166,29 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     }
   };
 
-  /** A user's records that are still live (by the clock: the tokens are not opened), oldest first; dead ones are removed on the way. */
+  /**
+   * A user's records that are still live (by the clock: the tokens are not opened), oldest first.
+   * Dead ones are left to the expiry sweep (`takeExpired`), which hands their tokens over to be
+   * revoked: removing them here would drop the tokens unrevoked.
+   */
   async function liveRecords({ sub, kind, client }: SessionListFilter, at: number): Promise<SessionRecord[]> {
     const records: SessionRecord[] = [];
-    const dead: string[] = [];
     for (const record of await backend.findBy({ sub })) {
-      if (at >= deadline(record)) dead.push(record.id);
-      else if ((kind === undefined || record.kind === kind) && (client === undefined || record.client === client)) records.push(record);
+      if (at < deadline(record) && (kind === undefined || record.kind === kind) && (client === undefined || record.client === client)) records.push(record);
     }
-    if (dead.length > 0) await backend.remove(dead);
     return records.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /**
-   * The session if it is live and this store can open it. A dead one is removed on the way; an
-   * unreadable one is left alone: on a shared Redis it may be another BFF's, sealed under that
-   * BFF's key (a TV session whose id was sent to web), and it ends by its own TTL anyway.
+   * The session if it is live and this store can open it. A dead one is left to the expiry sweep
+   * (see liveRecords); an unreadable one is left alone: on a shared Redis it may be another BFF's,
+   * sealed under that BFF's key (a TV session whose id was sent to web), and it ends by its own
+   * deadline anyway.
    */
   async function live(id: string, at: number): Promise<Session | undefined> {
     if (!isSessionId(id)) return undefined;
     const record = await backend.read(id);
-    if (!record) return undefined;
-    if (at >= deadline(record)) {
-      await backend.remove([id]);
-      return undefined;
-    }
+    if (!record || at >= deadline(record)) return undefined;
     return open(record);
   }
 
@@ -193,7 +198,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     if (!current) return undefined;
     const merged: SessionTokens = { ...current.tokens, ...definedOnly(tokens) };
     const update = { tokens: seal(merged, id), accessExpiresAt, lastSeenAt: at, expiresAt: Math.min(current.expiresAt, refreshExpiresAt ?? Infinity) };
-    if (!(await backend.update(id, update, ttl({ ...update, idleTimeoutMs: current.idleTimeoutMs }, at)))) return undefined;
+    const timed = { ...update, idleTimeoutMs: current.idleTimeoutMs };
+    if (!(await backend.update(id, update, ttl(timed, at), deadline(timed)))) return undefined;
     return { ...current, tokens: merged, accessExpiresAt, lastSeenAt: at, expiresAt: update.expiresAt };
   }
 
@@ -213,7 +219,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         expiresAt: Math.min(at + absoluteLifetimeMs, input.refreshExpiresAt ?? Infinity),
         idleTimeoutMs,
       };
-      await backend.create({ ...session, tokens: seal(session.tokens, id) }, ttl(session, at), absoluteLifetimeMs);
+      await backend.create({ ...session, tokens: seal(session.tokens, id) }, ttl(session, at), absoluteLifetimeMs, deadline(session));
       return session;
     },
 
@@ -224,7 +230,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       if (!session || at - session.lastSeenAt < Math.min(TOUCH_EVERY_MS, session.idleTimeoutMs / 10)) return session;
       const touched = { lastSeenAt: at, expiresAt: session.expiresAt, idleTimeoutMs: session.idleTimeoutMs };
       // Only lastSeenAt is written: a touch racing a token rotation must not put the old tokens back.
-      return (await backend.update(id, { lastSeenAt: at }, ttl(touched, at))) ? { ...session, lastSeenAt: at } : undefined;
+      return (await backend.update(id, { lastSeenAt: at }, ttl(touched, at), deadline(touched))) ? { ...session, lastSeenAt: at } : undefined;
     },
 
     replaceTokens,
@@ -239,14 +245,12 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
     async takeEndedElsewhere(client, max) {
       const at = now();
-      return (await backend.takeEndedElsewhere(client, max)).flatMap((ended) => {
-        if (at >= ended.expiresAt) return [];
-        try {
-          return [JSON.parse(cipher.open(ended.tokens, ended.id)) as SessionTokens];
-        } catch {
-          return []; // not sealed under this store's key: nothing this BFF can revoke
-        }
-      });
+      return (await backend.takeEndedElsewhere(client, max)).flatMap((ended) => (at >= ended.expiresAt ? [] : opened(ended)));
+    },
+
+    async takeExpired(client, max) {
+      // Past its lifetime too: the session's end is not the grant's (web's 12 hours, the provider's 14 days).
+      return (await backend.takeExpired(client, now(), max)).flatMap(opened);
     },
 
     async deleteWhere(filter) {
@@ -283,6 +287,17 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         }, timings, seen),
       );
     },
+  };
+}
+
+/** An ended session's sealed tokens, opened; none when they are not sealed under this store's key: nothing this BFF can revoke. */
+function openedWith(cipher: TokenCipher) {
+  return (ended: { id: string; tokens: string }): SessionTokens[] => {
+    try {
+      return [JSON.parse(cipher.open(ended.tokens, ended.id)) as SessionTokens];
+    } catch {
+      return [];
+    }
   };
 }
 
