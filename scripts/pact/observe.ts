@@ -1,0 +1,261 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdirSync, readFileSync } from 'node:fs';
+import { decodeJwt } from 'jose';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { pino } from 'pino';
+import { CLIENT_NAMES, pascalName, type ClientName } from '../../bffs/clients.ts';
+import type { BffConfig } from '../../bffs/kit/config.ts';
+import type { DownstreamName } from '../../bffs/kit/core/services.ts';
+import { createServiceClients, type ServiceClients } from '../../bffs/kit/downstream/index.ts';
+import { DownstreamHttp, type Answer, type CallContext, type RequestOptions } from '../../bffs/kit/downstream/http-client.ts';
+import type { Bff, BffOverrides } from '../../bffs/kit/server/create-bff.ts';
+import { startMocks } from '../../downstream-mocks/src/start-mocks.ts';
+
+/**
+ * The consumer side of the contract tests, as the BFFs really are: every client BFF serves its
+ * own operations (bffs/<client>/operations/) against the seeded mocks, on its real service
+ * clients (bffs/kit/downstream/services/). Each downstream call is observed where it leaves
+ * and where its answer comes back: which service client method made it, with which arguments
+ * (the replay on Pact's mock server calls it again), what went on the wire (route, query,
+ * body: the sparse fieldsets included), and which fields of the answer the BFF then read, to
+ * the last mapper and resolver (a Proxy over the parsed body records every property read).
+ * Nothing here is a list of fields written by hand: a field a mapper stops reading leaves the
+ * pact, one it starts reading enters it.
+ */
+
+/** The instant the observation runs at (the mocks' clock and the BFFs'), so the pacts are deterministic. */
+export const OBSERVED_AT = '2026-11-21T12:00:00.000Z';
+
+/** One downstream call as a BFF made it and used its answer. */
+export interface ObservedCall {
+  consumer: ClientName;
+  /** The operation being served when the call was made (`MobileHome`). */
+  operation: string;
+  provider: DownstreamName;
+  /** The service client's method (`catalog.validatedBatch`) and its arguments after the call context. */
+  method: string;
+  args: unknown[];
+  /** The viewer whose token the call carried (its `sub`). */
+  viewer: string;
+  request: { method: string; route: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown };
+  response: { status: number; body: unknown; headers: Record<string, string> };
+  /** Every property path of the answer's body the BFF read: `titles[].name`, `profile.displayName`. */
+  reads: Set<string>;
+  /** The answer's headers the BFF read (lower case). */
+  headersRead: Set<string>;
+}
+
+/** One request an app sends: an operation file, as whom, with what. */
+export interface Journey {
+  operation: string;
+  variables?: Record<string, unknown>;
+  viewer?: string;
+  headers?: Record<string, string>;
+}
+
+/** Premium (uhd, hdr, atmos, ambient mode): the TV shows its badges. */
+const PREMIUM_VIEWER = 'u_6';
+/** On u_1's list at no point before AddToMyList: added, then removed, both `changed: true`. */
+const NOT_IN_MY_LIST = 't_42';
+const FULL_TV = { 'x-device-drm': 'playready', 'x-device-capabilities': 'uhd,hdr,atmos,ambient' };
+
+/**
+ * What each app sends, in order (writes last). An operation file with no entry runs once, as
+ * u_1, without variables; one that needs variables must have an entry (observe() says so).
+ */
+export const JOURNEYS: Partial<Record<ClientName, Journey[]>> = {
+  web: [
+    { operation: 'WebHome' },
+    { operation: 'WebAccount' },
+    { operation: 'WebTitle', variables: { id: NOT_IN_MY_LIST, reviewsFirst: 3 } },
+    { operation: 'WebSearch', variables: { query: 'moon', first: 5 } },
+    { operation: 'AddToMyList', variables: { contentId: NOT_IN_MY_LIST } },
+    { operation: 'RemoveFromMyList', variables: { contentId: NOT_IN_MY_LIST } },
+  ],
+  mobile: [
+    { operation: 'MobileHome' },
+    { operation: 'MobileTitle', variables: { id: NOT_IN_MY_LIST } },
+    { operation: 'AddToMyList', variables: { contentId: NOT_IN_MY_LIST } },
+    { operation: 'RemoveFromMyList', variables: { contentId: NOT_IN_MY_LIST } },
+  ],
+  tv: [
+    { operation: 'TvHome', viewer: PREMIUM_VIEWER, headers: FULL_TV },
+    { operation: 'TvTitle', viewer: PREMIUM_VIEWER, headers: FULL_TV, variables: { id: NOT_IN_MY_LIST } },
+  ],
+};
+
+/** Operations of a client that sign in or out a device speak to identity only: no service client is involved. */
+const operationsOf = (client: ClientName) => {
+  const dir = new URL(`../../bffs/${client}/operations/`, import.meta.url);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      const definition = parse(text).definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
+      return { name: definition.name!.value, text, required: (definition.variableDefinitions ?? []).some((v) => v.type.kind === 'NonNullType' && !v.defaultValue) };
+    });
+};
+
+/** The journeys of a client: its table's, then every other query of its operations folder that needs no variables. */
+function journeysOf(client: ClientName): Journey[] {
+  const listed = JOURNEYS[client] ?? [];
+  const named = new Set(listed.map((journey) => journey.operation));
+  const rest = operationsOf(client).filter((op) => !named.has(op.name) && !op.required && !/^\s*mutation\b/m.test(op.text));
+  return [...listed, ...rest.map((op) => ({ operation: op.name }))];
+}
+
+interface CallScope {
+  consumer: ClientName;
+  operation: string;
+  method: string;
+  args: unknown[];
+}
+
+/**
+ * A DownstreamHttp that tells `record` about each call it made and hands the BFF a body whose
+ * reads are recorded. Everything else (guard, pool, wire) is the production class's.
+ */
+function watchedHttp(scope: AsyncLocalStorage<CallScope>, record: (call: ObservedCall) => void) {
+  return class WatchedHttp extends DownstreamHttp {
+    override async answer<T>(context: CallContext, options: RequestOptions): Promise<Answer<T>> {
+      const answer = await super.answer<T>(context, options);
+      const caller = scope.getStore();
+      if (!caller) throw new Error(`${this.service} ${options.route}: a call outside a service client method`);
+      const call: ObservedCall = {
+        consumer: caller.consumer,
+        operation: caller.operation,
+        provider: this.service,
+        method: caller.method,
+        args: caller.args,
+        viewer: String(decodeJwt(context.token).sub),
+        request: {
+          method: options.method ?? 'GET',
+          route: options.route,
+          path: options.route.replace(/:([A-Za-z]+)/g, (_, name: string) => options.params![name]!),
+          query: Object.fromEntries(Object.entries(options.query ?? {}).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]]))),
+          headers: { ...options.headers },
+          body: options.body,
+        },
+        response: { status: answer.status, body: answer.body, headers: {} },
+        reads: new Set(),
+        headersRead: new Set(),
+      };
+      record(call);
+      return {
+        status: answer.status,
+        body: watch(answer.body, '', call.reads, new Map()) as T | undefined,
+        header: (name) => {
+          const value = answer.header(name);
+          call.headersRead.add(name);
+          if (value !== undefined) call.response.headers[name] = value;
+          return value;
+        },
+      };
+    }
+  };
+}
+
+/**
+ * `value` behind a Proxy that adds the path of every own property read to `reads` (array items
+ * as `[]`). One proxy per object and path, so identity holds for the code reading it.
+ */
+function watch(value: unknown, path: string, reads: Set<string>, proxies: Map<string, WeakMap<object, object>>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const byObject = proxies.get(path) ?? proxies.set(path, new WeakMap()).get(path)!;
+  const known = byObject.get(value);
+  if (known) return known;
+  const proxy = new Proxy(value, {
+    get(target, key, receiver) {
+      const found = Reflect.get(target, key, receiver);
+      if (typeof key !== 'string' || key === 'then') return found; // `then`: an await asking whether it is a promise
+      if (Array.isArray(target)) return /^\d+$/.test(key) ? watch(found, `${path}[]`, reads, proxies) : found;
+      if (!Object.hasOwn(target, key) && key in target) return found; // the prototype's (toString, hasOwnProperty)
+      const at = path ? `${path}.${key}` : key;
+      reads.add(at);
+      return watch(found, at, reads, proxies);
+    },
+  });
+  byObject.set(value, proxy);
+  return proxy;
+}
+
+type ClientMethods = Omit<ServiceClients, 'guards' | 'close'>;
+export type ServiceClientName = keyof ClientMethods;
+
+/** The service clients' key for a downstream service name (`continue-watching` → `continueWatching`). */
+export const clientKeyOf = (service: DownstreamName) => service.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as ServiceClientName;
+
+/** Each service client method wrapped so the calls it makes know it, and their arguments. */
+function scoped(clients: ServiceClients, consumer: ClientName, operation: () => string, scope: AsyncLocalStorage<CallScope>): ServiceClients {
+  const wrapped: Record<string, unknown> = { guards: clients.guards, close: clients.close };
+  for (const [name, client] of Object.entries(clients)) {
+    if (name === 'guards' || name === 'close') continue;
+    wrapped[name] = Object.fromEntries(
+      Object.entries(client as Record<string, (...args: unknown[]) => unknown>).map(([method, fn]) => [
+        method,
+        (context: unknown, ...args: unknown[]) => scope.run({ consumer, operation: operation(), method: `${name}.${method}`, args: structuredClone(args) }, () => fn(context, ...args)),
+      ]),
+    );
+  }
+  return wrapped as ServiceClients;
+}
+
+const factoryOf = async (client: ClientName) =>
+  ((await import(new URL(`../../bffs/${client}/bff.ts`, import.meta.url).href)) as Record<string, (config: BffConfig, overrides?: BffOverrides) => Bff>)[`create${pascalName(client)}Bff`]!;
+const policyOf = async (client: ClientName) =>
+  ((await import(new URL(`../../bffs/${client}/policy.ts`, import.meta.url).href)) as Record<string, Parameters<typeof createServiceClients>[1]>)[`${client.toUpperCase()}_POLICY`]!;
+export { policyOf };
+
+/**
+ * Serves every client's journeys on the seeded mocks and returns each downstream call they
+ * made, in the order made. Fails when an operation is not answered in full: a call that failed
+ * would be missing from the pact.
+ */
+export async function observe(): Promise<ObservedCall[]> {
+  const mocks = await startMocks({ ports: 'ephemeral', env: { MOCKS_NOW: OBSERVED_AT } });
+  const calls: ObservedCall[] = [];
+  const scope = new AsyncLocalStorage<CallScope>();
+  const Http = watchedHttp(scope, (call) => calls.push(call));
+  const bffs: Bff[] = [];
+  const clients: ServiceClients[] = [];
+  try {
+    for (const client of CLIENT_NAMES) {
+      const real = createServiceClients(mocks.urls, await policyOf(client), (...args) => new Http(...args));
+      clients.push(real);
+      let serving = '';
+      const services = scoped(real, client, () => serving, scope);
+      const config: BffConfig = { port: 0, production: false, urls: mocks.urls, logLevel: 'silent', responseCache: false, titleCacheMb: 0, rateLimits: false };
+      const bff = (await factoryOf(client))(config, { services, clock: () => new Date(OBSERVED_AT), logger: pino({ level: 'silent' }) });
+      bffs.push(bff);
+      const operations = new Map(operationsOf(client).map((op) => [op.name, op]));
+      for (const journey of journeysOf(client)) {
+        const op = operations.get(journey.operation);
+        if (!op) throw new Error(`scripts/pact/observe.ts: ${client} has no operation ${journey.operation}`);
+        serving = journey.operation;
+        const token = await mintToken(mocks.urls.identity, journey.viewer ?? 'u_1');
+        const response = await bff.fetch('http://localhost/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...journey.headers },
+          body: JSON.stringify({ query: op.text, variables: journey.variables }),
+        });
+        const result = (await response.json()) as { errors?: unknown[] };
+        if (response.status !== 200 || result.errors) {
+          throw new Error(`${client} ${journey.operation} was not answered in full (${response.status}): ${JSON.stringify(result.errors ?? result).slice(0, 500)}`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(bffs.map((bff) => bff.close()));
+    await Promise.all(clients.map((real) => real.close()));
+    await mocks.close();
+  }
+  return calls;
+}
+
+/** A token from identity's development endpoint (the mocks' `POST /dev/token`). */
+export async function mintToken(identityUrl: string, sub: string): Promise<string> {
+  const response = await fetch(`${identityUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) });
+  if (!response.ok) throw new Error(`${identityUrl}/dev/token answered ${response.status} for ${sub}: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
