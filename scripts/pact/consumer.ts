@@ -4,14 +4,12 @@ import type { DownstreamName, DownstreamUrls } from '../../bffs/kit/core/service
 import { createServiceClients } from '../../bffs/kit/downstream/index.ts';
 import type { CallContext } from '../../bffs/kit/downstream/http-client.ts';
 import { Deadline } from '../../bffs/kit/resilience/deadline.ts';
+import { PACTS_DIR } from './files.ts';
 import { bodyTemplate, consumerName, EXAMPLE_TOKEN, interactionsOf, requestHeaders, responseHeaders, type InteractionSpec } from './interactions.ts';
 import { clientKeyOf, observe, policyOf } from './observe.ts';
 
 // Pact's core reports anonymous usage over the network unless told not to; nothing here leaves the machine.
 process.env.PACT_DO_NOT_TRACK = 'true';
-
-/** Where the BFFs' pacts are kept: `concierge-<client>-<service>.json`, one per client BFF and service. */
-export const PACTS_DIR = new URL('../../pacts/', import.meta.url).pathname;
 
 /**
  * The consumer tests: what the BFFs were seen to send and read (observe.ts), declared to Pact

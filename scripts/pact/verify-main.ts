@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { pactFilesOf, tokensFrom, verifyProvider } from './verify.ts';
+import { pactFilesOf, providersIn } from './files.ts';
+import { tokensFrom, verifyProvider } from './verify.ts';
 
 /**
  * `npm run pact:verify -- --provider <service> --base-url <url>`: a service team verifies its
@@ -27,8 +28,12 @@ if (!provider || !baseUrl) {
 
 const fixed = token;
 const tokenFor = fixed ? async () => fixed : tokensFrom(tokenUrl ?? `${process.env.IDENTITY_URL ?? 'http://127.0.0.1:4100'}/dev/token`);
+const files = pactFilesOf(provider);
+if (files.length === 0) {
+  console.error(`No pact names the provider "${provider}". The BFFs' pacts name: ${providersIn().join(', ')}.`);
+  process.exit(2);
+}
 try {
-  const files = pactFilesOf(provider);
   console.log(`Verifying ${provider} at ${baseUrl} against ${files.map((file) => file.replace(/.*\//, '')).join(', ')}`);
   await verifyProvider({ provider, baseUrl: baseUrl.replace(/\/$/, ''), tokenFor });
   console.log(`${provider} honours every client BFF's pact.`);

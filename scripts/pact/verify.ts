@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { Verifier } from '@pact-foundation/pact';
+import { PACTS_DIR, pactFilesOf } from './files.ts';
 import { STATES } from './interactions.ts';
-import { PACTS_DIR } from './consumer.ts';
 
 // Pact's core reports anonymous usage over the network unless told not to; nothing here leaves the machine.
 process.env.PACT_DO_NOT_TRACK = 'true';
@@ -14,15 +13,6 @@ export interface VerifyOptions {
   /** A bearer token for a viewer: each interaction is sent with its viewer's (provider state `a signed-in viewer`). */
   tokenFor: (sub: string) => Promise<string>;
   pactsDir?: string;
-}
-
-/** The pact files of the BFFs (pacts/) whose provider is `provider`. */
-export function pactFilesOf(provider: string, dir: string = PACTS_DIR): string[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => `${dir}${dir.endsWith('/') ? '' : '/'}${file}`)
-    .filter((path) => (JSON.parse(readFileSync(path, 'utf8')) as { provider: { name: string } }).provider.name === provider)
-    .sort();
 }
 
 /**

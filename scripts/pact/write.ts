@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
-import { PACTS_DIR, writePacts } from './consumer.ts';
+import { writePacts } from './consumer.ts';
+import { PACTS_DIR } from './files.ts';
 
 /** `npm run pact:consumer`: rewrites pacts/ from what the BFFs send and read today (consumer.ts). */
 const specs = await writePacts();

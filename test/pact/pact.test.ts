@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACTS_DIR, writePacts } from '../../scripts/pact/consumer.ts';
+import { writePacts } from '../../scripts/pact/consumer.ts';
+import { PACTS_DIR, providersIn } from '../../scripts/pact/files.ts';
 import { verifyProvider } from '../../scripts/pact/verify.ts';
 import { spawnNode, type NodeProcess } from '../support/processes.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
@@ -21,7 +22,6 @@ import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 const pactFiles = (dir: string) => readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
-const providersOf = (dir: string) => [...new Set(pactFiles(dir).map((file) => (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { provider: { name: string } }).provider.name))].sort();
 
 describe('consumer: the pacts are what the BFFs send and read', () => {
   let fresh: string;
@@ -55,7 +55,7 @@ describe('provider: every mock honours every client BFF pact for it', () => {
   });
   afterAll(() => mocks?.close());
 
-  it.each(providersOf(PACTS_DIR))('%s', async (provider) => {
+  it.each(providersIn())('%s', async (provider) => {
     await verifyProvider({ provider, baseUrl: mocks.urls[provider as ServiceName], tokenFor: (sub) => mocks.token(sub) });
   }, 30_000);
 });
@@ -95,9 +95,16 @@ describe('a planted drift: the users mock renames profile.name, which the mobile
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("the service team's command fails and names the field and the screen", async () => {
-    const command = ['run', '-s', 'pact:verify', '--', '--provider', 'users', '--base-url', urls.users, '--token-url', `${urls.identity}/dev/token`];
-    const failed = await run('npm', command, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }).then(
+  it("the service team's command of the README fails and names the field and the screen", async () => {
+    // The README's command as written, pointed at the planted users mock and its identity.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const documented = /^npm run pact:verify -- .+$/m.exec(readme.slice(readme.indexOf('\n## Contract tests\n')))![0];
+    const command = documented
+      .replace(/--provider \S+/, '--provider users')
+      .replace(/--base-url \S+/, `--base-url ${urls.users}`)
+      .replace(/--token-url \S+/, `--token-url ${urls.identity}/dev/token`);
+    expect(command).toContain(`--base-url ${urls.users} --token-url ${urls.identity}/dev/token`);
+    const failed = await run('sh', ['-c', command], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }).then(
       () => undefined,
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
