@@ -26,6 +26,9 @@ import { startMocks } from '../../downstream-mocks/src/start-mocks.ts';
 /** The instant the observation runs at (the mocks' clock and the BFFs'), so the pacts are deterministic. */
 export const OBSERVED_AT = '2026-11-21T12:00:00.000Z';
 
+/** The observed BFFs' deadline: the non-critical reads' budgets are shares of it. */
+const OBSERVATION_DEADLINE_MS = 30_000;
+
 /** One downstream call as a BFF made it and used its answer. */
 export interface ObservedCall {
   consumer: ClientName;
@@ -221,12 +224,15 @@ export async function observe(): Promise<ObservedCall[]> {
   const clients: ServiceClients[] = [];
   try {
     for (const client of CLIENT_NAMES) {
-      const real = createServiceClients(mocks.urls, await policyOf(client), (...args) => new Http(...args));
+      // What is observed is what is sent and read, not how fast: a loaded machine must not cut a
+      // non-critical read short (its field would be missing from the pact), nor shed a request.
+      const policy = { ...(await policyOf(client)), deadlineMs: OBSERVATION_DEADLINE_MS, shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 60_000 } };
+      const real = createServiceClients(mocks.urls, policy, (...args) => new Http(...args));
       clients.push(real);
       let serving = '';
       const services = scoped(real, client, () => serving, scope);
-      const config: BffConfig = { port: 0, production: false, urls: mocks.urls, logLevel: 'silent', responseCache: false, titleCacheMb: 0, rateLimits: false };
-      const bff = (await factoryOf(client))(config, { services, clock: () => new Date(OBSERVED_AT), logger: pino({ level: 'silent' }) });
+      const config: BffConfig = { port: 0, production: false, urls: mocks.urls, logLevel: 'silent', responseCache: false, titleCacheMb: 0, rateLimits: false, deadlineMs: OBSERVATION_DEADLINE_MS };
+      const bff = (await factoryOf(client))(config, { services, policy, clock: () => new Date(OBSERVED_AT), logger: pino({ level: 'silent' }) });
       bffs.push(bff);
       const operations = new Map(operationsOf(client).map((op) => [op.name, op]));
       for (const journey of journeysOf(client)) {
@@ -234,12 +240,21 @@ export async function observe(): Promise<ObservedCall[]> {
         if (!op) throw new Error(`scripts/pact/observe.ts: ${client} has no operation ${journey.operation}`);
         serving = journey.operation;
         const token = await mintToken(mocks.urls.identity, journey.viewer ?? 'u_1');
-        const response = await bff.fetch('http://localhost/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...journey.headers },
-          body: JSON.stringify({ query: op.text, variables: journey.variables }),
-        });
-        const result = (await response.json()) as { errors?: unknown[] };
+        const send = () =>
+          bff.fetch('http://localhost/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...journey.headers },
+            body: JSON.stringify({ query: op.text, variables: journey.variables }),
+          });
+        let response = await send();
+        let result = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+        // The BFF's first look at identity's keys has a short timeout that a loaded machine can
+        // miss; that refusal comes before any downstream call, so the request is sent again.
+        for (let retry = 0; retry < 5 && response.status === 503 && result.errors?.[0]?.extensions?.code === 'IDENTITY_UNAVAILABLE'; retry++) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          response = await send();
+          result = (await response.json()) as typeof result;
+        }
         if (response.status !== 200 || result.errors) {
           throw new Error(`${client} ${journey.operation} was not answered in full (${response.status}): ${JSON.stringify(result.errors ?? result).slice(0, 500)}`);
         }
