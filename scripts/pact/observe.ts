@@ -87,7 +87,7 @@ export const JOURNEYS: Partial<Record<ClientName, Journey[]>> = {
   ],
 };
 
-/** Operations of a client that sign in or out a device speak to identity only: no service client is involved. */
+/** A client's operation files (bffs/<client>/operations/): name, kind, text, and whether a variable must be given. */
 const operationsOf = (client: ClientName) => {
   const dir = new URL(`../../bffs/${client}/operations/`, import.meta.url);
   return readdirSync(dir)
@@ -96,7 +96,7 @@ const operationsOf = (client: ClientName) => {
     .map((file) => {
       const text = readFileSync(new URL(file, dir), 'utf8');
       const definition = parse(text).definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
-      return { name: definition.name!.value, text, required: (definition.variableDefinitions ?? []).some((v) => v.type.kind === 'NonNullType' && !v.defaultValue) };
+      return { name: definition.name!.value, kind: definition.operation, text, required: (definition.variableDefinitions ?? []).some((v) => v.type.kind === 'NonNullType' && !v.defaultValue) };
     });
 };
 
@@ -104,7 +104,8 @@ const operationsOf = (client: ClientName) => {
 function journeysOf(client: ClientName): Journey[] {
   const listed = JOURNEYS[client] ?? [];
   const named = new Set(listed.map((journey) => journey.operation));
-  const rest = operationsOf(client).filter((op) => !named.has(op.name) && !op.required && !/^\s*mutation\b/m.test(op.text));
+  // Mutations change the mocks' state and subscriptions are streams: each needs its entry.
+  const rest = operationsOf(client).filter((op) => !named.has(op.name) && !op.required && op.kind === 'query');
   return [...listed, ...rest.map((op) => ({ operation: op.name }))];
 }
 
