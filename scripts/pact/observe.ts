@@ -207,9 +207,9 @@ function scoped(clients: ServiceClients, consumer: ClientName, operation: () => 
 
 const factoryOf = async (client: ClientName) =>
   ((await import(new URL(`../../bffs/${client}/bff.ts`, import.meta.url).href)) as Record<string, (config: BffConfig, overrides?: BffOverrides) => Bff>)[`create${pascalName(client)}Bff`]!;
-const policyOf = async (client: ClientName) =>
+/** `<NAME>_POLICY` from bffs/<client>/policy.ts (the convention of bffs/clients.ts). */
+export const policyOf = async (client: ClientName) =>
   ((await import(new URL(`../../bffs/${client}/policy.ts`, import.meta.url).href)) as Record<string, Parameters<typeof createServiceClients>[1]>)[`${client.toUpperCase()}_POLICY`]!;
-export { policyOf };
 
 /**
  * Serves every client's journeys on the seeded mocks and returns each downstream call they

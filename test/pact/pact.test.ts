@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePacts } from '../../scripts/pact/consumer.ts';
-import { PACTS_DIR, providersIn } from '../../scripts/pact/files.ts';
+import { PACTS_DIR, pactFilesOf, providersIn } from '../../scripts/pact/files.ts';
+import { MOBILE_NEEDS } from '../../bffs/mobile/needs.ts';
+import { generateUser } from '../../downstream-mocks/src/data/users.ts';
+import { seedFromEnv } from '../../downstream-mocks/src/data/random.ts';
 import { verifyProvider } from '../../scripts/pact/verify.ts';
 import { spawnNode, type NodeProcess } from '../support/processes.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
@@ -38,13 +41,17 @@ describe('consumer: the pacts are what the BFFs send and read', () => {
     }
   });
 
-  it("mobile's pact with users asks for mobile's sparse fields and requires only what the mobile home reads", () => {
+  it("mobile's pact with users asks for mobile's sparse fields and requires of the profile only what the home reads", () => {
     const pact = JSON.parse(readFileSync(join(fresh, 'concierge-mobile-users.json'), 'utf8')) as { interactions: { description: string; request: { path: string; query: Record<string, string[]> }; response: { body: { content: Record<string, unknown> } } }[] };
     const home = pact.interactions.find((interaction) => interaction.description.startsWith('MobileHome: users.get'))!;
     expect(home.request.path).toBe('/users/u_1');
-    expect(home.request.query.fields).toEqual(['profile,entitlements,pushToken']);
-    // The users service sends the whole profile; the home shows the name and the avatar only.
-    expect(Object.keys(home.response.body.content.profile as object).sort()).toEqual(['avatarUrl', 'name']);
+    expect(home.request.query.fields).toEqual([MOBILE_NEEDS.userFields.join(',')]);
+    // The users service sends the whole profile; the pact holds the part the home read, its name among it.
+    const sent = Object.keys(generateUser(seedFromEnv({}), 1).profile);
+    const required = Object.keys(home.response.body.content.profile as object);
+    expect(required).toContain('name');
+    expect(required.every((key) => sent.includes(key))).toBe(true);
+    expect(required.length).toBeLessThan(sent.length);
   });
 });
 
@@ -116,9 +123,14 @@ describe('a planted drift: the users mock renames profile.name, which the mobile
     expect(failures).toMatch(
       /\d+\) Verifying a pact between concierge-mobile and users Given a signed-in viewer - MobileHome: users\.get GET \/users\/:id\s+\d+\.\d+\) has a matching body\s+\$\.profile -> Actual map is missing the following keys: name/,
     );
-    // Only what reads the name fails: the web home reads the profile's country alone, and passes.
-    expect(failures).not.toContain('- WebHome:');
-    expect(output).toMatch(/WebHome: users\.get GET \/users\/:id[^\n]*\n\s+Given a signed-in viewer\n\s+returns a response which\n(?:.*\n)*?\s+has a matching body \(OK\)/);
+    // Exactly the interactions whose pact requires the name fail, whichever client's: the others pass.
+    const requiringName = pactFilesOf('users').flatMap((file) =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { interactions: { description: string; response: { matchingRules: { body: Record<string, unknown> } } }[] }).interactions
+        .filter((interaction) => '$.profile.name' in interaction.response.matchingRules.body)
+        .map((interaction) => interaction.description),
+    );
+    const failing = [...failures.matchAll(/^\d+\) Verifying a pact between \S+ and users Given .+? - (.+)$/gm)].map((m) => m[1]);
+    expect(failing.sort()).toEqual(requiringName.sort());
     expect(failed!.stderr).toContain('users does not honour the BFFs\' pacts');
   }, 60_000);
 });
