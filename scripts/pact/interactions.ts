@@ -50,7 +50,11 @@ export function interactionsOf(calls: readonly ObservedCall[]): InteractionSpec[
     const shape = JSON.stringify([call.consumer, call.provider, call.operation, call.method, method, route, Object.keys(query).sort(), query.fields, bodyShape(body)]);
     groups.set(shape, [...(groups.get(shape) ?? []), call]);
   }
-  const specs = [...groups.values()].map(specOf);
+  // Calls made at once finish in any order: groups and their examples are taken in a stable one.
+  const stable = (call: ObservedCall) => JSON.stringify([call.request.path, call.request.query, call.request.body, call.request.headers]);
+  const specs = [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, group]) => specOf([...group].sort((a, b) => stable(a).localeCompare(stable(b)))));
   // Two shapes of one description (a batch for the rows, another for the hero) are told apart by their fields.
   const seen = new Map<string, number>();
   for (const spec of specs) {

@@ -120,12 +120,13 @@ interface CallScope {
  * A DownstreamHttp that tells `record` about each call it made and hands the BFF a body whose
  * reads are recorded. Everything else (guard, pool, wire) is the production class's.
  */
-function watchedHttp(scope: AsyncLocalStorage<CallScope>, record: (call: ObservedCall) => void) {
+function watchedHttp(scope: AsyncLocalStorage<CallScope>, record: (call: ObservedCall) => void, only?: string) {
   return class WatchedHttp extends DownstreamHttp {
     override async answer<T>(context: CallContext, options: RequestOptions): Promise<Answer<T>> {
       const answer = await super.answer<T>(context, options);
       const caller = scope.getStore();
       if (!caller) throw new Error(`${this.service} ${options.route}: a call outside a service client method`);
+      if (only !== undefined && caller.method !== only) return answer;
       const call: ObservedCall = {
         consumer: caller.consumer,
         operation: caller.operation,
@@ -220,46 +221,49 @@ export async function observe(): Promise<ObservedCall[]> {
   const mocks = await startMocks({ ports: 'ephemeral', env: { MOCKS_NOW: OBSERVED_AT } });
   const calls: ObservedCall[] = [];
   const scope = new AsyncLocalStorage<CallScope>();
-  const Http = watchedHttp(scope, (call) => calls.push(call));
   const bffs: Bff[] = [];
   const clients: ServiceClients[] = [];
+  /** A client BFF on service clients made by `Http`, its calls known by the operation `serving()` names. */
+  const start = async (client: ClientName, Http: ReturnType<typeof watchedHttp>, serving: () => string, now: () => number, titleCacheMb: number) => {
+    // What is observed is what is sent and read, not how fast: a loaded machine must not cut a
+    // non-critical read short (its field would be missing from the pact), nor shed a request.
+    const policy = { ...(await policyOf(client)), deadlineMs: OBSERVATION_DEADLINE_MS, shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 60_000 } };
+    const real = createServiceClients(mocks.urls, policy, (...args) => new Http(...args));
+    clients.push(real);
+    const config: BffConfig = { port: 0, production: false, urls: mocks.urls, logLevel: 'silent', responseCache: false, titleCacheMb, rateLimits: false, deadlineMs: OBSERVATION_DEADLINE_MS };
+    const bff = (await factoryOf(client))(config, { services: scoped(real, client, serving, scope), policy, clock: () => new Date(now()), logger: pino({ level: 'silent' }) });
+    bffs.push(bff);
+    return bff;
+  };
   try {
+    // Every journey, the shared title cache off: it keeps each title whole (every field would
+    // count as read), and every call reaches the service.
+    const Http = watchedHttp(scope, (call) => calls.push(call));
     for (const client of CLIENT_NAMES) {
-      // What is observed is what is sent and read, not how fast: a loaded machine must not cut a
-      // non-critical read short (its field would be missing from the pact), nor shed a request.
-      const policy = { ...(await policyOf(client)), deadlineMs: OBSERVATION_DEADLINE_MS, shedding: { maxInFlight: 1_000, maxEventLoopDelayMs: 60_000 } };
-      const real = createServiceClients(mocks.urls, policy, (...args) => new Http(...args));
-      clients.push(real);
       let serving = '';
-      const services = scoped(real, client, () => serving, scope);
-      const config: BffConfig = { port: 0, production: false, urls: mocks.urls, logLevel: 'silent', responseCache: false, titleCacheMb: 0, rateLimits: false, deadlineMs: OBSERVATION_DEADLINE_MS };
-      const bff = (await factoryOf(client))(config, { services, policy, clock: () => new Date(OBSERVED_AT), logger: pino({ level: 'silent' }) });
-      bffs.push(bff);
-      const operations = new Map(operationsOf(client).map((op) => [op.name, op]));
+      const bff = await start(client, Http, () => serving, () => Date.parse(OBSERVED_AT), 0);
       for (const journey of journeysOf(client)) {
-        const op = operations.get(journey.operation);
-        if (!op) throw new Error(`scripts/pact/observe.ts: ${client} has no operation ${journey.operation}`);
         serving = journey.operation;
-        const token = await mintToken(mocks.urls.identity, journey.viewer ?? 'u_1');
-        const send = () =>
-          bff.fetch('http://localhost/graphql', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...journey.headers },
-            body: JSON.stringify({ query: op.text, variables: journey.variables }),
-          });
-        let response = await send();
-        let result = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
-        // The BFF's first look at identity's keys has a short timeout that a loaded machine can
-        // miss; that refusal comes before any downstream call, so the request is sent again.
-        for (let retry = 0; retry < 5 && response.status === 503 && result.errors?.[0]?.extensions?.code === 'IDENTITY_UNAVAILABLE'; retry++) {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          response = await send();
-          result = (await response.json()) as typeof result;
-        }
-        if (response.status !== 200 || result.errors) {
-          throw new Error(`${client} ${journey.operation} was not answered in full (${response.status}): ${JSON.stringify(result.errors ?? result).slice(0, 500)}`);
-        }
+        await serve(bff, client, journey, mocks.urls.identity);
       }
+    }
+    // The title cache's revalidation: each client's home, then the same home once the titles'
+    // copies are past their max-age (the BFF's clock moved on), which the cache asks the catalog
+    // about with If-None-Match. Only those conditional GETs are recorded here; the reads of the
+    // titles are the first pass's.
+    const maxAge = Math.max(...calls.flatMap((call) => /max-age=(\d+)/.exec(call.provider === 'catalog' ? (call.response.headers['cache-control'] ?? '') : '')?.[1] ?? []).map(Number));
+    if (!Number.isFinite(maxAge)) throw new Error('scripts/pact/observe.ts: no catalog answer said its max-age');
+    const Revalidations = watchedHttp(scope, (call) => calls.push(call), 'catalog.revalidate');
+    for (const client of CLIENT_NAMES) {
+      const home = journeysOf(client)[0]!;
+      let serving = home.operation;
+      let now = Date.parse(OBSERVED_AT);
+      const bff = await start(client, Revalidations, () => serving, () => now, 32);
+      await serve(bff, client, home, mocks.urls.identity);
+      now += (maxAge + 1) * 1000;
+      serving = `${home.operation} once its titles' copies are stale`;
+      await serve(bff, client, home, mocks.urls.identity);
+      await bff.titleCache.settled();
     }
   } finally {
     await Promise.all(bffs.map((bff) => bff.close()));
@@ -267,6 +271,31 @@ export async function observe(): Promise<ObservedCall[]> {
     await mocks.close();
   }
   return calls;
+}
+
+/** One journey sent to the BFF as its app sends it; fails unless answered in full (a failed call would be missing from the pact). */
+async function serve(bff: Bff, client: ClientName, journey: Journey, identityUrl: string): Promise<void> {
+  const op = operationsOf(client).find((operation) => operation.name === journey.operation);
+  if (!op) throw new Error(`scripts/pact/observe.ts: ${client} has no operation ${journey.operation}`);
+  const token = await mintToken(identityUrl, journey.viewer ?? 'u_1');
+  const send = () =>
+    bff.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}`, ...journey.headers },
+      body: JSON.stringify({ query: op.text, variables: journey.variables }),
+    });
+  let response = await send();
+  let result = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+  // The BFF's first look at identity's keys has a short timeout that a loaded machine can
+  // miss; that refusal comes before any downstream call, so the request is sent again.
+  for (let retry = 0; retry < 5 && response.status === 503 && result.errors?.[0]?.extensions?.code === 'IDENTITY_UNAVAILABLE'; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    response = await send();
+    result = (await response.json()) as typeof result;
+  }
+  if (response.status !== 200 || result.errors) {
+    throw new Error(`${client} ${journey.operation} was not answered in full (${response.status}): ${JSON.stringify(result.errors ?? result).slice(0, 500)}`);
+  }
 }
 
 /** A token from identity's development endpoint (the mocks' `POST /dev/token`). */
