@@ -47,4 +47,10 @@ export const FOLLOW_UPS: readonly FollowUp[] = [
     command: (client) => `npx ${snapshotArgs(client).map((arg) => (arg.includes(' ') ? `'${arg}'` : arg)).join(' ')}`,
     run: (root, client) => run(root, 'npx', snapshotArgs(client)),
   },
+  {
+    // Its home's downstream calls are a new consumer's contract with the services (README: Contract tests).
+    done: 'wrote its pacts with the services (npm run pact:consumer)',
+    command: () => 'npm run pact:consumer',
+    run: (root) => run(root, 'npm', ['run', 'pact:consumer']),
+  },
 ];

@@ -4,10 +4,10 @@
  * Before the patch to a benchmark peer, the peers test fails for that peer alone and says what it
  * needs, as the README says. Then the tests such an edit touches run in the copy and must pass:
  * the benchmark peers, client versions, tracing, the fast lane (rate limits spend the operation's
- * cost), the SDK and the snapshots, and contracts:check. Only those files, not `npm test`, which
- * runs this file too.
+ * cost), the SDK and the snapshots, and contracts:check; and the pacts the recipe rewrites change
+ * as the README says. Only those files, not `npm test`, which runs this file too.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -85,7 +85,7 @@ describe("README's Adding a field", () => {
       'bffs/mobile/operations/MobileHome.graphql',
       'bench/peers/floor.ts',
     ]);
-    expect(commands).toEqual(['npm run codegen', snapshotUpdateCommand('mobile')]);
+    expect(commands).toEqual(['npm run codegen', snapshotUpdateCommand('mobile'), 'npm run pact:consumer']);
     // The file before -u: vitest's -u takes a value, and `-u test/…` would run every file.
     expect(commands[1]).toMatch(/^npx vitest run test\/bffs\/snapshots\.test\.ts .*-u$/);
   });
@@ -140,6 +140,19 @@ describe("README's Adding a field", () => {
       const released = [...after.keys()].filter((key) => key.startsWith(`${HOME} u_1 on app `));
       expect(released.length).toBeGreaterThan(0);
       for (const key of released) expect(after.get(key), key).not.toContain('runtimeMinutes');
+    });
+
+    test("the pacts' diff is mobile's with the catalog: its home now reads each title's type and running time", () => {
+      const pactsIn = (root: string) => new Map(readdirSync(join(root, 'pacts')).map((file) => [file, readFileSync(join(root, 'pacts', file), 'utf8')]));
+      const [before, after] = [pactsIn(ROOT), pactsIn(dir)];
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      expect([...after.keys()].filter((file) => after.get(file) !== before.get(file))).toEqual(['concierge-mobile-catalog.json']);
+      const rules = (text: string) => {
+        const pact = JSON.parse(text) as { interactions: { description: string; response: { matchingRules: { body: Record<string, unknown> } } }[] };
+        return Object.keys(pact.interactions.find((interaction) => interaction.description.startsWith('MobileHome: catalog.batch'))!.response.matchingRules.body);
+      };
+      const added = rules(after.get('concierge-mobile-catalog.json')!).filter((path) => !rules(before.get('concierge-mobile-catalog.json')!).includes(path));
+      expect(added.sort()).toEqual(['$.titles[*].runtimeMinutes', '$.titles[*].type']);
     });
 
     test('the tests it touches pass in the copy, and so does contracts:check', async () => {

@@ -151,6 +151,10 @@ describe('npm run new-client -- watch --port 4003, in a copy of the working tree
       'bffs/watch/sdk/sdk.generated.ts',
       'bffs/watch/releases/1.0.0/release.json',
       'bffs/watch/releases/1.0.0/schema.graphql',
+      // Its home's calls, as the consumer concierge-watch (npm run pact:consumer).
+      'pacts/concierge-watch-users.json',
+      'pacts/concierge-watch-recommendations.json',
+      'pacts/concierge-watch-catalog.json',
     ]) {
       expect(existsSync(join(dir, path)), path).toBe(true);
     }

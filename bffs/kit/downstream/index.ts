@@ -16,19 +16,23 @@ import { DownstreamGrpc } from './grpc-client.ts';
 
 export type { CallContext } from './http-client.ts';
 
+/** How a service's HTTP client is made: production's DownstreamHttp, or one that also watches what is read (scripts/pact/). */
+export type HttpFactory = (...args: ConstructorParameters<typeof DownstreamHttp>) => DownstreamHttp;
+const newHttp: HttpFactory = (...args) => new DownstreamHttp(...args);
+
 /**
  * One typed client per downstream service, each on its own connection pool and behind its own
  * guard (breaker, bulkhead, retry budget), so one failing service never spends another's
  * sockets. Built once per process and shared by every request. Search speaks gRPC
  * (grpc-client.ts), behind the same kind of guard.
  */
-export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy) {
+export function createServiceClients(urls: DownstreamUrls, policy: ResiliencePolicy, makeHttp: HttpFactory = newHttp) {
   const pools = new Map<DownstreamName, { close(): Promise<void> }>();
   const guards: ServiceGuard[] = [];
   const http = (name: DownstreamName) => {
     const guard = new ServiceGuard(name, policy);
     guards.push(guard);
-    const client = new DownstreamHttp(name, urls[name], { guard, connections: policy.connections, maxTimeoutMs: policy.deadlineMs });
+    const client = makeHttp(name, urls[name], { guard, connections: policy.connections, maxTimeoutMs: policy.deadlineMs });
     pools.set(name, client);
     return client;
   };
