@@ -41,6 +41,10 @@ export { staleIfError } from './resilience/stale-if-error.ts';
 export { loadTitleOrNotFound } from './resolvers/title.ts';
 export { addToMyList, isInMyList, removeFromMyList } from './resolvers/my-list.ts';
 
+// Locale (locale/): the request's localizer, and what a client's context holds of it
+export { localize, SHIPPED_LOCALES, type LocaleChoice } from './locale/wing.ts';
+export type { Localizer } from './locale/localizer.ts';
+
 // Presentation helpers
 export { decodeCursor, encodeCursor, pageSize } from './presentation/connection.ts';
 export { pickImage } from './presentation/images.ts';

@@ -42,6 +42,8 @@ export interface ClientPerimeterOptions {
   firstStages?: readonly Stage[];
   /** A wing's stage that finds the viewer in place of the bearer-token one (sign-in's session stages). */
   authenticate?: Stage;
+  /** The wings' stages that say what shapes the answer (wing.ts): run last, once the viewer is known. */
+  variationStages?: readonly Stage[];
 }
 
 /**
@@ -67,11 +69,13 @@ export interface ClientPerimeterOptions {
  *                        the session's token refreshed when about to expire): 401
  *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out: 429
  *     rate limit (viewer) the viewer spends the operation's cost: 429
+ * 10. variation          the wings' (wing.ts): what shapes the answer (the locale, the flag
+ *                        variants), never a refusal
  *
  * Load shedding (503) and the body-size limit (413) act earlier still, on the request's headers,
  * at the request lifecycle's edge (request/lifecycle.ts).
  */
-export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer) }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate = authenticationStage(verifyViewer), variationStages = [] }: ClientPerimeterOptions) {
   const limits = createOperationLimits(policy.limits, policy.maxPageSize);
   const gates = readSchemaGates(schema);
   const operations = createOperationPreparer({ schema, gates, limits, production, cacheDefaults });
@@ -95,7 +99,7 @@ export function createClientPerimeter({ client, schema, policy, production, docu
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets]);
+  const perimeter = createPerimeter([...firstStages, originStage(cors), paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets, ...variationStages]);
 
   // A WebSocket's handshake (server/socket-lane.ts): the same first stages, origin and viewer as
   // every request, before the socket opens; each `subscribe` message on it then meets the whole
