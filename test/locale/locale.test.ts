@@ -98,7 +98,7 @@ describe('negotiation', () => {
 
   test('the profile costs no call of its own: a home reads the users service once, whatever decides the locale', async () => {
     const [german] = await viewersSpeaking(stack.mocks, 'de');
-    for (const headers of [{}, { 'accept-language': 'ja' }]) {
+    for (const headers of [{}, { 'accept-language': 'ja' }] as Record<string, string>[]) {
       await stack.mocks.resetCounters();
       await ask('mobile', 'MobileHome', headers, { sub: german });
       expect((await stack.mocks.counters('users')).total).toBe(1);
