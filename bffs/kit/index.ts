@@ -45,6 +45,9 @@ export { addToMyList, isInMyList, removeFromMyList } from './resolvers/my-list.t
 export { localize, SHIPPED_LOCALES, type LocaleChoice } from './locale/wing.ts';
 export type { Localizer } from './locale/localizer.ts';
 
+// Flags (flags/): a client's declarations, what its targeting adds, and the value a resolver reads
+export { flagValue, type FlagDeclarations, type FlaggedContext } from './flags/wing.ts';
+
 // Presentation helpers
 export { decodeCursor, encodeCursor, pageSize } from './presentation/connection.ts';
 export { pickImage } from './presentation/images.ts';

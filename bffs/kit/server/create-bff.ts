@@ -37,6 +37,7 @@ import { frontDoor } from './front-door.ts';
 import { yogaNodeListener } from './last-resort.ts';
 import { createGraphiQLWing } from '../graphiql/wing.ts';
 import { createLocaleWing, SHIPPED_LOCALES } from '../locale/wing.ts';
+import { createFlagsWing, DEFAULT_FLAGS_FILE, type FlagDeclarations, type FlagsWingOptions } from '../flags/wing.ts';
 import type { Wing } from '../perimeter/wing.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
@@ -90,6 +91,10 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   defaultQuery: string;
   /** The locales the client's apps are answered in, the default first (locale/wing.ts). @default every shipped one */
   locales?: readonly string[];
+  /** The feature flags the client reads, with their defaults and the operations they shape (flags/wing.ts). */
+  flags?: FlagDeclarations;
+  /** What the client adds to the flags' targeting context from the request (TV: its device's capabilities). */
+  flagTargeting?: FlagsWingOptions['targeting'];
   /**
    * `cookie`: browsers sign in through the BFF (sign-in/): /auth/* routes, server-side sessions,
    * the session cookie and its CSRF rule in the perimeter. `device`: devices sign in through the
@@ -198,6 +203,10 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     ...(signIn ? [signIn] : []),
     // Locale (locale/wing.ts): its stage says which locale the answer is in.
     createLocaleWing({ locales: options.locales ?? SHIPPED_LOCALES, production: config.production }),
+    // Flags (flags/wing.ts), after the locale, which they may target: off with FLAGS=off, to measure what they cost.
+    ...(config.flags !== false && options.flags && Object.keys(options.flags).length
+      ? [createFlagsWing({ client, logger, counter: metrics?.counter, declarations: options.flags, path: config.flagsFile ?? DEFAULT_FLAGS_FILE, targeting: options.flagTargeting })]
+      : []),
     ...(config.production ? [] : [createGraphiQLWing({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
   ];
   const { perimeter, handshake, gates, usage } = createClientPerimeter({

@@ -1,4 +1,4 @@
-import { loadRows, localize, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
+import { flagValue, loadRows, localize, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
 import { continueWatchingItem, myListItem, newReleaseItem, topPickItem } from '../../mappers/row-item.ts';
 import type { HomeResolvers, Row } from '../../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../../needs.ts';
@@ -19,7 +19,8 @@ export const rows: HomeResolvers['rows'] = async (_, __, context) => {
   const loaded = await loadRows<MobileTitle>(loaders.titles, [
     { id: 'continue-watching', entries: continueWatching, contentIdOf: (e: ContinueWatchingItem) => e.contentId, limit: ROW_LIMIT },
     { id: 'my-list', entries: myList, contentIdOf: byId, limit: ROW_LIMIT },
-    { id: 'top-picks', entries: topPicks, contentIdOf: byId, limit: ROW_LIMIT },
+    // The top-picks-size experiment (policy.ts MOBILE_FLAGS): 20 (control) or 12.
+    { id: 'top-picks', entries: topPicks, contentIdOf: byId, limit: Math.min(ROW_LIMIT, flagValue(context, 'top-picks-size', ROW_LIMIT)) },
     ...(newReleases ? [{ id: 'new-releases', entries: newReleases, contentIdOf: byId, limit: ROW_LIMIT }] : []),
   ]);
   const localizer = await localize(context);
