@@ -7,6 +7,8 @@ import { createWebBff } from '../../bffs/web/bff.ts';
 import { WEB_FLAGS } from '../../bffs/web/policy.ts';
 import { createFlagsWing } from '../../bffs/kit/flags/wing.ts';
 import { passageOf } from '../../bffs/kit/perimeter/pipeline.ts';
+import { tracingFromEnv } from '../../bffs/kit/observability/tracing.ts';
+import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 import type { BffConfig } from '../../bffs/kit/config.ts';
 import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { logSink } from '../support/bare-bff.ts';
@@ -139,6 +141,34 @@ describe('exposure and failure', () => {
     expect(logged.find((entry) => entry.msg === 'request')?.flags).toEqual({ 'row-order': 'trending-first' });
     const metrics = await bff.metrics!.metrics();
     expect(metrics).toMatch(/concierge_feature_flag_evaluations_total\{flag="row-order",variant="trending-first",reason="TARGETING_MATCH",client="web"\} 1/);
+  });
+
+  test("each evaluation is on the request's span, as OpenTelemetry's feature_flag.evaluation event", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const file = flagsFile({ 'row-order': rowOrder(100) });
+      // The exporter reads its endpoint from the process's variables, as in production.
+      process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${receiver.url}/v1/traces`;
+      process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
+      const bff = createWebBff(testConfig(mocks.urls, { flags: true, flagsFile: file.path }), {
+        clock: () => new Date(TEST_NOW),
+        logger: pino({ level: 'silent' }),
+        tracing: tracingFromEnv('web', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` }),
+      });
+      built.push(bff);
+      await ask(bff, 'web', 'WebHome', 'u_1', { 'x-request-id': 'flag-span' });
+      const spans = await receiver.until((received) => received.some((span) => span.attributes['concierge.request_id'] === 'flag-span'));
+      const root = spans.find((span) => span.attributes['concierge.request_id'] === 'flag-span') as unknown as { events?: { name: string; attributes: { key: string; value: { stringValue?: string } }[] }[] };
+      const event = root.events?.find((candidate) => candidate.name === 'feature_flag.evaluation');
+      expect(Object.fromEntries((event?.attributes ?? []).map(({ key, value }) => [key, value.stringValue]))).toMatchObject({
+        'feature_flag.key': 'row-order',
+        'feature_flag.result.variant': 'trending-first',
+        'feature_flag.result.reason': 'targeting_match',
+        'feature_flag.provider.name': 'flagd',
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('a missing flag serves its default, with the reason on the access line; the request succeeds', async () => {
