@@ -1,6 +1,6 @@
 import type { Stage } from '../perimeter/pipeline.ts';
 import type { Wing } from '../perimeter/wing.ts';
-import { DEFAULT_LOCALE, PSEUDO_LOCALE } from './catalogs.ts';
+import { DEFAULT_LOCALE } from './catalogs.ts';
 import { createLocalizers, type Localizer } from './localizer.ts';
 import { createNegotiator } from './negotiate.ts';
 
@@ -96,4 +96,3 @@ export function createLocaleWing({ locales, production }: LocaleWingOptions): Wi
   };
 }
 
-export { PSEUDO_LOCALE };

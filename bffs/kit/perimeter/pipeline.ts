@@ -21,8 +21,6 @@ export interface PerimeterRequest {
   params: Record<string, unknown>;
   /** What the request did, for its metrics, access line and span (observability/). */
   observation?: RequestObservation;
-  /** The request's id (x-request-id), for the calls a wing's stage makes. */
-  requestId?: string;
 }
 
 /** What the stages have established so far; each stage reads what earlier ones set. */

@@ -102,7 +102,7 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       }
 
       // Perimeter
-      const verdict = await perimeter({ method, headers, peer: exchange.peer, params, observation, requestId: exchange.requestId });
+      const verdict = await perimeter({ method, headers, peer: exchange.peer, params, observation });
       if (verdict.refused) return errorReply(verdict.refused);
       admitted = verdict.admitted;
       const facts = { headers, requestId: exchange.requestId, observation };
