@@ -18,7 +18,7 @@ const TRANSPORTS = '^bffs/kit/server/(fast-lane|yoga-lane|socket-lane)[.]ts$';
 const FLOORS = ['server', 'request', 'perimeter', 'execution'];
 
 /** The wings: features that register their stages and routes with the assembly. The request path never names them. */
-const WINGS = ['sign-in', 'graphiql'];
+const WINGS = ['sign-in', 'graphiql', 'locale', 'flags'];
 
 /** A rule that one part of the kit imports nothing of another: the shape of every layering rule here. */
 const forbid = (name, comment, from, to) => ({ name, severity: 'error', comment, from: { path: from }, to: { path: to } });

@@ -49,10 +49,10 @@ export async function mintToken(identityUrl: string, sub = VIEWER): Promise<stri
 }
 
 /**
- * What the app sends with every request. The version is 1.0.0's, whose home (three rows) is the
+ * What the app sends with every request: its language (the peers answer in English only), and its version. The version is 1.0.0's, whose home (three rows) is the
  * one the peers implement; 1.1.0 adds the new-releases row (README: Releasing a client).
  */
-export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-client-version': APP_VERSION });
+export const homeHeaders = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-client-version': APP_VERSION, 'accept-language': 'en-US' });
 
 /** One MobileHome round trip with `body` (the system's, systems.ts); the raw body text and its status. */
 export async function fetchHome(url: string, token: string, body: string): Promise<{ status: number; text: string }> {

@@ -68,6 +68,10 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   // The bench sends one viewer's home again and again: with the response cache every request
   // after the first would be a hit, against peers that compute each one. concierge-cached measures it.
   RESPONSE_CACHE: 'off',
+  // Flags off: the peers implement no experiment, and every answer is compared with concierge's.
+  // What flag evaluation costs is concierge with FLAGS=on (and a definitions file that holds
+  // top-picks-size at control, so the answers stay comparable) against this one.
+  FLAGS: 'off',
 };
 
 /** Where the traced systems export (run.ts starts the sink and sets it). */

@@ -12,6 +12,7 @@ import { Pool } from 'undici';
 import type { DownstreamUrls } from '../../bffs/kit/config.ts';
 import type { ContinueWatchingItem } from '../../bffs/kit/downstream/services/continue-watching.ts';
 import { toProfile } from '../../bffs/mobile/mappers/profile.ts';
+import { createLocalizers } from '../../bffs/kit/locale/localizer.ts';
 import { continueWatchingItem, myListItem, topPickItem } from '../../bffs/mobile/mappers/row-item.ts';
 import { MOBILE_NEEDS, type MobileTitle, type MobileViewer } from '../../bffs/mobile/needs.ts';
 import type { Profile, RowItem } from '../../bffs/mobile/generated/resolvers.generated.ts';
@@ -187,13 +188,16 @@ export function titleIdsOf(rows: readonly (RowPlan | Error)[]): string[] {
   return [...ids];
 }
 
+/** The peers answer in the BFF's default locale, as the BFF does for a request without Accept-Language whose viewer speaks English. */
+const EN_US = createLocalizers(['en-US'], { pseudo: false }).get('en-US')!;
+
 /** A row's items from its titles; titles the catalog does not know are left out. */
 export function rowItems(row: RowPlan, titleOf: (id: string) => MobileTitle | null | undefined, now: Date): RowItem[] {
   const items: RowItem[] = [];
   if (row.id === 'continue-watching') {
     for (const entry of row.entries) {
       const title = titleOf(entry.contentId);
-      if (title) items.push(continueWatchingItem(entry, title));
+      if (title) items.push(continueWatchingItem(entry, title, EN_US));
     }
     return items;
   }

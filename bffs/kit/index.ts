@@ -42,6 +42,13 @@ export { staleIfError } from './resilience/stale-if-error.ts';
 export { loadTitleOrNotFound } from './resolvers/title.ts';
 export { addToMyList, isInMyList, removeFromMyList } from './resolvers/my-list.ts';
 
+// Locale (locale/): the request's localizer, and what a client's context holds of it
+export { localize, SHIPPED_LOCALES, type LocaleChoice } from './locale/wing.ts';
+export type { Localizer } from './locale/localizer.ts';
+
+// Flags (flags/): a client's declarations, what its targeting adds, and the value a resolver reads
+export { flagValue, type FlagDeclarations, type FlaggedContext } from './flags/wing.ts';
+
 // Presentation helpers
 export { decodeCursor, encodeCursor, pageSize } from './presentation/connection.ts';
 export { pickImage } from './presentation/images.ts';

@@ -1,4 +1,4 @@
-import type { SparseTitle, TitleField, User, UserField, BffContext } from '../kit/index.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext, LocaleChoice, FlaggedContext } from '../kit/index.ts';
 
 /** The only fields mobile reads: the catalog and the users service send nothing else. */
 const titleFields = [
@@ -10,4 +10,5 @@ export const MOBILE_NEEDS = { titleFields, userFields };
 
 export type MobileTitle = SparseTitle<(typeof titleFields)[number]>;
 export type MobileViewer = Pick<User, (typeof userFields)[number] | 'id'>;
-export type MobileContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]>;
+/** The locale wing's choice is in every request's context (`localize(context)`), and the flags' variants when flags are on. */
+export type MobileContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { locale: LocaleChoice } & FlaggedContext;

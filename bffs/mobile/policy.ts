@@ -1,4 +1,4 @@
-import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
+import { BEARER_VARY, type CachingPolicy, type FlagDeclarations, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /**
  * Mobile is the strictest: phones on cellular networks would rather draw a partial home now than
@@ -49,4 +49,12 @@ export const MOBILE_CACHING: CachingPolicy = {
 export const MOBILE_VERSIONS: ClientVersionPolicy = {
   required: true,
   supported: { minimum: '1.0.0' },
+};
+
+/**
+ * The flags mobile reads (flags/flags.json holds their definitions; README: Flags and experiments).
+ * `top-picks-size` is an experiment on the home: 20 top picks (control) against 12.
+ */
+export const MOBILE_FLAGS: FlagDeclarations = {
+  'top-picks-size': { default: 20, operations: ['MobileHome'] },
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readClientDocuments, createBff, type BffConfig, type Bff, type BffOverrides } from '../kit/index.ts';
 import { TV_DEPENDENCIES } from './dependencies.ts';
-import { TV_CACHING, TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
+import { TV_CACHING, TV_FLAGS, TV_PERIMETER, TV_POLICY, TV_VERSIONS } from './policy.ts';
 import { deviceFromHeaders } from './device.ts';
 import { TV_NEEDS } from './needs.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -27,6 +27,9 @@ export function createTvBff(config: BffConfig, { policy, perimeter, caching, doc
     perimeter: { ...TV_PERIMETER, ...perimeter }, caching: { ...TV_CACHING, ...caching },
     documents: { ...documents, ...history },
     dependencies: TV_DEPENDENCIES,
+    flags: TV_FLAGS,
+    // The ambient-mode rollout targets the device's capabilities.
+    flagTargeting: (headers) => ({ capabilities: [...deviceFromHeaders(headers).capabilities] }),
     ...overrides,
   });
 }

@@ -1,4 +1,4 @@
-import type { SparseTitle, TitleField, User, UserField, BffContext } from '../kit/index.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext, LocaleChoice, FlaggedContext } from '../kit/index.ts';
 import type { Device } from './device.ts';
 
 /** The only fields TV reads: the catalog and the users service send nothing else. */
@@ -11,4 +11,4 @@ export const TV_NEEDS = { titleFields, userFields };
 
 export type TvTitle = SparseTitle<(typeof titleFields)[number]>;
 export type TvViewer = Pick<User, (typeof userFields)[number] | 'id'>;
-export type TvContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { device: Device };
+export type TvContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { device: Device; locale: LocaleChoice } & FlaggedContext;

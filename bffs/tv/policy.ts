@@ -1,4 +1,4 @@
-import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
+import { BEARER_VARY, type CachingPolicy, type FlagDeclarations, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /** TV sits between: big rows, a fast first frame, and playback licences fetched ahead. */
 export const TV_POLICY: ResiliencePolicy = {
@@ -46,4 +46,12 @@ export const TV_CACHING: CachingPolicy = {
 export const TV_VERSIONS: ClientVersionPolicy = {
   required: true,
   supported: { minimum: '1.0.0' },
+};
+
+/**
+ * The flags TV reads (flags/flags.json holds their definitions; README: Flags and experiments).
+ * `ambient-mode` is a rollout by device capability (`ambient`) and percentage of viewers.
+ */
+export const TV_FLAGS: FlagDeclarations = {
+  'ambient-mode': { default: false, operations: ['TvHome'] },
 };

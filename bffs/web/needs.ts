@@ -1,4 +1,4 @@
-import type { SparseTitle, TitleField, User, UserField, BffContext, ViewerDevices, ViewerLiveEvents } from '../kit/index.ts';
+import type { SparseTitle, TitleField, User, UserField, BffContext, ViewerDevices, ViewerLiveEvents, LocaleChoice, FlaggedContext } from '../kit/index.ts';
 
 /** Cards read these; the title page also reads the detail fields in its own batch. */
 const titleFields = [
@@ -15,4 +15,4 @@ export type WebTitle = SparseTitle<(typeof titleFields)[number]>;
 export type WebTitleDetail = SparseTitle<(typeof detailTitleFields)[number]>;
 export type WebViewer = Pick<User, (typeof userFields)[number] | 'id'>;
 /** `devices` is always there: createWebBff sets `deviceClient: 'tv'`; `live` too, as web's schema has subscriptions. */
-export type WebContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { devices: ViewerDevices; live: ViewerLiveEvents };
+export type WebContext = BffContext<(typeof titleFields)[number], (typeof userFields)[number]> & { devices: ViewerDevices; live: ViewerLiveEvents; locale: LocaleChoice } & FlaggedContext;

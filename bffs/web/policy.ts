@@ -1,4 +1,4 @@
-import { BEARER_VARY, type CachingPolicy, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
+import { BEARER_VARY, type CachingPolicy, type FlagDeclarations, type ClientVersionPolicy, type PerimeterPolicy, type ResiliencePolicy } from '../kit/index.ts';
 
 /** Web is the most patient: desktop networks are fast, and a rich page is worth a retry. */
 export const WEB_POLICY: ResiliencePolicy = {
@@ -49,4 +49,12 @@ export const WEB_CACHING: CachingPolicy = {
 export const WEB_VERSIONS: ClientVersionPolicy = {
   required: false,
   supported: { minimum: '1.0.0' },
+};
+
+/**
+ * The flags web reads (flags/flags.json holds their definitions; README: Flags and experiments).
+ * `row-order` is an experiment on the home: `continue-first` (control) or `trending-first`.
+ */
+export const WEB_FLAGS: FlagDeclarations = {
+  'row-order': { default: 'continue-first', operations: ['WebHome'] },
 };

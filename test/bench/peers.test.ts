@@ -87,7 +87,7 @@ async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promis
   const port = await freePort();
   // RESPONSE_CACHE=off and TITLE_CACHE_MB=0: the peers keep no answers and no titles across requests, so each home here is one batch on
   // every server (test/bffs/title-cache.test.ts covers the BFF's cache).
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port), TITLE_CACHE_MB: '0', RESPONSE_CACHE: 'off' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port), TITLE_CACHE_MB: '0', RESPONSE_CACHE: 'off', FLAGS: 'off' };
   for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
   const child = spawn(process.execPath, ['--import', 'tsx', server.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -127,7 +127,8 @@ function stop(child: ChildProcess): Promise<number | null> {
 async function home(server: Running, token?: string): Promise<{ status: number; text: string }> {
   // Version 1.0.0's home (three rows) is the one the peers implement; the working copy's document
   // naming 1.0.0 is served as 1.0.0 (README: Releasing a client), with whatever fields it selects.
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-client-version': '1.0.0' };
+  // In English, which the peers answer in whatever the viewer's profile says, and with flags off (env above): the peers run no experiment.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-client-version': '1.0.0', 'accept-language': 'en-US' };
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(server.url, { method: 'POST', headers, body: server.body });
   return { status: res.status, text: await res.text() };

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { pickImage } from '../../bffs/kit/presentation/images.ts';
 import { progressPercent, progressSubtitle } from '../../bffs/kit/presentation/progress.ts';
 import { truncate } from '../../bffs/kit/presentation/text.ts';
+import { createLocalizers } from '../../bffs/kit/locale/localizer.ts';
 import { isNewRelease, olderThanDays } from '../../bffs/kit/presentation/time.ts';
 
 describe('presentation helpers', () => {
@@ -23,8 +24,13 @@ describe('presentation helpers', () => {
     expect(progressPercent(30, 120)).toBe(25);
     expect(progressPercent(500, 120)).toBe(100);
     expect(progressPercent(10, 0)).toBe(0);
-    expect(progressSubtitle({ progressSeconds: 0, totalSeconds: 100, season: 3, episode: 4 })).toBe('S3 E4');
-    expect(progressSubtitle({ progressSeconds: 60, totalSeconds: 780 })).toBe('12 min left');
+    const localizers = createLocalizers(['en-US', 'de-DE', 'ar-EG'], { pseudo: false });
+    expect(progressSubtitle({ progressSeconds: 0, totalSeconds: 100, season: 3, episode: 4 }, localizers.get('en-US')!)).toBe('S3 E4');
+    expect(progressSubtitle({ progressSeconds: 60, totalSeconds: 780 }, localizers.get('en-US')!)).toBe('12 min left');
+    expect(progressSubtitle({ progressSeconds: 60, totalSeconds: 780 }, localizers.get('de-DE')!)).toBe('Noch 12 Min.');
+    // Arabic's plural rules: 12 is "many", and its digits are its own.
+    expect(progressSubtitle({ progressSeconds: 60, totalSeconds: 780 }, localizers.get('ar-EG')!)).toBe('تبقّت ١٢ دقيقة');
+    expect(progressSubtitle({ progressSeconds: 0, totalSeconds: 120 }, localizers.get('ar-EG')!)).toBe('تبقّت دقيقتان');
   });
 
   test('new means released in the last 90 days, and ages compare to the millisecond', () => {

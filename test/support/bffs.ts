@@ -13,7 +13,9 @@ export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> =
   // Every test signs in from 127.0.0.1: the per-address sign-in budget would count them all (its own test sets one).
   // The response cache would answer a test's second home without a call: the tests that count
   // calls measure batching and resilience, so the cache is off here and on in test/caching/.
-  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, responseCache: false, ...overrides };
+  // Flags are off here, so every answer is each flag's default whatever flags/flags.json holds
+  // (an edit of a rollout there changes no test); test/flags/ turns them on with files of its own.
+  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, responseCache: false, flags: false, ...overrides };
 }
 
 export interface TestStack {

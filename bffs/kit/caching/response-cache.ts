@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Admitted } from '../perimeter/pipeline.ts';
 import type { RequestHeaders } from '../core/headers.ts';
+import { variationKey } from '../core/variation.ts';
 import type { CachedAnswer, ResponseCacheBackend } from '../stores/response-cache/backend.ts';
 
 export interface ResponseCacheOptions {
@@ -30,7 +31,8 @@ export interface CacheSlot {
  * - The key holds the resolved document (its hash, with the operation name), the variables as
  *   execution coerces them (defaults filled in, in declaration order: two spellings of one input
  *   are one entry, and an undeclared variable is refused before this), the
- *   app's version, and the request headers that change the answer, under the viewer for a
+ *   app's version, the request headers that change the answer and the wings' variation (the
+ *   locale, the flag variants: core/variation.ts), under the viewer for a
  *   PRIVATE answer, or under `public` for one the SDL marks the same for every viewer. The
  *   backend's prefix holds the client and the deploy, so a deploy starts clean.
  * - Only successful queries with a maxAge above 0 are stored, for exactly that maxAge; errors,
@@ -59,6 +61,9 @@ export function createResponseCache({ backend, keyHeaders, clock, logger }: Resp
       const viewerId = operation.cache?.scope === 'PUBLIC' ? undefined : viewer.id;
       let material = `${operation.documentKey}\n${String(clientVersion.version)}\n${JSON.stringify(coerced)}`;
       for (const name of keyHeaders) material += `\n${headers.get(name) ?? ''}`;
+      // What the wings say shapes the answer (core/variation.ts: the locale, the flag variants).
+      const variation = variationKey(admitted.variation);
+      if (variation) material += `\n${variation}`;
       const digest = hash('sha1', material, 'base64url');
       return { key: viewerId === undefined ? `public:${digest}` : `viewer:${viewerId}:${digest}`, viewerId };
     },

@@ -49,6 +49,8 @@ export interface RequestFacts {
   deadline: Deadline;
   /** The request's observation (observability/): its downstream calls' metrics and spans. */
   observation?: RequestObservation;
+  /** What the wings give the resolvers (core/variation.ts `context`): each under the wing's own name. */
+  wings?: Record<string, unknown>;
 }
 
 export interface ContextFactoryOptions<TF extends TitleField, UF extends UserField, TExtra extends object> {
@@ -76,7 +78,7 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
   const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices, live } = options;
-  return ({ headers, requestId, deadline, viewer, client, observation }: RequestFacts): BffContext<TF, UF> => {
+  return ({ headers, requestId, deadline, viewer, client, observation, wings }: RequestFacts): BffContext<TF, UF> => {
     const call: CallContext = { token: viewer.token, requestId, deadline, budgets, observation };
     const base: BffContext<TF, UF> = {
       viewer,
@@ -94,7 +96,8 @@ export function createContextFactory<TF extends TitleField, UF extends UserField
       // Bound to the verified viewer too: a resolver reads and writes this viewer's values only.
       lastGood: new RequestLastGood(lastGood.forViewer(viewer.id)),
     };
-    return extendContext ? { ...base, ...extendContext(headers) } : base;
+    const withWings = wings ? Object.assign(base, wings) : base;
+    return extendContext ? { ...withWings, ...extendContext(headers) } : withWings;
   };
 }
 

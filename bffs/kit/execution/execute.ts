@@ -3,6 +3,7 @@ import type { SchemaGates } from '../contracts/gates.ts';
 import { filtersOutputs, withoutGatedOutputs } from '../contracts/gated-output.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
 import type { Viewer } from '../core/viewer.ts';
+import type { Variation } from '../core/variation.ts';
 import type { ReadyOperation } from './operations.ts';
 import type { RequestFacts } from './context.ts';
 import { isIncremental, type IncrementalResult, type SubsequentPayload } from './incremental.ts';
@@ -28,6 +29,8 @@ export interface AdmittedOperation {
   viewer: Viewer;
   clientVersion: ClientVersionView;
   variables?: Record<string, unknown>;
+  /** What the wings say shapes the answer (core/variation.ts): its `context` goes to the resolvers. */
+  variation?: Variation;
 }
 
 /** The request's stale-if-error side, on a context that has one (BffContext does). */
@@ -45,7 +48,7 @@ const lastGoodOf = (context: object) => (context as { lastGood?: RequestLastGood
  * in `extensions.stale` the fields it was given stale (stale-if-error.ts).
  */
 export function createExecutor({ buildContext, applyRules, gates }: ExecutorOptions) {
-  const contextFor = (admitted: AdmittedOperation, facts: Facts) => buildContext({ ...facts, viewer: admitted.viewer, client: admitted.clientVersion });
+  const contextFor = (admitted: AdmittedOperation, facts: Facts) => buildContext({ ...facts, viewer: admitted.viewer, client: admitted.clientVersion, wings: admitted.variation?.context });
 
   async function execute(admitted: AdmittedOperation, facts: Facts): Promise<ExecutionResult> {
     let result: ExecutionResult;

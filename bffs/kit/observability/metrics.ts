@@ -93,6 +93,8 @@ export function createMetrics(client: string) {
       labelNames: ['event'],
       registers,
     }),
+    /** A wing's own counter on this registry (the flags' evaluations). */
+    counter: (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers }),
     /** Read at scrape time from the live objects (observer.ts wires them). */
     gauge: (name: string, help: string, labelNames: string[], collect: (gauge: Gauge<string>) => void) =>
       new Gauge({ name, help, labelNames, registers, collect() { collect(this); } }),

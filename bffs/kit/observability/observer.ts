@@ -81,6 +81,7 @@ export class Observer implements ObservationSink {
           duration_ms: Math.round(durationMs * 10) / 10,
           ...(observation.codes.length ? { codes: observation.codes } : {}),
           ...(observation.responseCache ? { response_cache: observation.responseCache } : {}),
+          ...observation.annotations,
         },
         'request',
       );

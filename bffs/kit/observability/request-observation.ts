@@ -61,6 +61,8 @@ export class RequestObservation {
   responseCache: CacheResult | undefined;
   /** Set by the transport that finished it: the other one must not record it again. */
   ended = false;
+  /** Fields a wing adds to the access line (the flags' variants); bounded by the wing that sets them. */
+  annotations: Record<string, unknown> | undefined;
   private requestLogger: Logger | undefined;
 
   constructor(
@@ -96,6 +98,11 @@ export class RequestObservation {
       if (typeof code === 'string') codes.push(code);
     }
     this.codes = codes;
+  }
+
+  /** A wing's field on the access line (flags: `{"row-order": "trending-first"}`). */
+  annotate(field: string, value: unknown): void {
+    (this.annotations ??= {})[field] = value;
   }
 
   noteCode(code: string): void {

@@ -42,6 +42,8 @@ export interface ClientPerimeterOptions {
   firstStages?: readonly ScreenStage[];
   /** A wing's stage that finds the viewer in place of the bearer-token one (sign-in's session stages). */
   authenticate?: Stage;
+  /** The wings' stages that say what shapes the answer (wing.ts): run last, once the viewer is known. */
+  variationStages?: readonly Stage[];
 }
 
 /**
@@ -73,11 +75,13 @@ export interface ClientPerimeterOptions {
  *  9. in flight (viewer) the viewer takes one of its in-flight slots until the answer is out, unless
  *                        screening took it: 429
  *     rate limit (viewer) the viewer spends the operation's cost: 429
+ * 10. variation          the wings' (wing.ts): what shapes the answer (the locale, the flag
+ *                        variants), never a refusal
  *
  * Load shedding (503) and the body-size limit (413) act on the request's headers too, at the
  * request lifecycle's edge (request/lifecycle.ts), the shedder after screening.
  */
-export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate: wingAuthentication }: ClientPerimeterOptions) {
+export function createClientPerimeter({ client, schema, policy, production, documents, verifyViewer, cacheDefaults, cors, redis, firstStages = [], authenticate: wingAuthentication, variationStages = [] }: ClientPerimeterOptions) {
   const wingAuthenticates = wingAuthentication !== undefined;
   const authenticate = wingAuthentication ?? authenticationStage(verifyViewer);
   const limits = createOperationLimits(policy.limits, policy.maxPageSize);
@@ -101,7 +105,7 @@ export function createClientPerimeter({ client, schema, policy, production, docu
     budgets.push(authenticate);
   }
 
-  const perimeter = createPerimeter([paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets], screening);
+  const perimeter = createPerimeter([paramsStage, trustedDocumentsStage(documents, policy.trustedDocuments), documentStage(operations), variablesStage, clientVersionStage(documents, createVersionViews(gates), usage), methodStage, ...budgets, ...variationStages], screening);
 
   // A WebSocket's handshake (server/socket-lane.ts): the same first stages, origin and viewer as
   // every request, before the socket opens; each `subscribe` message on it then meets the whole

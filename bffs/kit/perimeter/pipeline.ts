@@ -4,6 +4,7 @@ import type { ClientVersionView } from '../contracts/gates.ts';
 import type { ReadyOperation } from '../execution/operations.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { emptyVariation, type Variation } from '../core/variation.ts';
 import type { UsageLabels } from '../contracts/usage.ts';
 import type { RequestObservation } from '../observability/request-observation.ts';
 
@@ -49,8 +50,10 @@ export interface Passage {
   usageLabels?: UsageLabels;
   /** authentication.ts */
   viewer?: Viewer;
-  /** Headers every answer to this request carries (RateLimit, RateLimit-Policy). */
+  /** Headers every answer to this request carries (RateLimit, RateLimit-Policy, a wing's Content-Language). */
   headers: Record<string, string>;
+  /** What the wings' variation stages say shapes the answer (core/variation.ts): the locale, the flag variants. */
+  variation: Variation;
   /**
    * A stage that takes something for as long as the request is in flight (an in-flight slot,
    * stages/in-flight.ts) holds it here; `release()` gives back everything held, once.
@@ -69,6 +72,7 @@ export function passageOf(request: PerimeterRequest): Passage {
   return {
     request,
     headers: {},
+    variation: emptyVariation(),
     hold: (release) => void (held ??= []).push(release),
     release: () => {
       if (!held) return;

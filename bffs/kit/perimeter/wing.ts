@@ -19,6 +19,13 @@ export interface Wing {
   readonly name: string;
   /** Run before every other stage on each GraphQL request, on its headers alone, before its body is read (sign-in's CSRF check for a cookie client). */
   readonly firstStages: readonly ScreenStage[];
+  /**
+   * Run after the viewer is known and its budgets spent, in the wings' order: what shapes the
+   * answer (the locale, the flag variants) goes on the passage's `variation` (core/variation.ts),
+   * which the response cache, the ETag, Vary, the context and the answer's extensions take
+   * without knowing whose it is. Such a stage never refuses a request.
+   */
+  readonly variationStages?: readonly Stage[];
   /** Finds the viewer in place of the bearer-token stage (stages/authentication.ts); at most one wing brings one. */
   readonly authenticate?: Stage;
   /** The paths its routes serve: shed under load like /graphql. */
@@ -43,4 +50,6 @@ export interface WingNeeds {
   /** The Redis every replica shares (REDIS_URL), when there is one. */
   redis?: RedisClient;
   logger: Logger;
+  /** The BFF's Prometheus registry's counters (observability/metrics.ts); none under `METRICS=off`. */
+  counter?: (name: string, help: string, labelNames: string[]) => { inc(labels: Record<string, string>, value?: number): void };
 }

@@ -170,10 +170,11 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
       }
 
       // Deliver
-      if (answer.result) return errorReply(answer.result, admitted.headers);
+      if (answer.result) return errorReply(answer.result, { ...admitted.headers, ...admitted.variation.headers });
       if (socket) return { status: 200, headers: {}, result: JSON.parse(answer.representation.body) as ExecutionResult };
-      const delivered = deliver(method, headers, mediaType ?? 'application/json', answer.representation, delivery);
-      return { status: delivered.status, headers: withVary({ ...delivered.headers, ...admitted.headers }, edge), body: delivered.body };
+      const { variation } = admitted;
+      const delivered = deliver(method, headers, mediaType ?? 'application/json', answer.representation, variation.vary.length ? { ...delivery, vary: [...delivery.vary, ...variation.vary] } : delivery);
+      return { status: delivered.status, headers: withVary({ ...delivered.headers, ...admitted.headers, ...answer.representation.headers }, edge), body: delivered.body };
     } catch (error) {
       // A bug of ours, not the request's: masked and logged like any failure (500), and the
       // server keeps serving.

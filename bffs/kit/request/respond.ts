@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { entityTag, NO_STORE, cacheControlOf } from '../caching/http-cache.ts';
+import { hasExtensions, variationKey, type Variation } from '../core/variation.ts';
 import type { ResponseCache } from '../caching/response-cache.ts';
 import type { Admitted } from '../perimeter/pipeline.ts';
 import type { RequestFacts } from '../execution/context.ts';
@@ -15,6 +16,8 @@ export interface Representation {
   ageSeconds?: number;
   /** Where the compressed bodies are kept for the next hit (the cached entry's), when it is cached. */
   encoded?: Partial<Record<'br' | 'gzip', Buffer>>;
+  /** Headers the wings set while it was computed (core/variation.ts: a Content-Language found then), kept with it. */
+  headers?: Record<string, string>;
 }
 
 /** Either a representation, or a result with errors for the transports' error rules (always `no-store`). */
@@ -30,7 +33,7 @@ type Facts = Omit<RequestFacts, 'viewer' | 'client'>;
  */
 export function createResponder(execute: Executor, cache: ResponseCache | undefined) {
   return async function respond(admitted: Admitted, facts: Facts): Promise<Answer> {
-    const { operation, viewer } = admitted;
+    const { operation, viewer, variation } = admitted;
     const policy = operation.cache;
     const slot = cache && policy && policy.maxAge > 0 ? cache.slotOf(admitted, facts.headers) : undefined;
     // Before anything is read: an answer begun before the viewer's next mutation ends is never served.
@@ -40,22 +43,48 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
       facts.observation?.cacheLookup('response', hit ? 'hit' : 'miss');
       if (hit) {
         const ageSeconds = Math.max(0, Math.floor((cache!.now() - hit.storedAt) / 1000));
-        return { representation: { body: hit.body, tag: hit.tag, cacheControl: cacheControlOf(hit.policy), ageSeconds, encoded: (hit.encoded ??= {}) } };
+        return { representation: { body: hit.body, tag: hit.tag, cacheControl: cacheControlOf(hit.policy), ageSeconds, encoded: (hit.encoded ??= {}), headers: hit.headers } };
       }
     }
     const result = await execute(admitted, facts);
     // Every mutation, whatever it answered: one that timed out may still have changed the list.
     if (operation.kind === 'mutation' && cache) await cache.invalidate(viewer.id);
     // Errors (partial answers too) and anything marked in extensions (stale values) are never cached.
-    if (result.errors?.length || result.extensions) return { result };
-    const body = operation.compiled.stringify(result);
-    if (!policy) return { representation: { body, cacheControl: NO_STORE } };
-    const tag = entityTag(body, policy.scope === 'PRIVATE' ? viewer.id : undefined);
-    if (!slot) return { representation: { body, tag, cacheControl: cacheControlOf(policy) } };
+    if (result.errors?.length || result.extensions) return { result: withVariationExtensions(result, variation) };
+    const body = withExtensionsInBody(operation.compiled.stringify(result), variation);
+    const headers = variationHeaders(variation);
+    if (!policy) return { representation: { body, cacheControl: NO_STORE, headers } };
+    // The variation (locale, flag variants) is part of the tag: a tag from one never matches another's answer.
+    const tag = entityTag(body, tagKeyOf(policy.scope === 'PRIVATE' ? viewer.id : undefined, variation));
+    if (!slot) return { representation: { body, tag, cacheControl: cacheControlOf(policy), headers } };
     const encoded = {};
-    void cache!.set(slot, { body, tag, policy, storedAt: startedAt, encoded });
-    return { representation: { body, tag, cacheControl: cacheControlOf(policy), encoded } };
+    void cache!.set(slot, { body, tag, policy, storedAt: startedAt, encoded, ...(headers ? { headers } : {}) });
+    return { representation: { body, tag, cacheControl: cacheControlOf(policy), encoded, headers } };
   };
 }
 
 export type Responder = ReturnType<typeof createResponder>;
+
+/** What the ETag is salted with: the viewer of a private answer, and the variation's keys. */
+function tagKeyOf(viewerId: string | undefined, variation: Variation | undefined): string | undefined {
+  const key = variationKey(variation);
+  if (!key) return viewerId;
+  return viewerId === undefined ? key : `${viewerId}\n${key}`;
+}
+
+/** A result with errors carries the variation's extensions too (the app attributes what it was shown). */
+function withVariationExtensions(result: ExecutionResult, variation: Variation | undefined): ExecutionResult {
+  return hasExtensions(variation) ? { ...result, extensions: { ...variation.extensions, ...result.extensions } } : result;
+}
+
+/** The compiled serialiser writes `{"data":…}`: the variation's extensions go after it, in the same object. */
+function withExtensionsInBody(body: string, variation: Variation | undefined): string {
+  if (!hasExtensions(variation)) return body;
+  return `${body.slice(0, body.lastIndexOf('}'))},"extensions":${JSON.stringify(variation.extensions)}}`;
+}
+
+function variationHeaders(variation: Variation | undefined): Record<string, string> | undefined {
+  if (!variation) return undefined;
+  for (const _ in variation.headers) return { ...variation.headers };
+  return undefined;
+}

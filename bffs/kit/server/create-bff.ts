@@ -36,6 +36,8 @@ import { createFastLane } from './fast-lane.ts';
 import { frontDoor } from './front-door.ts';
 import { yogaNodeListener } from './last-resort.ts';
 import { createGraphiQLWing } from '../graphiql/wing.ts';
+import { createLocaleWing, SHIPPED_LOCALES } from '../locale/wing.ts';
+import { createFlagsWing, DEFAULT_FLAGS_FILE, type FlagDeclarations, type FlagsWingOptions } from '../flags/wing.ts';
 import type { Wing } from '../perimeter/wing.ts';
 import { createLogger, yogaLogger } from './logger.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
@@ -87,6 +89,12 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   needs: LoaderNeeds<TF, UF>;
   /** What GraphiQL opens with. */
   defaultQuery: string;
+  /** The locales the client's apps are answered in, the default first (locale/wing.ts). @default every shipped one */
+  locales?: readonly string[];
+  /** The feature flags the client reads, with their defaults and the operations they shape (flags/wing.ts). */
+  flags?: FlagDeclarations;
+  /** What the client adds to the flags' targeting context from the request (TV: its device's capabilities). */
+  flagTargeting?: FlagsWingOptions['targeting'];
   /**
    * `cookie`: browsers sign in through the BFF (sign-in/): /auth/* routes, server-side sessions,
    * the session cookie and its CSRF rule in the perimeter. `device`: devices sign in through the
@@ -193,6 +201,12 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
   const signIn = options.signIn && createSignIn(options.signIn, { client, config, policy: settings.perimeter, cors, verifyViewer, redis, logger, noteSession: metrics && ((event: SessionEvent, count = 1) => metrics.sessions.inc({ event }, count)) });
   const wings: Wing[] = [
     ...(signIn ? [signIn] : []),
+    // Locale (locale/wing.ts): its stage says which locale the answer is in.
+    createLocaleWing({ locales: options.locales ?? SHIPPED_LOCALES, production: config.production }),
+    // Flags (flags/wing.ts), after the locale, which they may target: off with FLAGS=off, to measure what they cost.
+    ...(config.flags !== false && options.flags && Object.keys(options.flags).length
+      ? [createFlagsWing({ client, logger, counter: metrics?.counter, declarations: options.flags, path: config.flagsFile ?? DEFAULT_FLAGS_FILE, targeting: options.flagTargeting })]
+      : []),
     ...(config.production ? [] : [createGraphiQLWing({ client, identityUrl: config.urls.identity, defaultQuery: options.defaultQuery, endpoint: GRAPHQL_ENDPOINT, sessions: options.signIn === 'cookie' ? signIn?.sessions : undefined, versions: supportedReleases(options.documents), hosts: config.host ? [config.host] : [] })]),
   ];
   const { perimeter, handshake, gates, usage } = createClientPerimeter({
@@ -207,6 +221,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     redis,
     firstStages: wings.flatMap((wing) => wing.firstStages),
     authenticate: authenticationOf(wings),
+    variationStages: wings.flatMap((wing) => wing.variationStages ?? []),
   });
   if (options.deviceClient && !signIn) throw new Error(`${client}: deviceClient needs signIn (a session store to read the devices from)`);
   const devices = options.deviceClient && signIn ? createDeviceDirectory(signIn.sessions, options.deviceClient) : undefined;

@@ -1,4 +1,4 @@
-import { pickImage, progressPercent, progressSubtitle, truncate, isNewRelease, type ContinueWatchingItem } from '../../kit/index.ts';
+import { pickImage, progressPercent, progressSubtitle, truncate, isNewRelease, type ContinueWatchingItem, type Localizer } from '../../kit/index.ts';
 import type { RowItem } from '../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../needs.ts';
 
@@ -18,11 +18,11 @@ const base = (title: MobileTitle) => ({
   isNew: null,
 });
 
-export const continueWatchingItem = (entry: ContinueWatchingItem, title: MobileTitle): RowItem => ({
+export const continueWatchingItem = (entry: ContinueWatchingItem, title: MobileTitle, localizer: Localizer): RowItem => ({
   ...base(title),
   thumbnail: pickImage(title.images.thumbnail16x9, LANDSCAPE_WIDTH),
   progressPercent: progressPercent(entry.progressSeconds, entry.totalSeconds),
-  subtitle: progressSubtitle(entry),
+  subtitle: progressSubtitle(entry, localizer),
 });
 
 export const myListItem = (title: MobileTitle): RowItem => ({

@@ -37,10 +37,13 @@ export type AccountProfile = {
 
 export type Billing = {
   __typename?: 'Billing';
+  /** The calendar day, ISO 8601 (YYYY-MM-DD). */
   nextBillingDate: Scalars['String']['output'];
+  /** The next billing date as the viewer's locale writes it: 'Dec 21, 2026', '21.12.2026'. */
+  nextBillingDateText: Scalars['String']['output'];
   paymentMethods: Array<PaymentMethod>;
   plan: Scalars['String']['output'];
-  /** Formatted for display, e.g. '$19.99 / month'. */
+  /** Formatted for display in the viewer's locale, from the price's minor units and currency: '$19.99 / month', '19,99 € / Monat'. */
   price: Scalars['String']['output'];
   /** The last three invoices, newest first. */
   recentInvoices: Array<Invoice>;
@@ -84,9 +87,12 @@ export type Home = {
 
 export type Invoice = {
   __typename?: 'Invoice';
+  /** Formatted for display in the viewer's locale, from minor units and currency. */
   amount: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   issuedAt: Scalars['String']['output'];
+  /** When it was issued, as the viewer's locale writes a date. */
+  issuedAtText: Scalars['String']['output'];
   status: Scalars['String']['output'];
 };
 
@@ -562,6 +568,7 @@ export type AccountProfileResolvers<ContextType = WebContext, ParentType extends
 
 export type BillingResolvers<ContextType = WebContext, ParentType extends ResolversParentTypes['Billing'] = ResolversParentTypes['Billing']> = {
   nextBillingDate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextBillingDateText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paymentMethods?: Resolver<Array<ResolversTypes['PaymentMethod']>, ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -596,6 +603,7 @@ export type InvoiceResolvers<ContextType = WebContext, ParentType extends Resolv
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   issuedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuedAtText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 

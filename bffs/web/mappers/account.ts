@@ -1,16 +1,9 @@
-import type { BillingAccount } from '../../kit/index.ts';
+import type { BillingAccount, Localizer } from '../../kit/index.ts';
 import type { Billing } from '../generated/resolvers.generated.ts';
 import type { AccountModel } from '../models.ts';
 import type { WebViewer } from '../needs.ts';
 
 const RECENT_INVOICES = 3;
-
-/** Minor units to display text, with the currency's own number of decimals (JPY has none). */
-export function formatMoney(amountMinor: number, currency: string): string {
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amountMinor / 10 ** digits);
-}
 
 export const toAccount = (user: WebViewer): AccountModel => ({
   profile: { name: user.profile.name, avatarUrl: user.profile.avatarUrl, language: user.profile.language, country: user.profile.country },
@@ -19,13 +12,15 @@ export const toAccount = (user: WebViewer): AccountModel => ({
   notificationPreferences: user.notificationPreferences,
 });
 
-export const toBilling = (billing: BillingAccount): Billing => ({
+/** Money and dates in the viewer's locale (the localizer's `Intl` formats: JPY has no decimals, Arabic its own digits). */
+export const toBilling = (billing: BillingAccount, localizer: Localizer): Billing => ({
   plan: billing.plan.name,
-  price: `${formatMoney(billing.price.amountMinor, billing.price.currency)} / month`,
+  price: localizer.message('billing.pricePerMonth', { price: localizer.money(billing.price.amountMinor, billing.price.currency) }),
   nextBillingDate: billing.nextBillingDate,
+  nextBillingDateText: localizer.date(billing.nextBillingDate),
   paymentMethods: billing.paymentMethods.map(({ brand, last4, expMonth, expYear, isDefault }) => ({ brand, last4, expMonth, expYear, isDefault })),
   recentInvoices: [...billing.invoices]
     .sort((a, b) => b.issuedAt.localeCompare(a.issuedAt))
     .slice(0, RECENT_INVOICES)
-    .map((invoice) => ({ id: invoice.id, issuedAt: invoice.issuedAt, amount: formatMoney(invoice.amountMinor, invoice.currency), status: invoice.status })),
+    .map((invoice) => ({ id: invoice.id, issuedAt: invoice.issuedAt, issuedAtText: localizer.date(invoice.issuedAt), amount: localizer.money(invoice.amountMinor, invoice.currency), status: invoice.status })),
 });

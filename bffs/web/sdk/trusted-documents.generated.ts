@@ -3,7 +3,7 @@ export const trustedDocumentIds = {
   AddToMyList: 'sha256:ceb6074bca8f505cde81ef09f89dc29cf146daf7f0d9580d522c084abdc1ff2f',
   RemoveFromMyList: 'sha256:41fc2f7cc241334deadb40b031240624c677b4997244e547d84eb1b2a106fb3a',
   SignOutDevice: 'sha256:214334f882d2cc7e8af0bf0fecaa16293213abb9e9e97432909c99a6c580df68',
-  WebAccount: 'sha256:0725cd17585300ef762014b9525750eb12b7d5d786485030db54d7c73b2ef702',
+  WebAccount: 'sha256:97b9af0cbadc31d81d9113017144246f54f91e12c67419854938ece93230cf4d',
   WebHome: 'sha256:f312cb8d09af42ba1f6314c7b6cdccfffa491adc85ab5bf84e5abee72848caca',
   WebMyListChanged: 'sha256:e53805269dbd3e5f8c16f080085b548e9a0d6b15ca4e0d1e120949c52644aff1',
   WebNotificationsChanged: 'sha256:53682fbad234d2a53eabc7f17379347da810a13a323deb34aa5d57fb7de07987',

@@ -16,6 +16,8 @@ export interface CachedAnswer {
    * hit is not compressed again. Never written to Redis, where each hit reads a fresh copy.
    */
   encoded?: Partial<Record<'br' | 'gzip', Buffer>>;
+  /** Headers found while it was computed (a Content-Language), sent again with every hit. */
+  headers?: Record<string, string>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { loadRows, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
+import { flagValue, loadRows, localize, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
 import { continueWatchingItem, myListItem, newReleaseItem, topPickItem } from '../../mappers/row-item.ts';
 import type { HomeResolvers, Row } from '../../generated/resolvers.generated.ts';
 import type { MobileTitle } from '../../needs.ts';
@@ -19,22 +19,24 @@ export const rows: HomeResolvers['rows'] = async (_, __, context) => {
   const loaded = await loadRows<MobileTitle>(loaders.titles, [
     { id: 'continue-watching', entries: continueWatching, contentIdOf: (e: ContinueWatchingItem) => e.contentId, limit: ROW_LIMIT },
     { id: 'my-list', entries: myList, contentIdOf: byId, limit: ROW_LIMIT },
-    { id: 'top-picks', entries: topPicks, contentIdOf: byId, limit: ROW_LIMIT },
+    // The top-picks-size experiment (policy.ts MOBILE_FLAGS): 20 (control) or 12.
+    { id: 'top-picks', entries: topPicks, contentIdOf: byId, limit: Math.min(ROW_LIMIT, flagValue(context, 'top-picks-size', ROW_LIMIT)) },
     ...(newReleases ? [{ id: 'new-releases', entries: newReleases, contentIdOf: byId, limit: ROW_LIMIT }] : []),
   ]);
-  const name = viewer.status === 'fulfilled' ? viewer.value.profile.name : 'You';
+  const localizer = await localize(context);
+  const topPicksTitle = viewer.status === 'fulfilled' ? localizer.message('row.topPicksFor', { name: viewer.value.profile.name }) : localizer.message('row.topPicksForYou');
 
   return withFailedRowsAsNull(loaded.map((row): Row | Error => {
     if (row instanceof Error) return row;
     switch (row.id) {
       case 'continue-watching':
-        return { id: row.id, title: 'Continue Watching', layout: 'LANDSCAPE', items: row.items.map(({ entry, title }) => continueWatchingItem(entry, title)) };
+        return { id: row.id, title: localizer.message('row.continueWatching'), layout: 'LANDSCAPE', items: row.items.map(({ entry, title }) => continueWatchingItem(entry, title, localizer)) };
       case 'my-list':
-        return { id: row.id, title: 'My List', layout: 'PORTRAIT', items: row.items.map(({ title }) => myListItem(title)) };
+        return { id: row.id, title: localizer.message('row.myList'), layout: 'PORTRAIT', items: row.items.map(({ title }) => myListItem(title)) };
       case 'new-releases':
-        return { id: row.id, title: 'New Releases', layout: 'SQUARE', items: row.items.map(({ title }) => newReleaseItem(title, now())) };
+        return { id: row.id, title: localizer.message('row.newReleases'), layout: 'SQUARE', items: row.items.map(({ title }) => newReleaseItem(title, now())) };
       default:
-        return { id: row.id, title: `Top Picks for ${name}`, layout: 'PORTRAIT', items: row.items.map(({ title }) => topPickItem(title, now())) };
+        return { id: row.id, title: topPicksTitle, layout: 'PORTRAIT', items: row.items.map(({ title }) => topPickItem(title, now())) };
     }
   }));
 };

@@ -1,6 +1,8 @@
-import { loadTitleOrNotFound } from '../../../kit/index.ts';
+import { loadTitleOrNotFound, localize } from '../../../kit/index.ts';
 import { toTitleDetail } from '../../mappers/title-detail.ts';
 import type { QueryResolvers } from '../../generated/resolvers.generated.ts';
 
-export const title: QueryResolvers['title'] = async (_, { id }, { loaders, now }) =>
-  toTitleDetail(await loadTitleOrNotFound(loaders.titles, id), now());
+export const title: QueryResolvers['title'] = async (_, { id }, context) => {
+  const [found, localizer] = await Promise.all([loadTitleOrNotFound(context.loaders.titles, id), localize(context)]);
+  return toTitleDetail(found, context.now(), localizer);
+};

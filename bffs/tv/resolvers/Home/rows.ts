@@ -1,13 +1,14 @@
-import { loadRows, withFailedRowsAsNull, type ContinueWatchingItem } from '../../../kit/index.ts';
+import { loadRows, localize, withFailedRowsAsNull, type ContinueWatchingItem, type Localizer } from '../../../kit/index.ts';
 import { ROW_LIMIT, homeSources } from '../../home-sources.ts';
 import { toRowItem } from '../../mappers/title.ts';
 import type { HomeResolvers, ResolversTypes } from '../../generated/resolvers.generated.ts';
 import type { TvTitle } from '../../needs.ts';
 
-const TITLES: Record<string, string> = { 'continue-watching': 'Continue Watching', trending: 'Trending Now', 'my-list': 'My List' };
+/** Each row's title in the catalogs (bffs/kit/locale/messages/). */
+const TITLES: Record<string, Parameters<Localizer['message']>[0]> = { 'continue-watching': 'row.continueWatching', trending: 'row.trending', 'my-list': 'row.myList' };
 
 export const rows: HomeResolvers['rows'] = async (_, __, context) => {
-  const sources = await homeSources(context);
+  const [sources, localizer] = await Promise.all([homeSources(context), localize(context)]);
   if (sources.viewer.status === 'rejected') throw sources.viewer.reason;
   const presentation = { viewer: sources.viewer.value, device: context.device };
   const byId = (id: string) => id;
@@ -24,7 +25,7 @@ export const rows: HomeResolvers['rows'] = async (_, __, context) => {
       const watching = row.id === 'continue-watching';
       return {
         id: row.id,
-        title: TITLES[row.id]!,
+        title: localizer.message(TITLES[row.id]!),
         layout: 'LANDSCAPE',
         items: row.items.map(({ entry, title }) => toRowItem(title, presentation, watching ? (entry as ContinueWatchingItem) : undefined)),
       };

@@ -1,0 +1,62 @@
+import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
+import { DEFAULT_LOCALE, PSEUDO_LOCALE, pseudoCatalog, readCatalogs, type Catalog, type MessageId } from './catalogs.ts';
+
+/** What a resolver writes text with: the catalog's messages and `Intl`'s numbers, money and dates, in one locale. */
+export interface Localizer {
+  /** The BCP 47 tag answered in (`Content-Language`). */
+  readonly locale: string;
+  /** A catalog message, its arguments formatted by the locale's rules (plurals, digits). */
+  message(id: MessageId, values?: Record<string, string | number>): string;
+  /** Minor units as money, with the currency's own number of decimals (JPY has none). */
+  money(amountMinor: number, currency: string): string;
+  /** A calendar day or an instant (ISO 8601) as the locale writes a date, in UTC. */
+  date(iso: string): string;
+}
+
+/**
+ * One locale's localizer, on FormatJS's `@formatjs/intl` (the core of react-intl, with no React):
+ * ICU MessageFormat with CLDR plural rules through `Intl.PluralRules`, and numbers and dates
+ * through `Intl`, never hand-made formats. Made once per locale at start; its formatters are
+ * memoised in FormatJS's cache.
+ */
+function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Localizer {
+  const intl: IntlShape<string> = createIntl(
+    {
+      locale: intlLocale,
+      defaultLocale: DEFAULT_LOCALE,
+      messages,
+      timeZone: 'UTC',
+      // A missing message would be a bug the catalogs check refuses; a formatting error must never fail a request.
+      onError: () => undefined,
+    },
+    createIntlCache(),
+  );
+  const money = new Map<string, Intl.NumberFormat>();
+  return {
+    locale,
+    message: (id, values) => intl.formatMessage({ id }, values),
+    money(amountMinor, currency) {
+      let format = money.get(currency);
+      if (!format) money.set(currency, (format = new Intl.NumberFormat(intlLocale, { style: 'currency', currency })));
+      const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+      return format.format(amountMinor / 10 ** digits);
+    },
+    date: (iso) => intl.formatDate(new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso), { dateStyle: 'medium' }),
+  };
+}
+
+/**
+ * The localizers of the locales a client supports, made once: the shipped catalogs, and outside
+ * production the pseudo-locale (en-US's messages pseudo-localised, its numbers and dates in en).
+ */
+export function createLocalizers(supported: readonly string[], { pseudo }: { pseudo: boolean }): Map<string, Localizer> {
+  const catalogs = readCatalogs();
+  const localizers = new Map<string, Localizer>();
+  for (const locale of supported) {
+    const catalog = catalogs.get(locale);
+    if (!catalog) throw new Error(`locale ${locale} has no catalog (bffs/kit/locale/messages/${locale}.json)`);
+    localizers.set(locale, localizerOf(locale, catalog as Catalog));
+  }
+  if (pseudo) localizers.set(PSEUDO_LOCALE, localizerOf(PSEUDO_LOCALE, pseudoCatalog(catalogs.get(DEFAULT_LOCALE)!) as Catalog, 'en'));
+  return localizers;
+}
