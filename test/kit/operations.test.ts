@@ -21,13 +21,17 @@ describe('the operation preparer both transports run', () => {
     expect(prepare(doc(1), 'Q1')).not.toBe(first); // another name is another entry
   });
 
-  test('refuses with catalog codes: syntax, validation, unknown or ambiguous names, subscriptions', () => {
+  test('refuses with catalog codes: syntax, validation, unknown or ambiguous names; prepares subscriptions, and refuses one a schema has no root for', () => {
     const prepare = preparer();
     expect(codes(prepare('{ a ', undefined))).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(codes(prepare('{ nope }', undefined))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(codes(prepare('query A { a } query B { b }', undefined))).toEqual(['BAD_REQUEST']);
     expect(codes(prepare('query A { a }', 'B'))).toEqual(['BAD_REQUEST']);
-    expect(codes(prepare('subscription { s }', undefined))).toEqual(['BAD_REQUEST']);
+    // A schema with a subscription root runs them (the lifecycle answers them as events: test/live/).
+    expect(prepare('subscription { s }', undefined)).toMatchObject({ ready: true, kind: 'subscription' });
+    const noSubscriptions = makeExecutableSchema({ typeDefs: 'type Query { a: Int }' });
+    const prepareWithout = createOperationPreparer({ schema: noSubscriptions, limits: createOperationLimits(LIMITS), production: false }).prepare;
+    expect(codes(prepareWithout('subscription { a }', undefined))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(prepare('query A { a } query B { b }', 'B').ready).toBe(true);
     expect(prepare('mutation { m }', undefined)).toMatchObject({ ready: true, kind: 'mutation' });
   });
