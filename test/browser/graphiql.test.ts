@@ -456,7 +456,13 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.press('Delete');
     await page.keyboard.type('subscription Live { myListChanged { eventId contentId inMyList', { delay: 5 });
-    const streaming = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('myListChanged'), { timeout: 20_000 });
+    await expect.poll(async () => plain(await page.locator('.graphiql-query-editor .monaco-editor .view-lines').innerText()), { timeout: 10_000 }).toContain('inMyList');
+    const sent: string[] = [];
+    page.on('request', (r) => sent.push(`${r.method()} ${r.url()} ${r.postData() ?? ''}`.slice(0, 300)));
+    const streaming = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql' && `${r.url()} ${r.request().postData() ?? ''}`.includes('myListChanged'), { timeout: 20_000 }).catch(async (error) => {
+      console.info(sent, plain(await page.locator('.graphiql-query-editor .monaco-editor .view-lines').innerText()));
+      throw error;
+    });
     await page.locator('.graphiql-execute-button').click();
     const response = await streaming;
     expect(response.status()).toBe(200);
