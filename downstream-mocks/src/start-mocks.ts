@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createJwksVerifier } from './http/auth.ts';
+import { serviceAudienceOf, serviceScopeOf } from './services/identity/clients.ts';
 import { notFound } from './http/errors.ts';
 import { latencyFromEnv } from './http/latency.ts';
 import { RawJson, createServiceServer, type ServiceServer } from './http/server.ts';
@@ -71,7 +72,7 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
     for (const name of SERVICE_NAMES) {
       const spec = SERVICES[name];
       const routes = [...(await spec.routes(deps)), openApiRoute(name)];
-      const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity);
+      const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity, { audience: serviceAudienceOf(name), scope: serviceScopeOf(name) });
       const service = createServiceServer({ name, routes, verifier, latency: latencyFromEnv(name, env), now });
       servers[name] = service;
       urls[name] = await service.listen(ports === 'fixed' ? spec.port + portOffset : 0, host);

@@ -1,10 +1,18 @@
 import { startMocks, type RunningMocks } from '../../downstream-mocks/src/start-mocks.ts';
-import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
+import { SERVICE_NAMES, type ServiceName } from '../../downstream-mocks/src/registry.ts';
+
+/** Every service but identity: the ones a BFF calls with exchanged tokens. */
+export const SERVICES_BEHIND_BFFS = SERVICE_NAMES.filter((name): name is Exclude<ServiceName, 'identity'> => name !== 'identity');
 import type { FaultSettings } from '../../downstream-mocks/src/http/faults.ts';
 
 export interface TestMocks extends RunningMocks {
-  /** Mints a token at the real identity service (`aud`: a BFF's audience, `concierge-<aud>`; default `concierge`). */
+  /** Mints a token at the real identity service (`aud`: a BFF's audience, `concierge-<aud>`; default `concierge`). No service takes it. */
   token(sub?: string, extra?: { scope?: string; ttlSeconds?: number; aud?: 'web' | 'mobile' | 'tv' }): Promise<string>;
+  /**
+   * Mints a token for calling services directly, as a BFF's exchange would give: `aud` each named
+   * service's (`urn:concierge:service:<name>`, default every service), with each one's scope.
+   */
+  serviceToken(sub?: string, extra?: { scope?: string; ttlSeconds?: number; services?: readonly Exclude<ServiceName, 'identity'>[] }): Promise<string>;
   /** `details` counts finer keys under a route, once there are any: identity's `POST /token grant_type=…`. */
   counters(service: ServiceName): Promise<{ total: number; routes: Record<string, number>; details?: Record<string, number> }>;
   resetCounters(): Promise<void>;
@@ -22,6 +30,11 @@ export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestM
     ...mocks,
     async token(sub = 'u_1', extra = {}) {
       const res = await fetch(`${mocks.urls.identity}/dev/token`, { method: 'POST', headers: json, body: JSON.stringify({ sub, ...extra }) });
+      if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    async serviceToken(sub = 'u_1', { services = SERVICES_BEHIND_BFFS, ...extra } = {}) {
+      const res = await fetch(`${mocks.urls.identity}/dev/token`, { method: 'POST', headers: json, body: JSON.stringify({ sub, ...extra, aud: services }) });
       if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { access_token: string }).access_token;
     },
