@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startMocks, type RunningMocks } from '../../downstream-mocks/src/start-mocks.ts';
 import { SERVICE_NAMES, type ServiceName } from '../../downstream-mocks/src/registry.ts';
 
@@ -20,11 +21,18 @@ export interface TestMocks extends RunningMocks {
   clearFaults(): Promise<void>;
 }
 
+/**
+ * The mobile BFF's client secret at the test mocks (client `mobile-bff`), which testConfig gives
+ * every BFF: one of its own, as production refuses the published development one.
+ */
+export const TEST_MOBILE_CLIENT_SECRET = randomBytes(24).toString('base64url');
+
 /** Starts the ten real mock servers on free ports, with a frozen clock unless told otherwise. */
 export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestMocks> {
-  const mocks = await startMocks({ ports: 'ephemeral', env: { MOCKS_NOW: '2026-11-21T12:00:00.000Z', ...env } });
+  const mocks = await startMocks({ ports: 'ephemeral', env: { MOCKS_NOW: '2026-11-21T12:00:00.000Z', MOBILE_CLIENT_SECRET: TEST_MOBILE_CLIENT_SECRET, ...env } });
   const json = { 'content-type': 'application/json' };
   const services = Object.keys(mocks.urls) as ServiceName[];
+  await warmIdentity(mocks.urls.identity);
 
   return {
     ...mocks,
@@ -52,4 +60,29 @@ export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestM
       await Promise.all(services.map((s) => fetch(`${mocks.urls[s]}/__admin/faults`, { method: 'DELETE' })));
     },
   };
+}
+
+/**
+ * identity builds its OpenID provider on first use, and the token endpoint's first grants run
+ * cold: on a loaded machine a second or more, longer than a BFF's deadline. Every BFF's first
+ * request now exchanges the viewer's token there, so the mocks are warmed here (discovery, the
+ * keys, a client-credentials grant and an exchange), and the calls are taken off the counters.
+ */
+async function warmIdentity(identity: string): Promise<void> {
+  const basic = `Basic ${Buffer.from('dev-bff:concierge-dev-bff-dev-secret').toString('base64')}`;
+  const form = { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' };
+  const minted = await fetch(`${identity}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'u_1' }) });
+  if (!minted.ok) return; // production mocks: no development client or tokens to warm with
+  await Promise.all([
+    fetch(`${identity}/.well-known/openid-configuration`).then((res) => res.arrayBuffer()),
+    fetch(`${identity}/.well-known/jwks.json`).then((res) => res.arrayBuffer()),
+  ]);
+  const grants: Record<string, string>[] = [
+    { grant_type: 'client_credentials', resource: 'urn:concierge:service:catalog', scope: 'concierge:catalog' },
+    { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: ((await minted.json()) as { access_token: string }).access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: 'urn:concierge:service:users' },
+  ];
+  for (const body of grants) {
+    await fetch(`${identity}/token`, { method: 'POST', headers: form, body: new URLSearchParams(body) }).then((res) => res.arrayBuffer());
+  }
+  await fetch(`${identity}/__admin/counters/reset`, { method: 'POST' });
 }
