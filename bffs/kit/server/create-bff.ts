@@ -118,7 +118,7 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
 }
 
 /** What a test or a main file may swap in when it builds a client's BFF. */
-export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'tracing'>> & {
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'serviceTokenPrefix' | 'tracing'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
   caching?: Partial<CachingPolicy>;
