@@ -79,8 +79,8 @@ const ACTING_GRANTS = [TOKEN_EXCHANGE_GRANT, 'client_credentials'];
 export const DEV_CLIENT_SECRETS = {
   web: 'concierge-web-dev-secret',
   tv: 'concierge-tv-dev-secret',
-  'mobile-bff': 'concierge-mobile-dev-secret',
-  'dev-bff': 'concierge-dev-bff-dev-secret',
+  mobileBff: 'concierge-mobile-dev-secret',
+  devBff: 'concierge-dev-bff-dev-secret',
 } as const;
 export const DEFAULT_WEB_REDIRECT_URI = 'http://127.0.0.1:4000/auth/callback';
 export const DEFAULT_WEB_POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:4000/auth/signed-out';
@@ -136,7 +136,7 @@ export function clientsFromEnv(env: NodeJS.ProcessEnv): ClientMetadata[] {
       // The mobile BFF itself (not the app): it exchanges the app's tokens for the services'.
       client_id: ACTING_CLIENTS.mobile,
       client_name: 'Concierge mobile BFF',
-      client_secret: env.MOBILE_CLIENT_SECRET || DEV_CLIENT_SECRETS['mobile-bff'],
+      client_secret: env.MOBILE_CLIENT_SECRET || DEV_CLIENT_SECRETS.mobileBff,
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ACTING_GRANTS,
       response_types: [],
@@ -149,7 +149,7 @@ export function clientsFromEnv(env: NodeJS.ProcessEnv): ClientMetadata[] {
           {
             client_id: DEVELOPMENT_ACTING_CLIENT,
             client_name: 'Concierge development BFF',
-            client_secret: DEV_CLIENT_SECRETS['dev-bff'],
+            client_secret: DEV_CLIENT_SECRETS.devBff,
             token_endpoint_auth_method: 'client_secret_basic' as const,
             grant_types: ACTING_GRANTS,
             response_types: [],
