@@ -49,7 +49,7 @@ for (const client of clients) {
   });
   const body = Buffer.from(await response.arrayBuffer());
   if (client.name === 'mobile') smallSource = body;
-  const raw = await rawHomeBytes(mocks.urls, token, client.name, VIEWER);
+  const raw = await rawHomeBytes(mocks.urls, client.name, VIEWER);
   console.log(`\n${client.name} home: ${body.length} bytes raw; the raw services' bytes for the same screen: ${raw} (raw answer = ${((100 * body.length) / raw).toFixed(2)}% of them)`);
   console.log('| encoding | bytes | % of raw answer | % of raw services | median µs per compression |');
   console.log('|---|---|---|---|---|');

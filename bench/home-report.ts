@@ -71,7 +71,7 @@ for (const client of clients) {
     await home(slowBff, client.document, slowToken, client.headers);
     timings.push(performance.now() - started);
   }
-  const raw = await rawHomeBytes(fast.urls, fastToken, client.name, VIEWER);
+  const raw = await rawHomeBytes(fast.urls, client.name, VIEWER);
   rows.push({
     client: client.name,
     downstreamRequests: requests,

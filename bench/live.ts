@@ -98,6 +98,15 @@ try {
 
   // Events: written at the service, each to a random viewer, at a steady rate.
   const pool = new Pool(mocks.urls.notifications, { connections: 64 });
+  // The service takes only tokens for its own audience (a viewer's web token opens no service):
+  // the writer is a service, with the notifications audience and the scope to write for anyone.
+  const minted = await fetch(`${mocks.urls.identity}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub: 'bench-live-writer', scope: 'concierge:service', aud: ['notifications'], ttlSeconds: 86_400 }),
+  });
+  if (!minted.ok) throw new Error(`token minting failed: ${minted.status}`);
+  const writer = ((await minted.json()) as { access_token: string }).access_token;
   const written: Promise<boolean>[] = [];
   const total = EVENTS_PER_SECOND * SECONDS;
   const t0 = performance.now();
@@ -108,7 +117,7 @@ try {
     const i = Math.floor(Math.random() * CONNECTIONS);
     written.push(
       pool
-        .request({ method: 'POST', path: `/notifications/${viewers[i]}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` }, body: JSON.stringify({ text: `event ${n}` }) })
+        .request({ method: 'POST', path: `/notifications/${viewers[i]}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${writer}` }, body: JSON.stringify({ text: `event ${n}` }) })
         .then(async (res) => (await res.body.dump(), res.statusCode < 300)),
     );
   }

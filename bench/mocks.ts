@@ -60,7 +60,8 @@ async function mintToken(identityUrl: string, sub: string): Promise<string> {
   const res = await fetch(`${identityUrl}/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub }),
+    // A token for the two services measured, as a BFF's exchange gives (each takes only its own audience).
+    body: JSON.stringify({ sub, aud: ['catalog', 'users'] }),
   });
   if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;

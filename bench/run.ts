@@ -84,7 +84,7 @@ async function runLatency(setting: Settings['latencies'][number]): Promise<Laten
   const mocks = await startMocks(pinning, setting);
   try {
     const token = await mintToken(mocks.urls.identity);
-    const rawBytes = await rawHomeBytes(mocks.urls, token, 'mobile');
+    const rawBytes = await rawHomeBytes(mocks.urls, 'mobile');
     const reference: { json?: unknown } = {};
     const peers = systems.filter((s) => s.name !== 'concierge');
     const concierge = systems.find((s) => s.name === 'concierge')!;

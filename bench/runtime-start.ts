@@ -12,6 +12,7 @@
  *              tree, so the files the BFF reads beside its modules are where it looks
  * The runs alternate between the ways, so the machine's other load falls on each alike.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,10 +119,12 @@ const ways: Way[] = [
   { name: 'compiled', cwd: compiled, args: ['bffs/mobile/main.js'] },
 ];
 
-const mocks = spawn(process.execPath, ['--import', 'tsx', 'bench/support/mocks-process.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+// The mobile BFF exchanges tokens at identity as client mobile-bff: production refuses the published secret.
+const mobileClientSecret = randomBytes(24).toString('base64url');
+const mocks = spawn(process.execPath, ['--import', 'tsx', 'bench/support/mocks-process.ts'], { cwd: ROOT, env: { ...process.env, MOBILE_CLIENT_SECRET: mobileClientSecret }, stdio: ['pipe', 'pipe', 'inherit'] });
 try {
   const urls = await waitForMocksUrls(mocks);
-  const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [urlVariableOf(name as DownstreamName), url])) };
+  const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MOBILE_CLIENT_SECRET: mobileClientSecret, ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [urlVariableOf(name as DownstreamName), url])) };
   const results = new Map<string, { samples: Sample[]; error?: string }>(ways.map((way) => [way.name, { samples: [] }]));
   for (let run = 0; run < RUNS; run += 1) {
     for (const way of ways) {

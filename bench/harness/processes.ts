@@ -3,6 +3,7 @@
  * waits until they answer, reads their peak RSS and CPU time from /proc, and stops them by their
  * own handle (never by name).
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, execFileSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
@@ -93,6 +94,12 @@ export interface Mocks {
   urls: Urls;
 }
 
+/**
+ * The mobile BFF's client secret at identity (client `mobile-bff`) for this run: the mocks register
+ * it and every system gets it, since a production BFF refuses the published development one.
+ */
+export const BENCH_MOBILE_CLIENT_SECRET = randomBytes(24).toString('base64url');
+
 /** The ten mocks in their own process (bench/support/mocks-process.ts), with this latency injected. */
 export async function startMocks(pinning: Pinning, latency: { ms: number; jitterMs: number }): Promise<Mocks> {
   const env = { ...process.env };
@@ -101,6 +108,7 @@ export async function startMocks(pinning: Pinning, latency: { ms: number; jitter
   delete env.NODE_ENV;
   env.MOCKS_LATENCY_MS = String(latency.ms);
   env.MOCKS_JITTER_MS = String(latency.jitterMs);
+  env.MOBILE_CLIENT_SECRET = BENCH_MOBILE_CLIENT_SECRET;
 
   // stdin stays a pipe: the mocks stop when it closes, so a crashed suite leaves none behind.
   const child = track(spawnPinned(pinning.mocks, ['bench/support/mocks-process.ts'], env, ['pipe', 'pipe', 'inherit']));
@@ -136,7 +144,7 @@ export interface ServerExtras {
 export async function startServer(name: string, entry: string, urls: Urls, pinning: Pinning, ready: (url: string) => Promise<boolean>, extras: ServerExtras = {}): Promise<Server> {
   const port = await freePort();
   const urlEnv = Object.fromEntries(Object.entries(urls).map(([service, url]) => [urlVariableOf(service as DownstreamName), url]));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extras.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', MOBILE_CLIENT_SECRET: BENCH_MOBILE_CLIENT_SECRET, ...extras.env };
   const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', 'ignore', 'pipe'], [...SERVER_NODE_FLAGS, ...(extras.nodeFlags ?? [])]));
 
   // Keep the tail of stderr for the error message, and pass it through so warnings are seen.

@@ -24,6 +24,7 @@ import {
   announce, contentIdsOf, createTokenVerifier, onTermination, planRows, requestIdOf, rowItems, toProfile,
   type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type RecommendationsBody, type RowPlan,
   type TitlesBatchBody, type UnreadCountBody,
+  type PeerService,
 } from './shared.ts';
 
 const config = configFromEnv(process.env, 4013);
@@ -169,17 +170,17 @@ const { url } = await startStandaloneServer(server, {
       throw new GraphQLError(UNAUTHENTICATED_MESSAGE, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
     }
     const { cache } = server;
-    const options = { cache, token: viewer.token, requestId };
+    const options = (service: PeerService) => ({ cache, token: viewer.tokens[service], requestId });
     return {
       viewerId: viewer.id,
       now: new Date(),
       dataSources: {
-        users: new UsersAPI(config.urls.users, options),
-        continueWatching: new ContinueWatchingAPI(config.urls['continue-watching'], options),
-        myList: new MyListAPI(config.urls['my-list'], options),
-        recommendations: new RecommendationsAPI(config.urls.recommendations, options),
-        notifications: new NotificationsAPI(config.urls.notifications, options),
-        catalog: new CatalogAPI(config.urls.catalog, options),
+        users: new UsersAPI(config.urls.users, options('users')),
+        continueWatching: new ContinueWatchingAPI(config.urls['continue-watching'], options('continue-watching')),
+        myList: new MyListAPI(config.urls['my-list'], options('my-list')),
+        recommendations: new RecommendationsAPI(config.urls.recommendations, options('recommendations')),
+        notifications: new NotificationsAPI(config.urls.notifications, options('notifications')),
+        catalog: new CatalogAPI(config.urls.catalog, options('catalog')),
       },
     };
   },

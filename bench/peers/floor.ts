@@ -19,6 +19,7 @@ import {
   announce, peerPools, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titleIdsOf, titlesBatchRequest, toProfile,
   type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type RecommendationsBody, type RowItem, type RowPlan,
   type TitlesBatchBody, type UnreadCountBody,
+  type PeerService,
 } from './shared.ts';
 
 const config = configFromEnv(process.env, 4011);
@@ -92,13 +93,13 @@ async function home(req: IncomingMessage, res: ServerResponse): Promise<void> {
     });
   }
 
-  const headers = { accept: 'application/json', authorization: `Bearer ${viewer.token}`, 'x-request-id': requestId };
-  const user = call<MobileViewer>('users', pools.users, headers, downstreamPaths.user(viewer.id));
-  const unread = call<UnreadCountBody>('notifications', pools.notifications, headers, downstreamPaths.unreadCount(viewer.id));
+  const headersFor = (service: PeerService) => ({ accept: 'application/json', authorization: `Bearer ${viewer.tokens[service]}`, 'x-request-id': requestId });
+  const user = call<MobileViewer>('users', pools.users, headersFor('users'), downstreamPaths.user(viewer.id));
+  const unread = call<UnreadCountBody>('notifications', pools.notifications, headersFor('notifications'), downstreamPaths.unreadCount(viewer.id));
   const lists = Promise.allSettled([
-    call<ContinueWatchingBody>('continue-watching', pools.continueWatching, headers, downstreamPaths.continueWatching(viewer.id)).then((b) => b.items),
-    call<MyListBody>('my-list', pools.myList, headers, downstreamPaths.myList(viewer.id)).then((b) => b.contentIds),
-    call<RecommendationsBody>('recommendations', pools.recommendations, headers, downstreamPaths.recommendations(viewer.id)).then((b) => b.items.map((i) => i.contentId)),
+    call<ContinueWatchingBody>('continue-watching', pools.continueWatching, headersFor('continue-watching'), downstreamPaths.continueWatching(viewer.id)).then((b) => b.items),
+    call<MyListBody>('my-list', pools.myList, headersFor('my-list'), downstreamPaths.myList(viewer.id)).then((b) => b.contentIds),
+    call<RecommendationsBody>('recommendations', pools.recommendations, headersFor('recommendations'), downstreamPaths.recommendations(viewer.id)).then((b) => b.items.map((i) => i.contentId)),
   ]);
   // The batch goes out as soon as the three lists are in; it does not wait for the profile.
   const titles = lists.then(async ([continueWatching, myList, topPicks]) => {
@@ -108,7 +109,7 @@ async function home(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (let i = 0; i < ids.length; i += TITLE_BATCH_LIMIT) {
       const chunk = ids.slice(i, i + TITLE_BATCH_LIMIT);
       batches.push(
-        call<TitlesBatchBody>('catalog', pools.catalog, headers, downstreamPaths.titlesBatch, titlesBatchRequest(chunk)).then(({ titles }) => {
+        call<TitlesBatchBody>('catalog', pools.catalog, headersFor('catalog'), downstreamPaths.titlesBatch, titlesBatchRequest(chunk)).then(({ titles }) => {
           chunk.forEach((id, j) => byId.set(id, titles[j] ?? null));
         }),
       );

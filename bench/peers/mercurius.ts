@@ -21,6 +21,7 @@ import {
   announce, peerPools, contentIdsOf, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titlesBatchRequest, toProfile,
   type ContinueWatchingBody, type MobileTitle, type MobileViewer, type MyListBody, type PeerViewer, type RecommendationsBody, type RowPlan,
   type TitlesBatchBody, type UnreadCountBody,
+  type PeerService,
 } from './shared.ts';
 
 const config = configFromEnv(process.env, 4012);
@@ -37,7 +38,7 @@ class Downstream {
   private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(private readonly viewer: PeerViewer, requestId: string) {
-    this.headers = { accept: 'application/json', authorization: `Bearer ${viewer.token}`, 'x-request-id': requestId };
+    this.headers = { accept: 'application/json', 'x-request-id': requestId };
   }
 
   viewerUser = () => this.once('users', () => this.get<MobileViewer>('users', pools.users, downstreamPaths.user(this.viewer.id)));
@@ -67,12 +68,13 @@ class Downstream {
     return pending;
   }
 
-  private get<T>(service: string, dispatcher: Pool, path: string): Promise<T> {
+  private get<T>(service: PeerService, dispatcher: Pool, path: string): Promise<T> {
     return this.request<T>(service, dispatcher, { method: 'GET', path });
   }
 
-  private async request<T>(service: string, dispatcher: Pool, options: { method: 'GET' | 'POST'; path: string; body?: string }): Promise<T> {
-    const headers = options.body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+  private async request<T>(service: PeerService, dispatcher: Pool, options: { method: 'GET' | 'POST'; path: string; body?: string }): Promise<T> {
+    const authorization = `Bearer ${this.viewer.tokens[service]}`;
+    const headers = options.body === undefined ? { ...this.headers, authorization } : { ...this.headers, authorization, 'content-type': 'application/json' };
     const { statusCode, body } = await dispatcher.request({ ...options, headers });
     if (statusCode < 200 || statusCode >= 300) {
       await body.dump();

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Pool } from 'undici';
 import type { DownstreamUrls } from '../../bffs/kit/config.ts';
+import { createServiceTokens } from '../../bffs/kit/downstream/service-tokens.ts';
 import type { ContinueWatchingItem } from '../../bffs/kit/downstream/services/continue-watching.ts';
 import { toProfile } from '../../bffs/mobile/mappers/profile.ts';
 import { createLocalizers } from '../../bffs/kit/locale/localizer.ts';
@@ -63,10 +64,19 @@ export const TITLE_BATCH_LIMIT = 100;
 /** The mobile BFF's audience: each peer stands in for it, so it takes the tokens it takes in production. */
 export const TOKEN_AUDIENCE = 'concierge-mobile';
 
+/** The services a MobileHome reads. */
+export const PEER_SERVICES = ['users', 'notifications', 'continue-watching', 'my-list', 'recommendations', 'catalog'] as const;
+export type PeerService = (typeof PEER_SERVICES)[number];
+
 export interface PeerViewer {
   id: string;
-  /** Forwarded downstream as-is: each service makes its own authorization decision. */
-  token: string;
+  /**
+   * What each service is called with: as the mobile BFF does, the viewer's token exchanged at
+   * identity for that service's (the catalog the peer's own), kept per viewer and service, with
+   * the kit's own service-tokens.ts: the services take no client token, and every peer pays the
+   * same exchanges as the BFF.
+   */
+  tokens: Readonly<Record<PeerService, string>>;
 }
 
 const BEARER = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i;
@@ -78,7 +88,18 @@ const BEARER = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]+)$/i;
  */
 export function createTokenVerifier(identityUrl: string, cacheSize = 10_000) {
   const jwks = createRemoteJWKSet(new URL(`${identityUrl}/.well-known/jwks.json`), { cooldownDuration: 30_000 });
-  const verified = new Map<string, { viewer: PeerViewer; expiresAtMs: number }>();
+  const verified = new Map<string, { viewer: { id: string; token: string }; expiresAtMs: number }>();
+  // The mobile BFF's client at identity: each peer stands in for it.
+  const serviceTokens = createServiceTokens({ issuer: identityUrl, clientId: 'mobile-bff', clientSecret: process.env.MOBILE_CLIENT_SECRET || 'concierge-mobile-dev-secret', allowHttp: true });
+  async function withTokens(viewer: { id: string; token: string }): Promise<PeerViewer | null> {
+    const credentials = serviceTokens.forViewer(viewer);
+    try {
+      const tokens = await Promise.all(PEER_SERVICES.map((service) => credentials.tokenFor(service)));
+      return { id: viewer.id, tokens: Object.fromEntries(PEER_SERVICES.map((service, i) => [service, tokens[i]!])) as Record<PeerService, string> };
+    } catch {
+      return null;
+    }
+  }
 
   return async function verify(authorization: string | undefined | null): Promise<PeerViewer | null> {
     if (!authorization) return null;
@@ -87,7 +108,7 @@ export function createTokenVerifier(identityUrl: string, cacheSize = 10_000) {
     const token = match[1]!;
 
     const hit = verified.get(token);
-    if (hit && hit.expiresAtMs > Date.now()) return hit.viewer;
+    if (hit && hit.expiresAtMs > Date.now()) return withTokens(hit.viewer);
 
     try {
       const { payload } = await jwtVerify(token, jwks, { issuer: identityUrl, audience: TOKEN_AUDIENCE });
@@ -95,7 +116,7 @@ export function createTokenVerifier(identityUrl: string, cacheSize = 10_000) {
       const viewer = { id: payload.sub, token };
       if (verified.size >= cacheSize) verified.clear();
       verified.set(token, { viewer, expiresAtMs: (payload.exp ?? 0) * 1000 });
-      return viewer;
+      return await withTokens(viewer);
     } catch {
       return null;
     }

@@ -65,6 +65,11 @@ export interface BffConfig {
   webClientSecret?: string;
   /** The TV BFF's client secret at the provider for the device sign-in (`TV_CLIENT_SECRET`); production must set it. */
   tvClientSecret?: string;
+  /**
+   * The mobile BFF's client secret at the provider (`MOBILE_CLIENT_SECRET`), as client `mobile-bff`:
+   * what it exchanges the app's tokens with (server/acting-client.ts); production must set it.
+   */
+  mobileClientSecret?: string;
   sessionEncryptionKey?: string;
   publicUrl?: string;
   /** Session idle timeout and absolute lifetime (`SESSION_IDLE_MINUTES`, `SESSION_LIFETIME_HOURS`). */
@@ -160,6 +165,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     signInBudget: parseBudget(env, 'RATE_LIMIT_SIGN_IN'),
     webClientSecret: env.WEB_CLIENT_SECRET || undefined,
     tvClientSecret: env.TV_CLIENT_SECRET || undefined,
+    mobileClientSecret: env.MOBILE_CLIENT_SECRET || undefined,
     sessionEncryptionKey: env.SESSION_ENCRYPTION_KEY || undefined,
     publicUrl: env.WEB_PUBLIC_URL ? parseOrigin('WEB_PUBLIC_URL', env.WEB_PUBLIC_URL) : undefined,
     sessionIdleMinutes: parseOptionalInteger(env, 'SESSION_IDLE_MINUTES'),

@@ -5,7 +5,16 @@ import { catalogExtensions, type ErrorCode } from './errors.ts';
 /** The catalog codes a call to a downstream service can end with. */
 export type DownstreamErrorCode = Extract<
   ErrorCode,
-  'NOT_FOUND' | 'DOWNSTREAM_TIMEOUT' | 'DOWNSTREAM_UNAVAILABLE' | 'DOWNSTREAM_BAD_RESPONSE' | 'DOWNSTREAM_REJECTED' | 'CIRCUIT_OPEN' | 'DOWNSTREAM_BUSY' | 'CLIENT_CLOSED_REQUEST'
+  | 'NOT_FOUND'
+  | 'DOWNSTREAM_TIMEOUT'
+  | 'DOWNSTREAM_UNAVAILABLE'
+  | 'DOWNSTREAM_BAD_RESPONSE'
+  | 'DOWNSTREAM_REJECTED'
+  | 'CIRCUIT_OPEN'
+  | 'DOWNSTREAM_BUSY'
+  | 'CLIENT_CLOSED_REQUEST'
+  // The service's token could not be had: identity did not answer the exchange (layers/credentials.ts).
+  | 'IDENTITY_UNAVAILABLE'
 >;
 
 /** What is known of a failed call, beside its code. */

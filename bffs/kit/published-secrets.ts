@@ -11,6 +11,8 @@ import type { BffConfig } from './config.ts';
 export const PUBLISHED_SECRETS: readonly string[] = [
   'concierge-web-dev-secret',
   'concierge-tv-dev-secret',
+  'concierge-mobile-dev-secret',
+  'concierge-dev-bff-dev-secret',
   // The development session key (stores/sessions/token-cipher.ts): `concierge-dev-session-key-000000`.
   'Y29uY2llcmdlLWRldi1zZXNzaW9uLWtleS0wMDAwMDA',
   'compose-local-only-key-0123456789abcdefghij',
@@ -28,6 +30,7 @@ const PLACEHOLDER = /REPLACE[_-]?ME|CHANGE[_-]?ME|dev-secret|dev-session|local-o
 const SECRET_SETTINGS = {
   webClientSecret: 'WEB_CLIENT_SECRET',
   tvClientSecret: 'TV_CLIENT_SECRET',
+  mobileClientSecret: 'MOBILE_CLIENT_SECRET',
   sessionEncryptionKey: 'SESSION_ENCRYPTION_KEY',
   redisUrl: 'REDIS_URL',
 } as const satisfies Partial<Record<keyof BffConfig, string>>;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createJwksVerifier } from './http/auth.ts';
+import { serviceAudienceOf, serviceScopeOf } from './services/identity/clients.ts';
 import { notFound } from './http/errors.ts';
 import { latencyFromEnv } from './http/latency.ts';
 import { RawJson, createServiceServer, type ServiceServer } from './http/server.ts';
@@ -70,7 +71,7 @@ export async function startMocks({ ports = 'fixed', host = '127.0.0.1', env = pr
 
   try {
     for (const name of SERVICE_NAMES) {
-      const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity);
+      const verifier = name === 'identity' ? undefined : createJwksVerifier(urls.identity, { audience: serviceAudienceOf(name), scope: serviceScopeOf(name) });
       const latency = latencyFromEnv(name, env);
       let service: ServiceServer;
       let port: number;

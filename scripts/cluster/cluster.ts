@@ -85,7 +85,7 @@ export interface Cluster {
   replicas: Replica[];
   replica(id: string): Replica;
   /** The secrets the replicas and identity share (generated per start). */
-  secrets: { webClientSecret: string; tvClientSecret: string };
+  secrets: { webClientSecret: string; tvClientSecret: string; mobileClientSecret: string };
   stop(): Promise<void>;
 }
 
@@ -128,7 +128,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const { layout, echo } = options;
   await assertPortsFree(portsOf(layout));
   const dir = mkdtempSync(join(tmpdir(), 'concierge-cluster-'));
-  const secrets = { webClientSecret: randomBytes(24).toString('base64url'), tvClientSecret: randomBytes(24).toString('base64url') };
+  const secrets = { webClientSecret: randomBytes(24).toString('base64url'), tvClientSecret: randomBytes(24).toString('base64url'), mobileClientSecret: randomBytes(24).toString('base64url') };
   const sessionKeys = { web: randomBytes(32).toString('base64url'), tv: randomBytes(32).toString('base64url') };
   const inherited = Object.fromEntries(INHERITED.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]!]])));
   const started: { stop(): Promise<void> }[] = [];
@@ -148,6 +148,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...(layout.mocks.ports === 'fixed' ? { MOCKS_PORT_OFFSET: String(layout.mocks.offset) } : {}),
       WEB_CLIENT_SECRET: secrets.webClientSecret,
       TV_CLIENT_SECRET: secrets.tvClientSecret,
+      MOBILE_CLIENT_SECRET: secrets.mobileClientSecret,
       ...(webFront
         ? { WEB_REDIRECT_URIS: `${webFront}/auth/callback`, WEB_POST_LOGOUT_REDIRECT_URIS: `${webFront}/auth/signed-out`, WEB_BACKCHANNEL_LOGOUT_URI: `${webFront}/auth/backchannel-logout` }
         : {}),
@@ -176,6 +177,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         ...(webFront ? { WEB_PUBLIC_URL: webFront, WEB_ORIGINS: webFront } : {}),
       },
       tv: { TV_CLIENT_SECRET: secrets.tvClientSecret, SESSION_ENCRYPTION_KEY: sessionKeys.tv },
+      // The mobile BFF exchanges the app's tokens at identity as client mobile-bff.
+      mobile: { MOBILE_CLIENT_SECRET: secrets.mobileClientSecret },
     };
 
     const replicas = layout.replicas.map((ports) => makeReplica(ports, dir, echo, {

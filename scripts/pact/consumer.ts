@@ -56,7 +56,7 @@ async function replay(spec: InteractionSpec, url: string): Promise<void> {
   const policy = await policyOf(spec.consumer);
   const clients = createServiceClients(urls, { ...policy, retry: { ...policy.retry, maxAttempts: 1 } });
   const deadline = Deadline.after(5_000);
-  const context: CallContext = { token: EXAMPLE_TOKEN, requestId: 'pact-consumer', deadline };
+  const context: CallContext = { credentials: { tokenFor: () => EXAMPLE_TOKEN }, requestId: 'pact-consumer', deadline };
   try {
     const [client, method] = spec.method.split('.') as [string, string];
     if (clientKeyOf(spec.provider as DownstreamName) !== client) throw new Error(`${spec.method} is not a method of the ${spec.provider} client`);

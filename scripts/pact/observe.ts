@@ -148,7 +148,8 @@ function watchedHttp(scope: AsyncLocalStorage<CallScope>, record: (call: Observe
         provider: this.service,
         method: caller.method,
         args: caller.args,
-        viewer: String(decodeJwt(context.token).sub),
+        // Whom the service was called for: the sub of the token it was sent (a viewer's, exchanged; the BFF's own for the catalog).
+        viewer: String(decodeJwt(await context.credentials.tokenFor(this.service)).sub),
         request: {
           method: options.method ?? 'GET',
           route: options.route,

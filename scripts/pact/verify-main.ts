@@ -27,7 +27,7 @@ if (!provider || !baseUrl) {
 }
 
 const fixed = token;
-const tokenFor = fixed ? async () => fixed : tokensFrom(tokenUrl ?? `${process.env.IDENTITY_URL ?? 'http://127.0.0.1:4100'}/dev/token`);
+const tokenFor = fixed ? async () => fixed : tokensFrom(tokenUrl ?? `${process.env.IDENTITY_URL ?? 'http://127.0.0.1:4100'}/dev/token`, provider);
 const files = pactFilesOf(provider);
 if (files.length === 0) {
   console.error(`No pact names the provider "${provider}". The BFFs' pacts name: ${providersIn().join(', ')}.`);

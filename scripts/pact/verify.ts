@@ -52,11 +52,12 @@ export async function verifyProvider({ provider, baseUrl, tokenFor, pactsDir = P
   }).verifyProvider();
 }
 
-/** Tokens from a development token endpoint in identity's shape: `POST {sub}` → `{access_token}`. */
+/** Tokens from a development token endpoint in identity's shape: `POST {sub, aud: <service>}` → `{access_token}`. */
 export const tokensFrom =
-  (tokenUrl: string) =>
+  (tokenUrl: string, provider: string) =>
   async (sub: string): Promise<string> => {
-    const response = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) });
+    // A token for the service itself (its audience): a service takes no client's or BFF's token.
+    const response = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, aud: provider }) });
     if (!response.ok) throw new Error(`${tokenUrl} answered ${response.status} for ${sub}: ${await response.text()}`);
     return ((await response.json()) as { access_token: string }).access_token;
   };

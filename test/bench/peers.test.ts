@@ -6,7 +6,7 @@ import { ROW_LIMIT } from '../../bffs/mobile/home-sources.ts';
 import type { ServiceName } from '../../downstream-mocks/src/registry.ts';
 import { ROW_LIMIT as PEER_ROW_LIMIT } from '../../bench/peers/shared.ts';
 import { QUERY_HOME_BODY, TRUSTED_HOME_BODY } from '../../bench/harness/home.ts';
-import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { TEST_MOBILE_CLIENT_SECRET, startTestMocks, type TestMocks } from '../support/mocks.ts';
 import { freePort } from '../../bench/support/host.ts';
 
 /**
@@ -87,7 +87,8 @@ async function start(server: (typeof SERVERS)[number], mocks: TestMocks): Promis
   const port = await freePort();
   // RESPONSE_CACHE=off and TITLE_CACHE_MB=0: the peers keep no answers and no titles across requests, so each home here is one batch on
   // every server (test/bffs/title-cache.test.ts covers the BFF's cache).
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port), TITLE_CACHE_MB: '0', RESPONSE_CACHE: 'off', FLAGS: 'off' };
+  // The mobile BFF and the peers exchange tokens at identity as client mobile-bff, with the test mocks' secret.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'silent', PORT: String(port), TITLE_CACHE_MB: '0', RESPONSE_CACHE: 'off', FLAGS: 'off', MOBILE_CLIENT_SECRET: TEST_MOBILE_CLIENT_SECRET };
   for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
   const child = spawn(process.execPath, ['--import', 'tsx', server.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

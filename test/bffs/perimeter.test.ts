@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
@@ -167,7 +168,7 @@ describe('what reaches downstream', () => {
     await recorder.close();
   });
 
-  test('only the token and the request id are forwarded, never cookies or other client headers', async () => {
+  test("only the service's own token and the request id go downstream, never the client's token, cookies or other client headers", async () => {
     const token = await stack.mocks.token('u_1');
     const response = await post(bff, { query: '{ home { profile { name } } }' }, {
       authorization: `Bearer ${token}`,
@@ -179,7 +180,9 @@ describe('what reaches downstream', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe('req-123');
     const sent = recorder.seen.at(-1)!.headers;
-    expect(sent.authorization).toBe(`Bearer ${token}`);
+    // Not the client's token: the one identity exchanged it for, for users alone, naming the BFF.
+    expect(sent.authorization).not.toBe(`Bearer ${token}`);
+    expect(decodeJwt(sent.authorization!.replace(/^Bearer /, ''))).toMatchObject({ sub: 'u_1', aud: 'urn:concierge:service:users', scope: 'concierge:users', act: { sub: 'mobile-bff' } });
     expect(sent['x-request-id']).toBe('req-123');
     expect(sent.cookie).toBeUndefined();
     expect(sent['x-forwarded-for']).toBeUndefined();

@@ -321,7 +321,7 @@ describe('every operation answers exactly as snapshotted against the seeded mock
 
       const items = [full.hero, ...full.rows.flatMap((row: any) => row.items)];
       const ids = [...new Set<string>(items.map((item: any) => item.contentId))];
-      const token = await stack.mocks.token(PREMIUM_VIEWER);
+      const token = await stack.mocks.serviceToken(PREMIUM_VIEWER, { services: ['catalog'] });
       const titles = new Map<string, any>();
       for (let i = 0; i < ids.length; i += 100) {
         const response = await fetch(`${stack.mocks.urls.catalog}/titles/batch`, {

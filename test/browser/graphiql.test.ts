@@ -469,17 +469,18 @@ describe('GraphiQL in headless Chromium (development mode)', () => {
     expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
 
     // The change made at the service, as another device would: u_1 is the page's viewer.
-    const services = mocks!;
-    const token = await services.token('u_1', { aud: 'web' });
-    const list = (await (await fetch(`${services.urls['my-list']}/my-list/u_1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { contentIds: string[] };
+    // A token for my-list itself: the service takes no client's token (README: Downstream tokens).
+    const service = mocks!;
+    const token = await service.serviceToken('u_1', { services: ['my-list'] });
+    const list = (await (await fetch(`${service.urls['my-list']}/my-list/u_1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { contentIds: string[] };
     let n = 1;
     while (list.contentIds.includes(`t_${n}`)) n++;
-    const put = await fetch(`${services.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    const put = await fetch(`${service.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
     expect(put.status).toBe(200);
     const pane = page.locator('.graphiql-response .monaco-editor .view-lines');
     await expect.poll(async () => plain(await pane.innerText()), { timeout: 15_000 }).toContain(`"contentId": "t_${n}"`);
     expect(plain(await pane.innerText())).toContain('"inMyList": true');
-    await fetch(`${services.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${service.urls['my-list']}/my-list/u_1/t_${n}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(offMachine).toEqual([]);
     await page.context().close();
   }, 120_000);

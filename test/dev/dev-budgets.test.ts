@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DOWNSTREAM_DEFAULTS, configFromEnv, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { MOBILE_PERIMETER } from '../../bffs/mobile/policy.ts';
-import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { TEST_MOBILE_CLIENT_SECRET, startTestMocks, type TestMocks } from '../support/mocks.ts';
 
 /**
  * In development (`npm start`, `npm run dev`: no NODE_ENV=production) the cost budgets are off,
@@ -26,7 +26,8 @@ beforeAll(async () => {
 afterAll(() => mocks?.close());
 
 function envOf(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', RESPONSE_CACHE: 'off', ...extra };
+  // The mobile BFF exchanges tokens at the test mocks' identity with their secret for it.
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', RESPONSE_CACHE: 'off', MOBILE_CLIENT_SECRET: TEST_MOBILE_CLIENT_SECRET, ...extra };
   for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
   return env;
 }

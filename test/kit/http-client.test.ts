@@ -9,7 +9,7 @@ const ORIGIN = 'http://catalog.test';
 // One attempt, and a fresh guard per test whose breaker a few failures cannot open: these
 // tests are about the mapping alone.
 const POLICY = { ...MOBILE_POLICY, retry: { ...MOBILE_POLICY.retry, maxAttempts: 1 } };
-const call = () => ({ token: 'tok', requestId: 'req-1', deadline: Deadline.after(200) });
+const call = () => ({ credentials: { tokenFor: () => 'tok' }, requestId: 'req-1', deadline: Deadline.after(200) });
 
 let agent: MockAgent;
 let http: DownstreamHttp;

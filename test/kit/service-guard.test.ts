@@ -23,7 +23,7 @@ const POLICY: ResiliencePolicy = {
 
 let agent: MockAgent;
 let hits: number;
-const call = (ms = 1_000) => ({ token: 't', requestId: 'r', deadline: Deadline.after(ms) });
+const call = (ms = 1_000) => ({ credentials: { tokenFor: () => 't' }, requestId: 'r', deadline: Deadline.after(ms) });
 const failure = (promise: Promise<unknown>) => promise.then(() => { throw new Error('expected a failure'); }, (e) => e);
 
 function client(policy: Partial<ResiliencePolicy> = {}) {
@@ -103,7 +103,7 @@ describe('retries', () => {
     answer();
     const deadline = Deadline.after(1);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const error = await failure(client().json({ token: 't', requestId: 'r', deadline }, { route: '/users/:id', params: { id: 'u_1' } }));
+    const error = await failure(client().json({ credentials: { tokenFor: () => 't' }, requestId: 'r', deadline }, { route: '/users/:id', params: { id: 'u_1' } }));
     expect(error.extensions.code).toBe('DOWNSTREAM_TIMEOUT');
     expect(hits).toBe(0);
   });
@@ -144,7 +144,7 @@ describe('circuit breaker', () => {
     const http = client({ retry: { ...POLICY.retry, maxAttempts: 1 } });
     for (let i = 0; i < 5; i++) {
       const clientSignal = new AbortController();
-      const pending = failure(http.json({ token: 't', requestId: 'r', deadline: Deadline.after(1_000, clientSignal.signal) }, { route: '/slow' }));
+      const pending = failure(http.json({ credentials: { tokenFor: () => 't' }, requestId: 'r', deadline: Deadline.after(1_000, clientSignal.signal) }, { route: '/slow' }));
       setTimeout(() => clientSignal.abort(), 10);
       expect((await pending).extensions.code).toBe('CLIENT_CLOSED_REQUEST');
     }

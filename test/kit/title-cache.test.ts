@@ -13,7 +13,7 @@ const ORIGIN = 'http://catalog.test';
 const POLICY = { ...MOBILE_POLICY, retry: { ...MOBILE_POLICY.retry, maxAttempts: 1 } };
 const FIELDS = ['name'] as TitleField[];
 const PAD = 'x'.repeat(1_000);
-const call = () => ({ token: 'tok', requestId: 'req-1', deadline: Deadline.after(1_000) });
+const call = () => ({ credentials: { tokenFor: () => 'tok' }, requestId: 'req-1', deadline: Deadline.after(1_000) });
 
 /**
  * A catalog behind undici's MockAgent, serving `{ id, name, pad }` for any id but `t_gone`, each

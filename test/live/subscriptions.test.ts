@@ -30,7 +30,7 @@ describe('web subscriptions, on one machine with nothing installed', () => {
 
   /** A title u_42 does not have in their list now. */
   async function titleNotInList(user: string): Promise<string> {
-    const token = await stack.mocks.token(user);
+    const token = await stack.mocks.serviceToken(user, { services: ['my-list'] });
     const list = (await (await fetch(`${stack.mocks.urls['my-list']}/my-list/${user}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { contentIds: string[] };
     for (let n = 1; ; n++) if (!list.contentIds.includes(`t_${n}`)) return `t_${n}`;
   }
@@ -74,7 +74,7 @@ describe('web subscriptions, on one machine with nothing installed', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      const token = await stack.mocks.token('u_43');
+      const token = await stack.mocks.serviceToken('u_43', { services: ['continue-watching'] });
       const put = await fetch(`${stack.mocks.urls['continue-watching']}/continue-watching/u_43/t_7`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ progressSeconds: 60 }) });
       expect(put.status).toBe(200);
       const { item: { totalSeconds } } = (await put.json()) as { item: { totalSeconds: number } };
@@ -89,7 +89,7 @@ describe('web subscriptions, on one machine with nothing installed', () => {
 
   it('resuming with after replays exactly the events missed, in order, then goes live', async () => {
     const { sessionId } = await signIn(origin, { username: 'u_44' });
-    const token = await stack.mocks.token('u_44');
+    const token = await stack.mocks.serviceToken('u_44', { services: ['notifications'] });
     const notify = (text: string) => fetch(`${stack.mocks.urls.notifications}/notifications/u_44`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ text }) });
 
     const first = socketClient(origin, sessionId);

@@ -1,15 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
-import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { SERVICES_BEHIND_BFFS as BEHIND_BFFS, startTestMocks, type TestMocks } from '../support/mocks.ts';
+
+/** The REST services behind the BFFs (search speaks gRPC: test/mocks/search.test.ts checks its tokens). */
+const SERVICES_BEHIND_BFFS = BEHIND_BFFS.filter((name): name is Exclude<typeof name, 'search'> => name !== 'search');
 import { call, errorCode } from '../support/http.ts';
 
 let mocks: TestMocks;
+/** A route of each service a token of u_1 may read. */
+const USER_ROUTE = {
+  users: '/users/u_1',
+  catalog: '/titles/t_1',
+  recommendations: '/recommendations/u_1',
+  'continue-watching': '/continue-watching/u_1',
+  'my-list': '/my-list/u_1',
+  billing: '/billing/u_1',
+  reviews: '/reviews?titleId=t_1',
+  playback: '/playback/licenses',
+  notifications: '/notifications/u_1/unread-count',
+} as const;
+/** One call of u_1's to `service` with `token` (playback's one route is a POST). */
+const callAs = (service: keyof typeof USER_ROUTE, token: string) =>
+  call(`${mocks.urls[service]}${USER_ROUTE[service]}`, service === 'playback' ? { method: 'POST', token, body: { contentIds: ['t_1'], drmSystem: 'widevine' } } : { token });
 let u1: string;
 let u2: string;
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  [u1, u2] = await Promise.all([mocks.token('u_1'), mocks.token('u_2')]);
+  [u1, u2] = await Promise.all([mocks.serviceToken('u_1'), mocks.serviceToken('u_2')]);
 });
 afterAll(() => mocks?.close());
 
@@ -36,7 +54,7 @@ describe('bearer tokens', () => {
   });
 
   it('answers 401 TOKEN_EXPIRED to a token minted with a negative ttl', async () => {
-    const expired = await mocks.token('u_1', { ttlSeconds: -60 });
+    const expired = await mocks.serviceToken('u_1', { ttlSeconds: -60 });
     const res = await call(`${mocks.urls.users}/users/u_1`, { token: expired });
     expect(res.status).toBe(401);
     expect(errorCode(res)).toBe('TOKEN_EXPIRED');
@@ -45,10 +63,10 @@ describe('bearer tokens', () => {
   it('answers 401 INVALID_TOKEN to a token with the right issuer and audience signed by another key', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     for (const kid of ['concierge-dev-1', 'someone-elses-key']) {
-      const forged = await new SignJWT({})
+      const forged = await new SignJWT({ scope: 'concierge:users' })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(mocks.urls.identity)
-        .setAudience('concierge')
+        .setAudience('urn:concierge:service:users')
         .setSubject('u_1')
         .setIssuedAt()
         .setExpirationTime('1h')
@@ -93,7 +111,7 @@ describe("another user's data", () => {
   });
 
   it('may be read by a token with the concierge:service scope', async () => {
-    const service = await mocks.token('bff-web', { scope: 'concierge:service' });
+    const service = await mocks.serviceToken('bff-web', { scope: 'concierge:service' });
     const res = await call(`${mocks.urls.users}/users/u_1`, { token: service });
     expect(res.status).toBe(200);
     expect(res.body.id).toBe('u_1');
@@ -116,7 +134,7 @@ describe('identity documents', () => {
 
   it('mints tokens that verify against the served JWKS with the discovery issuer and audience concierge', async () => {
     const jwks = (await call(`${mocks.urls.identity}/.well-known/jwks.json`)).body as JSONWebKeySet;
-    const { payload } = await jwtVerify(u1, createLocalJWKSet(jwks), { issuer: mocks.urls.identity, audience: 'concierge' });
+    const { payload } = await jwtVerify(await mocks.token('u_1'), createLocalJWKSet(jwks), { issuer: mocks.urls.identity, audience: 'concierge' });
     expect(payload.sub).toBe('u_1');
   });
 
@@ -137,12 +155,38 @@ describe('identity documents', () => {
 });
 
 describe("the BFFs' audiences", () => {
-  it.each(['web', 'mobile', 'tv'] as const)('accepts a token for concierge-%s downstream', async (aud) => {
+  // Issue 27: a client's token (its audience is a BFF) opens no service, so a token that leaks
+  // from a service's logs opens nothing else, and no service can replay it to another.
+  it.each(['web', 'mobile', 'tv'] as const)('refuses a token for concierge-%s on every service with 401 INVALID_TOKEN', async (aud) => {
     const token = await mocks.token('u_1', { aud });
     const jwks = (await call(`${mocks.urls.identity}/.well-known/jwks.json`)).body as JSONWebKeySet;
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: mocks.urls.identity, audience: `concierge-${aud}` });
     expect(payload.sub).toBe('u_1');
+    for (const service of SERVICES_BEHIND_BFFS) {
+      const res = await callAs(service, token);
+      expect(res.status, service).toBe(401);
+      expect(errorCode(res)).toBe('INVALID_TOKEN');
+      expect(res.body.error.message).toBe(`token is not for this service (its audience must be urn:concierge:service:${service})`);
+    }
+  });
+
+  it('refuses the development token (audience concierge, which BFFs take in development) on every service', async () => {
+    const token = await mocks.token('u_1', { scope: 'concierge:service' });
+    for (const service of SERVICES_BEHIND_BFFS) {
+      const res = await callAs(service, token);
+      expect(res.status, service).toBe(401);
+      expect(errorCode(res)).toBe('INVALID_TOKEN');
+    }
+  });
+
+  it("refuses one service's token at another: a users token opens neither the catalog nor billing", async () => {
+    const token = await mocks.serviceToken('u_1', { services: ['users'] });
     expect((await call(`${mocks.urls.users}/users/u_1`, { token })).status).toBe(200);
+    for (const service of ['catalog', 'billing'] as const) {
+      const res = await callAs(service, token);
+      expect(res.status, service).toBe(401);
+      expect(errorCode(res)).toBe('INVALID_TOKEN');
+    }
   });
 
   it('refuses to mint for an audience that is not a BFF with 400 VALIDATION_FAILED, naming the ones there are', async () => {
@@ -150,7 +194,7 @@ describe("the BFFs' audiences", () => {
       const res = await call(`${mocks.urls.identity}/dev/token`, { method: 'POST', body: { sub: 'u_1', aud } });
       expect(res.status, String(aud)).toBe(400);
       expect(errorCode(res)).toBe('VALIDATION_FAILED');
-      expect(res.body.error.message).toMatch(/aud must be one of web, mobile, tv/);
+      expect(res.body.error.message).toMatch(/aud must be one of web, mobile, tv .*a service's name \(users, catalog/);
     }
   });
 });

@@ -7,7 +7,7 @@ let token: string;
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.serviceToken('u_1');
 });
 afterAll(() => mocks?.close());
 

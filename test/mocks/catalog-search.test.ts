@@ -21,7 +21,7 @@ let token: string;
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.serviceToken('u_1');
 });
 afterAll(() => mocks?.close());
 
@@ -239,7 +239,7 @@ describe("the BFF's catalog client", () => {
     catalog = catalogClient(http);
   });
   afterAll(() => http?.close());
-  const ctx = () => ({ token, requestId: 'catalog-search-test', deadline: Deadline.after(5_000) });
+  const ctx = () => ({ credentials: { tokenFor: () => token }, requestId: 'catalog-search-test', deadline: Deadline.after(5_000) });
 
   it('newest sends releasedAfter, sort=newest and comma-joined fields, and types the sparse items', async () => {
     const page = await catalog.newest(ctx(), { releasedAfter: NINETY_DAYS_BEFORE_EPOCH, limit: 5, fields: ['name', 'releaseDate', 'images'] });

@@ -563,10 +563,10 @@ const tokens = new Map<Caller, string>();
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  tokens.set('u_1', await mocks.token('u_1'));
-  tokens.set('u_2', await mocks.token('u_2'));
-  tokens.set('service', await mocks.token('bff-contract-test', { scope: 'concierge:service' }));
-  tokens.set('expired', await mocks.token('u_1', { ttlSeconds: -60 }));
+  tokens.set('u_1', await mocks.serviceToken('u_1'));
+  tokens.set('u_2', await mocks.serviceToken('u_2'));
+  tokens.set('service', await mocks.serviceToken('bff-contract-test', { scope: 'concierge:service' }));
+  tokens.set('expired', await mocks.serviceToken('u_1', { ttlSeconds: -60 }));
   // A well-formed token signed by no key the identity service has.
   const [header, payload] = tokens.get('u_1')!.split('.');
   tokens.set('forged', `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`);

@@ -12,7 +12,7 @@ const serviceTokens = new Map<TestMocks, string>();
 beforeAll(async () => {
   [first, second, otherSeed] = await Promise.all([startTestMocks(), startTestMocks(), startTestMocks({ MOCKS_SEED: '7' })]);
   for (const mocks of [first, second, otherSeed]) {
-    serviceTokens.set(mocks, await mocks.token('data-test', { scope: 'concierge:service' }));
+    serviceTokens.set(mocks, await mocks.serviceToken('data-test', { scope: 'concierge:service' }));
   }
 });
 afterAll(() => Promise.all([first, second, otherSeed].map((m) => m?.close())));

@@ -110,8 +110,8 @@ describe.each(BACKENDS)('service events $backend', ({ backend, env }) => {
   beforeAll(async () => {
     startedAt = Date.now();
     mocks = await startTestMocks({ ...env, EVENTS_KEEP_ALIVE_MS: '200' });
-    token = await mocks.token('u_1');
-    service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
+    token = await mocks.serviceToken('u_1');
+    service = await mocks.serviceToken('svc-events-test', { scope: 'concierge:service' });
   });
   afterAll(() => mocks?.close());
 
@@ -391,7 +391,7 @@ describe.each(BACKENDS)('the retention window $backend', ({ backend, env }) => {
 
   beforeAll(async () => {
     mocks = await startTestMocks({ ...env, EVENTS_RETENTION_MS: String(RETENTION_MS), EVENTS_MAX_PER_USER: '3', EVENTS_PREFIX: `${PREFIX}short:` });
-    service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
+    service = await mocks.serviceToken('svc-events-test', { scope: 'concierge:service' });
   });
   afterAll(() => mocks?.close());
 
@@ -436,7 +436,7 @@ describe('a Redis outage', () => {
   beforeAll(async () => {
     redis = await startOwnRedis();
     mocks = await startTestMocks({ REDIS_URL: redis.url });
-    service = await mocks.token('svc-events-test', { scope: 'concierge:service' });
+    service = await mocks.serviceToken('svc-events-test', { scope: 'concierge:service' });
   });
   afterAll(async () => {
     await mocks?.close();

@@ -7,7 +7,7 @@ let token: string;
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.serviceToken('u_1');
 });
 afterEach(async () => {
   await mocks.clearFaults();
@@ -183,7 +183,7 @@ describe('fault settings', () => {
 describe('request counters', () => {
   it('count requests per route template and reset to zero', async () => {
     await mocks.resetCounters();
-    const service = await mocks.token('svc', { scope: 'concierge:service' });
+    const service = await mocks.serviceToken('svc', { scope: 'concierge:service' });
     await getUser();
     await call(`${mocks.urls.users}/users/u_2`, { token: service });
     await call(`${mocks.urls.users}/users/u_3`, { token: service });
@@ -216,7 +216,7 @@ describe('latency from the environment', () => {
   it('USERS_LATENCY_MS=50 delays only the users service', async () => {
     const slow = await startTestMocks({ USERS_LATENCY_MS: '50' });
     try {
-      const userToken = await slow.token('u_1');
+      const userToken = await slow.serviceToken('u_1');
       const median = async (url: string) => {
         const times: number[] = [];
         for (let i = 0; i < 6; i++) {

@@ -8,7 +8,7 @@ let base: string;
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.serviceToken('u_1');
   base = `${mocks.urls['my-list']}/my-list`;
 });
 afterAll(() => mocks?.close());
@@ -75,7 +75,7 @@ describe('my-list', () => {
   });
 
   it("keeps each user's list separate", async () => {
-    const other = await mocks.token('u_2');
+    const other = await mocks.serviceToken('u_2');
     const id = await titleNotInList();
     const u2Before = (await call(`${base}/u_2`, { token: other })).body.contentIds;
     await call(`${base}/u_1/${id}`, { method: 'PUT', token });
@@ -83,7 +83,7 @@ describe('my-list', () => {
   });
 
   it('answers 404 NOT_FOUND for a user that does not exist', async () => {
-    const service = await mocks.token('svc', { scope: 'concierge:service' });
+    const service = await mocks.serviceToken('svc', { scope: 'concierge:service' });
     const res = await call(`${base}/u_1001`, { token: service });
     expect(res.status).toBe(404);
     expect(errorCode(res)).toBe('NOT_FOUND');

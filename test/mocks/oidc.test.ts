@@ -176,8 +176,17 @@ describe('authorization code with PKCE (web)', () => {
     const idToken = tokens.claims()!;
     expect(idToken).toMatchObject({ sub: 'u_42', aud: 'web', iss: issuer, name: expect.stringMatching(/\S+ \S+/), sid: expect.any(String) });
 
-    // The downstream services accept it as they accept /dev/token's.
-    const user = await fetch(`${mocks.urls.users}/users/u_42?fields=profile`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    // No service takes it (its audience is the web BFF); exchanged at identity for users' own
+    // token (RFC 8693), as the web BFF does, it reads the user.
+    const refused = await fetch(`${mocks.urls.users}/users/u_42?fields=profile`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(refused.status).toBe(401);
+    const exchanged = await client.genericGrantRequest(web, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+      subject_token: tokens.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      resource: 'urn:concierge:service:users',
+    });
+    expect(decodeJwt(exchanged.access_token)).toMatchObject({ sub: 'u_42', aud: 'urn:concierge:service:users', scope: 'concierge:users', act: { sub: 'web' } });
+    const user = await fetch(`${mocks.urls.users}/users/u_42?fields=profile`, { headers: { authorization: `Bearer ${exchanged.access_token}` } });
     expect(user.status).toBe(200);
     expect(((await user.json()) as { profile: { name: string } }).profile.name).toBe(idToken.name);
   });

@@ -263,8 +263,11 @@ describe('npm run new-client -- watch --port 4003, in a copy of the working tree
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(body.errors).toBeUndefined();
 
-      const user = (await (await fetch(`${at(4101)}/users/u_1`, { headers: auth })).json()) as { profile: { name: string } };
-      const ranked = (await (await fetch(`${at(4103)}/recommendations/u_1?limit=10`, { headers: auth })).json()) as { items: { contentId: string }[] };
+      // The services take only tokens for their own audience, as the BFF's exchanged ones are.
+      const forServices = await fetch(`${at(4100)}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'u_1', aud: ['users', 'recommendations'] }) });
+      const direct = { authorization: `Bearer ${((await forServices.json()) as { access_token: string }).access_token}` };
+      const user = (await (await fetch(`${at(4101)}/users/u_1`, { headers: direct })).json()) as { profile: { name: string } };
+      const ranked = (await (await fetch(`${at(4103)}/recommendations/u_1?limit=10`, { headers: direct })).json()) as { items: { contentId: string }[] };
       const { home } = body.data;
       expect(home.profile.name).toBe(user.profile.name);
       expect(home.row.items.map((item: any) => item.contentId)).toEqual(ranked.items.map((item) => item.contentId));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DOWNSTREAM_DEFAULTS, configFromEnv, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
 import { serve, type Serving } from '../../bffs/kit/server/serve.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
-import { startTestMocks, type TestMocks } from '../support/mocks.ts';
+import { TEST_MOBILE_CLIENT_SECRET, startTestMocks, type TestMocks } from '../support/mocks.ts';
 
 let mocks: TestMocks;
 const servings: Serving[] = [];
@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 async function startProduction(extra: NodeJS.ProcessEnv): Promise<Serving> {
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', PORT: '0', SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'silent', ...extra };
+  // A production mobile BFF needs its own client secret at identity: the test mocks' (mocks.ts).
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', PORT: '0', SHUTDOWN_DELAY_MS: '0', LOG_LEVEL: 'silent', MOBILE_CLIENT_SECRET: TEST_MOBILE_CLIENT_SECRET, ...extra };
   for (const name of Object.keys(DOWNSTREAM_DEFAULTS) as DownstreamName[]) env[urlVariableOf(name)] = mocks.urls[name];
   const config = configFromEnv(env, 0);
   const serving = await serve(createMobileBff(config, { logger: pino({ level: 'silent' }) }), config, { signals: false });

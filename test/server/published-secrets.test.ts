@@ -18,7 +18,7 @@ import { createTvBff } from '../../bffs/tv/bff.ts';
 import { createWebBff } from '../../bffs/web/bff.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const SECRET_VARIABLES = ['WEB_CLIENT_SECRET', 'TV_CLIENT_SECRET', 'SESSION_ENCRYPTION_KEY'] as const;
+const SECRET_VARIABLES = ['WEB_CLIENT_SECRET', 'TV_CLIENT_SECRET', 'MOBILE_CLIENT_SECRET', 'SESSION_ENCRYPTION_KEY'] as const;
 type SecretVariable = (typeof SECRET_VARIABLES)[number] | 'REDIS_URL';
 
 /** Every committed (or new, not ignored) text file of the repository. */
@@ -76,14 +76,14 @@ function productionConfig(extra: NodeJS.ProcessEnv) {
   return configFromEnv(env, 0);
 }
 
-const ownSecrets = () => ({ WEB_CLIENT_SECRET: randomBytes(24).toString('base64url'), TV_CLIENT_SECRET: randomBytes(24).toString('base64url'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
+const ownSecrets = () => ({ WEB_CLIENT_SECRET: randomBytes(24).toString('base64url'), TV_CLIENT_SECRET: randomBytes(24).toString('base64url'), MOBILE_CLIENT_SECRET: randomBytes(24).toString('base64url'), SESSION_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
 
 describe('secrets published in the repository', () => {
   const found = publishedValues();
 
   test('are found where the findings saw them: compose, the mocks, the manifests, the development key', () => {
     const values = new Set(found.map(({ value }) => value));
-    for (const known of ['concierge-web-dev-secret', 'concierge-tv-dev-secret', 'REPLACE_ME', 'Y29uY2llcmdlLWRldi1zZXNzaW9uLWtleS0wMDAwMDA']) expect(values, known).toContain(known);
+    for (const known of ['concierge-web-dev-secret', 'concierge-tv-dev-secret', 'concierge-mobile-dev-secret', 'REPLACE_ME', 'Y29uY2llcmdlLWRldi1zZXNzaW9uLWtleS0wMDAwMDA']) expect(values, known).toContain(known);
     // The test can still see a value nobody listed: it reads the files, it does not trust the list.
     expect(found.filter(({ value }) => !isPublishedSecret(value)).map(({ where }) => where)).toEqual([]);
   });
@@ -93,7 +93,7 @@ describe('secrets published in the repository', () => {
       const config = productionConfig({ ...ownSecrets(), [variable]: value });
       let message = '';
       try {
-        // Any client: the BFF refuses before it builds anything (and mobile needs no sign-in secret of its own).
+        // Any client: the BFF refuses before it builds anything.
         await createMobileBff(config, { logger: pino({ level: 'silent' }) }).close();
       } catch (error) {
         message = (error as Error).message;

@@ -3,7 +3,7 @@ import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { pino } from 'pino';
 import { CLIENT_NAMES, type ClientName } from '../../bffs/clients.ts';
 import { bffFactoryOf } from './clients.ts';
-import { startTestMocks, type TestMocks } from './mocks.ts';
+import { TEST_MOBILE_CLIENT_SECRET, startTestMocks, type TestMocks } from './mocks.ts';
 import { fetchOver } from './served.ts';
 
 /** The instant every snapshot is taken at: "new" badges and push-token ages depend on it. */
@@ -15,7 +15,8 @@ export function testConfig(urls: DownstreamUrls, overrides: Partial<BffConfig> =
   // calls measure batching and resilience, so the cache is off here and on in test/caching/.
   // Flags are off here, so every answer is each flag's default whatever flags/flags.json holds
   // (an edit of a rollout there changes no test); test/flags/ turns them on with files of its own.
-  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, responseCache: false, flags: false, ...overrides };
+  // The mobile BFF exchanges tokens at identity with the test mocks' secret for it (mocks.ts).
+  return { port: 0, production: false, urls, logLevel: 'silent', signInBudget: { points: 1_000_000, windowSeconds: 60 }, responseCache: false, flags: false, mobileClientSecret: TEST_MOBILE_CLIENT_SECRET, ...overrides };
 }
 
 export interface TestStack {

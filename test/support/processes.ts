@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClientName } from '../../bffs/clients.ts';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName, type DownstreamUrls } from '../../bffs/kit/config.ts';
+import { TEST_MOBILE_CLIENT_SECRET } from './mocks.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -64,7 +65,8 @@ export async function startBffProcess(
   // A port chosen beforehand, when something must know it first (the provider's redirect URIs).
   const port = chosen ?? (await freePort());
   const downstream = Object.fromEntries((Object.keys(urls) as DownstreamName[]).map((name) => [urlVariableOf(name), urls[name]]));
-  const node = spawnNode(`bffs/${client}/main.ts`, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...downstream, ...env });
+  // The mobile BFF exchanges tokens at the test mocks' identity with their secret for it (mocks.ts).
+  const node = spawnNode(`bffs/${client}/main.ts`, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', MOBILE_CLIENT_SECRET: TEST_MOBILE_CLIENT_SECRET, ...downstream, ...env });
   const origin = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(origin, node, timeoutMs);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { CallContext } from '../downstream/http-client.ts';
+import type { ServiceCredentials } from '../downstream/call.ts';
 import type { CatalogClient, SparseTitle, TitleField } from '../downstream/services/catalog.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import type { SharedEntries, SharedEntry } from '../stores/shared-entries.ts';
@@ -82,8 +83,11 @@ interface Revalidation {
   key: string;
   id: string;
   fieldset: Fieldset;
-  /** The token and request id of the request that found it stale. */
-  token: string;
+  /**
+   * The credentials and request id of the request that found it stale. The catalog is public, so
+   * its token is the BFF's own (downstream/service-tokens.ts), never that viewer's.
+   */
+  credentials: ServiceCredentials;
   requestId: string;
 }
 
@@ -251,7 +255,7 @@ class TitleCache implements TitleSource {
       const key = keyOf(fieldset, id);
       if (this.revalidating.has(key) || this.queue.length >= MAX_QUEUED) continue;
       this.revalidating.add(key);
-      this.queue.push({ key, id, fieldset, token: call.token, requestId: call.requestId });
+      this.queue.push({ key, id, fieldset, credentials: call.credentials, requestId: call.requestId });
     }
     this.pump();
   }
@@ -269,13 +273,13 @@ class TitleCache implements TitleSource {
     }
   }
 
-  private async revalidate({ key, id, fieldset, token, requestId }: Revalidation): Promise<void> {
+  private async revalidate({ key, id, fieldset, credentials, requestId }: Revalidation): Promise<void> {
     const kept = this.memory.get(key);
     if (!kept?.etag) return;
     // Its own deadline: the request that found the title stale has been answered by now.
     const deadline = Deadline.after(this.options.revalidationTimeoutMs);
     try {
-      const outcome = await this.options.catalog.revalidate({ token, requestId, deadline }, id, fieldset.fields, kept.etag);
+      const outcome = await this.options.catalog.revalidate({ credentials, requestId, deadline }, id, fieldset.fields, kept.etag);
       const freshness = freshnessOf(outcome.cache);
       if (!freshness) return await this.forget(fieldset, id);
       // RFC 9111 §4.3.4: a 304 freshens the kept copy with the new answer's headers.

@@ -3,10 +3,19 @@ import { DownstreamError, type DownstreamErrorCode, type DownstreamFailure } fro
 import type { RequestObservation } from '../observability/request-observation.ts';
 import type { Deadline } from '../resilience/deadline.ts';
 
+/**
+ * The token each service is called with, for one request's viewer: never the viewer's own token
+ * (its audience is the BFF), but one identity exchanged for that service alone
+ * (service-tokens.ts). A cached token comes back as a string; a Promise when identity is asked.
+ */
+export interface ServiceCredentials {
+  tokenFor(service: DownstreamName): string | Promise<string>;
+}
+
 /** What every downstream call carries from the GraphQL request that caused it. */
 export interface CallContext {
-  /** The caller's bearer token, forwarded as-is: services decide what the viewer may read. */
-  token: string;
+  /** The tokens the viewer's calls carry, one per service (layers/credentials.ts). */
+  credentials: ServiceCredentials;
   requestId: string;
   /** The request's deadline; it also aborts when the client goes away. */
   deadline: Deadline;
@@ -66,6 +75,8 @@ export interface DownstreamCall {
   readonly budgetMs: number | undefined;
   /** When the budget ends, in ms since the epoch; Infinity without one. */
   readonly budgetEndsAt: number;
+  /** The service's token for this call (layers/credentials.ts fills it in before any attempt). */
+  token: string;
   /** The attempt under way, from 1 (layers/retry.ts). */
   attempt: number;
   /** What the attempt may take: what is left of the deadline or the budget (layers/time-left.ts). */

@@ -70,6 +70,7 @@ export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
       idempotent,
       budgetMs,
       budgetEndsAt: budgetMs === undefined ? Infinity : Date.now() + budgetMs,
+      token: '', // the credentials layer (layers/credentials.ts) puts the service's own token here
       attempt: 1,
       timeoutMs: 0,
       traceHeaders: undefined,
@@ -88,7 +89,7 @@ export class DownstreamGrpc<D extends grpc.ServiceDefinition> {
     const { context, timeoutMs } = call;
     const spec = this.methods.get(call.path)!;
     const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${context.token}`);
+    metadata.set('authorization', `Bearer ${call.token}`);
     metadata.set('x-request-id', context.requestId);
     for (const [name, value] of Object.entries(call.traceHeaders ?? {})) metadata.set(name, value);
 

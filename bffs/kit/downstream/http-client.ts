@@ -21,8 +21,8 @@ const MAX_CONNECT_TIMEOUT_MS = 1_000;
 
 /**
  * JSON over HTTP/1.1 to one downstream origin, on an undici Pool with keep-alive, through the
- * service's layers (service-guard.ts: retries, time left, breaker, bulkhead, observation). It
- * forwards only the token and the request id (never cookies or other client headers) and turns
+ * service's layers (service-guard.ts: the service's token, retries, time left, breaker, bulkhead,
+ * observation). It sends only that service's token and the request id (never cookies or other client headers) and turns
  * every failure into a DownstreamError, so callers never see an undici error or a raw status.
  */
 export class DownstreamHttp {
@@ -65,7 +65,7 @@ export class DownstreamHttp {
     const read = method === 'GET' || (method === 'POST' && idempotent);
     const budgetMs = read ? context.budgets?.[this.service] : undefined;
     const budgetEndsAt = budgetMs === undefined ? Infinity : Date.now() + budgetMs;
-    const call: DownstreamCall = { service: this.service, context, options, method, path, idempotent, budgetMs, budgetEndsAt, attempt: 1, timeoutMs: 0, traceHeaders: undefined };
+    const call: DownstreamCall = { service: this.service, context, options, method, path, idempotent, budgetMs, budgetEndsAt, token: '', attempt: 1, timeoutMs: 0, traceHeaders: undefined };
     return this.dispatch(call) as Promise<Answer<T>>;
   }
 
@@ -83,7 +83,7 @@ export class DownstreamHttp {
       ...options.headers,
       ...call.traceHeaders,
       accept: 'application/json',
-      authorization: `Bearer ${context.token}`,
+      authorization: `Bearer ${call.token}`,
       'x-request-id': context.requestId,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -5,6 +5,7 @@ import type { ResiliencePolicy } from '../resilience/policy.ts';
 import type { Layer } from './call.ts';
 import { breakerLayer, tripsBreaker } from './layers/breaker.ts';
 import { bulkheadLayer } from './layers/bulkhead.ts';
+import { credentialsLayer } from './layers/credentials.ts';
 import { observeAttemptLayer, observeRefusalLayer } from './layers/observe.ts';
 import { retryLayer } from './layers/retry.ts';
 import { timeLeftLayer } from './layers/time-left.ts';
@@ -12,7 +13,8 @@ import { timeLeftLayer } from './layers/time-left.ts';
 /**
  * The layers between a service's client and the wire, for one downstream service, holding what
  * its calls share (the retry budget, the breaker, the bulkhead). Outermost first:
- * retry → time left → refusals observed → breaker → bulkhead → attempt observed → the attempt.
+ * the service's token → retry → time left → refusals observed → breaker → bulkhead → attempt
+ * observed → the attempt.
  * Each layer is a file of layers/ with one job; this only orders them, and shows the breaker
  * and the bulkhead to the gauges (observability/observer.ts).
  */
@@ -27,7 +29,7 @@ export class ServiceGuard {
   ) {
     this.breaker = createBreaker(policy.breaker, tripsBreaker);
     this.bulkhead = bulkhead(policy.bulkhead, 0);
-    this.layers = [retryLayer(policy.retry), timeLeftLayer, observeRefusalLayer, breakerLayer(this.breaker), bulkheadLayer(this.bulkhead, policy.bulkhead), observeAttemptLayer];
+    this.layers = [credentialsLayer, retryLayer(policy.retry), timeLeftLayer, observeRefusalLayer, breakerLayer(this.breaker), bulkheadLayer(this.bulkhead, policy.bulkhead), observeAttemptLayer];
   }
 
   /** Calls in flight now, and the most the bulkhead lets through at once (metrics). */

@@ -1,6 +1,7 @@
 import type { TitleSource } from '../caching/title-cache.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
 import type { CallContext, ServiceClients } from '../downstream/index.ts';
+import type { ServiceCredentials } from '../downstream/call.ts';
 import { createLoaders, type LoaderNeeds, type Loaders } from '../loaders/index.ts';
 import type { TitleField } from '../downstream/services/catalog.ts';
 import type { UserField } from '../downstream/services/users.ts';
@@ -69,17 +70,19 @@ export interface ContextFactoryOptions<TF extends TitleField, UF extends UserFie
   devices?: (viewerId: string) => ViewerDevices;
   /** A viewer's live events, where the schema has subscriptions. */
   live?: (viewerId: string) => ViewerLiveEvents;
+  /** The tokens a viewer's downstream calls carry: exchanged for each service, never the viewer's own (downstream/service-tokens.ts). */
+  credentials: (viewer: Viewer) => ServiceCredentials;
 }
 
 /**
  * Builds a request's context: the viewer the perimeter verified, per-request loaders bound to the
- * request's token, id and deadline, and whatever the BFF adds. Throws a catalog error (TV's 400
+ * viewer's service credentials, the request's id and deadline, and whatever the BFF adds. Throws a catalog error (TV's 400
  * for a device header) when the request cannot be served at all.
  */
 export function createContextFactory<TF extends TitleField, UF extends UserField, TExtra extends object>(options: ContextFactoryOptions<TF, UF, TExtra>) {
-  const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices, live } = options;
+  const { services, needs, titles, clock, listsShare, budgets, lastGood, extendContext, devices, live, credentials } = options;
   return ({ headers, requestId, deadline, viewer, client, observation, wings }: RequestFacts): BffContext<TF, UF> => {
-    const call: CallContext = { token: viewer.token, requestId, deadline, budgets, observation };
+    const call: CallContext = { credentials: credentials(viewer), requestId, deadline, budgets, observation };
     const base: BffContext<TF, UF> = {
       viewer,
       client,

@@ -74,3 +74,26 @@ function retryAfter(causes: readonly GraphQLError[], least: number, most: number
   const sent = Math.max(0, ...causes.map((error) => DownstreamError.of(error)?.retryAfterMs ?? 0));
   return Math.min(most, Math.max(least, Math.ceil(sent / 1000)));
 }
+
+/**
+ * A call that could not be made because identity did not exchange the viewer's token for its
+ * service (downstream/layers/credentials.ts: a viewer with no kept token while identity is
+ * down). The whole answer is then 503 IDENTITY_UNAVAILABLE with Retry-After, as when the
+ * perimeter cannot fetch identity's keys: nothing is wrong with the viewer's token or the
+ * services, and a screen drawn without the viewer's data would pass an outage off as an empty
+ * account. Returns the result to send instead, or undefined.
+ */
+export function identityFailure(result: ExecutionResult): ExecutionResult | undefined {
+  const cause = result.errors?.find((error) => DownstreamError.of(error)?.code === 'IDENTITY_UNAVAILABLE');
+  if (!cause) return undefined;
+  const retryAfterMs = DownstreamError.of(cause)?.retryAfterMs ?? 2_000;
+  return {
+    data: null,
+    errors: [
+      createGraphQLError('The services could not be called for you: identity does not answer; retry later.', {
+        extensions: { code: 'IDENTITY_UNAVAILABLE' },
+      }),
+    ],
+    extensions: { ...result.extensions, http: { status: 503, headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } } },
+  };
+}

@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { criticalFailureChecker, type CriticalFailureOptions } from './critical-failures.ts';
+import { criticalFailureChecker, identityFailure, type CriticalFailureOptions } from './critical-failures.ts';
 import { concierge } from '../errors.ts';
 import type { SubsequentPayload } from './incremental.ts';
 import type { Logger } from 'pino';
@@ -24,7 +24,8 @@ export interface ResultRulesOptions extends CriticalFailureOptions {
  *   variable coercion, 400 BAD_USER_INPUT (200 under legacy `application/json`, as the spec asks);
  * - a result with `data` executed, so it is 2xx whatever its errors say (a field's BAD_USER_INPUT
  *   or NOT_FOUND is a field error, even when it nulls a non-null parent and so all of `data`); only
- *   a critical service's failure turns a null `data` into 503.
+ *   a critical service's failure turns a null `data` into 503, and so does a call identity could
+ *   not get a token for (503 IDENTITY_UNAVAILABLE, whatever `data` holds).
  * - in production, an error keeps its code and path but not which service failed and how.
  * A result with no errors is passed through untouched: the hot path costs one check.
  */
@@ -44,7 +45,7 @@ export function createResultRules({ maskError, hideInternalDetail = false, ...cr
     else errors = errors.map(withoutStatus);
     const ruled = { ...result, errors };
     // After the critical check, which reads the failed service.
-    return forClients(checkCritical(ruled) ?? ruled);
+    return forClients(identityFailure(ruled) ?? checkCritical(ruled) ?? ruled);
   }
   /**
    * A deferred part (incremental.ts): its errors are field errors of a response already under

@@ -28,6 +28,8 @@ import { redisEntries } from '../stores/shared-entries.ts';
 import { createTitleCache, DEFAULT_TITLE_CACHE_MB, type TitleSource } from '../caching/title-cache.ts';
 import type { RequestHeaders } from '../core/headers.ts';
 import { createContextFactory } from '../execution/context.ts';
+import { createServiceTokens } from '../downstream/service-tokens.ts';
+import { actingClientOf } from './acting-client.ts';
 import { createExecutor } from '../execution/execute.ts';
 import { createErrorMasker } from '../execution/mask-error.ts';
 import { createRepeatedErrors } from '../execution/repeated-errors.ts';
@@ -112,6 +114,8 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
   extendContext?: (headers: RequestHeaders) => TExtra;
   /** What screens show ("new" badges) and when a kept title goes stale run on it. @default () => new Date() */
   clock?: () => Date;
+  /** The Redis key prefix of the services' tokens (downstream/service-tokens.ts); tests pass their own to stay apart. @default `concierge:service-tokens:<client>:` */
+  serviceTokenPrefix?: string;
   /** The Redis key prefix of the shared title cache; tests pass their own to stay apart. @default `concierge:titles:<client>:` */
   titleCachePrefix?: string;
   /** Share one set of pools between several servers in one process (tests). */
@@ -122,7 +126,7 @@ export interface CreateBffOptions<TF extends TitleField, UF extends UserField, T
 }
 
 /** What a test or a main file may swap in when it builds a client's BFF. */
-export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'tracing'>> & {
+export type BffOverrides = Partial<Pick<CreateBffOptions<never, never, object>, 'clock' | 'services' | 'logger' | 'titleCachePrefix' | 'serviceTokenPrefix' | 'tracing'>> & {
   policy?: Partial<ResiliencePolicy>;
   perimeter?: Partial<PerimeterPolicy>;
   caching?: Partial<CachingPolicy>;
@@ -194,6 +198,16 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
     revalidationTimeoutMs: policy.deadlineMs,
     logger,
   });
+  // What the services are called with: the viewer's token exchanged per service, or the BFF's own
+  // for public data; never the client's token (downstream/service-tokens.ts, README: Downstream tokens).
+  const identity = new URL(config.urls.identity);
+  const serviceTokens = createServiceTokens({
+    issuer: config.urls.identity,
+    ...actingClientOf(client, config),
+    allowHttp: !config.production || (identity.protocol === 'http:' && /^(127\.|localhost)/.test(identity.hostname)),
+    shared: redis && redisEntries(redis, options.serviceTokenPrefix ?? `concierge:service-tokens:${client}:`),
+  });
+  serviceTokens.warm();
   const verifyViewer = createViewerVerifier({ identityUrl: config.urls.identity, audiences: audiencesFor(client, config.production) });
   const cors = createCorsPolicy({ origins: options.origins ?? [], production: config.production, credentials: settings.perimeter.corsCredentials });
   // Sign-in is a wing (perimeter/wing.ts): its stages go to the perimeter, its routes to yoga, its close() to ours.
@@ -255,6 +269,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
       extendContext,
       devices,
       live: liveEvents && ((viewerId: string) => liveEvents.forViewer(viewerId)),
+      credentials: serviceTokens.forViewer,
     }),
     applyRules: createResultRules({
       critical: criticalServices(options.dependencies),

@@ -3,12 +3,18 @@ import { HttpError } from './errors.ts';
 
 /** Tokens carrying this scope may read any user's data (service-to-service calls). */
 export const SERVICE_SCOPE = 'concierge:service';
-/** The audience of development and service tokens (`POST /dev/token` without `aud`). */
+/** The audience of development tokens (`POST /dev/token` without `aud`), which the BFFs take in development; no service does. */
 export const TOKEN_AUDIENCE = 'concierge';
-/** The audiences of the BFFs' access tokens, one per client of identity's OpenID provider. */
+/** The audiences of the BFFs' access tokens, one per client of identity's OpenID provider; no service takes them. */
 export const BFF_AUDIENCES = ['concierge-web', 'concierge-mobile', 'concierge-tv'] as const;
-/** Every audience a downstream service accepts: any of them is a token meant for the platform. */
-export const ACCEPTED_AUDIENCES: readonly string[] = [TOKEN_AUDIENCE, ...BFF_AUDIENCES];
+
+/** What a service accepts: tokens for its own audience carrying its own scope, and nothing else. */
+export interface ServiceAudience {
+  /** `urn:concierge:service:<name>`: the token's `aud` must hold it. */
+  audience: string;
+  /** `concierge:<name>`: the token's `scope` must hold it. */
+  scope: string;
+}
 
 export interface Principal {
   sub: string;
@@ -27,7 +33,7 @@ const unauthorized = (code: string, message: string) =>
  * on an unknown `kid`. Verified tokens are also cached until they expire, because every mock
  * request carries one and real services do the same to keep signature checks off the hot path.
  */
-export function createJwksVerifier(identityUrl: string, { maxCachedTokens = 10_000 } = {}): TokenVerifier {
+export function createJwksVerifier(identityUrl: string, { audience, scope }: ServiceAudience, { maxCachedTokens = 10_000 } = {}): TokenVerifier {
   const issuer = identityUrl.replace(/\/$/, '');
   const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
   const cache = new Map<string, { principal: Principal; expiresAtMs: number }>();
@@ -42,18 +48,22 @@ export function createJwksVerifier(identityUrl: string, { maxCachedTokens = 10_0
       if (cached && cached.expiresAtMs > Date.now()) return cached.principal;
 
       try {
-        const { payload } = await jwtVerify(token, jwks, { issuer, audience: [...ACCEPTED_AUDIENCES] });
+        // Only this service's audience: a token for a BFF (a client's own) or for another
+        // service is refused, so a token that leaks from one place opens nothing else.
+        const { payload } = await jwtVerify(token, jwks, { issuer, audience });
         if (typeof payload.sub !== 'string') throw unauthorized('INVALID_TOKEN', 'token has no subject');
         const principal: Principal = {
           sub: payload.sub,
           scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
         };
+        if (!principal.scopes.includes(scope)) throw unauthorized('INVALID_TOKEN', `token does not carry the scope ${scope}`);
         if (cache.size >= maxCachedTokens) cache.clear();
         cache.set(token, { principal, expiresAtMs: (payload.exp ?? 0) * 1000 });
         return principal;
       } catch (error) {
         if (error instanceof HttpError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw unauthorized('TOKEN_EXPIRED', 'token has expired');
+        if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw unauthorized('INVALID_TOKEN', `token is not for this service (its audience must be ${audience})`);
         throw unauthorized('INVALID_TOKEN', 'token could not be verified');
       }
     },

@@ -91,7 +91,7 @@ export interface paths {
         put?: never;
         /**
          * Token endpoint
-         * @description Grant types: `authorization_code` (with `code_verifier`), `refresh_token` (rotating: each use returns a new refresh token and the old one is refused from then on) and `urn:ietf:params:oauth:grant-type:device_code`. Confidential clients (`web`, `tv`) authenticate with HTTP Basic; `mobile` sends `client_id`. Each call is counted per grant type (see the README).
+         * @description Grant types: `authorization_code` (with `code_verifier`), `refresh_token` (rotating: each use returns a new refresh token and the old one is refused from then on), `urn:ietf:params:oauth:grant-type:device_code`, `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693: a BFF's confidential client (`web`, `tv`, `mobile-bff`) sends the viewer's access token of its own BFF audience as `subject_token` with `subject_token_type` `urn:ietf:params:oauth:token-type:access_token`, and one service as `resource` (`urn:concierge:service:<name>`), optionally `scope` `concierge:<name>`; the answer is a JWT access token for that service alone: `aud` the service, `scope` `concierge:<name>`, `act: {"sub": "<client>"}`, living `SERVICE_TOKEN_TTL_SECONDS` at most and never past the subject token, with `issued_token_type`; `actor_token` and `audience` are refused) and `client_credentials` (a BFF's own token for a service whose data is public, the catalog only: `resource` `urn:concierge:service:catalog`, `scope` `concierge:catalog`; `sub` the client). Confidential clients (`web`, `tv`, `mobile-bff`) authenticate with HTTP Basic; `mobile` sends `client_id`. Each call is counted per grant type (see the README).
          */
         post: operations["token"];
         delete?: never;
@@ -315,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Mint a token (development and tests only)
-         * @description Signs a token for a subject, without a sign-in, with the provider's key. A subject that starts with `u_` names a user and must be one that exists (`u_1`…`u_1000`); any other subject (`bff-web`, `svc`) is a service and is minted as it is. The audience is `concierge`, or with `aud` the audience of a BFF's access tokens (`concierge-web`, `concierge-mobile`, `concierge-tv`). Not served when `NODE_ENV=production`. Unknown body properties are ignored.
+         * @description Signs a token for a subject, without a sign-in, with the provider's key. A subject that starts with `u_` names a user and must be one that exists (`u_1`…`u_1000`); any other subject (`bff-web`, `svc`) is a service and is minted as it is. The audience is `concierge` (which the BFFs take in development and no service takes), or with `aud` the audience of a BFF's access tokens (`concierge-web`, `concierge-mobile`, `concierge-tv`), or with `aud` a service's name or a list of them, a token for those services (`urn:concierge:service:<name>`, with each one's scope `concierge:<name>`), as a token exchange gives. Not served when `NODE_ENV=production`. Unknown body properties are ignored.
          */
         post: operations["mintDevToken"];
         delete?: never;
@@ -408,11 +408,8 @@ export interface components {
              * @default 3600
              */
             ttlSeconds: number;
-            /**
-             * @description Mint for that BFF's audience, `concierge-<aud>`; omitted: `concierge`.
-             * @enum {string}
-             */
-            aud?: "web" | "mobile" | "tv";
+            /** @description `web`, `mobile` or `tv`: that BFF's audience, `concierge-<aud>`. A service's name, or a list of them: a token for those services (`urn:concierge:service:<name>`), with each one's scope `concierge:<name>` added. Omitted: `concierge`. */
+            aud?: ("web" | "mobile" | "tv" | "users" | "catalog" | "recommendations" | "continue-watching" | "my-list" | "billing" | "reviews" | "playback" | "notifications") | ("users" | "catalog" | "recommendations" | "continue-watching" | "my-list" | "billing" | "reviews" | "playback" | "notifications")[];
         };
         DevTokenResponse: {
             access_token: string;
@@ -431,7 +428,7 @@ export interface components {
         };
         TokenRequest: {
             /** @enum {string} */
-            grant_type: "authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:device_code";
+            grant_type: "authorization_code" | "refresh_token" | "urn:ietf:params:oauth:grant-type:device_code" | "urn:ietf:params:oauth:grant-type:token-exchange" | "client_credentials";
             /** @description authorization_code: the code from the redirect. */
             code?: string;
             /** @description authorization_code: the same as in the authorization request. */
@@ -442,10 +439,24 @@ export interface components {
             refresh_token?: string;
             /** @description device_code: from `POST /device/auth`. */
             device_code?: string;
-            /** @description refresh_token: narrow the scope. */
+            /** @description refresh_token: narrow the scope; token-exchange and client_credentials: the service's scope `concierge:<name>` (its only one). */
             scope?: string;
             /** @description The public client (`mobile`) names itself here. */
             client_id?: string;
+            /** @description token-exchange: the viewer's access token, of the BFF audience the client acts for. */
+            subject_token?: string;
+            /**
+             * @description token-exchange: always an access token.
+             * @enum {string}
+             */
+            subject_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /**
+             * @description token-exchange: optional; only an access token is issued.
+             * @enum {string}
+             */
+            requested_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /** @description RFC 8707: a BFF's `urn:concierge:bff:<client>`, or for token-exchange and client_credentials one service, `urn:concierge:service:<name>`. */
+            resource?: string;
         } & {
             [key: string]: unknown;
         };
@@ -462,6 +473,8 @@ export interface components {
             id_token?: string;
             /** @description The access token's scope. */
             scope?: string;
+            /** @description token-exchange: `urn:ietf:params:oauth:token-type:access_token`. */
+            issued_token_type?: string;
         };
         /** @description The error body of the OAuth endpoints (RFC 6749 §5.2). */
         OAuthError: {
@@ -698,7 +711,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Tokens: a JWT access token for the client's BFF audience, a refresh token, and an ID token when `openid` was granted. */
+            /** @description Tokens: a JWT access token for the client's BFF audience, a refresh token, and an ID token when `openid` was granted; for a token exchange or client credentials, one JWT access token for the service named by `resource` (with `issued_token_type` for an exchange). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -707,7 +720,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description `invalid_grant` (unknown, used or expired code or refresh token, wrong `code_verifier`), `invalid_request`, `unsupported_grant_type`, or for the device flow `authorization_pending`, `slow_down`, `expired_token`, `access_denied`. */
+            /** @description `invalid_grant` (unknown, used or expired code or refresh token, wrong `code_verifier`; a `subject_token` that is not identity's, has expired, or is not a token of the BFF the client acts for), `invalid_request`, `invalid_target` (a `resource` that names no service, or one the client may not have: client credentials are for the catalog only), `invalid_scope`, `unauthorized_client` (a grant the client is not registered for), `unsupported_grant_type`, or for the device flow `authorization_pending`, `slow_down`, `expired_token`, `access_denied`. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -4,7 +4,7 @@ import { USER_COUNT, userNumber } from '../../data/users.ts';
 import { badRequest, HttpError } from '../../http/errors.ts';
 import type { RouteDefinition } from '../../http/router.ts';
 import { requireObject } from '../../http/validate.ts';
-import { CLIENT_IDS, audienceOf, isClientId } from './clients.ts';
+import { CLIENT_IDS, SERVICE_NAMES, audienceOf, isClientId, serviceAudienceOf, serviceScopeOf } from './clients.ts';
 import { SIGNING_ALG, type SigningKey } from './keys.ts';
 
 const MAX_TTL_SECONDS = 24 * 3600;
@@ -20,7 +20,9 @@ const USER_SUBJECT = /^u_/;
  * does not exist under NODE_ENV=production). Signed with the provider's key, so it verifies
  * against the same JWKS. Without `aud` it is a platform token (`concierge`); with `aud` `web`,
  * `mobile` or `tv` it has the audience of that BFF's access tokens (`concierge-web`…), as if the
- * provider had issued it.
+ * provider had issued it. With `aud` a service's name, or a list of them, it is a token for those
+ * services (`urn:concierge:service:<name>`, with each one's scope `concierge:<name>`), as a token
+ * exchange would give, for calling the services directly in tests.
  */
 export function devTokenRoute(key: SigningKey, issuer: () => string): RouteDefinition {
   return {
@@ -38,17 +40,24 @@ export function devTokenRoute(key: SigningKey, issuer: () => string): RouteDefin
         // A negative ttl mints an already-expired token, which tests of expiry need.
         throw badRequest('VALIDATION_FAILED', `ttlSeconds must be an integer from -3600 to ${MAX_TTL_SECONDS}`);
       }
-      if (aud !== undefined && !isClientId(aud)) {
-        throw badRequest('VALIDATION_FAILED', `aud must be one of ${CLIENT_IDS.join(', ')} (a BFF's audience, concierge-<aud>), or omitted for ${TOKEN_AUDIENCE}`);
+      const services = (Array.isArray(aud) ? aud : [aud]).filter((name): name is string => SERVICE_NAMES.includes(name as never));
+      const forServices = aud !== undefined && services.length > 0 && services.length === (Array.isArray(aud) ? aud.length : 1);
+      if (aud !== undefined && !isClientId(aud) && !forServices) {
+        throw badRequest(
+          'VALIDATION_FAILED',
+          `aud must be one of ${CLIENT_IDS.join(', ')} (a BFF's audience, concierge-<aud>), a service's name (${SERVICE_NAMES.join(', ')}) or a list of them, or omitted for ${TOKEN_AUDIENCE}`,
+        );
       }
       if (USER_SUBJECT.test(sub) && userNumber(sub) === undefined) {
         throw new HttpError(404, 'USER_NOT_FOUND', `user ${sub} does not exist: users are u_1…u_${USER_COUNT}`);
       }
       const nowSeconds = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT(scope ? { scope } : {})
+      const scopes = [...(scope ? [scope] : []), ...(forServices ? services.map(serviceScopeOf) : [])].join(' ');
+      const audience = forServices ? services.map(serviceAudienceOf) : aud === undefined ? TOKEN_AUDIENCE : audienceOf(aud as (typeof CLIENT_IDS)[number]);
+      const token = await new SignJWT(scopes ? { scope: scopes } : {})
         .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
         .setIssuer(issuer())
-        .setAudience(aud === undefined ? TOKEN_AUDIENCE : audienceOf(aud))
+        .setAudience(audience)
         .setSubject(sub)
         .setIssuedAt(Math.min(nowSeconds, nowSeconds + ttlSeconds - 1))
         .setExpirationTime(nowSeconds + ttlSeconds)

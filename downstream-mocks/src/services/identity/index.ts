@@ -10,6 +10,8 @@ import { providerRoutes } from './provider-routes.ts';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 5 * 60;
 const DEFAULT_DEVICE_POLL_INTERVAL_SECONDS = 5;
+/** Service tokens (exchanged for a viewer, or a BFF's own) live 5 minutes at most: see token-exchange.ts. */
+const DEFAULT_SERVICE_TOKEN_TTL_SECONDS = 5 * 60;
 /** Wrong codes at the device page, per address: 5 per 15 minutes (RFC 8628 §5.1 asks for a limit). */
 const DEFAULT_USER_CODE_BUDGET = { attempts: 5, windowSeconds: 15 * 60 };
 
@@ -27,12 +29,13 @@ export async function identityRoutes({ env, seed, identityUrl }: ServiceDeps): P
   const accessTokenTtlSeconds = positiveInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const devicePollIntervalSeconds = positiveInteger(env, 'DEVICE_POLL_INTERVAL_SECONDS', DEFAULT_DEVICE_POLL_INTERVAL_SECONDS);
   const userCodeBudget = budget(env, 'DEVICE_USER_CODE_ATTEMPTS', DEFAULT_USER_CODE_BUDGET);
+  const serviceTokenTtlSeconds = positiveInteger(env, 'SERVICE_TOKEN_TTL_SECONDS', DEFAULT_SERVICE_TOKEN_TTL_SECONDS);
   const clients = clientsFromEnv(env);
 
   let provider: Promise<OpenIdProvider> | undefined;
   const source = () =>
     (provider ??= import('./provider.ts').then(({ createProvider }) =>
-      createProvider({ issuer: identityUrl(), signingJwk: key.privateJwk, clients, findAccount: findAccountFor(seed), accessTokenTtlSeconds, devicePollIntervalSeconds, userCodeBudget }),
+      createProvider({ issuer: identityUrl(), signingJwk: key.privateJwk, clients, findAccount: findAccountFor(seed), accessTokenTtlSeconds, devicePollIntervalSeconds, userCodeBudget, serviceTokenTtlSeconds, exchangeDevelopmentTokens: !production }),
     ));
 
   const routes = [...providerRoutes(source), ...interactionRoutes(source, { production })];

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import Provider, { errors, type ClientMetadata, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
-import { DEVICE_CODE_GRANT, USER_SCOPE, audienceOf, clientOfResource, isClientId, resourceOf } from './clients.ts';
+import { DEVICE_CODE_GRANT, DEVELOPMENT_ACTING_CLIENT, PUBLIC_SERVICES, SERVICE_NAMES, TOKEN_EXCHANGE_GRANT, USER_SCOPE, audienceActedFor, audienceOf, clientOfResource, isClientId, resourceOf, serviceAudienceOf, serviceOfResource, serviceScopeOf } from './clients.ts';
+import { actorClaim, tokenExchangeGrant, type ExchangeOptions } from './token-exchange.ts';
 import { devicePolling } from './device-polling.ts';
 import { memoryAdapter } from './memory-adapter.ts';
 import * as pages from './pages.ts';
@@ -18,6 +19,10 @@ export interface ProviderOptions {
   devicePollIntervalSeconds: number;
   /** Wrong user codes an address may enter at the device page per window. */
   userCodeBudget: UserCodeBudget;
+  /** The most a service token (token exchange, client credentials) lives. */
+  serviceTokenTtlSeconds: number;
+  /** Development: `/dev/token`'s tokens (audience `concierge`) may be exchanged too. */
+  exchangeDevelopmentTokens: boolean;
 }
 
 /** The paths oidc-provider serves; identity registers each as a route (see provider-routes.ts). */
@@ -38,7 +43,7 @@ const SECONDS = { minute: 60, hour: 3600, day: 86_400 };
  * sends is counted as `other` (and a missing one as `missing`): clients choose that text, so
  * it does not become a counter key of its own.
  */
-const COUNTED_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', DEVICE_CODE_GRANT]);
+const COUNTED_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', DEVICE_CODE_GRANT, TOKEN_EXCHANGE_GRANT, 'client_credentials']);
 
 /**
  * The OpenID provider (oidc-provider, a Koa app) with the platform's policy: PKCE S256 for every
@@ -58,6 +63,9 @@ export function createProvider(options: ProviderOptions): OpenIdProvider {
   provider.use(restartDeviceFlowWithoutSession);
   provider.use(countGrants(counters));
   provider.use(devicePolling(options.devicePollIntervalSeconds));
+  const exchange: ExchangeOptions = { signingJwk: options.signingJwk, issuer: options.issuer, ttlSeconds: options.serviceTokenTtlSeconds, developmentTokens: options.exchangeDevelopmentTokens };
+  const grant = tokenExchangeGrant(exchange);
+  provider.registerGrantType(TOKEN_EXCHANGE_GRANT, grant.handler, grant.parameters);
   const callback = provider.callback();
   return {
     provider,
@@ -119,7 +127,7 @@ function configuration(options: ProviderOptions, throttle: ReturnType<typeof use
     // Fresh per start: cookies, like tokens, do not outlive the mocks.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: PROVIDER_ROUTES,
-    scopes: ['openid', 'offline_access', 'profile', 'email', USER_SCOPE],
+    scopes: ['openid', 'offline_access', 'profile', 'email', USER_SCOPE, ...SERVICE_NAMES.map(serviceScopeOf)],
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     // PKCE for every client, confidential ones too (OAuth 2.1, RFC 9700); oidc-provider supports S256 only.
     pkce: { required: () => true },
@@ -131,6 +139,8 @@ function configuration(options: ProviderOptions, throttle: ReturnType<typeof use
     rotateRefreshToken: true,
     ttl: {
       AccessToken: ttl,
+      // A BFF's own token for a public service (its resource server's lifetime, the service tokens').
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? options.serviceTokenTtlSeconds,
       AuthorizationCode: SECONDS.minute,
       DeviceCode: 10 * SECONDS.minute,
       IdToken: SECONDS.hour,
@@ -143,6 +153,8 @@ function configuration(options: ProviderOptions, throttle: ReturnType<typeof use
     responseTypes: ['code'],
     // The methods the clients are registered with; discovery lists no others.
     clientAuthMethods: ['client_secret_basic', 'none'],
+    // A token exchanged for a viewer names the BFF that asked as its actor (RFC 8693 §4.1).
+    extraTokenClaims: async (ctx) => actorClaim(ctx),
     // Absolute on the host the browser used, as the provider's own redirects are (its cookies are that host's).
     interactions: { url: (ctx, interaction) => new URL(`/interaction/${interaction.uid}`, ctx.href).href },
     // Server-side BFFs and native apps make no cross-origin browser calls.
@@ -154,6 +166,8 @@ function configuration(options: ProviderOptions, throttle: ReturnType<typeof use
       // Access tokens are for the APIs, not for a userinfo endpoint: the ID token carries the claims.
       userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
+      // A BFF reads public data (catalog titles) as itself: see getResourceServerInfo.
+      clientCredentials: { enabled: true },
       revocation: {
         enabled: true,
         // A client revokes its own tokens only. A confidential client is told so (RFC 7009 §2.1);
@@ -189,7 +203,23 @@ function configuration(options: ProviderOptions, throttle: ReturnType<typeof use
         defaultResource: async (_ctx, client, oneOf) => oneOf?.[0] ?? (isClientId(client.clientId) ? resourceOf(client.clientId) : undefined),
         // Refresh and device grants keep the resource the authorization was for.
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, indicator, client) => {
+        getResourceServerInfo: async (ctx, indicator, client) => {
+          const service = serviceOfResource(indicator);
+          if (service !== undefined) {
+            // A service's token for the BFF itself: only where the data is every viewer's (public).
+            // A viewer's tokens for a service come from the token exchange (token-exchange.ts).
+            const acting = audienceActedFor(client.clientId) !== undefined || client.clientId === DEVELOPMENT_ACTING_CLIENT;
+            if (ctx.oidc.params?.grant_type !== 'client_credentials' || !acting || !PUBLIC_SERVICES.has(service)) {
+              throw new errors.InvalidTarget(`client ${client.clientId} may not request tokens for ${indicator} as itself`);
+            }
+            return {
+              scope: serviceScopeOf(service),
+              audience: serviceAudienceOf(service),
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: options.serviceTokenTtlSeconds,
+              jwt: { sign: { alg: 'RS256' } },
+            };
+          }
           const owner = clientOfResource(indicator);
           if (owner === undefined || owner !== client.clientId) {
             throw new errors.InvalidTarget(`client ${client.clientId} may not request tokens for ${indicator}`);
