@@ -72,6 +72,7 @@ const ONE_HOME: Record<string, Record<string, number>> = {
   reviews: {},
   playback: {},
   notifications: { 'GET /notifications/{userId}/unread-count': 1 },
+  search: {},
 };
 
 interface Running {
