@@ -63,7 +63,7 @@ describe('provider: every mock honours every client BFF pact for it', () => {
   afterAll(() => mocks?.close());
 
   it.each(providersIn())('%s', async (provider) => {
-    await verifyProvider({ provider, baseUrl: mocks.urls[provider as ServiceName], tokenFor: (sub) => mocks.token(sub) });
+    await verifyProvider({ provider, baseUrl: mocks.urls[provider as ServiceName], tokenFor: (sub) => mocks.serviceToken(sub, { services: [provider as Exclude<ServiceName, 'identity'>] }) });
   }, 30_000);
 });
 
