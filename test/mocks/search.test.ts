@@ -17,12 +17,16 @@ interface Page {
 }
 
 let mocks: TestMocks;
+/** A token for the search service's audience (urn:concierge:service:search), the only one it takes. */
 let token: string;
+/** The catalog takes only its own audience: the comparisons below read it with one for it. */
+let catalogToken: string;
 let client: grpc.Client & { SearchTitles: Function };
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.serviceToken('u_1', { services: ['search'] });
+  catalogToken = await mocks.serviceToken('u_1', { services: ['catalog'] });
   const definition = protoLoader.loadSync('downstream-mocks/proto/search.proto', { longs: Number, enums: String, defaults: true, oneofs: true });
   const TitleSearch = grpc.makeClientConstructor(definition['concierge.search.v1.TitleSearch'] as grpc.ServiceDefinition, 'TitleSearch');
   client = new TitleSearch(new URL(mocks.urls.search).host, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 }) as never;
@@ -42,7 +46,7 @@ function searchTitles(request: object, bearer: string | null = token): Promise<{
 }
 
 const catalogSearch = async (query: string, limit: number) => {
-  const response = await fetch(`${mocks.urls.catalog}/titles?query=${encodeURIComponent(query)}&fields=name&limit=${limit}`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${mocks.urls.catalog}/titles?query=${encodeURIComponent(query)}&fields=name&limit=${limit}`, { headers: { authorization: `Bearer ${catalogToken}` } });
   return (await response.json()) as { items: { id: string; name: string }[]; total: number };
 };
 
@@ -76,6 +80,9 @@ describe('the search service', () => {
   test('a missing or bad token is UNAUTHENTICATED; bad input is INVALID_ARGUMENT, saying what is wrong', async () => {
     expect((await searchTitles({ query: 'moon' }, null)).error).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     expect((await searchTitles({ query: 'moon' }, 'not-a-token')).error).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    // Only a token for search itself: a client's (a BFF's audience) or another service's is refused.
+    expect((await searchTitles({ query: 'moon' }, await mocks.token('u_1', { aud: 'web' }))).error).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringContaining('INVALID_TOKEN') });
+    expect((await searchTitles({ query: 'moon' }, catalogToken)).error).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringContaining('INVALID_TOKEN') });
     expect((await searchTitles({ query: '   ' })).error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('query must be 1 to 100 characters') });
     expect((await searchTitles({ query: 'moon', limit: 101 })).error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('limit') });
     expect((await searchTitles({ query: 'moon', cursor: 'garbage' })).error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('INVALID_CURSOR') });

@@ -6,6 +6,7 @@
  * within the request's time. test/resilience/faults.test.ts runs the REST fault matrix (down,
  * hanging, malformed, reset, half failing, the breaker) on search as well.
  */
+import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { DownstreamUrls } from '../../bffs/kit/config.ts';
@@ -27,12 +28,16 @@ const DOCUMENT = `{ search(query: "${QUERY}", first: 5) { totalCount edges { nod
 const MARGIN_MS = 300;
 
 let mocks: TestMocks;
+/** The viewer's token at the web BFF (web's audience), which the BFF exchanges for one for search. */
 let token: string;
+/** The catalog takes only its own audience: the comparison below reads it with one for it. */
+let catalogToken: string;
 const opened: Bff[] = [];
 
 beforeAll(async () => {
   mocks = await startTestMocks();
-  token = await mocks.token('u_1');
+  token = await mocks.token('u_1', { aud: 'web' });
+  catalogToken = await mocks.serviceToken('u_1', { services: ['catalog'] });
   // Each mock fetches identity's keys on its first token: done here, not inside a test's deadline.
   const warm = web(mocks.urls, WEB_POLICY.deadlineMs);
   await search(warm);
@@ -81,7 +86,7 @@ describe('web search over gRPC', () => {
     }
 
     // The search service's seeded data is the catalog's: the catalog's own search finds the same titles.
-    const catalog = await fetch(`${mocks.urls.catalog}/titles?query=${QUERY}&fields=name&limit=5`, { headers: { authorization: `Bearer ${token}` } });
+    const catalog = await fetch(`${mocks.urls.catalog}/titles?query=${QUERY}&fields=name&limit=5`, { headers: { authorization: `Bearer ${catalogToken}` } });
     const page = (await catalog.json()) as { items: { id: string; name: string }[]; total: number };
     expect(nodes.map(({ id, title }) => ({ id, name: title }))).toEqual(page.items);
     expect(body.data.search.totalCount).toBe(page.total);
@@ -126,7 +131,12 @@ describe('web search over gRPC', () => {
       const [{ path, headers }] = recorder.seen as [(typeof recorder.seen)[number]];
       expect(path).toBe(SEARCH_TITLES);
       expect(headers['content-type']).toBe('application/grpc');
-      expect(headers.authorization).toBe(`Bearer ${token}`);
+      // The token is one web exchanged at identity for search alone, never the viewer's own.
+      const sent = String(headers.authorization).replace(/^Bearer /, '');
+      expect(sent).not.toBe(token);
+      const claims = decodeJwt(sent);
+      expect([claims.aud].flat()).toEqual(['urn:concierge:service:search']);
+      expect(claims).toMatchObject({ sub: 'u_1', act: { sub: 'web' }, client_id: 'web', scope: 'concierge:search' });
       expect(headers['x-request-id']).toBe('grpc-traced');
       // grpc-timeout: digits and a unit (H, M, S, m, u, n); at most the web's deadline, and most of it left.
       const match = /^(\d+)([HMSmun])$/.exec(String(headers['grpc-timeout']));
