@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { createClient } from 'redis';
@@ -36,6 +38,20 @@ afterAll(async () => {
 });
 
 const factories = { mobile: createMobileBff, web: createWebBff, tv: createTvBff };
+
+/** One SearchTitles call to the search service over gRPC, as any gRPC client makes it: its error, if any. */
+async function searchOverGrpc(url: string, bearer: string): Promise<grpc.ServiceError | null> {
+  const definition = protoLoader.loadSync('downstream-mocks/proto/search.proto', { longs: Number, enums: String, defaults: true, oneofs: true });
+  const TitleSearch = grpc.makeClientConstructor(definition['concierge.search.v1.TitleSearch'] as grpc.ServiceDefinition, 'TitleSearch');
+  const client = new TitleSearch(new URL(url).host, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 }) as grpc.Client & { SearchTitles: Function };
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${bearer}`);
+  try {
+    return await new Promise((resolve) => client.SearchTitles({ query: 'moon' }, metadata, { deadline: Date.now() + 5_000 }, (error: grpc.ServiceError | null) => resolve(error)));
+  } finally {
+    client.close();
+  }
+}
 function bffOf(client: keyof typeof factories, urls: DownstreamUrls, config: Partial<BffConfig> = {}, options: { serviceTokenPrefix?: string } = {}): Bff {
   const bff = factories[client](testConfig(urls, { titleCacheMb: 0, ...config }), {
     clock: () => new Date(TEST_NOW),
@@ -112,6 +128,12 @@ describe('what the services are sent (a recorder in front of every service)', ()
     const clientToken = await mocks.token('u_7', { aud: 'mobile' });
     const route: Record<string, string> = { catalog: '/titles/t_1', reviews: '/reviews?titleId=t_1', notifications: '/notifications/u_7/unread-count' };
     for (const service of SERVICES_BEHIND_BFFS) {
+      if (service === 'search') {
+        // Search speaks gRPC: the same refusal as its status, UNAUTHENTICATED with INVALID_TOKEN.
+        const refused = await searchOverGrpc(mocks.urls.search, clientToken);
+        expect(refused, service).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringContaining('INVALID_TOKEN') });
+        continue;
+      }
       const playback = service === 'playback';
       const res = await fetch(`${mocks.urls[service]}${playback ? '/playback/licenses' : (route[service] ?? `/${service}/u_7`)}`, {
         method: playback ? 'POST' : 'GET',
