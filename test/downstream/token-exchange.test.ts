@@ -276,4 +276,29 @@ describe('replicas on one Redis', () => {
       await mocks.close();
     }
   });
+  test("a token another identity issued, kept on the same Redis, is never sent: the BFF exchanges its own", async () => {
+    // Two identities (another environment on the shared Redis, or a development identity started
+    // anew with new keys): each one's services refuse the other's tokens.
+    const [before, after] = [await startTestMocks(), await startTestMocks()];
+    const prefix = `concierge:test:service-tokens:${randomUUID()}:`;
+    const redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+    try {
+      const first = await ask(bffOf('mobile', before.urls, { redisUrl: REDIS_URL }, { serviceTokenPrefix: prefix }), await before.token('u_45', { aud: 'mobile' }), operation('mobile', 'MobileHome'));
+      expect(first.status, JSON.stringify(first.body.errors)).toBe(200);
+      await expect.poll(async () => (await redis.keys(`${prefix}*`)).length).toBe(6);
+
+      await after.resetCounters();
+      const second = await ask(bffOf('mobile', after.urls, { redisUrl: REDIS_URL }, { serviceTokenPrefix: prefix }), await after.token('u_45', { aud: 'mobile' }), operation('mobile', 'MobileHome'));
+      expect(second.status, JSON.stringify(second.body.errors)).toBe(200);
+      expect(second.body.errors).toBeUndefined();
+      // users, continue-watching, my-list, recommendations, notifications: asked of its own identity.
+      expect(await exchanges(after)).toBe(5);
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(keys);
+      await redis.quit();
+      await Promise.all([before.close(), after.close()]);
+    }
+  });
 });

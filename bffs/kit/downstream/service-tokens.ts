@@ -69,8 +69,8 @@ const renewAtOf = (expiresAt: number, now: number) => expiresAt - Math.min(RENEW
  *   service, its scope, the BFF as `act`; for public data (PUBLIC_SERVICES), the BFF's own token
  *   (client credentials), the same for every viewer;
  * - kept per viewer and service until shortly before they expire (renewAtOf), in process and, with
- *   `REDIS_URL`, in Redis, sealed (AES-256-GCM under a key derived from the client secret, the key
- *   as associated data), so a replica that never saw the viewer does not ask again and a dump of
+ *   `REDIS_URL`, in Redis, sealed (AES-256-GCM under a key derived from the client secret, the
+ *   issuer and the key as associated data, so another identity's token is never used here), so a replica that never saw the viewer does not ask again and a dump of
  *   Redis holds no token;
  * - one exchange in flight per key in this process, however many requests want it;
  * - when identity does not answer, a kept token serves until it expires; a viewer with none gets
@@ -84,6 +84,10 @@ export function createServiceTokens(options: ServiceTokensOptions) {
   const cipher: TokenCipher = createTokenCipher(Buffer.from(hkdfSync('sha256', options.clientSecret, options.clientId, 'concierge service tokens', 32)).toString('base64url'));
   const held = new LRUCache<string, Held>({ maxSize: options.maxBytes ?? 32 * 1024 * 1024, sizeCalculation: (entry, key) => entry.token.length + key.length + 64 });
   const inFlight = new Map<string, Promise<string>>();
+  // What a kept token is sealed to: its key and the identity that issued it. A token another
+  // identity issued (another environment on the same Redis, a development identity started anew
+  // with new signing keys on another port) is refused by the services: it must not open here.
+  const boundTo = (key: string) => `${options.issuer}\u0000${key}`;
 
   let configuration: Promise<oidc.Configuration> | undefined;
   const configured = () =>
@@ -126,16 +130,16 @@ export function createServiceTokens(options: ServiceTokensOptions) {
     if (text === undefined) return undefined;
     try {
       const { sealed, expiresAt, renewAt } = JSON.parse(text) as { sealed: string; expiresAt: number; renewAt: number };
-      return expiresAt > now() ? { token: cipher.open(sealed, key), expiresAt, renewAt } : undefined;
+      return expiresAt > now() ? { token: cipher.open(sealed, boundTo(key)), expiresAt, renewAt } : undefined;
     } catch {
-      return undefined; // another key's, or damaged: asked for again
+      return undefined; // another key's or another identity's, or damaged: asked for again
     }
   }
 
   function keep(key: string, entry: Held): void {
     held.set(key, entry);
     const ttlMs = entry.expiresAt - now();
-    if (options.shared && ttlMs > 0) void options.shared.set([{ key, text: JSON.stringify({ sealed: cipher.seal(entry.token, key), expiresAt: entry.expiresAt, renewAt: entry.renewAt }), ttlMs }]);
+    if (options.shared && ttlMs > 0) void options.shared.set([{ key, text: JSON.stringify({ sealed: cipher.seal(entry.token, boundTo(key)), expiresAt: entry.expiresAt, renewAt: entry.renewAt }), ttlMs }]);
   }
 
   /** The token under `key`: kept and fresh, else one exchange (shared by every caller), else a kept one still valid. */
