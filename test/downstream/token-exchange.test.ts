@@ -43,7 +43,7 @@ const factories = { mobile: createMobileBff, web: createWebBff, tv: createTvBff 
 async function searchOverGrpc(url: string, bearer: string): Promise<grpc.ServiceError | null> {
   const definition = protoLoader.loadSync('downstream-mocks/proto/search.proto', { longs: Number, enums: String, defaults: true, oneofs: true });
   const TitleSearch = grpc.makeClientConstructor(definition['concierge.search.v1.TitleSearch'] as grpc.ServiceDefinition, 'TitleSearch');
-  const client = new TitleSearch(new URL(url).host, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 }) as grpc.Client & { SearchTitles: Function };
+  const client = new TitleSearch(new URL(url).host, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 }) as unknown as grpc.Client & { SearchTitles: Function };
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${bearer}`);
   try {
