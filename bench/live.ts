@@ -25,6 +25,8 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10_000);
 const EVENTS_PER_SECOND = Number(process.env.EVENTS_PER_SECOND ?? 1_000);
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+const USERS = 1_000;
+const PER_VIEWER = Math.ceil(CONNECTIONS / Math.min(CONNECTIONS, USERS));
 
 const rssKiB = (pid: number): number => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -65,12 +67,13 @@ let server: Server | undefined;
 const sockets: WebSocket[] = [];
 try {
   server = await startServer('web', 'bffs/web/main.ts', mocks.urls, pinning, async (url) => (await fetch(url.replace('/graphql', '/health'))).ok, {
-    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', ADMIN_PORT: 'off', LIVE_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 10), MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 100), MAX_CONNECTIONS: String(CONNECTIONS + 1000) },
+    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', ADMIN_PORT: 'off', LIVE_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 10), LIVE_CONNECTIONS_PER_VIEWER: String(PER_VIEWER + 1), MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 100), MAX_CONNECTIONS: String(CONNECTIONS + 1000) },
   });
   const wsUrl = server.url.replace(/^http/, 'ws');
-  console.log(`${pinning.description}; web BFF in development mode (bearer tokens on the handshake), ${CONNECTIONS} viewers, one WebSocket and one subscription each`);
+  console.log(`${pinning.description}; web BFF in development mode (bearer tokens on the handshake), ${CONNECTIONS} WebSockets over ${Math.min(CONNECTIONS, USERS)} viewers, one subscription each`);
 
-  const viewers = Array.from({ length: CONNECTIONS }, (_, i) => `u_${i + 1}`);
+  // The mocks have 1,000 users: above that, viewers hold several sockets each (as several tabs would).
+  const viewers = Array.from({ length: Math.min(CONNECTIONS, USERS) }, (_, i) => `u_${i + 1}`);
   const tokens: string[] = [];
   for (let i = 0; i < viewers.length; i += 200) tokens.push(...(await Promise.all(viewers.slice(i, i + 200).map((sub) => tokenFor(mocks.urls.identity, sub)))));
 
@@ -87,7 +90,8 @@ try {
     received.set(eventId, (received.get(eventId) ?? 0) + 1);
   };
   const started = performance.now();
-  for (let i = 0; i < CONNECTIONS; i += 250) sockets.push(...(await Promise.all(tokens.slice(i, i + 250).map((token) => subscribe(wsUrl, token, onEvent)))));
+  const tokenOfSocket = (n: number) => tokens[n % tokens.length]!;
+  for (let i = 0; i < CONNECTIONS; i += 250) sockets.push(...(await Promise.all(Array.from({ length: Math.min(250, CONNECTIONS - i) }, (_, k) => subscribe(wsUrl, tokenOfSocket(i + k), onEvent)))));
   console.log(`${sockets.length} subscribed in ${round((performance.now() - started) / 1000, 1)} s`);
   await sleep(5_000);
   const rssAfter = rssKiB(server.pid);
@@ -114,7 +118,7 @@ try {
     const due = t0 + (n * 1000) / EVENTS_PER_SECOND;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    const i = Math.floor(Math.random() * CONNECTIONS);
+    const i = Math.floor(Math.random() * viewers.length);
     written.push(
       pool
         .request({ method: 'POST', path: `/notifications/${viewers[i]}`, headers: { 'content-type': 'application/json', authorization: `Bearer ${writer}` }, body: JSON.stringify({ text: `event ${n}` }) })
@@ -125,7 +129,9 @@ try {
   const rate = total / ((performance.now() - t0) / 1000);
   await sleep(2_000);
   await pool.close();
-  const duplicates = [...received.values()].filter((count) => count > 1).length;
+  // Each event goes to every socket of its viewer: PER_VIEWER frames per event.
+  const frames = [...received.values()].reduce((sum, count) => sum + count, 0);
+  const duplicates = [...received.values()].filter((count) => count > PER_VIEWER).length;
 
   const report = {
     connections: sockets.length,
@@ -134,8 +140,12 @@ try {
     idleCpuPercentOfOneCore: round(idleCpu * 100, 1),
     eventsWritten: ok,
     eventsPerSecond: round(rate, 0),
+    viewers: viewers.length,
+    socketsPerViewer: PER_VIEWER,
     eventsReceived: received.size,
-    duplicates,
+    framesReceived: frames,
+    framesExpected: ok * PER_VIEWER,
+    eventsOverDelivered: duplicates,
     delayMs: { p50: round(percentile(delays, 0.5), 1), p99: round(percentile(delays, 0.99), 1), max: round(Math.max(...delays), 1) },
   };
   console.log(JSON.stringify(report, null, 2));
