@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { trustedDocumentIds } from '../../bffs/web/sdk/trusted-documents.generated.ts';
 import type { Cluster } from './cluster.ts';
 import { rollingRestart, type RestartStep } from './operations.ts';
-import { SESSION_COOKIE, mobileToken, signInWeb } from './viewers.ts';
+import { SESSION_COOKIE, signInWeb } from './viewers.ts';
 
 export interface LiveOptions {
   viewers: number;
@@ -87,7 +87,11 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
   for (let i = 0; i < clients.length; i += 100) await Promise.all(clients.slice(i, i + 100).map((client) => connect(client, sessions[users.indexOf(client.viewer)]!)));
 
   // Events at the service while both web replicas restart, then a little longer.
-  const tokens = await Promise.all(users.map((user) => mobileToken(cluster.mocks.urls.identity, user)));
+  // The writes are the service's own: a token for notifications' audience (no service takes a BFF's token).
+  const tokens = await Promise.all(users.map(async (sub) => {
+    const res = await fetch(`${cluster.mocks.urls.identity}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, aud: ['notifications'], ttlSeconds: 3_600 }) });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }));
   let writing = true;
   let written = 0;
   const writer = (async () => {

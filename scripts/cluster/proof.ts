@@ -122,7 +122,7 @@ const cluster = await startCluster({
   // budgets are lifted so the load measures availability; phase 3 measures a budget on its own.
   commonEnv: { RATE_LIMIT_IP: '100000000/60', RATE_LIMIT_VIEWER: '100000000/60' },
   // Phase 5's subscribers all come from this machine, through HAProxy: one address.
-  env: { web: { LIVE_CONNECTIONS_PER_ADDRESS: '5000' } },
+  env: { web: { LIVE_CONNECTIONS_PER_ADDRESS: '5000', RATE_LIMIT_SIGN_IN: '100000/60' } },
 });
 let load: RunningLoad | undefined;
 const stopAll = async () => {
