@@ -7,7 +7,9 @@ export async function viewersSpeaking(mocks: TestMocks, language: string, count 
   const found: string[] = [];
   for (let n = 1; n <= 200 && found.length < count; n++) {
     const id = `u_${n}`;
-    const response = await fetch(`${mocks.urls.users}/users/${id}?fields=profile`, { headers: { authorization: `Bearer ${await mocks.token(id)}` } });
+    // A token for the users service itself: no service takes a client's token.
+    const response = await fetch(`${mocks.urls.users}/users/${id}?fields=profile`, { headers: { authorization: `Bearer ${await mocks.serviceToken(id, { services: ['users'] })}` } });
+    if (!response.ok) throw new Error(`users answered ${response.status} for ${id}: ${await response.text()}`);
     const user = (await response.json()) as { profile: { language: string } };
     if (user.profile.language === language) found.push(id);
   }
