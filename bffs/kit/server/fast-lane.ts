@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdFrom } from '../core/request-id.ts';
-import type { RequestHeaders } from '../core/headers.ts';
+import { headerValue, nodeHeaders } from '../core/headers.ts';
 import type { NodeListener } from '../core/node-listener.ts';
 import type { Exchange, Reply } from '../request/exchange.ts';
 import type { Observer } from '../observability/observer.ts';
@@ -36,7 +36,7 @@ export function createFastLane({ endpoint, handle, observer, yoga }: FastLaneOpt
     if (!takes(req, queryAt === -1 ? url : url.slice(0, queryAt), endpoint)) return yoga(req, res);
 
     const method = req.method!;
-    const headers = headerView(req.headers); // one view per request: the lifecycle, the observation and the context read it
+    const headers = nodeHeaders(req.headers); // one view per request: the lifecycle, the observation and the context read it
     const requestId = requestIdFrom(headerValue(req.headers['x-request-id']));
     const observation = observer.begin(method, endpoint, headers, requestId);
     const clientGone = new AbortController();
@@ -108,14 +108,4 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | 
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.once('error', reject);
   });
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** node's headers (already lower-cased) read like fetch `Headers`, which the kit expects. */
-function headerView(headers: IncomingHttpHeaders): RequestHeaders {
-  return { get: (name) => headerValue(headers[name.toLowerCase()]) };
 }

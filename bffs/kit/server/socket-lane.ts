@@ -6,7 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { requestIdFrom } from '../core/request-id.ts';
-import type { RequestHeaders } from '../core/headers.ts';
+import { nodeHeaders, type RequestHeaders } from '../core/headers.ts';
 import { catalogBody, ERRORS, hasCode, type ErrorCode } from '../errors.ts';
 import type { LiveConnections } from '../perimeter/live-connections.ts';
 import type { Gate } from '../perimeter/pipeline.ts';
@@ -175,7 +175,7 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
     if (path !== endpoint) return refuseUpgrade(socket, 404, 'ROUTE_NOT_FOUND', 'Nothing is served at this path.');
-    const headers = headerView(req);
+    const headers = nodeHeaders(req.headers);
     const peer = req.socket.remoteAddress ?? 'unknown';
     let verdict;
     try {
@@ -274,13 +274,3 @@ function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
-function headerView(req: IncomingMessage): RequestHeaders {
-  return {
-    get: (name) => {
-      const value = req.headers[name.toLowerCase()];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
-}
