@@ -15,11 +15,25 @@ export function hasTaskset(): boolean {
   }
 }
 
-/** A TCP port free on 127.0.0.1 at the time of asking. */
+/**
+ * A TCP port free on 127.0.0.1 at the time of asking, for a server that is started later (often in
+ * another process). It is drawn below the kernel's ephemeral range (32768 and up by default), where
+ * nothing that listens on port 0 or connects out is handed a port: asking the kernel for port 0
+ * here would return one it hands out again to the next `listen(0)`, and a mock started in between
+ * took it (EADDRINUSE in CI).
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
