@@ -14,7 +14,8 @@ import { TEST_NOW, testConfig } from '../support/bffs.ts';
 import { logSink } from '../support/bare-bff.ts';
 import { operation } from '../support/documents.ts';
 import { startTestMocks, type TestMocks } from '../support/mocks.ts';
-import { fetchOver } from '../support/served.ts';
+import { postStreamed } from '../support/multipart.ts';
+import { fetchOver, originOf } from '../support/served.ts';
 import { eventually, flagsFile, REPOSITORY_FLAGS, rowOrder, topPicksSize } from './support.ts';
 
 /**
@@ -77,6 +78,26 @@ describe('web row-order', () => {
     expect(rowIds(variant.body)).toEqual(['trending', ...rowIds(control.body).filter((id) => id !== 'trending')]);
     // Only the operations a flag shapes evaluate it: the account page is no experiment's.
     expect((await ask(bff, 'web', 'WebAccount')).body.extensions).toBeUndefined();
+  });
+
+  test("a home delivered in parts (@defer) says in its first part which variant it was computed under, with the locale's Content-Language and the answer's Vary", async () => {
+    const file = flagsFile({ 'row-order': rowOrder(100) });
+    const { bff } = build(createWebBff, { flagsFile: file.path });
+    const whole = await ask(bff, 'web', 'WebHome', 'u_1', { 'accept-language': 'de-DE' });
+    const streamed = await postStreamed(`${await originOf(bff)}/graphql`, { accept: 'multipart/mixed; deferSpec=20220824, application/json', authorization: `Bearer ${await tokenOf('u_1')}`, 'accept-language': 'de-DE' }, { query: operation('web', 'WebHome') });
+    expect(streamed.status).toBe(200);
+    const [first, ...rest] = streamed.parts;
+    expect(first!.body.hasNext).toBe(true);
+    expect(first!.body.extensions).toEqual({ experiments: { 'row-order': 'trending-first' } });
+    expect(rowIds(first!.body)).toEqual(rowIds(whole.body));
+    // Only the first part: the app attributes the answer once.
+    for (const part of rest) expect(part.body.extensions).toBeUndefined();
+    expect(streamed.headers['content-language']).toBe(whole.headers.get('content-language'));
+    expect(streamed.headers['content-language']).toBe('de-DE');
+    // What the locale and the flags varied on, as the whole answer says (its Vary has the caching's names too).
+    const vary = (value: unknown) => String(value).split(',').map((name) => name.trim().toLowerCase());
+    expect(vary(whole.headers.get('vary'))).toEqual(expect.arrayContaining(['accept-language', 'x-viewer-country']));
+    expect(vary(streamed.headers.vary)).toEqual(expect.arrayContaining(['accept-language', 'x-viewer-country']));
   });
 
   test('a 50% rollout is sticky per viewer: each of 40 viewers gets the same variant again, over HTTP, after the file is rewritten', async () => {

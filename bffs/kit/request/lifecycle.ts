@@ -6,10 +6,10 @@ import type { LoadShedder } from '../perimeter/load-shedding.ts';
 import type { Admitted, Passage, Perimeter } from '../perimeter/pipeline.ts';
 import { Deadline } from '../resilience/deadline.ts';
 import { NO_STORE } from '../caching/http-cache.ts';
-import { deliver, withVary, type DeliveryPolicy } from './deliver.ts';
+import { deliver, joinVary, withVary, type DeliveryPolicy } from './deliver.ts';
 import type { Executor } from '../execution/execute.ts';
 import { acceptedMediaType, type RegularMediaType } from './media-types.ts';
-import type { Responder } from './respond.ts';
+import { withVariationInParts, type Responder } from './respond.ts';
 import type { Exchange, Reply } from './exchange.ts';
 import { paramsOfBody, paramsOfQueryString, readsBodyOf, refuseParamsInPostUrl, type Params } from './params.ts';
 import { partsReply, streamedMediaType, type StreamedMediaType } from './parts.ts';
@@ -151,13 +151,16 @@ export function createLifecycle(options: LifecycleOptions): (exchange: Exchange)
         try {
           const parts = await execute.streaming(admitted, { ...facts, deadline }, finished);
           observation.noteResult(parts as ExecutionResult);
-          reply = partsReply(parts, streamed, finished);
+          reply = partsReply(withVariationInParts(parts, admitted.variation), streamed, finished);
         } catch (error) {
           finished(); // nothing was streamed: stop the timer too, and give back what is held
           throw error;
         }
         handedOff = true;
-        return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, 'cache-control': NO_STORE }, edge), body: reply.body };
+        // The variation's headers and Vary too (Content-Language, the flags' Vary): the parts are its answer.
+        const { variation } = admitted;
+        const varied: Record<string, string> = variation.vary.length ? { vary: joinVary(...variation.vary) } : {};
+        return { status: reply.status, headers: withVary({ ...reply.headers, ...admitted.headers, ...variation.headers, ...varied, 'cache-control': NO_STORE }, edge), body: reply.body };
       }
 
       // Respond, whole: from the response cache, or executed within the deadline.

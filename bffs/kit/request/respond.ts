@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+import { isIncremental, type IncrementalResult } from '../execution/incremental.ts';
 import { entityTag, NO_STORE, cacheControlOf } from '../caching/http-cache.ts';
 import { hasExtensions, variationKey, type Variation } from '../core/variation.ts';
 import type { ResponseCache } from '../caching/response-cache.ts';
@@ -75,6 +76,22 @@ function tagKeyOf(viewerId: string | undefined, variation: Variation | undefined
 /** A result with errors carries the variation's extensions too (the app attributes what it was shown). */
 function withVariationExtensions(result: ExecutionResult, variation: Variation | undefined): ExecutionResult {
   return hasExtensions(variation) ? { ...result, extensions: { ...variation.extensions, ...result.extensions } } : result;
+}
+
+/**
+ * An answer in parts (`@defer`) carries the variation's extensions in its first part, as a whole
+ * answer carries them: the app attributes what it was shown however the answer was delivered.
+ */
+export function withVariationInParts(parts: IncrementalResult | ExecutionResult, variation: Variation | undefined): IncrementalResult | ExecutionResult {
+  if (!hasExtensions(variation)) return parts;
+  if (!isIncremental(parts)) return withVariationExtensions(parts, variation);
+  return (async function* first() {
+    let isFirst = true;
+    for await (const part of parts) {
+      yield isFirst ? { ...part, extensions: { ...variation.extensions, ...part.extensions } } : part;
+      isFirst = false;
+    }
+  })();
 }
 
 /** The compiled serialiser writes `{"data":…}`: the variation's extensions go after it, in the same object. */
