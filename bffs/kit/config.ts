@@ -127,6 +127,8 @@ export interface BffConfig {
   /** How often a WebSocket's session is checked (`LIVE_SESSION_CHECK_MS`), and pinged (`LIVE_KEEP_ALIVE_MS`). */
   liveSessionCheckMs?: number;
   liveKeepAliveMs?: number;
+  /** On shutdown, the WebSockets are closed with 1012 spread over this long (`LIVE_RESTART_SPREAD_MS`, default 2000): their apps do not all reconnect at one instant. */
+  liveRestartSpreadMs?: number;
   /** `FLAGS=off` evaluates no flag (every app gets each flag's default, and no experiment is exposed): to measure what flags cost. */
   flags?: boolean;
   /** `FLAGS_FILE`: the flagd-format flag definitions, reloaded when the file changes. Default: the repository's flags/flags.json. */
@@ -187,6 +189,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, defaultPort: number): BffC
     liveSubscriptionsPerSocket: parseOptionalInteger(env, 'LIVE_SUBSCRIPTIONS_PER_SOCKET'),
     liveSessionCheckMs: parseOptionalInteger(env, 'LIVE_SESSION_CHECK_MS'),
     liveKeepAliveMs: parseOptionalInteger(env, 'LIVE_KEEP_ALIVE_MS'),
+    liveRestartSpreadMs: parseOptionalInteger(env, 'LIVE_RESTART_SPREAD_MS'),
     flags: parseSwitch(env, 'FLAGS', true),
     flagsFile: env.FLAGS_FILE || undefined,
   };

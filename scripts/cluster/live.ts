@@ -10,6 +10,9 @@ import type { Cluster } from './cluster.ts';
 import { rollingRestart, type RestartStep } from './operations.ts';
 import { SESSION_COOKIE, signInWeb } from './viewers.ts';
 
+/** Refusals an app retries after a pause (README's error table: each is temporary). */
+const RETRYABLE = new Set(['TOO_MANY_IN_FLIGHT', 'OVERLOADED', 'RATE_LIMITED', 'DOWNSTREAM_UNAVAILABLE', 'IDENTITY_UNAVAILABLE', 'SESSION_STORE_UNAVAILABLE']);
+
 export interface LiveOptions {
   viewers: number;
   /** Sockets per viewer (at most LIVE_CONNECTIONS_PER_VIEWER, 8). */
@@ -23,6 +26,8 @@ export interface LiveReport {
   clients: number;
   steps: RestartStep[];
   closes: Record<string, number>;
+  /** Subscribes refused (graphql-ws `error`), by code; the retryable ones were sent again. */
+  refusals: Record<string, number>;
   reconnects: number;
   written: number;
   expected: number;
@@ -47,6 +52,7 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
   const sessions: string[] = [];
   for (let i = 0; i < users.length; i += 10) sessions.push(...(await Promise.all(users.slice(i, i + 10).map(async (user) => (await signInWeb(front, user)).sessionId))));
   const closes: Record<string, number> = {};
+  const refusals: Record<string, number> = {};
   let reconnects = 0;
 
   const clients: LiveClient[] = users.flatMap((viewer) => Array.from({ length: perViewer }, () => ({ viewer, seen: [], duplicates: 0, stopped: false })));
@@ -55,11 +61,14 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
       const ws = new WebSocket(`${front.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers: { cookie: `${SESSION_COOKIE}=${sessionId}`, origin: front }, perMessageDeflate: false });
       client.socket = ws;
       let subscribed = false;
+      const subscribe = () => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '', documentId: trustedDocumentIds.WebNotificationsChanged, variables: client.last ? { after: client.last } : {} } }));
+      };
       ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
       ws.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string; payload?: { data?: { notificationsChanged?: { eventId: string } } } };
         if (message.type === 'connection_ack') {
-          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '', documentId: trustedDocumentIds.WebNotificationsChanged, variables: client.last ? { after: client.last } : {} } }));
+          subscribe();
           // Subscribed once the BFF has had the message: the next event it reads is delivered.
           setTimeout(() => ((subscribed = true), resolve()), 200);
         } else if (message.type === 'next') {
@@ -67,9 +76,15 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
           if (client.seen.includes(id)) client.duplicates++;
           else client.seen.push(id);
           client.last = id;
+        } else if (message.type === 'error') {
+          // A refused subscribe (graphql-ws's `error`: the socket stays open, the subscription is
+          // gone): counted by code, and sent again after a pause when the code says to retry.
+          const code = (message.payload as unknown as { extensions?: { code?: string } }[] | undefined)?.[0]?.extensions?.code ?? 'no code';
+          refusals[code] = (refusals[code] ?? 0) + 1;
+          if (RETRYABLE.has(code) && !client.stopped) setTimeout(subscribe, 100 + Math.random() * 400);
         }
       });
-      const again = (code: number) => {
+      const again = (code: number | string) => {
         closes[code] = (closes[code] ?? 0) + 1;
         if (!subscribed) resolve();
         if (client.stopped) return;
@@ -77,10 +92,21 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
         setTimeout(() => void connect(client, sessionId), 100 + Math.random() * 400);
       };
       ws.on('close', (code) => again(code));
+      // A refused handshake: counted by its status and the catalog's code (or HAProxy's own page).
       ws.on('unexpected-response', (_req, res) => {
-        res.resume();
         ws.removeAllListeners('close');
-        again(res.statusCode ?? 0);
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          let code = 'no catalog code';
+          try {
+            code = (JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code ?? code;
+          } catch {
+            // HAProxy's own error page is HTML
+          }
+          again(`${res.statusCode ?? 0} ${code}`);
+        });
       });
       ws.on('error', () => undefined);
     });
@@ -126,12 +152,13 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
     expected += wanted.length;
     const got = new Set(client.seen);
     received += wanted.filter((id) => got.has(id)).length;
-    lost += wanted.filter((id) => !got.has(id)).length;
+    const missing = wanted.filter((id) => !got.has(id));
+    lost += missing.length;
   }
   const stillOpen = clients.filter((client) => client.socket?.readyState === WebSocket.OPEN).length;
   for (const client of clients) {
     client.stopped = true;
     client.socket?.close();
   }
-  return { clients: clients.length, steps, closes, reconnects, written, expected, received, lost, duplicates: clients.reduce((sum, c) => sum + c.duplicates, 0), stillOpen };
+  return { clients: clients.length, steps, closes, refusals, reconnects, written, expected, received, lost, duplicates: clients.reduce((sum, c) => sum + c.duplicates, 0), stillOpen };
 }

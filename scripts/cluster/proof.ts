@@ -259,6 +259,7 @@ try {
   table(['figure', 'value'], [
     ['events written', live.written],
     ['socket closes, by code', kinds(Object.fromEntries(Object.entries(live.closes).map(([code, n]) => [code, n])))],
+    ['subscribes refused, by code (the temporary ones sent again after a pause)', kinds(live.refusals)],
     ['reconnects (each resumed with after)', live.reconnects],
     ['deliveries expected (each client × its viewer\'s events)', live.expected],
     ['delivered', live.received],

@@ -289,28 +289,40 @@ describe('web subscriptions across two BFF processes, on the real Redis', () => 
 });
 
 describe('a replica shutting down', () => {
-  it('closes its WebSockets with 1012 (service restart) on SIGTERM, so the app reconnects elsewhere and resumes', async () => {
+  it('closes its WebSockets with 1012 (service restart) on SIGTERM, in groups spread over LIVE_RESTART_SPREAD_MS, so the apps reconnect elsewhere and resume, not all at once', async () => {
     const { startTestMocks } = await import('../support/mocks.ts');
     const { startBffProcess } = await import('../support/processes.ts');
     const mocks = await startTestMocks();
-    const web = await startBffProcess('web', mocks.urls, {}, { timeoutMs: 60_000 });
+    const SPREAD_MS = 1_000;
+    const web = await startBffProcess('web', mocks.urls, { LIVE_RESTART_SPREAD_MS: String(SPREAD_MS) }, { timeoutMs: 60_000 });
     try {
       // Development takes a bearer token on the handshake (production only the session cookie).
-      const token = await mocks.token('u_60', { aud: 'web' });
-      // A cold process fetches identity's keys on the first token: 503 IDENTITY_UNAVAILABLE until then (test/support/until-keys.ts).
-      let ws: WebSocket | undefined;
-      for (let attempt = 0; !ws; attempt++) {
-        const opened = await openSocket(web.origin, undefined, { authorization: `Bearer ${token}` });
-        if (opened.ws) ws = opened.ws;
-        else if (opened.status !== 503 || attempt > 20) throw new Error(`handshake refused: ${opened.status} ${opened.body}`);
-        else await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      const acked = new Promise<void>((resolve) => ws!.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve()));
-      ws.send(JSON.stringify({ type: 'connection_init' }));
-      await acked;
-      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      const open = async (sub: string): Promise<WebSocket> => {
+        const token = await mocks.token(sub, { aud: 'web' });
+        // A cold process fetches identity's keys on the first token: 503 IDENTITY_UNAVAILABLE until then (test/support/until-keys.ts).
+        for (let attempt = 0; ; attempt++) {
+          const opened = await openSocket(web.origin, undefined, { authorization: `Bearer ${token}` });
+          if (opened.ws) {
+            const acked = new Promise<void>((resolve) => opened.ws!.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve()));
+            opened.ws.send(JSON.stringify({ type: 'connection_init' }));
+            await acked;
+            return opened.ws;
+          }
+          if (opened.status !== 503 || attempt > 20) throw new Error(`handshake refused: ${opened.status} ${opened.body}`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      };
+      // Five viewers, four sockets each.
+      const sockets = [];
+      for (let i = 0; i < 20; i++) sockets.push(await open(`u_${60 + (i % 5)}`));
+      const closes = sockets.map((ws) => new Promise<{ code: number; reason: string; at: number }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason), at: performance.now() }))));
       web.child.kill('SIGTERM');
-      expect(await closed).toEqual({ code: 1012, reason: 'SERVICE_RESTART' });
+      const closed = await Promise.all(closes);
+      for (const close of closed) expect({ code: close.code, reason: close.reason }).toEqual({ code: 1012, reason: 'SERVICE_RESTART' });
+      // Told in groups over LIVE_RESTART_SPREAD_MS, not all at one instant: the first group at once, the last (n-1)/n of the spread later.
+      const ats = closed.map((close) => close.at);
+      expect(Math.max(...ats) - Math.min(...ats)).toBeGreaterThan(SPREAD_MS * 0.75);
+      expect(new Set(ats.map((at) => Math.round((at - Math.min(...ats)) / 10))).size).toBeGreaterThan(10);
     } finally {
       await web.stop();
       await mocks.close();

@@ -307,6 +307,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           ...(config.liveSubscriptionsPerSocket ? { subscriptionsPerSocket: config.liveSubscriptionsPerSocket } : {}),
           ...(config.liveSessionCheckMs ? { sessionCheckMs: config.liveSessionCheckMs } : {}),
           ...(config.liveKeepAliveMs ? { keepAliveMs: config.liveKeepAliveMs } : {}),
+          ...(config.liveRestartSpreadMs !== undefined ? { restartSpreadMs: config.liveRestartSpreadMs } : {}),
         },
       })
     : undefined;

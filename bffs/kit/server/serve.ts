@@ -97,9 +97,10 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
 
     closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Live sockets never go idle: closed now with 1012 (service restart), so their apps reconnect,
-    // through the balancer to another replica, and resume with `after` (README: Live updates).
-    bff.live?.sockets.closeAll();
+    // Live sockets never go idle: closed now with 1012 (service restart), spread over a moment, so
+    // their apps reconnect, through the balancer to another replica, and resume with `after`
+    // (README: Live updates).
+    const socketsClosed = bff.live?.sockets.closeAll();
     for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     server.closeIdleConnections(); // server.close() does too (Node 19+); said here, as it is a step
     log.info({ inFlight: inFlight.size, graceMs }, 'shutdown: stopped accepting; idle keep-alive sockets closed, in-flight requests answer with Connection: close');
@@ -109,6 +110,7 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
       server.closeAllConnections();
     }, graceMs);
     await closed;
+    await socketsClosed;
     clearTimeout(cut);
     log.info('shutdown: every connection closed; closing the BFF (yoga, title cache, downstream pools, Redis)');
     await bff.close();

@@ -25,6 +25,13 @@ export interface SocketLimits {
   keepAliveMs: number;
   /** How often the handshake's session is checked again: a session that ended closes the socket (4401). */
   sessionCheckMs: number;
+  /**
+   * On shutdown the sockets are closed with 1012 spread evenly over this long, not all at once:
+   * every app reconnects at the moment it is told to, and a thousand at one instant is a herd the
+   * replica they go to must absorb in one go (its /ready check timed out in the cluster proof, and
+   * the balancer then had no server left).
+   */
+  restartSpreadMs: number;
 }
 
 export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
@@ -33,7 +40,11 @@ export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
   initTimeoutMs: 5_000,
   keepAliveMs: 20_000,
   sessionCheckMs: 5_000,
+  restartSpreadMs: 2_000,
 };
+
+/** How many groups the sockets are closed in on shutdown (`restartSpreadMs` apart / slices). */
+const RESTART_SLICES = 20;
 
 /** The close codes the app acts on, beside graphql-ws's own (4400 bad message, 4408 no init in time, …). */
 export const CLOSE = {
@@ -214,9 +225,17 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
     get subscriptions() {
       return subscriptions;
     },
-    /** Closes every socket with `code` (1012 on shutdown: reconnect elsewhere and resume with `after`). */
-    closeAll(code: number = CLOSE.restart, reason = 'SERVICE_RESTART') {
-      for (const ws of sockets) ws.close(code, reason);
+    /**
+     * Closes every socket with 1012 (reconnect elsewhere and resume with `after`), in slices spread
+     * over `limits.restartSpreadMs`; resolves once the last slice was told.
+     */
+    async closeAll(): Promise<void> {
+      const open = [...sockets];
+      const slices = Math.min(RESTART_SLICES, open.length);
+      for (let slice = 0; slice < slices; slice++) {
+        if (slice > 0) await new Promise((resolve) => setTimeout(resolve, limits.restartSpreadMs / slices));
+        for (let i = slice; i < open.length; i += slices) open[i]!.close(CLOSE.restart, 'SERVICE_RESTART');
+      }
     },
     async close() {
       for (const ws of sockets) ws.terminate();
