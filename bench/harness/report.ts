@@ -43,9 +43,13 @@ export function revision(): string {
 const fmt = (value: number | null | undefined, digits = 1) => (value == null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 const signed = (value: number | null | undefined, digits = 2) => (value == null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`);
 const signedIf = (sign: boolean, value: number) => (sign ? signed(value) : fmt(value, 2));
-/** A markdown table; figures are right-aligned unless `text` says every column is prose. */
-const table = (head: string[], rows: string[][], text = false) =>
-  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || text ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** A markdown table; figures are right-aligned, prose (the first column, every column with `text` true, the columns from `text` on) left. */
+const table = (head: string[], rows: string[][], text: boolean | number = false) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 || text === true || (typeof text === 'number' && i >= text) ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 export function targetsTable(list: Target[]): string {
   return table(
@@ -95,6 +99,7 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
       perRound.map((x) => x.toFixed(3)).join(', '),
       c.measures,
     ]),
+    3,
   );
   const lag = Math.max(...rows.map(({ s }) => s.sendLagP99Ms ?? 0));
   const core = rows.map(({ s }) => s.generatorCoreBusy).filter((x): x is number => x !== null);
@@ -170,7 +175,7 @@ export function markdown(input: {
     `- **Perimeter**: ours runs with the production perimeter on, as deployed: trusted documents only, operation limits, CORS, and rate limiting active (memory store), budgets raised so the measured load is admitted (\`RATE_LIMIT_VIEWER=${ADMIT_ALL_BUDGET} RATE_LIMIT_IP=${ADMIT_ALL_BUDGET}\`: one viewer from one address at saturation would exhaust the default budgets within a second, while every request still spends MobileHome's cost from both), and the in-flight caps likewise (\`IN_FLIGHT_VIEWER=${ADMIT_ALL_IN_FLIGHT} IN_FLIGHT_IP=${ADMIT_ALL_IN_FLIGHT}\`: its 256 connections are one viewer's; every request is still counted in and out); its metrics are recorded. The peers have no perimeter. What the perimeter costs, and a limiter on Redis, are the opt-in systems concierge-open and concierge-redis (\`BENCH_SYSTEMS\`, bench/run.ts), reported as ratios, not here.`,
     `- **Title cache, and the headline**: our BFF keeps the catalog's titles across requests (its shared title cache, bffs/kit/caching/title-cache.ts), so a warm one makes five downstream calls per home where every peer makes six, the catalog batch included. The headline is therefore concierge-uncached, ours with \`TITLE_CACHE_MB=0\`, against the peers: the same six calls each, nothing cached by anyone. concierge, ours as deployed with the title cache, is measured against floor-cached: the floor with the same rule (bench/peers/title-cache.ts: kept as long as the catalog's Cache-Control lets a shared cache, unknown ids 30 s at most, served stale within stale-while-revalidate while revalidated with If-None-Match, concurrent misses of a title fetched once, an LRU of the titles' JSON bounded by the same \`TITLE_CACHE_MB\`), five calls per warm home each. The targets table checks both counts.`,
     `- **Flags**: every other system runs with \`FLAGS=off\` (the peers run no experiment). concierge-flags is concierge with \`FLAGS=on\` and \`FLAGS_FILE=${FLAGS_CONTROL_FILE}\`: flags/flags.json with top-picks-size's fractional split given wholly to control (100 against 0), so the split is still evaluated for every home (the viewer hashed into a bucket, the evaluation counted and exposed) while every answer keeps 20 top picks; the suite checks it exposes \`{"top-picks-size":"control"}\` in \`extensions.experiments\`, then compares the rest of its answer with everyone's. Both run with the title cache, as deployed, so the ratio is like with like; the flag evaluation cost is 1 − that ratio.`,
-    `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). ${first} goes first because half of its saturation throughput is the round's open-loop rate; the others rotate so none always runs right after it, and rotation keeps concierge next to floor-cached and concierge-flags, the two measured against it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
+    `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). ${first} goes first because half of its saturation throughput is the round's open-loop rate; the others rotate so none always runs right after it; rotation keeps neighbours together except where it wraps, and concierge sits between floor-cached and concierge-flags, the two measured against it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
     `- **Processes**: a fresh server process per system per round, and only one alive at a time. Each round is then an independent sample (cold start, JIT and heap growth included in its warm-up, not inherited), idle servers cannot steal the server core, and peak RSS (VmHWM from /proc/<pid>/status, read just before SIGTERM) belongs to exactly one round's load. The mocks are one process per latency setting, shared by every system.`,
     `- **Saturation**: closed loop, autocannon, ${s.closed.connections} connections, ${s.closed.warmupSeconds} s warm-up then ${s.closed.seconds} s measured; throughput counts 2xx homes without GraphQL \`errors\`. Server CPU is the server process's user+system time over the window: near 1.0 means the server's core was the limit.`,
     `- **Recovery after cut connections**: autocannon ends every run by destroying its sockets with up to ${s.closed.connections} requests in flight. After the warm-up and after the measured run, the suite waits until the server answers a complete home again before the next phase (polling every 100 ms, at most 15 s), so one phase's ending cannot decide the next phase's figures; the longer of the two waits is reported. A healthy server needs one round trip; seconds mean the server treated clients going away as downstream failures.`,

@@ -35,8 +35,8 @@ export interface System {
 /**
  * In the order of RESULTS.md's tables: the headline first (ours on equal footing, then the peers),
  * then the title-cache pair and what flags cost, then the opt-in variants. In a round every system
- * but the first is rotated (run.ts), and rotation keeps neighbours together: concierge sits
- * between floor-cached and concierge-flags, the two measured against it.
+ * but the first is rotated (run.ts), which keeps neighbours together except where it wraps:
+ * concierge sits between floor-cached and concierge-flags, the two measured against it.
  */
 export const SYSTEM_NAMES = [
   'concierge-uncached', 'floor', 'mercurius', 'apollo',
