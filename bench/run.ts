@@ -69,7 +69,7 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
   try {
     const home = await completeHome(system.name, server.url, token, body);
     const json = system.experiments ? withoutExperiments(system.name, home.json, system.experiments) : home.json;
-    if (reference.json === undefined) Object.assign(reference, { name: system.name, json }); // the first system of the first round
+    if (reference.json === undefined) Object.assign(reference, { name: system.name, json }); // the rate setter, in this setting's first round
     assertSameHome(system.name, json, reference.json, reference.name);
 
     // Counted before any load, while nothing can have tripped a breaker or filled a cache under stress.
