@@ -10,9 +10,10 @@
  * The second is what the perimeter costs: concierge (trusted documents, operation limits, rate
  * limiting in memory, CORS) next to concierge-open (all of it off but CORS, sent the query text)
  * and concierge-redis (the limiter spending in Redis at 127.0.0.1:6379). Each system is sent its
- * own body (bench/harness/systems.ts). Without BENCH_SYSTEMS: concierge, floor and Mercurius.
- * The last lines are each system's medians and its throughput ratio against concierge (taken
- * round by round, then the median: concierge / concierge-open below 1 is what the perimeter costs).
+ * own body (bench/harness/systems.ts). Without BENCH_SYSTEMS: concierge-uncached, concierge, floor
+ * and Mercurius. The last lines are each system's medians, then the throughput ratios of the
+ * comparisons that ran (systems.ts COMPARISONS: taken round by round, then the median;
+ * concierge / concierge-open below 1 is what the perimeter costs).
  *
  * BENCH_CPU_PROFILE=<dir> also writes each server's V8 CPU profile there (node --cpu-prof, one
  * .cpuprofile per server process, warm-up included), to open in Chrome DevTools.
@@ -24,7 +25,7 @@ import { completeHome, mintToken } from './harness/home.ts';
 import { pinSelf, startMocks, stop } from './harness/processes.ts';
 import { startSystem } from './harness/start-system.ts';
 import { median } from './harness/stats.ts';
-import { selectSystems, type SystemName } from './harness/systems.ts';
+import { COMPARISONS, selectSystems, type SystemName } from './harness/systems.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const systems = selectSystems(ROOT, { BENCH_SYSTEMS: 'mercurius,floor', ...process.env });
@@ -49,7 +50,7 @@ try {
         const result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
         const cpuMsPerHome = (result.serverCpu * 1000) / result.throughput;
         thisRound[system.name] = { throughput: result.throughput, cpuMsPerHome };
-        console.log(`round ${round}  ${system.name.padEnd(15)} ${result.throughput.toFixed(0).padStart(5)} homes/s  ${cpuMsPerHome.toFixed(2)} ms CPU/home  (server CPU ${result.serverCpu.toFixed(2)}, failures ${result.failures})`);
+        console.log(`round ${round}  ${system.name.padEnd(18)} ${result.throughput.toFixed(0).padStart(5)} homes/s  ${cpuMsPerHome.toFixed(2)} ms CPU/home  (server CPU ${result.serverCpu.toFixed(2)}, failures ${result.failures})`);
       } finally {
         await server.stop();
       }
@@ -60,11 +61,11 @@ try {
 }
 for (const { name } of systems) {
   const of = (pick: (m: { throughput: number; cpuMsPerHome: number }) => number) => median(measured.map((r) => (r[name] ? pick(r[name]!) : null)));
-  const ratio = median(measured.map((r) => (r.concierge && r[name] ? r.concierge.throughput / r[name]!.throughput : null)));
-  console.log(
-    `median  ${name.padEnd(15)} ${(of((m) => m.throughput) ?? Number.NaN).toFixed(0).padStart(5)} homes/s  ${(of((m) => m.cpuMsPerHome) ?? Number.NaN).toFixed(2)} ms CPU/home` +
-      (name === 'concierge' || ratio === null ? '' : `  concierge / ${name} ${ratio.toFixed(3)}×`),
-  );
+  console.log(`median  ${name.padEnd(18)} ${(of((m) => m.throughput) ?? Number.NaN).toFixed(0).padStart(5)} homes/s  ${(of((m) => m.cpuMsPerHome) ?? Number.NaN).toFixed(2)} ms CPU/home`);
+}
+for (const { of, against } of COMPARISONS) {
+  const ratio = median(measured.map((r) => (r[of] && r[against] ? r[of]!.throughput / r[against]!.throughput : null)));
+  if (ratio !== null) console.log(`ratio   ${`${of} / ${against}`.padEnd(40)} ${ratio.toFixed(3)}×`);
 }
 if (profileDir) console.log(`CPU profiles in ${profileDir}`);
 process.exit(0);

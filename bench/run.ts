@@ -1,10 +1,20 @@
 /**
  * `npm run bench`: concierge's mobile BFF, behind its production perimeter, against the floor,
  * Mercurius and Apollo on MobileHome. Writes bench/RESULTS.md; the last line printed is one JSON
- * object with the throughput ratios.
+ * object with the throughput ratios (`key`s of COMPARISONS, bench/harness/systems.ts).
  * `npm run bench:smoke`: the same path in seconds, for CI; prints the JSON line, writes nothing.
- * `BENCH_SYSTEMS=concierge,floor` runs a subset. Opt-in variants of our BFF, each printed as a
- * ratio (concierge's throughput over theirs) and never written to RESULTS.md:
+ *
+ * The default set, each system in every round:
+ *   concierge-uncached  TITLE_CACHE_MB=0: six downstream calls per home, as every peer → the headline,
+ *                       concierge_uncached_vs_mercurius, _vs_floor, _vs_apollo; its saturation sets the rate
+ *   floor, mercurius, apollo  the peers (bench/peers/), nothing cached
+ *   floor-cached        the floor with our title cache's rule  → concierge_vs_floor_cached
+ *   concierge           as deployed, title cache on (five calls per warm home) → concierge_vs_uncached
+ *   concierge-flags     FLAGS=on, top-picks-size pinned at control → concierge_flags_vs_concierge,
+ *                       flag_evaluation_cost_pct (1 − that ratio)
+ * `BENCH_SYSTEMS=concierge,floor` runs a subset (with concierge, and with concierge-uncached when a
+ * system compared with it runs). Opt-in variants of our BFF, each printed as a ratio (concierge's
+ * throughput over theirs, unless said) and never written to RESULTS.md:
  *   concierge-yoga   FAST_LANE=off                 → concierge_vs_yoga_path: what the fast lane is worth
  *   concierge-open   perimeter off, `{query}` sent → concierge_vs_open: what the perimeter costs (below 1)
  *   concierge-redis  rate limiter on Redis         → concierge_vs_redis: what the shared store costs (above 1)
@@ -19,7 +29,7 @@
 import { writeFileSync } from 'node:fs';
 import { closedLoop } from './harness/closed-loop.ts';
 import { downstreamPerRequest } from './harness/downstream.ts';
-import { assertSameHome, completeHome, mintToken } from './harness/home.ts';
+import { assertSameHome, completeHome, mintToken, withoutExperiments } from './harness/home.ts';
 import { openLoop } from './harness/open-loop.ts';
 import { backgroundBusy, peakRssMiB, pinSelf, startMocks, stop, type Mocks } from './harness/processes.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
@@ -27,13 +37,14 @@ import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
 import { startSystem } from './harness/start-system.ts';
 import { round } from './harness/stats.ts';
-import { summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
-import { OTLP_SINK_VARIABLE, SYSTEM_NAMES, SYSTEMS, selectSystems, type System, type SystemName } from './harness/systems.ts';
+import { costPercent, ratioOf, summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
+import { COMPARISONS, OTLP_SINK_VARIABLE, SYSTEM_NAMES, SYSTEMS, rateSetter, selectSystems, type System } from './harness/systems.ts';
 import { startOtlpSink } from './support/otlp-sink.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const settings = settingsFrom(process.argv.slice(2), process.env);
 const systems = selectSystems(ROOT);
+const names = systems.map((s) => s.name);
 const pinning = pinSelf();
 const started = new Date();
 const measuredRevision = revision(); // before the run: the code that was started is the code measured
@@ -52,13 +63,14 @@ if (idleBusy !== null && idleBusy > 0.1) {
  * One system, one round: start, check its data, count its downstream calls, saturate, hold at the
  * rate, read its peak RSS, stop. Every request carries the system's own body (systems.ts).
  */
-async function measure(system: System, mocks: Mocks, token: string, reference: { json?: unknown }, rate: number | undefined): Promise<SystemRound> {
+async function measure(system: System, mocks: Mocks, token: string, reference: { name?: string; json?: unknown }, rate: number | undefined): Promise<SystemRound> {
   const { body } = system;
   const server = await startSystem(system, mocks.urls, pinning, token);
   try {
     const home = await completeHome(system.name, server.url, token, body);
-    if (reference.json === undefined) reference.json = home.json; // concierge, first round
-    assertSameHome(system.name, home.json, reference.json);
+    const json = system.experiments ? withoutExperiments(system.name, home.json, system.experiments) : home.json;
+    if (reference.json === undefined) Object.assign(reference, { name: system.name, json }); // the rate setter, in this setting's first round
+    assertSameHome(system.name, json, reference.json, reference.name);
 
     // Counted before any load, while nothing can have tripped a breaker or filled a cache under stress.
     const downstream = await downstreamPerRequest(mocks.urls, server.url, token, body, settings.downstreamSamples);
@@ -67,7 +79,7 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
     if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${system.name} exited during the run`);
     const peak = peakRssMiB(server.pid);
     log(
-      `  ${system.name.padEnd(15)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
+      `  ${system.name.padEnd(18)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
         ` | @${open.rate}/s p50 ${open.p50Ms.toFixed(2)} ms p99 ${open.p99Ms.toFixed(2)} ms` +
         ` | ${round(downstream.perRequest)} downstream/home | ${home.bytes} B | ${peak.toFixed(0)} MiB` +
         (closed.failures + open.failures > 0 ? ` | FAILURES ${closed.failures}+${open.failures}` : '') +
@@ -85,19 +97,21 @@ async function runLatency(setting: Settings['latencies'][number]): Promise<Laten
   try {
     const token = await mintToken(mocks.urls.identity);
     const rawBytes = await rawHomeBytes(mocks.urls, 'mobile');
-    const reference: { json?: unknown } = {};
-    const peers = systems.filter((s) => s.name !== 'concierge');
-    const concierge = systems.find((s) => s.name === 'concierge')!;
+    const reference: { name?: string; json?: unknown } = {};
+    const setter = systems.find((s) => s.name === rateSetter(names))!;
+    const others = systems.filter((s) => s !== setter);
     const rounds: Round[] = [];
     for (let r = 0; r < settings.rounds; r++) {
-      // Concierge first (its saturation sets the rate), then the peers, rotated every round.
-      const order = [concierge, ...peers.slice(r % Math.max(1, peers.length)), ...peers.slice(0, r % Math.max(1, peers.length))];
+      // The rate setter first (half its saturation is every system's open-loop rate), then the
+      // others, rotated every round: rotation keeps neighbours together (systems.ts SYSTEM_NAMES).
+      const shift = r % Math.max(1, others.length);
+      const order = [setter, ...others.slice(shift), ...others.slice(0, shift)];
       log(` round ${r + 1}/${settings.rounds}`);
       const result: Round = { order: order.map((s) => s.name), rate: 0, systems: {} };
       for (const system of order) {
-        const measured = await measure(system, mocks, token, reference, system === concierge ? undefined : result.rate);
+        const measured = await measure(system, mocks, token, reference, system === setter ? undefined : result.rate);
         result.systems[system.name] = measured;
-        if (system === concierge) result.rate = measured.open.rate;
+        if (system === setter) result.rate = measured.open.rate;
       }
       rounds.push(result);
     }
@@ -110,8 +124,7 @@ async function runLatency(setting: Settings['latencies'][number]): Promise<Laten
 const runs: LatencyRun[] = [];
 for (const setting of settings.latencies) runs.push(await runLatency(setting));
 
-const names = systems.map((s) => s.name);
-const summaries = runs.map((run) => summarize(run, names));
+const summaries = runs.map((run) => summarize(run, names, COMPARISONS));
 const atZero = summaries[0]!;
 const goals = targets(atZero);
 const minutes = (Date.now() - started.getTime()) / 60_000;
@@ -130,35 +143,30 @@ if (settings.writeResults && isDefaultSet) {
   log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
 }
 
-const ratio = (peer: Exclude<SystemName, 'concierge'>) => {
-  const value = atZero.ratios[peer]?.median;
-  return value == null ? null : round(value, 3);
-};
-const c = atZero.systems.concierge!;
+const medians = (summary: (typeof summaries)[number]) => Object.fromEntries(summary.ratios.map((r) => [r.comparison.key, r.median == null ? null : round(r.median, 3)]));
+const perSystem = (pick: (s: NonNullable<(typeof atZero.systems)[keyof typeof atZero.systems]>) => number | null) =>
+  Object.fromEntries(names.map((n) => [n, pick(atZero.systems[n]!)]));
+const headline = atZero.systems['concierge-uncached'];
+const flagCost = costPercent(ratioOf(atZero, 'concierge_flags_vs_concierge'));
 const at20 = summaries[1];
 console.log(
   JSON.stringify({
     bench: 'mobile-home',
     mode: settings.mode,
     rounds: settings.rounds,
-    concierge_vs_mercurius: ratio('mercurius'),
-    concierge_vs_apollo: ratio('apollo'),
-    concierge_vs_floor: ratio('floor'),
-    ...(names.includes('concierge-yoga') && { concierge_vs_yoga_path: ratio('concierge-yoga') }),
-    ...(names.includes('concierge-open') && { concierge_vs_open: ratio('concierge-open') }),
-    ...(names.includes('concierge-redis') && { concierge_vs_redis: ratio('concierge-redis') }),
-    ...(names.includes('concierge-unmetered') && { concierge_vs_unmetered: ratio('concierge-unmetered') }),
-    ...(names.includes('concierge-logged') && { concierge_vs_logged: ratio('concierge-logged') }),
-    ...(names.includes('concierge-traced-1') && { concierge_vs_traced_1: ratio('concierge-traced-1') }),
-    ...(names.includes('concierge-traced-100') && { concierge_vs_traced_100: ratio('concierge-traced-100') }),
+    ...medians(atZero),
+    ...(flagCost !== null && { flag_evaluation_cost_pct: round(flagCost, 2) }),
     ...(sink && { otlp_sink: { batches: sink.batches(), bytes: sink.bytes() } }),
-    ...(names.includes('concierge-cached') && names.includes('floor') && { response_cache_hit_vs_floor: round((atZero.systems['concierge-cached']!.throughput ?? Number.NaN) / (atZero.systems.floor!.throughput ?? Number.NaN), 3) }),
-    added_p50_ms_over_floor: c.addedP50Ms == null ? null : round(c.addedP50Ms, 3),
-    added_p99_ms_over_floor: c.addedP99Ms == null ? null : round(c.addedP99Ms, 3),
-    downstream_per_home: c.downstreamPerRequest,
-    catalog_calls_per_home: c.catalogPerRequest,
-    throughput: Object.fromEntries(names.map((n) => [n, round(atZero.systems[n]!.throughput ?? Number.NaN, 1)])),
-    ...(at20 && { at_20ms: Object.fromEntries(Object.entries(at20.ratios).map(([peer, r]) => [`concierge_vs_${peer}`, r.median == null ? null : round(r.median, 3)])) }),
+    // The latency and memory targets are about the headline system, on equal footing.
+    ...(headline && {
+      added_p50_ms_over_floor: headline.addedP50Ms == null ? null : round(headline.addedP50Ms, 3),
+      added_p99_ms_over_floor: headline.addedP99Ms == null ? null : round(headline.addedP99Ms, 3),
+      peak_rss_vs_floor: headline.peakRssOverFloor == null ? null : round(headline.peakRssOverFloor, 3),
+    }),
+    downstream_per_home: perSystem((s) => s.downstreamPerRequest),
+    catalog_calls_per_home: perSystem((s) => s.catalogPerRequest),
+    throughput: perSystem((s) => round(s.throughput ?? Number.NaN, 1)),
+    ...(at20 && { at_20ms: medians(at20) }),
     pinning: pinning.description,
   }),
 );

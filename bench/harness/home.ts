@@ -75,14 +75,28 @@ export async function completeHome(name: string, url: string, token: string, bod
   return { json, bytes: Buffer.byteLength(text) };
 }
 
-/** Throws, naming the first path where `actual` departs from `expected`, unless they are deep-equal. */
-export function assertSameHome(name: string, actual: unknown, expected: unknown): void {
+/** Throws, naming the first path where `actual` departs from `expected` (`reference`'s), unless they are deep-equal. */
+export function assertSameHome(name: string, actual: unknown, expected: unknown, reference = 'concierge'): void {
   if (isDeepStrictEqual(actual, expected)) return;
   const diff = firstDifference(actual, expected, '$') ?? { path: '$', actual, expected };
   throw new Error(
-    `${name} does not return the same MobileHome data as concierge; first difference at ${diff.path}:\n` +
-      `  ${name}: ${JSON.stringify(diff.actual)?.slice(0, 300)}\n  concierge: ${JSON.stringify(diff.expected)?.slice(0, 300)}`,
+    `${name} does not return the same MobileHome data as ${reference}; first difference at ${diff.path}:\n` +
+      `  ${name}: ${JSON.stringify(diff.actual)?.slice(0, 300)}\n  ${reference}: ${JSON.stringify(diff.expected)?.slice(0, 300)}`,
   );
+}
+
+/**
+ * A home that evaluated flags, checked to expose exactly `experiments` (`extensions.experiments`),
+ * and returned without them, to compare with the answers of systems that run no experiment. Throws
+ * when the flags were not evaluated or landed elsewhere: its figures would measure something else.
+ */
+export function withoutExperiments(name: string, json: unknown, experiments: Readonly<Record<string, string>>): unknown {
+  const { extensions, ...rest } = json as { extensions?: { experiments?: unknown } };
+  if (!isDeepStrictEqual(extensions?.experiments, experiments)) {
+    throw new Error(`${name} exposed experiments ${JSON.stringify(extensions?.experiments)}, not ${JSON.stringify(experiments)}: its flags were not evaluated as its definitions pin them`);
+  }
+  const { experiments: _, ...otherExtensions } = extensions!;
+  return Object.keys(otherExtensions).length > 0 ? { ...rest, extensions: otherExtensions } : rest;
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): { path: string; actual: unknown; expected: unknown } | undefined {

@@ -2,9 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import type { LatencyRun, LatencySummary, Target } from './summary.ts';
+import { costPercent, type LatencyRun, type LatencySummary, type Target } from './summary.ts';
 import type { Settings } from './settings.ts';
-import { ADMIT_ALL_BUDGET, ADMIT_ALL_IN_FLIGHT, SYSTEMS, type System, type SystemName } from './systems.ts';
+import { ADMIT_ALL_BUDGET, ADMIT_ALL_IN_FLIGHT, FLAGS_CONTROL_FILE, SYSTEMS, type System, type SystemName } from './systems.ts';
 import { SERVER_NODE_FLAGS, type Pinning } from './processes.ts';
 
 export interface Machine {
@@ -42,14 +42,19 @@ export function revision(): string {
 
 const fmt = (value: number | null | undefined, digits = 1) => (value == null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 const signed = (value: number | null | undefined, digits = 2) => (value == null ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`);
-/** A markdown table; figures are right-aligned unless `text` says every column is prose. */
-const table = (head: string[], rows: string[][], text = false) =>
-  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || text ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const signedIf = (sign: boolean, value: number) => (sign ? signed(value) : fmt(value, 2));
+/** A markdown table; figures are right-aligned, prose (the first column, every column with `text` true, the columns from `text` on) left. */
+const table = (head: string[], rows: string[][], text: boolean | number = false) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 || text === true || (typeof text === 'number' && i >= text) ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 export function targetsTable(list: Target[]): string {
   return table(
     ['figure (no injected latency)', 'target', 'measured', 'met'],
-    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${fmt(t.value, 2)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? (t.target === 'reported' ? '–' : 'not measured') : t.met ? 'yes' : '**no**']),
+    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${signedIf(t.unit === 'ms', t.value)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? (t.target === 'reported' ? '–' : 'not measured') : t.met ? 'yes' : '**no**']),
   );
 }
 
@@ -73,7 +78,7 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
     ]),
   );
   const cost = table(
-    ['system', 'downstream requests / home', 'catalog calls / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)'],
+    ['system', 'downstream requests / home', 'catalog calls / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)', "peak RSS / the floor's"],
     rows.map(({ name, s }) => [
       name,
       fmt(s.downstreamPerRequest, 2),
@@ -83,11 +88,18 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
       String(summary.rawBytes),
       s.responseBytes ? `${(summary.rawBytes / s.responseBytes).toFixed(1)}×` : '–',
       fmt(s.peakRssMiB, 1),
+      s.peakRssOverFloor == null ? '–' : `${fmt(s.peakRssOverFloor, 2)}×`,
     ]),
   );
   const ratios = table(
-    ['throughput ratio', 'median', 'per round'],
-    Object.entries(summary.ratios).map(([peer, r]) => [`concierge / ${peer}`, `${fmt(r.median, 2)}×`, r.perRound.map((x) => x.toFixed(2)).join(', ')]),
+    ['throughput ratio', 'median', 'per round', 'what it measures'],
+    summary.ratios.map(({ comparison: c, median, perRound }) => [
+      `${c.label ? `${c.label}: ` : ''}${c.of} / ${c.against}`,
+      `${fmt(median, 3)}×${c.cost ? ` (costs ${fmt(costPercent(median), 1)}% of a home)` : ''}`,
+      perRound.map((x) => x.toFixed(3)).join(', '),
+      c.measures,
+    ]),
+    3,
   );
   const lag = Math.max(...rows.map(({ s }) => s.sendLagP99Ms ?? 0));
   const core = rows.map(({ s }) => s.generatorCoreBusy).filter((x): x is number => x !== null);
@@ -129,6 +141,7 @@ export function markdown(input: {
   const { machine: m, settings: s } = input;
   const names = input.systems.map((x) => x.name);
   const orders = input.runs[0]?.rounds.map((r, i) => `round ${i + 1}: ${r.order.join(' → ')}`).join('; ') ?? '';
+  const first = input.runs[0]?.rounds[0]?.order[0] ?? 'concierge-uncached';
   return [
     '# Benchmark results',
     '',
@@ -158,13 +171,15 @@ export function markdown(input: {
       true,
     ),
     '',
-    `- **Request**: MobileHome (\`bffs/mobile/operations/MobileHome.graphql\`), \`POST /graphql\` as viewer u_1, each system sent the body its client sends: concierge its trusted-document id, \`{"documentId":"sha256:…"}\`, as the mobile app's SDK sends it (bffs/mobile/sdk); the peers, which know no trusted documents, the same document as query text, \`{"query":…}\` (the suite checks the id names that very document). Before any timing, every system's answer is deep-equal-compared with concierge's (every round); a difference stops the run.`,
-    `- **Perimeter**: concierge runs with the production perimeter on, as deployed: trusted documents only, operation limits, CORS, and rate limiting active (memory store), budgets raised so the measured load is admitted (\`RATE_LIMIT_VIEWER=${ADMIT_ALL_BUDGET} RATE_LIMIT_IP=${ADMIT_ALL_BUDGET}\`: one viewer from one address at saturation would exhaust the default budgets within a second, while every request still spends MobileHome's cost from both), and the in-flight caps likewise (\`IN_FLIGHT_VIEWER=${ADMIT_ALL_IN_FLIGHT} IN_FLIGHT_IP=${ADMIT_ALL_IN_FLIGHT}\`: its 256 connections are one viewer's; every request is still counted in and out). The peers have no perimeter. What the perimeter costs, and a limiter on Redis, are the opt-in systems concierge-open and concierge-redis (\`BENCH_SYSTEMS\`, bench/run.ts), reported as ratios, not here.`,
-    `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). Concierge goes first because half of its saturation throughput is the round's open-loop rate; the peers rotate so none always runs right after it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
+    `- **Request**: MobileHome (\`bffs/mobile/operations/MobileHome.graphql\`), \`POST /graphql\` as viewer u_1, each system sent the body its client sends: ours (every \`concierge*\`) its trusted-document id, \`{"documentId":"sha256:…"}\`, as the mobile app's SDK sends it (bffs/mobile/sdk); the peers, which know no trusted documents, the same document as query text, \`{"query":…}\` (the suite checks the id names that very document). Before any timing, every system's answer is deep-equal-compared with ${first}'s (every round); a difference stops the run.`,
+    `- **Perimeter**: ours runs with the production perimeter on, as deployed: trusted documents only, operation limits, CORS, and rate limiting active (memory store), budgets raised so the measured load is admitted (\`RATE_LIMIT_VIEWER=${ADMIT_ALL_BUDGET} RATE_LIMIT_IP=${ADMIT_ALL_BUDGET}\`: one viewer from one address at saturation would exhaust the default budgets within a second, while every request still spends MobileHome's cost from both), and the in-flight caps likewise (\`IN_FLIGHT_VIEWER=${ADMIT_ALL_IN_FLIGHT} IN_FLIGHT_IP=${ADMIT_ALL_IN_FLIGHT}\`: its 256 connections are one viewer's; every request is still counted in and out); its metrics are recorded. The peers have no perimeter. What the perimeter costs, and a limiter on Redis, are the opt-in systems concierge-open and concierge-redis (\`BENCH_SYSTEMS\`, bench/run.ts), reported as ratios, not here.`,
+    `- **Title cache, and the headline**: our BFF keeps the catalog's titles across requests (its shared title cache, bffs/kit/caching/title-cache.ts), so a warm one makes five downstream calls per home where every peer makes six, the catalog batch included. The headline is therefore concierge-uncached, ours with \`TITLE_CACHE_MB=0\`, against the peers: the same six calls each, nothing cached by anyone. concierge, ours as deployed with the title cache, is measured against floor-cached: the floor with the same rule (bench/peers/title-cache.ts: kept as long as the catalog's Cache-Control lets a shared cache, unknown ids 30 s at most, served stale within stale-while-revalidate while revalidated with If-None-Match, concurrent misses of a title fetched once, an LRU of the titles' JSON bounded by the same \`TITLE_CACHE_MB\`), five calls per warm home each. The targets table checks both counts.`,
+    `- **Flags**: every other system runs with \`FLAGS=off\` (the peers run no experiment). concierge-flags is concierge with \`FLAGS=on\` and \`FLAGS_FILE=${FLAGS_CONTROL_FILE}\`: flags/flags.json with top-picks-size's fractional split given wholly to control (100 against 0), so the split is still evaluated for every home (the viewer hashed into a bucket, the evaluation counted and exposed) while every answer keeps 20 top picks; the suite checks it exposes \`{"top-picks-size":"control"}\` in \`extensions.experiments\`, then compares the rest of its answer with everyone's. Both run with the title cache, as deployed, so the ratio is like with like; the flag evaluation cost is 1 − that ratio.`,
+    `- **Rounds**: ${s.rounds}, systems alternating within each (${orders}). ${first} goes first because half of its saturation throughput is the round's open-loop rate; the others rotate so none always runs right after it; rotation keeps neighbours together except where it wraps, and concierge sits between floor-cached and concierge-flags, the two measured against it. Every figure is the median over rounds; every ratio and difference is taken within a round first, then the median is reported.`,
     `- **Processes**: a fresh server process per system per round, and only one alive at a time. Each round is then an independent sample (cold start, JIT and heap growth included in its warm-up, not inherited), idle servers cannot steal the server core, and peak RSS (VmHWM from /proc/<pid>/status, read just before SIGTERM) belongs to exactly one round's load. The mocks are one process per latency setting, shared by every system.`,
     `- **Saturation**: closed loop, autocannon, ${s.closed.connections} connections, ${s.closed.warmupSeconds} s warm-up then ${s.closed.seconds} s measured; throughput counts 2xx homes without GraphQL \`errors\`. Server CPU is the server process's user+system time over the window: near 1.0 means the server's core was the limit.`,
     `- **Recovery after cut connections**: autocannon ends every run by destroying its sockets with up to ${s.closed.connections} requests in flight. After the warm-up and after the measured run, the suite waits until the server answers a complete home again before the next phase (polling every 100 ms, at most 15 s), so one phase's ending cannot decide the next phase's figures; the longer of the two waits is reported. A healthy server needs one round trip; seconds mean the server treated clients going away as downstream failures.`,
-    `- **Latency at a fixed rate**: open loop written for this suite (bench/harness/open-loop.ts): request i is sent at t0 + i/rate on an undici Pool of ${s.open.connections} sockets, and timed from its *scheduled* instant, so stalls are paid for by every request due during them (no coordinated omission). ${s.open.warmupSeconds} s warm-up then ${s.open.seconds} s measured, at half of concierge's saturation throughput in the same round, for every system. "Added" is the difference from the floor's p50/p99 in the same round. The generator shares its core with the mocks, so its timers can fire a few ms late (see "Generator health"); that lateness is inside every system's figures alike, and mostly cancels in the "added" differences.`,
+    `- **Latency at a fixed rate**: open loop written for this suite (bench/harness/open-loop.ts): request i is sent at t0 + i/rate on an undici Pool of ${s.open.connections} sockets, and timed from its *scheduled* instant, so stalls are paid for by every request due during them (no coordinated omission). ${s.open.warmupSeconds} s warm-up then ${s.open.seconds} s measured, at half of ${first}'s saturation throughput in the same round, for every system: the system the latency targets are about, on equal footing (concierge's title cache would set a rate the uncached peers run nearer their own saturation). "Added" is the difference from the floor's p50/p99 in the same round. The generator shares its core with the mocks, so its timers can fire a few ms late (see "Generator health"); that lateness is inside every system's figures alike, and mostly cancels in the "added" differences.`,
     `- **Downstream requests per home**: every mock's counters reset, ${s.downstreamSamples} homes sent one at a time, counter totals summed (identity excluded: JWKS is fetched once per process) and divided.`,
     `- **Bytes**: the response body of one home, next to the bytes the app would fetch from the raw services for the same screen (bench/harness/raw-bytes.ts, shared with \`npm run bench:home\`).`,
     `- **Latency settings**: ${s.latencies.map((l) => `${l.label} (MOCKS_LATENCY_MS=${l.ms} MOCKS_JITTER_MS=${l.jitterMs})`).join('; ')}.`,

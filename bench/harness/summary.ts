@@ -9,7 +9,7 @@ import type { DownstreamResult } from './downstream.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import type { LatencySetting } from './settings.ts';
 import { median } from './stats.ts';
-import type { SystemName } from './systems.ts';
+import type { Comparison, SystemName } from './systems.ts';
 
 export interface SystemRound {
   closed: ClosedLoopResult;
@@ -20,9 +20,9 @@ export interface SystemRound {
 }
 
 export interface Round {
-  /** The order the systems ran in (concierge first: its saturation sets the round's rate). */
+  /** The order the systems ran in (the rate setter first, systems.ts rateSetter). */
   order: SystemName[];
-  /** Open-loop arrival rate of the round: half of concierge's saturation throughput. */
+  /** Open-loop arrival rate of the round: half of the rate setter's saturation throughput. */
   rate: number;
   systems: Partial<Record<SystemName, SystemRound>>;
 }
@@ -54,6 +54,8 @@ export interface SystemSummary {
   servicesUsed: number | null;
   responseBytes: number | null;
   peakRssMiB: number | null;
+  /** Median over rounds of (this system's peak RSS / the floor's, same round). */
+  peakRssOverFloor: number | null;
   /** Summed over rounds and loops: anything but a complete home. */
   failures: number;
   /** Median wait for a complete home after autocannon cut its connections; null if some round never recovered. */
@@ -61,6 +63,8 @@ export interface SystemSummary {
 }
 
 export interface Ratio {
+  comparison: Comparison;
+  /** Median over rounds of `of`'s throughput / `against`'s. */
   median: number | null;
   perRound: number[];
 }
@@ -69,14 +73,16 @@ export interface LatencySummary {
   setting: LatencySetting;
   rawBytes: number;
   systems: Partial<Record<SystemName, SystemSummary>>;
-  /** concierge throughput / peer throughput. */
-  ratios: Partial<Record<Exclude<SystemName, 'concierge'>, Ratio>>;
+  /** Every comparison both of whose systems ran, in the order given. */
+  ratios: Ratio[];
 }
 
-export function summarize(run: LatencyRun, systems: SystemName[]): LatencySummary {
+export function summarize(run: LatencyRun, systems: SystemName[], comparisons: readonly Comparison[]): LatencySummary {
   const of = (name: SystemName) => run.rounds.map((r) => r.systems[name]).filter((s): s is SystemRound => s !== undefined);
-  const added = (name: SystemName, pick: (o: OpenLoopResult) => number) =>
-    median(run.rounds.map((r) => (r.systems[name] && r.systems.floor ? pick(r.systems[name]!.open) - pick(r.systems.floor.open) : null)));
+  /** Median over rounds of `pick(name's round, the floor's round)`, in rounds where both ran. */
+  const againstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number) =>
+    median(run.rounds.map((r) => (r.systems[name] && r.systems.floor ? pick(r.systems[name]!, r.systems.floor) : null)));
+  const added = (name: SystemName, pick: (o: OpenLoopResult) => number) => againstFloor(name, (own, floor) => pick(own.open) - pick(floor.open));
 
   const summaries: Partial<Record<SystemName, SystemSummary>> = {};
   for (const name of systems) {
@@ -100,21 +106,28 @@ export function summarize(run: LatencyRun, systems: SystemName[]): LatencySummar
       servicesUsed: m((s) => s.downstream.servicesUsed),
       responseBytes: m((s) => s.responseBytes),
       peakRssMiB: m((s) => s.peakRssMiB),
+      peakRssOverFloor: name === 'floor' ? null : againstFloor(name, (own, floor) => own.peakRssMiB / floor.peakRssMiB),
       failures: rounds.reduce((sum, s) => sum + s.closed.failures + s.open.failures, 0),
       recoveryMs: rounds.some((s) => s.closed.recoveryMs === null) ? null : m((s) => s.closed.recoveryMs),
     };
   }
 
-  const ratios: LatencySummary['ratios'] = {};
-  for (const peer of systems) {
-    if (peer === 'concierge') continue;
+  const ratios: Ratio[] = [];
+  for (const comparison of comparisons) {
+    if (!systems.includes(comparison.of) || !systems.includes(comparison.against)) continue;
     const perRound = run.rounds
-      .map((r) => (r.systems.concierge && r.systems[peer] ? r.systems.concierge.closed.throughput / r.systems[peer]!.closed.throughput : null))
+      .map((r) => (r.systems[comparison.of] && r.systems[comparison.against] ? r.systems[comparison.of]!.closed.throughput / r.systems[comparison.against]!.closed.throughput : null))
       .filter((x): x is number => x !== null);
-    ratios[peer] = { median: median(perRound), perRound };
+    ratios.push({ comparison, median: median(perRound), perRound });
   }
   return { setting: run.setting, rawBytes: run.rawBytes, systems: summaries, ratios };
 }
+
+/** The median ratio of the comparison `key`, if it ran. */
+export const ratioOf = (summary: LatencySummary, key: string): number | null => summary.ratios.find((r) => r.comparison.key === key)?.median ?? null;
+
+/** What a cost comparison's ratio means: 1 − ratio, in percent of a home. */
+export const costPercent = (ratio: number | null): number | null => (ratio == null ? null : (1 - ratio) * 100);
 
 export interface Target {
   figure: string;
@@ -124,47 +137,38 @@ export interface Target {
   met: boolean | null;
 }
 
-const ratioOf = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null || b === 0 ? null : a / b);
-
-/** The issue's targets, judged on the no-latency run. */
+/**
+ * The issue's targets, judged on the no-latency run. The headline is ours on equal footing
+ * (concierge-uncached: the title cache off, six downstream calls per home as every peer); the
+ * title cache is judged against a floor that caches by the same rule (floor-cached).
+ */
 export function targets(summary: LatencySummary): Target[] {
-  const c = summary.systems.concierge;
-  const atLeast = (figure: string, value: number | null | undefined, min: number): Target => ({
+  const uncached = summary.systems['concierge-uncached'];
+  const cached = summary.systems.concierge;
+  const judged = (figure: string, target: string, value: number | null | undefined, unit: string, met: (value: number) => boolean): Target => ({
     figure,
-    target: `≥ ${min.toFixed(1)}×`,
+    target,
     value: value ?? null,
-    unit: '×',
-    met: value == null ? null : value >= min,
+    unit,
+    met: value == null ? null : met(value),
   });
-  const downstream = c?.downstreamPerRequest ?? null;
+  const atLeast = (figure: string, value: number | null | undefined, min: number) => judged(figure, `≥ ${min.toFixed(1)}×`, value, '×', (v) => v >= min);
+  const atMost = (figure: string, value: number | null | undefined, max: number, unit: string) => judged(figure, `≤ ${max}${unit === 'ms' ? ' ms' : unit}`, value, unit, (v) => v <= max);
+  const calls = (figure: string, target: string, s: SystemSummary | undefined, downstream: number, catalog: number) =>
+    judged(figure, target, s?.downstreamPerRequest, '', (v) => v === downstream && s?.servicesUsed === downstream && s?.catalogPerRequest === catalog);
+  const flagCost = costPercent(ratioOf(summary, 'concierge_flags_vs_concierge'));
   return [
-    atLeast('MobileHome throughput, concierge / Mercurius', summary.ratios.mercurius?.median, 1.0),
-    atLeast('MobileHome throughput, concierge / Apollo', summary.ratios.apollo?.median, 2.0),
-    // The floor caches nothing; concierge keeps titles across requests (the shared title cache).
-    atLeast('MobileHome throughput on a warm title cache, concierge / floor', summary.ratios.floor?.median, 1.3),
-    ...(summary.systems['concierge-cached'] && summary.systems.floor
-      ? [atLeast('a response-cache hit, concierge-cached / floor', ratioOf(summary.systems['concierge-cached'].throughput, summary.systems.floor.throughput), 3.0)]
-      : []),
-    {
-      figure: 'added p50 over the floor at half our saturation rate',
-      target: '≤ 2 ms',
-      value: c?.addedP50Ms ?? null,
-      unit: 'ms',
-      met: c?.addedP50Ms == null ? null : c.addedP50Ms <= 2,
-    },
-    {
-      figure: 'downstream requests per home (concierge, warm title cache)',
-      target: '= 5: one per service but the catalog',
-      value: downstream,
-      unit: '',
-      met: downstream == null ? null : downstream === 5 && c?.servicesUsed === 5 && c?.catalogPerRequest === 0,
-    },
-    {
-      figure: 'catalog calls per home (concierge, warm title cache)',
-      target: 'reported',
-      value: c?.catalogPerRequest ?? null,
-      unit: '',
-      met: null,
-    },
+    atLeast('MobileHome throughput, concierge-uncached / Mercurius', ratioOf(summary, 'concierge_uncached_vs_mercurius'), 1.2),
+    atLeast('MobileHome throughput, concierge-uncached / floor', ratioOf(summary, 'concierge_uncached_vs_floor'), 0.9),
+    atLeast('MobileHome throughput, concierge-uncached / Apollo', ratioOf(summary, 'concierge_uncached_vs_apollo'), 2.0),
+    atMost('added p50 over the floor at half load (concierge-uncached)', uncached?.addedP50Ms, 2, 'ms'),
+    atMost('added p99 over the floor at half load (concierge-uncached)', uncached?.addedP99Ms, 5, 'ms'),
+    atMost("peak RSS / the floor's (concierge-uncached)", uncached?.peakRssOverFloor, 1.3, '×'),
+    atLeast('MobileHome throughput with the title cache, concierge / floor-cached', ratioOf(summary, 'concierge_vs_floor_cached'), 0.9),
+    judged('flag evaluation cost per MobileHome (1 − concierge-flags / concierge)', '< 3%', flagCost, '%', (v) => v < 3),
+    ...(summary.systems['concierge-cached'] && summary.systems.floor ? [atLeast('a response-cache hit, concierge-cached / floor', ratioOf(summary, 'response_cache_hit_vs_floor'), 3.0)] : []),
+    calls('downstream requests per home, concierge-uncached (as every peer)', '= 6: one per service, the catalog batch included', uncached, 6, 1),
+    calls('downstream requests per home, concierge (warm title cache)', '= 5: one per service but the catalog', cached, 5, 0),
+    calls('downstream requests per home, floor-cached (warm title cache)', '= 5: as concierge', summary.systems['floor-cached'], 5, 0),
   ];
 }

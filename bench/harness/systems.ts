@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DEFAULT_TITLE_CACHE_MB } from '../../bffs/kit/caching/title-cache.ts';
 import { QUERY_HOME_BODY, TRUSTED_HOME_BODY } from './home.ts';
 
 export interface System {
@@ -23,15 +24,78 @@ export interface System {
   redisUrl?: string;
   /** Only run when BENCH_SYSTEMS names it. */
   optIn?: boolean;
+  /**
+   * The flags its answer exposes in `extensions.experiments`, each at the variant its definitions
+   * pin: checked before timing (the flags were evaluated, at the variant that keeps the answer
+   * everyone else's), then left out of the comparison with the other systems' answers.
+   */
+  experiments?: Readonly<Record<string, string>>;
 }
 
+/**
+ * In the order of RESULTS.md's tables: the headline first (ours on equal footing, then the peers),
+ * then the title-cache pair and what flags cost, then the opt-in variants. In a round every system
+ * but the first is rotated (run.ts), which keeps neighbours together except where it wraps:
+ * concierge sits between floor-cached and concierge-flags, the two measured against it.
+ */
 export const SYSTEM_NAMES = [
-  'concierge', 'floor', 'mercurius', 'apollo',
+  'concierge-uncached', 'floor', 'mercurius', 'apollo',
+  'floor-cached', 'concierge', 'concierge-flags',
   'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached',
   'concierge-unmetered', 'concierge-logged', 'concierge-traced-1', 'concierge-traced-100',
   'concierge-other',
 ] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
+
+/**
+ * Throughput ratios, `of` over `against`, each taken within a round and then the median over
+ * rounds (summary.ts). A comparison is reported when both of its systems ran. `key` names it in
+ * the JSON line run.ts prints last.
+ */
+export interface Comparison {
+  key: string;
+  of: SystemName;
+  against: SystemName;
+  /** What the ratio says, for RESULTS.md. */
+  measures: string;
+  /** The row's name in RESULTS.md, before `of / against`. */
+  label?: string;
+  /** A cost: `of` is `against` with one thing more, and 1 − the ratio is what that thing costs, in percent of a home. */
+  cost?: true;
+}
+
+export const COMPARISONS: readonly Comparison[] = [
+  // The headline: our engine with everything deployed but the title cache, six downstream calls per home as every peer.
+  { key: 'concierge_uncached_vs_mercurius', of: 'concierge-uncached', against: 'mercurius', measures: 'the headline: our BFF against Mercurius on equal footing (title cache off, six calls per home each)' },
+  { key: 'concierge_uncached_vs_floor', of: 'concierge-uncached', against: 'floor', measures: 'our BFF against the hand-written floor on equal footing' },
+  { key: 'concierge_uncached_vs_apollo', of: 'concierge-uncached', against: 'apollo', measures: 'our BFF against Apollo Server on equal footing' },
+  // The cached figure against a limit that caches by the same rule: five calls per warm home each.
+  { key: 'concierge_vs_floor_cached', of: 'concierge', against: 'floor-cached', measures: 'our BFF with its title cache against the floor with the same title-cache rule (five calls per warm home each)' },
+  { key: 'concierge_vs_uncached', of: 'concierge', against: 'concierge-uncached', measures: 'what the shared title cache is worth (above 1)' },
+  { key: 'concierge_flags_vs_concierge', of: 'concierge-flags', against: 'concierge', label: 'flag evaluation cost', measures: 'MobileHome with FLAGS=on (top-picks-size evaluated, pinned at control) against FLAGS=off, both with the title cache', cost: true },
+  // Opt-in variants, each against concierge as deployed.
+  { key: 'concierge_vs_yoga_path', of: 'concierge', against: 'concierge-yoga', measures: 'what the fast lane is worth (above 1)' },
+  { key: 'concierge_vs_open', of: 'concierge', against: 'concierge-open', measures: 'what the perimeter costs (below 1)' },
+  { key: 'concierge_vs_redis', of: 'concierge', against: 'concierge-redis', measures: 'what a limiter on Redis costs (above 1)' },
+  { key: 'response_cache_hit_vs_floor', of: 'concierge-cached', against: 'floor', measures: "a response-cache hit's throughput over the floor's" },
+  { key: 'concierge_vs_unmetered', of: 'concierge', against: 'concierge-unmetered', measures: 'what the metrics cost (below 1)' },
+  { key: 'concierge_vs_logged', of: 'concierge', against: 'concierge-logged', measures: 'what an access line per request costs (above 1)' },
+  { key: 'concierge_vs_traced_1', of: 'concierge', against: 'concierge-traced-1', measures: 'what tracing 1% of requests costs (above 1)' },
+  { key: 'concierge_vs_traced_100', of: 'concierge', against: 'concierge-traced-100', measures: 'what tracing every request costs (above 1)' },
+  { key: 'concierge_vs_other', of: 'concierge', against: 'concierge-other', measures: 'this checkout against BENCH_OTHER_TREE' },
+];
+
+/**
+ * The system whose saturation sets a round's open-loop rate (half of it, for every system), and
+ * which therefore runs first: concierge-uncached when it runs. The latency targets are about it
+ * ("added p99 over the floor at half load"), so half load is half of what it sustains on equal
+ * footing; concierge's title cache would set a rate the uncached peers run nearer their own
+ * saturation, which inflates their tails and flatters ours. Without it (an opt-in run of
+ * concierge's variants), concierge.
+ */
+export function rateSetter(names: readonly SystemName[]): SystemName {
+  return names.includes('concierge-uncached') ? 'concierge-uncached' : 'concierge';
+}
 
 /** A rate-limit budget (`<points>/<seconds>`) no measured load exhausts: MobileHome costs 56 points. */
 export const ADMIT_ALL_BUDGET = '1000000000/60';
@@ -69,10 +133,21 @@ export const PERIMETER_ENV: Readonly<Record<string, string>> = {
   // after the first would be a hit, against peers that compute each one. concierge-cached measures it.
   RESPONSE_CACHE: 'off',
   // Flags off: the peers implement no experiment, and every answer is compared with concierge's.
-  // What flag evaluation costs is concierge with FLAGS=on (and a definitions file that holds
-  // top-picks-size at control, so the answers stay comparable) against this one.
+  // What flag evaluation costs is concierge-flags: FLAGS=on, with a definitions file that holds
+  // top-picks-size at control (FLAGS_CONTROL_FILE), against this one.
   FLAGS: 'off',
+  // The shared title cache as deployed, set here so a TITLE_CACHE_MB left in the shell cannot turn
+  // it off; concierge-uncached sets 0.
+  TITLE_CACHE_MB: String(DEFAULT_TITLE_CACHE_MB),
 };
+
+/**
+ * flags/flags.json with every split of top-picks-size given to its control variant (weight 100
+ * against 0): the fractional rule is still evaluated for every home, as in the real experiment
+ * (the viewer hashed into a bucket), but every viewer lands in control, 20 top picks, the answer
+ * everyone else gives. Relative to the repository root, where every server runs.
+ */
+export const FLAGS_CONTROL_FILE = 'bench/harness/flags-control.json';
 
 /** Where the traced systems export (run.ts starts the sink and sets it). */
 export const OTLP_SINK_VARIABLE = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
@@ -81,14 +156,45 @@ export const OTLP_SINK_VARIABLE = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
 export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export const SYSTEMS: Record<SystemName, System> = {
+  // The headline: ours as deployed but for the title cache, so it makes the six downstream calls
+  // per home every peer makes, the catalog batch included.
+  'concierge-uncached': {
+    name: 'concierge-uncached',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with TITLE_CACHE_MB=0, the headline: the same six downstream calls per home as every peer, production perimeter and metrics on',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, TITLE_CACHE_MB: '0' },
+  },
   concierge: {
     name: 'concierge',
     entry: 'bffs/mobile/main.ts',
-    description: 'ours: the graphql-yoga mobile BFF, plain POSTs on its fast lane, behind its production perimeter',
+    description: 'ours as deployed: the graphql-yoga mobile BFF, plain POSTs on its fast lane, behind its production perimeter, its shared title cache on (five calls per warm home)',
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV },
   },
-  floor: { name: 'floor', entry: 'bench/peers/floor.ts', description: 'hand-written node:http + undici, no GraphQL engine: the cost floor', body: QUERY_HOME_BODY },
+  floor: {
+    name: 'floor',
+    entry: 'bench/peers/floor.ts',
+    description: 'hand-written node:http + undici, no GraphQL engine: the cost floor',
+    body: QUERY_HOME_BODY,
+    env: { TITLE_CACHE_MB: '0' },
+  },
+  'floor-cached': {
+    name: 'floor-cached',
+    entry: 'bench/peers/floor.ts',
+    description: "the floor with the rule of our shared title cache (bench/peers/title-cache.ts) and its bound: concierge's limit",
+    body: QUERY_HOME_BODY,
+    env: { TITLE_CACHE_MB: PERIMETER_ENV.TITLE_CACHE_MB! },
+  },
+  // What flag evaluation costs, like with like: concierge as deployed (title cache on) with flags on.
+  'concierge-flags': {
+    name: 'concierge-flags',
+    entry: 'bffs/mobile/main.ts',
+    description: 'ours with FLAGS=on: top-picks-size evaluated for every home (its fractional split, pinned at control) and exposed',
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, FLAGS: 'on', FLAGS_FILE: FLAGS_CONTROL_FILE },
+    experiments: { 'top-picks-size': 'control' },
+  },
   mercurius: { name: 'mercurius', entry: 'bench/peers/mercurius.ts', description: 'Fastify + Mercurius', body: QUERY_HOME_BODY },
   apollo: { name: 'apollo', entry: 'bench/peers/apollo.ts', description: 'Apollo Server', body: QUERY_HOME_BODY },
   // Before and after a change, in one run with rounds alternated (the machine's speed drifts
@@ -178,9 +284,11 @@ export const SYSTEMS: Record<SystemName, System> = {
 };
 
 /**
- * The systems to run: all by default, or the comma-separated `BENCH_SYSTEMS` (always with
- * concierge, since every ratio is taken against it). A missing entry file is an error, never a
- * silent skip: a suite that quietly compares fewer systems would report ratios nobody asked for.
+ * The systems to run: the default set (every system but the opt-in ones), or the comma-separated
+ * `BENCH_SYSTEMS`, always with concierge (every variant's ratio is taken against it) and with
+ * concierge-uncached whenever a system compared with it runs (the peers' ratios are taken against
+ * it, and it sets the rate). A missing entry file is an error, never a silent skip: a suite that
+ * quietly compares fewer systems would report ratios nobody asked for.
  */
 export function selectSystems(root: string, env: NodeJS.ProcessEnv = process.env): System[] {
   const requested = env.BENCH_SYSTEMS
@@ -189,7 +297,8 @@ export function selectSystems(root: string, env: NodeJS.ProcessEnv = process.env
   for (const name of requested) {
     if (!(SYSTEM_NAMES as readonly string[]).includes(name)) throw new Error(`BENCH_SYSTEMS: unknown system "${name}" (known: ${SYSTEM_NAMES.join(', ')})`);
   }
-  const names = SYSTEM_NAMES.filter((name) => name === 'concierge' || requested.includes(name));
+  const uncachedNeeded = COMPARISONS.some((c) => c.of === 'concierge-uncached' && c.against !== 'concierge' && requested.includes(c.against));
+  const names = SYSTEM_NAMES.filter((name) => name === 'concierge' || requested.includes(name) || (name === 'concierge-uncached' && uncachedNeeded));
   const systems = names.map((name) => SYSTEMS[name]);
   const missing = systems.filter((system) => !existsSync(join(root, system.entry)));
   if (missing.length > 0) {

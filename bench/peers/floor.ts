@@ -9,11 +9,17 @@
  * the token and a request id, and degrades like the BFF: a failed row or count is null with an
  * error, a failed profile is a 503.
  *
+ * It keeps no title across homes unless TITLE_CACHE_MB says how many MB of them it may keep
+ * (default 0, unlike the BFF's): that is floor-cached, the same floor with the rule of the BFF's
+ * shared title cache (title-cache.ts), the limit concierge with its title cache is measured against.
+ *
  *   PORT=4011 USERS_URL=... node --import tsx bench/peers/floor.ts
+ *   PORT=4011 USERS_URL=... TITLE_CACHE_MB=32 node --import tsx bench/peers/floor.ts
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { configFromEnv } from '../../bffs/kit/config.ts';
+import { createTitleCache, type CatalogReads } from './title-cache.ts';
 import {
   PEER_HOST, TITLE_BATCH_LIMIT, UNAUTHENTICATED_MESSAGE,
   announce, peerPools, createTokenVerifier, downstreamPaths, onTermination, planRows, requestIdOf, rowItems, titleIdsOf, titlesBatchRequest, toProfile,
@@ -33,7 +39,14 @@ class DownstreamError extends Error {
   }
 }
 
-async function call<T>(service: string, dispatcher: Pool, headers: Record<string, string>, path: string, body?: unknown): Promise<T> {
+type Outgoing = Record<string, string>;
+
+async function call<T>(service: string, dispatcher: Pool, headers: Outgoing, path: string, body?: unknown): Promise<T> {
+  return (await answer<T>(service, dispatcher, headers, path, body)).json;
+}
+
+/** A 2xx answer's JSON and headers; anything else is a DownstreamError. */
+async function answer<T>(service: string, dispatcher: Pool, headers: Outgoing, path: string, body?: unknown): Promise<{ json: T; headers: Dispatcher.ResponseData['headers'] }> {
   let response;
   try {
     response = await dispatcher.request(
@@ -49,7 +62,7 @@ async function call<T>(service: string, dispatcher: Pool, headers: Record<string
     throw new DownstreamError(service, `${service} answered ${response.statusCode}`);
   }
   try {
-    return (await response.body.json()) as T;
+    return { json: (await response.body.json()) as T, headers: response.headers };
   } catch {
     throw new DownstreamError(service, `${service} answered with invalid JSON`, 'DOWNSTREAM_BAD_RESPONSE');
   }
@@ -79,6 +92,31 @@ const fieldError = (error: unknown, path: (string | number)[]): FieldError =>
     ? { message: error.message, path, extensions: { code: error.code, service: error.service } }
     : { message: 'Unexpected error.', path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
+const header = (headers: Dispatcher.ResponseData['headers'], name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+/** The catalog as floor-cached's title cache reads it: the batch with its ETags and Cache-Control, and conditional GETs. */
+const catalogReads: CatalogReads<MobileTitle, Outgoing> = {
+  async batch(ids, headers) {
+    const { json, headers: answered } = await answer<TitlesBatchBody>('catalog', pools.catalog, headers, downstreamPaths.titlesBatch, titlesBatchRequest(ids));
+    return { titles: json.titles, etags: json.etags ?? [], cache: { cacheControl: header(answered, 'cache-control'), age: header(answered, 'age') } };
+  },
+  async revalidate(id, etag, headers) {
+    const response = await pools.catalog.request({ method: 'GET', path: downstreamPaths.title(id), headers: { ...headers, 'if-none-match': etag } });
+    const cache = { cacheControl: header(response.headers, 'cache-control'), age: header(response.headers, 'age') };
+    if (response.statusCode !== 200) await response.body.dump();
+    if (response.statusCode === 404) return null;
+    if (response.statusCode === 304) return { modified: false, cache };
+    if (response.statusCode !== 200) throw new DownstreamError('catalog', `catalog answered ${response.statusCode}`);
+    return { modified: true, title: (await response.body.json()) as MobileTitle, etag: header(response.headers, 'etag'), cache };
+  },
+};
+
+/** floor-cached's titles (TITLE_CACHE_MB above 0), or none: every home asks the catalog. */
+const cachedTitles = (config.titleCacheMb ?? 0) > 0 ? createTitleCache(catalogReads, { maxBytes: config.titleCacheMb! * 1024 * 1024, batchLimit: TITLE_BATCH_LIMIT }) : undefined;
+
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
@@ -104,6 +142,7 @@ async function home(req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The batch goes out as soon as the three lists are in; it does not wait for the profile.
   const titles = lists.then(async ([continueWatching, myList, topPicks]) => {
     const ids = titleIdsOf(planRows({ continueWatching, myList, topPicks }, ''));
+    if (cachedTitles) return cachedTitles(ids, headersFor('catalog'));
     const byId = new Map<string, MobileTitle | null>();
     const batches: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i += TITLE_BATCH_LIMIT) {

@@ -151,6 +151,8 @@ export const downstreamPaths = {
   recommendations: (userId: string) => `/recommendations/${enc(userId)}?limit=${ROW_LIMIT}`,
   unreadCount: (userId: string) => `/notifications/${enc(userId)}/unread-count`,
   titlesBatch: '/titles/batch',
+  /** One title with the batch's fields: where a title kept from a batch is revalidated (its ETag is for these fields). */
+  title: (id: string) => `/titles/${enc(id)}?${new URLSearchParams({ fields: TITLE_FIELDS.join(',') })}`,
 };
 
 /** The bodies of those routes, as far as mobile reads them. */
@@ -158,7 +160,7 @@ export interface ContinueWatchingBody { items: ContinueWatchingItem[] }
 export interface MyListBody { contentIds: string[] }
 export interface RecommendationsBody { items: { contentId: string }[] }
 export interface UnreadCountBody { unreadCount: number }
-export interface TitlesBatchBody { titles: (MobileTitle | null)[] }
+export interface TitlesBatchBody { titles: (MobileTitle | null)[]; etags?: (string | null)[] }
 
 export const titlesBatchRequest = (ids: readonly string[]) => ({ ids, fields: TITLE_FIELDS });
 
