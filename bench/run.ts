@@ -30,6 +30,7 @@ import { writeFileSync } from 'node:fs';
 import { closedLoop } from './harness/closed-loop.ts';
 import { downstreamPerRequest } from './harness/downstream.ts';
 import { assertSameHome, completeHome, mintToken, withoutExperiments } from './harness/home.ts';
+import { LIVE_SCALE, liveMarkdown, liveScenario } from './harness/live-scenario.ts';
 import { openLoop } from './harness/open-loop.ts';
 import { backgroundBusy, peakRssMiB, pinSelf, startMocks, stop, type Mocks } from './harness/processes.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
@@ -124,6 +125,12 @@ async function runLatency(setting: Settings['latencies'][number]): Promise<Laten
 const runs: LatencyRun[] = [];
 for (const setting of settings.latencies) runs.push(await runLatency(setting));
 
+// The live-updates scenario (issue 25), its own section: at the issue's size in a full run, a
+// few hundred sockets for a second or two in a smoke run, so it cannot rot either.
+log('\nlive updates: WebSockets on one web replica');
+const live = await liveScenario(pinning, settings.mode === 'full' ? LIVE_SCALE : { connections: 200, eventsPerSecond: 100, seconds: 2, idleSeconds: 1 }, log);
+log(liveMarkdown(live));
+
 const summaries = runs.map((run) => summarize(run, names, COMPARISONS));
 const atZero = summaries[0]!;
 const goals = targets(atZero);
@@ -139,7 +146,7 @@ if (settings.writeResults && isDefaultSet) {
   const overrides = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('');
   const command = `${overrides}${lifecycle ? `npm run ${lifecycle}` : `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()}`;
   const text = markdown({ machine: machine(), date: started, command, revision: measuredRevision, pinning, idleBusy, settings, systems, runs, summaries, targets: goals, minutes });
-  writeFileSync(new URL('RESULTS.md', import.meta.url), text);
+  writeFileSync(new URL('RESULTS.md', import.meta.url), `${text.trimEnd()}\n\n${liveMarkdown(live)}`);
   log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
 }
 
@@ -167,6 +174,7 @@ console.log(
     catalog_calls_per_home: perSystem((s) => s.catalogPerRequest),
     throughput: perSystem((s) => round(s.throughput ?? Number.NaN, 1)),
     ...(at20 && { at_20ms: medians(at20) }),
+    live: { connections: live.connections, rss_kib_per_connection: live.rssAddedPerConnectionKiB, idle_cpu_pct: live.idleCpuPercentOfOneCore, delay_p50_ms: live.delayMs.p50, delay_p99_ms: live.delayMs.p99, handed_off_within_50ms: live.serverHandedOffWithin.ms50 },
     pinning: pinning.description,
   }),
 );
