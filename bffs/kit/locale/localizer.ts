@@ -1,4 +1,5 @@
 import { createIntl, createIntlCache, type IntlShape } from '@formatjs/intl';
+import { IntlMessageFormat } from 'intl-messageformat';
 import { DEFAULT_LOCALE, PSEUDO_LOCALE, pseudoCatalog, readCatalogs, type Catalog, type MessageId } from './catalogs.ts';
 
 /** What a resolver writes text with: the catalog's messages and `Intl`'s numbers, money and dates, in one locale. */
@@ -14,10 +15,14 @@ export interface Localizer {
 }
 
 /**
- * One locale's localizer, on FormatJS's `@formatjs/intl` (the core of react-intl, with no React):
- * ICU MessageFormat with CLDR plural rules through `Intl.PluralRules`, and numbers and dates
- * through `Intl`, never hand-made formats. Made once per locale at start; its formatters are
- * memoised in FormatJS's cache.
+ * One locale's localizer, on FormatJS: ICU MessageFormat with CLDR plural rules through
+ * `Intl.PluralRules` (`intl-messageformat`), numbers and dates through `Intl` (`@formatjs/intl`),
+ * never hand-made formats. Made once per locale at start.
+ *
+ * Messages are compiled once per id into an `IntlMessageFormat` and kept here, rather than asked
+ * of `intl.formatMessage` on every call: that path merges the locale's formats and serialises its
+ * arguments to a memoisation key each time, which was about 7% of a MobileHome's CPU (its 20-odd
+ * row titles and subtitles) in `BENCH_CPU_PROFILE`. A message with no argument is formatted once.
  */
 function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Localizer {
   const intl: IntlShape<string> = createIntl(
@@ -32,9 +37,28 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
     createIntlCache(),
   );
   const money = new Map<string, Intl.NumberFormat>();
+  const compiled = new Map<MessageId, IntlMessageFormat>();
+  const constant = new Map<MessageId, string>();
+  const formatOf = (id: MessageId) => {
+    let format = compiled.get(id);
+    if (!format) compiled.set(id, (format = new IntlMessageFormat(messages[id] ?? id, intlLocale)));
+    return format;
+  };
   return {
     locale,
-    message: (id, values) => intl.formatMessage({ id }, values),
+    message(id, values) {
+      try {
+        if (values === undefined) {
+          let text = constant.get(id);
+          if (text === undefined) constant.set(id, (text = String(formatOf(id).format())));
+          return text;
+        }
+        return String(formatOf(id).format(values));
+      } catch {
+        // A formatting error (a bad argument) must never fail a request: the message as written.
+        return messages[id] ?? id;
+      }
+    },
     money(amountMinor, currency) {
       let format = money.get(currency);
       if (!format) money.set(currency, (format = new Intl.NumberFormat(intlLocale, { style: 'currency', currency })));
