@@ -155,7 +155,13 @@ const adminUrl = `http://127.0.0.1:${adminPort}`;
 const sockets: WebSocket[] = [];
 try {
   server = await startServer('web', 'bffs/web/main.ts', mocks.urls, pinning, async (url) => (await fetch(url.replace('/graphql', '/health'))).ok, {
-    ...(process.env.LIVE_PROFILE_DIR ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${process.env.LIVE_PROFILE_DIR}`] } : {}),
+    // LIVE_NODE_FLAGS: node flags after the BFF's own (e.g. `--max-semi-space-size=8`: with 10,000
+    // sockets alive, node-flags.ts's 64 MB semi-space makes each scavenge long enough to be the
+    // delivery tail); LIVE_PROFILE_DIR: a V8 CPU profile of the BFF.
+    nodeFlags: [
+      ...(process.env.LIVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(process.env.LIVE_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LIVE_PROFILE_DIR}`] : []),
+    ],
     env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', ADMIN_PORT: String(adminPort), LIVE_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 10), LIVE_CONNECTIONS_PER_VIEWER: String(PER_VIEWER + 1), MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 100), MAX_CONNECTIONS: String(CONNECTIONS + 1000) },
   });
   const wsUrl = server.url.replace(/^http/, 'ws');
