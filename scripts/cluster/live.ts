@@ -152,8 +152,7 @@ export async function liveThroughRollingRestart(cluster: Cluster, { viewers, per
     expected += wanted.length;
     const got = new Set(client.seen);
     received += wanted.filter((id) => got.has(id)).length;
-    const missing = wanted.filter((id) => !got.has(id));
-    lost += missing.length;
+    lost += wanted.filter((id) => !got.has(id)).length;
   }
   const stillOpen = clients.filter((client) => client.socket?.readyState === WebSocket.OPEN).length;
   for (const client of clients) {

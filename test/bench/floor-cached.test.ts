@@ -75,12 +75,7 @@ async function home(server: Running, sub: string = 'u_1'): Promise<{ status: num
 }
 
 /** The catalog's routes called, and its 304s (`details`), while `run` runs. */
-async function catalogDuring(run: () => Promise<unknown>) {
-  await mocks.resetCounters();
-  await run();
-  const { routes, details = {} } = await mocks.counters('catalog');
-  return { routes, details };
-}
+const catalogDuring = (run: () => Promise<unknown>) => mocks.callsDuring('catalog', run);
 
 const titlesShown = (text: string) => new Set(JSON.parse(text).data.home.rows.flatMap((row: { items: { contentId: string }[] }) => row.items.map((item) => item.contentId))).size;
 

@@ -57,12 +57,7 @@ async function home(bff: Bff, as = token) {
 }
 
 /** The catalog's routes called, and its 304s (`details`), while `run` runs. */
-async function catalogDuring(run: () => Promise<unknown>) {
-  await mocks.resetCounters();
-  await run();
-  const { routes, details = {} } = await mocks.counters('catalog');
-  return { routes, details };
-}
+const catalogDuring = (run: () => Promise<unknown>) => mocks.callsDuring('catalog', run);
 
 const titlesOn = (body: any) => new Set<string>(body.data.home.rows.flatMap((row: { items: { contentId: string }[] }) => row.items.map((item) => item.contentId)));
 

@@ -17,6 +17,8 @@ export interface TestMocks extends RunningMocks {
   /** `details` counts finer keys under a route, once there are any: identity's `POST /token grant_type=…`. */
   counters(service: ServiceName): Promise<{ total: number; routes: Record<string, number>; details?: Record<string, number> }>;
   resetCounters(): Promise<void>;
+  /** The service's routes called, and its finer counts (`details`: the catalog's 304s), while `run` runs (the counters are reset first). */
+  callsDuring(service: ServiceName, run: () => Promise<unknown>): Promise<{ routes: Record<string, number>; details: Record<string, number> }>;
   setFaults(service: ServiceName, faults: FaultSettings): Promise<void>;
   clearFaults(): Promise<void>;
 }
@@ -33,6 +35,10 @@ export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestM
   const json = { 'content-type': 'application/json' };
   const services = Object.keys(mocks.urls) as ServiceName[];
   await warmIdentity(mocks.urls.identity);
+  const counters: TestMocks['counters'] = async (service) => (await fetch(`${mocks.urls[service]}/__admin/counters`)).json() as never;
+  const resetCounters = async () => {
+    await Promise.all(services.map((s) => fetch(`${mocks.urls[s]}/__admin/counters/reset`, { method: 'POST' })));
+  };
 
   return {
     ...mocks,
@@ -46,11 +52,13 @@ export async function startTestMocks(env: NodeJS.ProcessEnv = {}): Promise<TestM
       if (!res.ok) throw new Error(`token minting failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { access_token: string }).access_token;
     },
-    async counters(service) {
-      return (await fetch(`${mocks.urls[service]}/__admin/counters`)).json() as never;
-    },
-    async resetCounters() {
-      await Promise.all(services.map((s) => fetch(`${mocks.urls[s]}/__admin/counters/reset`, { method: 'POST' })));
+    counters,
+    resetCounters,
+    async callsDuring(service, run) {
+      await resetCounters();
+      await run();
+      const { routes, details = {} } = await counters(service);
+      return { routes, details };
     },
     async setFaults(service, faults) {
       const res = await fetch(`${mocks.urls[service]}/__admin/faults`, { method: 'PUT', headers: json, body: JSON.stringify(faults) });
