@@ -5,8 +5,9 @@ import { tokensFrom, verifyProvider } from './verify.ts';
 /**
  * `npm run pact:verify -- --provider <service> --base-url <url>`: a service team verifies its
  * own running service against every client BFF's pact for it (pacts/), without the BFF.
- *   --token <jwt>        one bearer token for every interaction (a token with the service scope), or
- *   --token-url <url>    a development token endpoint, POST {"sub"} → {"access_token"}, asked per
+ *   --token <jwt>        one bearer token for every interaction (for the service's own audience,
+ *                        urn:concierge:service:<service>, with its scope), or
+ *   --token-url <url>    a development token endpoint, POST {"sub", "aud": <service>} → {"access_token"}, asked per
  *                        viewer (default: identity's, $IDENTITY_URL/dev/token, else 127.0.0.1:4100)
  */
 const usage = 'usage: npm run pact:verify -- --provider <service> --base-url <url> [--token <jwt> | --token-url <url>]';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
+import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, type Provider, type ResolutionDetails } from '@openfeature/server-sdk';
 import type { Bff } from '../../bffs/kit/server/create-bff.ts';
 import { createMobileBff } from '../../bffs/mobile/bff.ts';
 import { createTvBff } from '../../bffs/tv/bff.ts';
@@ -128,6 +129,80 @@ describe('web row-order', () => {
     } finally {
       await wing.close();
     }
+  });
+});
+
+describe('evaluations kept per targeting context', () => {
+  /** A provider that answers `variant` for row-order and counts how often it is asked. */
+  function countingProvider() {
+    const state = { asked: 0, variant: 'continue-first', failing: false };
+    const provider = {
+      metadata: { name: 'counting' },
+      runsOn: 'server' as const,
+      events: new OpenFeatureEventEmitter(),
+      async resolveStringEvaluation() {
+        state.asked++;
+        if (state.failing) return { value: 'continue-first', reason: 'ERROR', errorCode: ErrorCode.GENERAL } as ResolutionDetails<string>;
+        return { value: state.variant, variant: state.variant, reason: 'TARGETING_MATCH' } as ResolutionDetails<string>;
+      },
+      resolveBooleanEvaluation: async () => ({ value: false }),
+      resolveNumberEvaluation: async () => ({ value: 0 }),
+      resolveObjectEvaluation: async <T,>() => ({ value: {} as T }),
+    } satisfies Provider;
+    return { provider, state };
+  }
+  async function home(wing: ReturnType<typeof createFlagsWing>, viewer: string, headers: Record<string, string> = {}) {
+    const passage = passageOf({ method: 'POST', headers: new Headers(headers), peer: '127.0.0.1', params: {} });
+    Object.assign(passage, { operation: { name: 'WebHome' }, viewer: { id: viewer, token: '' }, clientVersion: { version: '1.0.0' } });
+    await wing.variationStages![0]!(passage);
+    return { variant: (passage.variation.extensions.experiments as Record<string, string>)['row-order'], keys: passage.variation.keys };
+  }
+
+  test("a viewer's next home reuses its variants, exposed as before; another context, or a change the provider reports, asks again", async () => {
+    const { provider, state } = countingProvider();
+    const wing = createFlagsWing({ client: 'web', logger: pino({ level: 'silent' }), declarations: WEB_FLAGS, path: '/nonexistent' }, provider);
+    try {
+      const first = await home(wing, 'u_1');
+      const again = await home(wing, 'u_1');
+      expect(again).toEqual(first);
+      expect(state.asked).toBe(1);
+      // Another viewer, or the same viewer from another country, is another context.
+      await home(wing, 'u_2');
+      await home(wing, 'u_1', { 'x-viewer-country': 'de' });
+      expect(state.asked).toBe(3);
+
+      state.variant = 'trending-first';
+      provider.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: ['row-order'] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await home(wing, 'u_1')).variant).toBe('trending-first');
+      expect(state.asked).toBe(4);
+    } finally {
+      await wing.close();
+    }
+  });
+
+  test('a default served because of an error is not kept: the next home asks again', async () => {
+    const { provider, state } = countingProvider();
+    state.failing = true;
+    const wing = createFlagsWing({ client: 'web', logger: pino({ level: 'silent' }), declarations: WEB_FLAGS, path: '/nonexistent' }, provider);
+    try {
+      await home(wing, 'u_1');
+      await home(wing, 'u_1');
+      expect(state.asked).toBe(2);
+      state.failing = false;
+      expect((await home(wing, 'u_1')).variant).toBe('continue-first');
+      await home(wing, 'u_1');
+      expect(state.asked).toBe(3);
+    } finally {
+      await wing.close();
+    }
+  });
+
+  test('every home is exposed, kept or asked: the metric counts each one', async () => {
+    const file = flagsFile({ 'row-order': rowOrder(100) });
+    const { bff } = build(createWebBff, { flagsFile: file.path });
+    for (let n = 0; n < 3; n++) expect((await ask(bff, 'web', 'WebHome', 'u_3')).body.extensions).toEqual({ experiments: { 'row-order': 'trending-first' } });
+    expect(await bff.metrics!.metrics()).toMatch(/concierge_feature_flag_evaluations_total\{flag="row-order",variant="trending-first",reason="TARGETING_MATCH",client="web"\} 3/);
   });
 });
 

@@ -82,6 +82,10 @@ async function signInTv(origin: string, username: string, label?: string) {
   return { device, ...signedIn, token: signedIn.body.session_token as string };
 }
 
+/** Token exchanges (RFC 8693) identity has answered so far. */
+const EXCHANGE = 'POST /token grant_type=urn:ietf:params:oauth:grant-type:token-exchange';
+let exchangesAtIdentity: () => Promise<number>;
+
 async function tvHome(origin: string, token: string) {
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
@@ -133,6 +137,7 @@ describe('TV device sign-in', () => {
     const tvClientSecret = TV_CLIENT_SECRET;
     stack = await startSignInStack({ config: { redisUrl: REDIS_URL }, mocksEnv: { DEVICE_POLL_INTERVAL_SECONDS: '1', ACCESS_TOKEN_TTL_SECONDS: '62', TV_CLIENT_SECRET: tvClientSecret } });
     web = stack.replicas[0]!.origin;
+    exchangesAtIdentity = async () => (await stack.mocks.counters('identity')).details?.[EXCHANGE] ?? 0;
     const options = { clock: () => new Date(TEST_NOW), logger: pino({ level: 'silent' }) };
     tvBff = createTvBff(testConfig(stack.mocks.urls, { redisUrl: REDIS_URL, tvClientSecret }), options);
     tv = await originOf(tvBff);
@@ -192,10 +197,13 @@ describe('TV device sign-in', () => {
     expect(res.text).not.toMatch(/refresh|access_token|id_token/);
     expect(JSON.stringify([...res.headers])).not.toMatch(JWT);
 
+    const exchangedBefore = await exchangesAtIdentity();
     const home = await tvHome(tv, res.body.session_token);
     expect(home.status).toBe(200);
     expect(home.body.errors).toBeUndefined();
     expect(home.body.data.home.profile).toEqual(expect.any(Object));
+    // The session's provider token (audience: the TV BFF) is exchanged for each service's own: no service takes it as it is.
+    expect(await exchangesAtIdentity()).toBeGreaterThan(exchangedBefore);
 
     // The code is used up: a second poll makes no second session.
     await sleep(1_100);

@@ -1,10 +1,11 @@
-import { OpenFeature, type Client, type EvaluationContextValue, type EvaluationDetails, type Provider } from '@openfeature/server-sdk';
+import { OpenFeature, ProviderEvents, type Client, type EvaluationContextValue, type EvaluationDetails, type Provider } from '@openfeature/server-sdk';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { RequestHeaders } from '../core/headers.ts';
 import type { Passage, Stage } from '../perimeter/pipeline.ts';
 import type { Wing, WingNeeds } from '../perimeter/wing.ts';
 import { FlagdFileProvider } from './file-provider.ts';
+import { EvaluationMemo, type EvaluationMemoOptions } from './memo.ts';
 
 export type FlagValue = boolean | string | number;
 
@@ -29,6 +30,8 @@ export interface FlagsWingOptions extends Pick<WingNeeds, 'client' | 'logger' | 
   path: string;
   /** What a client adds to the targeting context from the request (TV: its device's capabilities). */
   targeting?: (headers: RequestHeaders) => Record<string, EvaluationContextValue>;
+  /** How evaluations are kept per targeting context (memo.ts). */
+  memo?: EvaluationMemoOptions;
 }
 
 /** The variants in a resolver's context, by flag key: read with `flagValue`. */
@@ -62,6 +65,12 @@ let instances = 0;
  * - in the response cache's key, the ETag and the resolvers' context (core/variation.ts), so no
  *   answer computed under one variant is served under another.
  * A flag never fails a request: an unknown flag or a provider error serves the declared default.
+ *
+ * The variants an operation's flags evaluated to are kept per targeting context (memo.ts) and
+ * cleared whenever the provider reports a change of configuration or state: a viewer's next home
+ * is exposed exactly as the first (answer, access line, metric, span), but the provider is asked
+ * again only when something it decides on changed. OpenFeature hooks run on the asking, not on
+ * the reuse.
  */
 export function createFlagsWing(options: FlagsWingOptions, provider?: Provider): Wing {
   const { client, declarations, logger, counter, targeting } = options;
@@ -71,6 +80,15 @@ export function createFlagsWing(options: FlagsWingOptions, provider?: Provider):
   const domain = `concierge:${client}:${++instances}`;
   OpenFeature.setProvider(domain, (provider ?? fileProvider)!);
   const features = OpenFeature.getClient(domain);
+  const memo = new EvaluationMemo<Evaluated[]>(options.memo);
+  // An evaluation that began before a change must not be kept after it: each change starts a new generation.
+  let generation = 0;
+  const forget = () => {
+    generation++;
+    memo.clear();
+  };
+  const providerEvents = [ProviderEvents.ConfigurationChanged, ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error];
+  for (const event of providerEvents) features.addHandler(event, forget);
 
   const byOperation = new Map<string, [string, FlagDeclaration][]>();
   for (const [key, declaration] of Object.entries(declarations)) {
@@ -82,9 +100,18 @@ export function createFlagsWing(options: FlagsWingOptions, provider?: Provider):
   }
 
   const stage: Stage = (passage) => {
-    const flags = byOperation.get(passage.operation?.name ?? '');
+    const operation = passage.operation?.name ?? '';
+    const flags = byOperation.get(operation);
     if (!flags) return undefined;
-    return evaluate(features, flags, passage, client, targeting, logger).then((evaluated) => expose(evaluated, passage, evaluations));
+    const context = contextOf(passage, client, targeting);
+    const key = `${operation}\u0000${JSON.stringify(context)}`;
+    const kept = memo.get(key);
+    if (kept) return expose(kept, passage, evaluations);
+    const asked = generation;
+    return evaluate(features, flags, context, logger).then((evaluated) => {
+      if (asked === generation && evaluated.every((one) => !one.errorCode)) memo.set(key, evaluated);
+      expose(evaluated, passage, evaluations);
+    });
   };
 
   return {
@@ -94,6 +121,7 @@ export function createFlagsWing(options: FlagsWingOptions, provider?: Provider):
     paths: [],
     routes: [],
     close: async () => {
+      for (const event of providerEvents) features.removeHandler(event, forget);
       await fileProvider?.onClose();
     },
   };
@@ -107,9 +135,8 @@ interface Evaluated {
   errorCode?: string;
 }
 
-/** Every flag of the operation, in parallel; whatever goes wrong, each gets its declared default. */
-async function evaluate(features: Client, flags: [string, FlagDeclaration][], passage: Passage, client: string, targeting: FlagsWingOptions['targeting'], logger: Logger): Promise<Evaluated[]> {
-  const { request, viewer, clientVersion, variation } = passage;
+/** The targeting context of a request: what the definitions may decide on, and nothing else (it keys the memo). */
+function contextOf({ request, viewer, clientVersion, variation }: Passage, client: string, targeting: FlagsWingOptions['targeting']): Record<string, EvaluationContextValue> {
   const context: Record<string, EvaluationContextValue> = { targetingKey: viewer!.id, client };
   const version = clientVersion?.version;
   if (typeof version === 'string') context.appVersion = version;
@@ -121,6 +148,11 @@ async function evaluate(features: Client, flags: [string, FlagDeclaration][], pa
   } catch {
     // a header the client cannot read is refused by the client's own code, not by a flag
   }
+  return context;
+}
+
+/** Every flag of the operation, in parallel; whatever goes wrong, each gets its declared default. */
+async function evaluate(features: Client, flags: [string, FlagDeclaration][], context: Record<string, EvaluationContextValue>, logger: Logger): Promise<Evaluated[]> {
   return Promise.all(
     flags.map(async ([key, { default: fallback }]): Promise<Evaluated> => {
       try {
