@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLIENTS } from '../bffs/clients.ts';
 import { DOWNSTREAM_DEFAULTS, urlVariableOf, type DownstreamName } from '../bffs/kit/config.ts';
-import { BFF_NODE_FLAGS } from '../bffs/kit/server/node-flags.ts';
+import { nodeFlagsOf } from '../bffs/kit/server/node-flags.ts';
 import { waitForOk } from './support/wait-for.ts';
 
 interface Proc {
@@ -62,7 +62,7 @@ process.on('SIGTERM', stopAll);
 
 start('mocks', 'downstream-mocks/src/main.ts', { MOCKS_PORT_OFFSET: String(OFFSET) });
 await waitForOk(MOCKS_READY_URL, 15_000);
-for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, BFF_NODE_FLAGS);
+for (const bff of BFFS) start(`bff-${bff.name}`, bff.entry, { ...downstreamUrls, PORT: String(bff.port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, nodeFlagsOf(bff.name));
 await Promise.all(BFFS.map((bff) => waitForOk(`http://127.0.0.1:${bff.port}/health`, 15_000)));
 
 console.log('\nConcierge is up. GraphiQL (signed in as u_1, speaking as the newest app version; add ?as=u_42 to be someone else):');

@@ -20,7 +20,8 @@ import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { trustedDocumentIds } from '../../bffs/web/sdk/trusted-documents.generated.ts';
 import { writtenAt } from '../../bffs/kit/live/event-ids.ts';
-import { cpuSeconds, startMocks, startServer, stop, type Pinning, type Server } from './processes.ts';
+import { CLIENT_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
+import { cpuSeconds, SERVER_NODE_FLAGS, startMocks, startServer, stop, type Pinning, type Server } from './processes.ts';
 import { percentile, round } from './stats.ts';
 import { freePort } from '../support/host.ts';
 
@@ -105,6 +106,8 @@ async function serverGc(adminUrl: string): Promise<Record<string, { count: numbe
 
 export interface LiveReport {
   connections: number;
+  /** The BFF's node flags after the deployment's own: web's, then LIVE_NODE_FLAGS. */
+  nodeFlags: readonly string[];
   rssAddedPerConnectionKiB: number;
   rssMiB: { before: number; after: number };
   idleCpuPercentOfOneCore: number;
@@ -129,7 +132,7 @@ export function liveMarkdown(report: LiveReport): string {
   return [
     '## Live updates: one web replica, WebSockets',
     '',
-    `${report.connections} WebSockets (graphql-transport-ws, one notificationsChanged subscription each) over ${report.viewers} viewers (the mocks have 1,000 users: ${report.socketsPerViewer} sockets each, as tabs), then ${report.eventsPerSecond} notifications a second written at the service for ${Math.round(report.eventsWritten / Math.max(1, report.eventsPerSecond))} s, each to a random viewer: ${report.socketsPerViewer} frames per event. Same pinning as above (the load generator shares core 0 with the mocks). \`npm run bench:live\` runs it alone.`,
+    `${report.connections} WebSockets (graphql-transport-ws, one notificationsChanged subscription each) over ${report.viewers} viewers (the mocks have 1,000 users: ${report.socketsPerViewer} sockets each, as tabs), then ${report.eventsPerSecond} notifications a second written at the service for ${Math.round(report.eventsWritten / Math.max(1, report.eventsPerSecond))} s, each to a random viewer: ${report.socketsPerViewer} frames per event. The BFF runs with web's node flags (\`${report.nodeFlags.join(' ')}\`: bffs/kit/server/node-flags.ts). Same pinning as above (the load generator shares core 0 with the mocks). \`npm run bench:live\` runs it alone.`,
     '',
     '| figure | target | measured | met |',
     '|---|---:|---:|---:|',
@@ -149,17 +152,18 @@ export async function liveScenario(pinning: Pinning, scale: LiveScale = LIVE_SCA
 const { connections: CONNECTIONS, eventsPerSecond: EVENTS_PER_SECOND, seconds: SECONDS, idleSeconds: IDLE_SECONDS } = scale;
 const PER_VIEWER = Math.ceil(CONNECTIONS / Math.min(CONNECTIONS, USERS));
 const mocks = await startMocks(pinning, { ms: 0, jitterMs: 0 });
+const extraFlags = [...(CLIENT_NODE_FLAGS.web ?? []), ...(process.env.LIVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 let server: Server | undefined;
 const adminPort = await freePort();
 const adminUrl = `http://127.0.0.1:${adminPort}`;
 const sockets: WebSocket[] = [];
 try {
   server = await startServer('web', 'bffs/web/main.ts', mocks.urls, pinning, async (url) => (await fetch(url.replace('/graphql', '/health'))).ok, {
-    // LIVE_NODE_FLAGS: node flags after the BFF's own (e.g. `--max-semi-space-size=8`: with 10,000
-    // sockets alive, node-flags.ts's 64 MB semi-space makes each scavenge long enough to be the
-    // delivery tail); LIVE_PROFILE_DIR: a V8 CPU profile of the BFF.
+    // The web BFF's own node flags (node-flags.ts: its 8 MB semi-space keeps scavenges short with
+    // 10,000 sockets alive); LIVE_NODE_FLAGS: more after them (`--max-semi-space-size=64` to see
+    // the tail the BFFs' default gives); LIVE_PROFILE_DIR: a V8 CPU profile of the BFF.
     nodeFlags: [
-      ...(process.env.LIVE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...extraFlags,
       ...(process.env.LIVE_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LIVE_PROFILE_DIR}`] : []),
     ],
     env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', ADMIN_PORT: String(adminPort), LIVE_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 10), LIVE_CONNECTIONS_PER_VIEWER: String(PER_VIEWER + 1), MAX_CONNECTIONS_PER_ADDRESS: String(CONNECTIONS + 100), MAX_CONNECTIONS: String(CONNECTIONS + 1000) },
@@ -241,6 +245,7 @@ try {
 
   return {
     connections: sockets.length,
+    nodeFlags: [...SERVER_NODE_FLAGS, ...extraFlags],
     rssAddedPerConnectionKiB: round((rssAfter - rssBefore) / sockets.length, 1),
     rssMiB: { before: round(rssBefore / 1024, 1), after: round(rssAfter / 1024, 1) },
     idleCpuPercentOfOneCore: round(idleCpu * 100, 1),

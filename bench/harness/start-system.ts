@@ -16,7 +16,7 @@ export async function startSystem(system: System, urls: Urls, pinning: Pinning, 
   const { redisUrl } = system;
   if (redisUrl) await clearBenchKeys(redisUrl);
   const ready = async (url: string) => (await fetchHome(url, token, system.body)).status === 200;
-  const server = await startServer(system.name, system.entry, urls, pinning, ready, { ...extras, env: system.env });
+  const server = await startServer(system.name, system.entry, urls, pinning, ready, { ...extras, env: system.env, nodeFlags: [...(system.nodeFlags ?? []), ...(extras.nodeFlags ?? [])] });
   const stopSystem = async () => {
     await stop(server.child);
     if (redisUrl) await clearBenchKeys(redisUrl);

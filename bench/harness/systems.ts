@@ -24,6 +24,8 @@ export interface System {
   redisUrl?: string;
   /** Only run when BENCH_SYSTEMS names it. */
   optIn?: boolean;
+  /** After the deployment's node flags (the last of a repeated V8 flag wins). */
+  nodeFlags?: readonly string[];
   /**
    * The flags its answer exposes in `extensions.experiments`, each at the variant its definitions
    * pin: checked before timing (the flags were evaluated, at the variant that keeps the answer
@@ -201,13 +203,16 @@ export const SYSTEMS: Record<SystemName, System> = {
   // between minutes, so two runs cannot be compared): the mobile BFF of another checkout, e.g.
   // `git worktree add ../before <commit> && (cd ../before && npm install)`, then
   // BENCH_OTHER_TREE=../before BENCH_SYSTEMS=concierge,concierge-other,floor npm run bench:cpu
+  // Or this checkout under other node flags: BENCH_OTHER_NODE_FLAGS='--max-semi-space-size=8'
+  // BENCH_SYSTEMS=concierge,concierge-other npm run bench:cpu (BENCH_OTHER_TREE then defaults to here).
   'concierge-other': {
     name: 'concierge-other',
-    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? 'BENCH_OTHER_TREE-is-not-set'), 'bffs/mobile/main.ts'),
-    description: `ours, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'unset'}), as deployed`,
+    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? (process.env.BENCH_OTHER_NODE_FLAGS ? '.' : 'BENCH_OTHER_TREE-is-not-set')), 'bffs/mobile/main.ts'),
+    description: `ours, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}, as deployed`,
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV },
     optIn: true,
+    nodeFlags: process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean),
   },
   // What the fast lane is worth: the same BFF with every request on yoga's full path.
   'concierge-yoga': {

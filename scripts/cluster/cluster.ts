@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClientName } from '../../bffs/clients.ts';
 import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, urlVariableOf, type DownstreamName } from '../../bffs/kit/config.ts';
-import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
+import { nodeFlagsOf } from '../../bffs/kit/server/node-flags.ts';
 import { waitForMocksUrls, type MocksUrls } from '../../bench/support/mocks-urls.ts';
 import { track } from './children.ts';
 import { DETECTION_MS, startHaproxy, type RunningHaproxy } from './haproxy.ts';
@@ -272,7 +272,7 @@ function makeReplica(ports: ReplicaPorts, dir: string, echo: ((line: string) => 
       if (running()) throw new Error(`${ports.id} is already running (pid ${child!.pid})`);
       env = { ...env, ...extra };
       tail = '';
-      const spawned = track(spawn(process.execPath, [...BFF_NODE_FLAGS, '--import', 'tsx', `bffs/${ports.client}/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const spawned = track(spawn(process.execPath, [...nodeFlagsOf(ports.client), '--import', 'tsx', `bffs/${ports.client}/main.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
       child = spawned;
       log.write(`--- ${new Date().toISOString()} ${ports.id} started, pid ${spawned.pid}\n`);
       const relay = (chunk: Buffer) => {

@@ -32,7 +32,7 @@ export function composeProblems(composeText: string, haproxyConfig: string, over
     const env = environment(service);
     const command = typeof service.command === 'string' ? undefined : service.command;
     if (typeof service.command === 'string') fail('command should be a list (exec form), not a string run by a shell');
-    const client = /^bffs\/([a-z]+)\/main\.js$/.exec(command?.[0] ?? '')?.[1];
+    const client = /^bffs\/([a-z]+)\/main\.js$/.exec(command?.at(-1) ?? '')?.[1];
     if (command && service.image === 'concierge:local') problems.push(...entryFileProblems(`compose.yaml ${name}`, command, context));
     for (const published of (service.ports ?? []).map(publishedPort)) {
       if (adminPorts.has(published) || (env.ADMIN_PORT && Number(env.ADMIN_PORT) === published)) fail(`publishes admin port ${published}, which must never be reachable from outside`);

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
-import { BFF_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
+import { BFF_NODE_FLAGS, CLIENT_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { BUILD_TSCONFIG, inImage, type DeployContext } from './context.ts';
 import { copiedPaths, execForm, type Stage } from './dockerfile.ts';
 
@@ -52,10 +52,18 @@ export function dockerfileProblems(stages: Stage[], context: DeployContext): str
 /**
  * A command (CMD, compose's command, a pod's args) names one entry file the image holds: the
  * JavaScript the build stage compiles from a `.ts` beside it (tsconfig.build.json), copied in.
+ * A client's BFF (`bffs/<client>/main.js`) is preceded by exactly that client's CLIENT_NODE_FLAGS
+ * (node-flags.ts), which node reads after the ENTRYPOINT's.
  */
 export function entryFileProblems(where: string, command: string[], context: DeployContext): string[] {
-  const [file, ...rest] = command;
-  if (!file || rest.length) return [`${where}: should name one entry file, got ${JSON.stringify(command)}`];
+  const file = command.at(-1);
+  const flags = command.slice(0, -1);
+  const client = file?.match(/^bffs\/([^/]+)\/main\.[jt]s$/)?.[1];
+  const expectedFlags = (client && CLIENT_NODE_FLAGS[client]) || [];
+  if (!file || file.startsWith('-')) return [`${where}: should name one entry file, got ${JSON.stringify(command)}`];
+  if (JSON.stringify(flags) !== JSON.stringify(expectedFlags)) {
+    return [`${where}: ${expectedFlags.length ? `should be ${JSON.stringify([...expectedFlags, file])}: ${client}'s node flags (bffs/kit/server/node-flags.ts CLIENT_NODE_FLAGS), then its entry file` : `should name one entry file, got ${JSON.stringify(command)}`}`];
+  }
   if (!file.endsWith('.js')) return [`${where}: ${file} is not what the image runs: name the compiled ${file.replace(/\.ts$/, '.js')} (\`tsc -p ${BUILD_TSCONFIG}\` in the build stage)`];
   const source = file.replace(/\.js$/, '.ts');
   if (!existsSync(join(context.root, source))) return [`${where}: ${file} is compiled from ${source}, which does not exist`];

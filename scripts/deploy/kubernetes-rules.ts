@@ -4,6 +4,7 @@
  * the autoscaler and the disruption budget act on this Deployment's pods and no other client's.
  */
 import { isDocumented } from './documented-variables.ts';
+import { CLIENT_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { entryFileProblems } from './image-rules.ts';
 import type { DeployContext } from './context.ts';
 import type { K8sObject } from './kustomize.ts';
@@ -44,10 +45,10 @@ export function overlayProblems(client: string, objects: K8sObject[], context: D
   if (containers.length !== 1) fail(`the pod should run one container, it runs ${containers.length}`);
   const container = containers[0] ?? {};
 
-  // The command: the image's entrypoint (tini, node, the flags) with this client's compiled main.js.
-  const main = `bffs/${client}/main.js`;
+  // The command: the image's entrypoint (tini, node, the flags), then this client's own node flags and compiled main.js.
+  const expected = [...(CLIENT_NODE_FLAGS[client] ?? []), `bffs/${client}/main.js`];
   if (container.command) fail('the container sets `command`, which replaces the image entrypoint and its node flags; set `args` only');
-  if (container.args?.[0] !== main || container.args.length !== 1) fail(`args should be ["${main}"], got ${JSON.stringify(container.args)}`);
+  if (JSON.stringify(container.args) !== JSON.stringify(expected)) fail(`args should be ${JSON.stringify(expected)}${expected.length > 1 ? ` (${client}'s node flags from bffs/kit/server/node-flags.ts, then its entry file)` : ''}, got ${JSON.stringify(container.args)}`);
   else for (const problem of entryFileProblems('args', container.args, context)) fail(problem);
 
   // The environment: every name documented, every reference resolved, every secret a placeholder.

@@ -2,6 +2,7 @@
  * npm run deploy:check (scripts/deploy/): the real artifacts pass, and each rule fails on a copy
  * broken in memory in the way it exists to catch.
  */
+import { CLIENT_NODE_FLAGS } from '../../bffs/kit/server/node-flags.ts';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -183,9 +184,13 @@ describe('the Dockerfile', () => {
   });
 
   it('runs JavaScript it compiled from a source that exists, copied into the image', () => {
-    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["bffs/watch/main.js"]')).join()).toContain('bffs/watch/main.js is compiled from bffs/watch/main.ts, which does not exist');
-    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["bffs/web/main.ts"]')).join()).toContain('name the compiled bffs/web/main.js');
-    expect(problems(dockerfile().replace('CMD ["bffs/web/main.js"]', 'CMD ["scripts/start-all.js"]')).join()).toContain('scripts/start-all.ts is not compiled by tsconfig.build.json');
+    const CMD = /^CMD .*$/m;
+    expect(problems(dockerfile().replace(CMD, 'CMD ["bffs/watch/main.js"]')).join()).toContain('bffs/watch/main.js is compiled from bffs/watch/main.ts, which does not exist');
+    expect(problems(dockerfile().replace(CMD, 'CMD ["--max-semi-space-size=8", "bffs/web/main.ts"]')).join()).toContain('name the compiled bffs/web/main.js');
+    expect(problems(dockerfile().replace(CMD, 'CMD ["scripts/start-all.js"]')).join()).toContain('scripts/start-all.ts is not compiled by tsconfig.build.json');
+    // web's own node flags come first (its live sockets' semi-space), and no other client's.
+    expect(problems(dockerfile().replace(CMD, 'CMD ["bffs/web/main.js"]')).join()).toContain(`should be ${JSON.stringify([...CLIENT_NODE_FLAGS.web!, 'bffs/web/main.js'])}`);
+    expect(problems(dockerfile().replace(CMD, 'CMD ["--max-semi-space-size=8", "bffs/mobile/main.js"]')).join()).toContain('should name one entry file');
     expect(problems(dockerfile().replace(' && npx tsc -p tsconfig.build.json', '')).join()).toContain('no build stage compiles the sources');
     expect(problems(dockerfile().replace('COPY --from=build /app/bffs ./bffs\n', '')).join()).toContain('bffs/web/main.js is not copied into the image');
   });

@@ -1,5 +1,5 @@
 /**
- * The node flags a BFF process runs with (`npm start`, the benchmark).
+ * The node flags a BFF process runs with (`npm start`, the cluster, the image, the benchmark).
  *
  * A BFF allocates about half a megabyte per home (parsed downstream JSON, the result, the
  * response text) and holds it for the tens of milliseconds its downstream calls take. With V8's
@@ -10,3 +10,25 @@
  * per home; 32 MB and 128 MB both did worse than 64 MB. It costs up to ~100 MB more RSS.
  */
 export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
+/**
+ * What a client's process adds after BFF_NODE_FLAGS (V8 takes the last of a repeated flag), so
+ * the image's ENTRYPOINT stays one and a client's command (compose, its Kubernetes overlay)
+ * starts with these.
+ *
+ * web holds the live-update sockets (issue 25). With 10,000 of them alive, a 64 MB semi-space
+ * fills with the fan-out's frames between scavenges, and each scavenge took 20-80 ms
+ * (`--trace-gc`): the delivery p99 was 458 ms. At 8 MB the scavenges are short and the p99 was
+ * 44 ms (16 MB: 69 ms), with `npm run bench:live`. The price is home throughput: MobileHome under
+ * 8 MB ran at 0.74x of 64 MB side by side (BENCH_OTHER_NODE_FLAGS='--max-semi-space-size=8'
+ * BENCH_SYSTEMS=concierge,concierge-other npm run bench:cpu); web serves fewer homes per replica
+ * for it, and scales out by replicas (its HPA) for them.
+ */
+export const CLIENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  web: ['--max-semi-space-size=8'],
+};
+
+/** Every node flag a client's BFF process runs with: BFF_NODE_FLAGS, then the client's own. */
+export function nodeFlagsOf(client: string): readonly string[] {
+  return [...BFF_NODE_FLAGS, ...(CLIENT_NODE_FLAGS[client] ?? [])];
+}
