@@ -128,7 +128,7 @@ for (const setting of settings.latencies) runs.push(await runLatency(setting));
 // The live-updates scenario (issue 25), its own section: at the issue's size in a full run, a
 // few hundred sockets for a second or two in a smoke run, so it cannot rot either.
 log('\nlive updates: WebSockets on one web replica');
-const live = await liveScenario(pinning, settings.mode === 'full' ? LIVE_SCALE : { connections: 200, eventsPerSecond: 100, seconds: 2, idleSeconds: 1 }, log);
+const live = await liveScenario(pinning, settings.mode === 'full' ? LIVE_SCALE : { connections: 200, eventsPerSecond: 100, seconds: 2, idleSeconds: 1, warmupSeconds: 1 }, log);
 log(liveMarkdown(live));
 
 const summaries = runs.map((run) => summarize(run, names, COMPARISONS));
