@@ -8,7 +8,8 @@
  * concurrent MobileHomes:
  *   1. alone;
  *   2. each round 20 ms after viewer A, from another address, sent 100 MobileHomes at once;
- * in three alternating blocks of each.
+ * in four alternating blocks of each. B alone in the even blocks against the odd ones is the noise:
+ * the same thing measured twice.
  * It prints B's p50 and p99 in both, their ratio (the target: unchanged, within noise), B's
  * incomplete homes, and what A got. With `--uncapped` it runs 2 again on a BFF whose in-flight
  * caps are lifted (IN_FLIGHT_VIEWER=IN_FLIGHT_IP=100000): what the caps prevent.
@@ -28,7 +29,7 @@ const ROUNDS = Number(values.rounds);
 const B_CONCURRENCY = 10;
 const A_BURST = Number(values.burst);
 const USERS_ADDED_MS = 200;
-const BLOCKS = 3;
+const BLOCKS = 4;
 /** A's and B's addresses, as the one trusted proxy in front of the BFF reports them. */
 const A_ADDRESS = '203.0.113.7';
 const B_ADDRESS = '198.51.100.9';
@@ -103,6 +104,8 @@ async function run(server: Server, tokens: { a: string; b: string }, alone: bool
   try {
     for (let i = 0; i < 5; i++) await Promise.all([home(pools.a, tokens.a, A_ADDRESS), home(pools.b, tokens.b, B_ADDRESS)]);
     const bAlone: Phase = { homes: [], cpuSeconds: 0, wallSeconds: 0 };
+    // B alone in even and in odd blocks: two samples of the same thing, whose p99s differ by the noise alone.
+    const bAloneHalves: [Phase, Phase] = [{ homes: [], cpuSeconds: 0, wallSeconds: 0 }, { homes: [], cpuSeconds: 0, wallSeconds: 0 }];
     const bBeside: Phase = { homes: [], cpuSeconds: 0, wallSeconds: 0 };
     const a: Record<string, number> = {};
     const count = Math.ceil(ROUNDS / BLOCKS);
@@ -116,12 +119,17 @@ async function run(server: Server, tokens: { a: string; b: string }, alone: bool
     for (let block = 0; block < BLOCKS; block++) {
       if (alone) {
         await settled();
-        await measured(bAlone, false);
+        const half = bAloneHalves[block % 2]!;
+        const before = half.homes.length;
+        await measured(half, false);
+        bAlone.homes.push(...half.homes.slice(before));
       }
       await settled();
       await measured(bBeside, true);
     }
-    return { bAlone, bBeside, a };
+    bAlone.cpuSeconds = bAloneHalves[0].cpuSeconds + bAloneHalves[1].cpuSeconds;
+    bAlone.wallSeconds = bAloneHalves[0].wallSeconds + bAloneHalves[1].wallSeconds;
+    return { bAlone, bAloneHalves, bBeside, a };
   } finally {
     await Promise.all([pools.a.close(), pools.b.close()]);
   }
@@ -163,6 +171,9 @@ try {
   }
   const [alone, beside] = [rows[0]![1], rows[1]![1]];
   console.log(`\nB's p99 beside A's bursts / alone: ${round(beside.p99 / alone.p99, 2)}x (p50: ${round(beside.p50 / alone.p50, 2)}x)`);
+  const [even, odd] = withCaps.bAloneHalves.map(summary) as [ReturnType<typeof summary>, ReturnType<typeof summary>];
+  const noise = Math.max(even.p99, odd.p99) / Math.min(even.p99, odd.p99);
+  console.log(`the noise: B alone in even blocks against odd blocks, p99 ${round(even.p99, 1)} and ${round(odd.p99, 1)} ms: ${round(noise, 2)}x apart`);
 } finally {
   for (const server of servers) await stop(server.child);
   await stop(mocks.child);
