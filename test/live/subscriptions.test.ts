@@ -52,6 +52,15 @@ describe('web subscriptions, on one machine with nothing installed', () => {
       await sub.until(() => sub.results.length >= 1);
       expect(sub.results[0]).toEqual({ data: { myListChanged: { eventId: expect.stringMatching(/^\d+-\d+$/), contentId, inMyList: true, __typename: 'MyListEvent' } } });
       expect(sub.errors).toEqual([]);
+
+      // Operators see both halves of the delay: from the service's write to the event's arrival
+      // from the feed, and to its handing to the socket; the arrival comes first.
+      const metrics = await stack.replicas[0]!.bff!.metrics!.metrics();
+      const sumOf = (name: string) => Number(new RegExp(`^${name}_sum\\{[^}]*topic="my-list"[^}]*\\} ([\\d.e-]+)`, 'm').exec(metrics)?.[1]);
+      const countOf = (name: string) => Number(new RegExp(`^${name}_count\\{[^}]*topic="my-list"[^}]*\\} (\\d+)`, 'm').exec(metrics)?.[1]);
+      expect(countOf('concierge_live_feed_delay_seconds')).toBeGreaterThanOrEqual(1);
+      expect(countOf('concierge_live_event_delay_seconds')).toBeGreaterThanOrEqual(1);
+      expect(sumOf('concierge_live_feed_delay_seconds') / countOf('concierge_live_feed_delay_seconds')).toBeLessThanOrEqual(sumOf('concierge_live_event_delay_seconds') / countOf('concierge_live_event_delay_seconds'));
     } finally {
       sub.dispose();
       await client.dispose();

@@ -12,6 +12,8 @@ export interface LiveEventsOptions {
   maxQueued?: number;
   /** Each event handed to a subscriber, with the ms since the service wrote it (the delivery histogram). */
   onDelivered?: (topic: EventTopic, delayMs: number) => void;
+  /** Each event as it arrives from the feed, with the ms since the service wrote it (the feed's share of that delay). */
+  onArrived?: (topic: EventTopic, delayMs: number) => void;
 }
 
 /** One viewer's events, bound to the verified viewer: a resolver cannot name another user. */
@@ -30,7 +32,7 @@ export interface ViewerLiveEvents {
  * A subscription's queue is bounded: a consumer that falls behind by `maxQueued` events is ended
  * with SLOW_CONSUMER (the socket closes with 4008), and resumes with `after` when it reconnects.
  */
-export function createLiveEvents({ feed, maxQueued = DEFAULT_MAX_QUEUED_EVENTS, onDelivered }: LiveEventsOptions) {
+export function createLiveEvents({ feed, maxQueued = DEFAULT_MAX_QUEUED_EVENTS, onDelivered, onArrived }: LiveEventsOptions) {
   const tails = new Map<EventTopic, { ready: Promise<void>; stop(): void }>();
   const followers = new Map<string, Set<Follower>>();
   const keyOf = (topic: EventTopic, userId: string) => `${topic}\u0000${userId}`;
@@ -39,6 +41,7 @@ export function createLiveEvents({ feed, maxQueued = DEFAULT_MAX_QUEUED_EVENTS, 
     let tail = tails.get(topic);
     if (!tail) {
       tail = feed.tail(topic, (event) => {
+        onArrived?.(topic, Date.now() - writtenAt(event.id));
         const waiting = followers.get(keyOf(topic, event.userId));
         if (waiting) for (const follower of waiting) follower.push(event);
       });

@@ -37,6 +37,13 @@ export function createMetrics(client: string) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    liveFeedDelay: new Histogram({
+      name: 'concierge_live_feed_delay_seconds',
+      help: "Time from the service's write of an event (its id) to its arrival at this replica from the feed (service SSE or Redis Streams), before any subscription: with concierge_live_event_delay_seconds, what is the feed's and what is the fan-out's",
+      labelNames: ['topic'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     requests: new Counter({
       name: 'concierge_graphql_requests_total',
       help: 'GraphQL requests answered, by app version, operation (trusted documents only, else "other"), type, status class and first error code ("none")',

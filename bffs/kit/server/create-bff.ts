@@ -250,6 +250,7 @@ export function createBff<TF extends TitleField, UF extends UserField, TExtra ex
           metrics.liveEvents.inc({ topic });
           metrics.liveEventDelay.observe({ topic }, delayMs / 1000);
         }),
+        onArrived: metrics && ((topic, delayMs) => metrics.liveFeedDelay.observe({ topic }, delayMs / 1000)),
       })
     : undefined;
   const liveConnections = liveEvents && new LiveConnections(config.liveConnectionsPerViewer, config.liveConnectionsPerAddress);
