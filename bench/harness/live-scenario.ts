@@ -91,6 +91,13 @@ async function serverDelays(adminUrl: string, metric = 'concierge_live_event_del
   return buckets;
 }
 
+/** The BFF's event-loop delay since the last scrape (prom-client's nodejs_eventloop_lag_*_seconds), in ms. */
+async function serverLoopLag(adminUrl: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const read = (name: string) => round(1000 * Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN), 1);
+  return { p99: read('concierge_nodejs_eventloop_lag_p99_seconds'), max: read('concierge_nodejs_eventloop_lag_max_seconds') };
+}
+
 /** The BFF's garbage collections by kind (prom-client's default metrics): how many, their total and how many took over 100 ms. */
 async function serverGc(adminUrl: string): Promise<Record<string, { count: number; seconds: number; over100ms: number }>> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
@@ -129,6 +136,8 @@ export interface LiveReport {
   serverArrivedWithin: { ms10: number; ms50: number; ms100: number; arrived: number };
   serverGc: Record<string, { count: number; totalMs: number; over100ms: number }>;
   generatorEventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The BFF's own event-loop delay over the measured flow (prom-client's, reset by each scrape): whether a stall was the BFF's. */
+  serverEventLoopDelayMs: { p99: number; max: number };
 }
 
 /** The scenario's section of bench/RESULTS.md. */
@@ -149,7 +158,7 @@ export function liveMarkdown(report: LiveReport): string {
     `| frames received / expected | all | ${report.framesReceived} / ${report.framesExpected} | ${report.framesReceived === report.framesExpected ? 'yes' : '**no**'} |`,
     `| events delivered more than once to a socket | 0 | ${report.eventsOverDelivered} | ${report.eventsOverDelivered === 0 ? 'yes' : '**no**'} |`,
     '',
-    `Where the time goes: the BFF handed ${pct(report.serverHandedOffWithin.ms10)} of the ${report.serverHandedOffWithin.handedOff} frames to their socket within 10 ms of the service's write, ${pct(report.serverHandedOffWithin.ms50)} within 50 ms and ${pct(report.serverHandedOffWithin.ms100)} within 100 ms (its histogram \`concierge_live_event_delay_seconds\`); of the ${report.serverArrivedWithin.arrived} events, ${pct(report.serverArrivedWithin.ms10)} had arrived from the service's feed within 10 ms of the write, ${pct(report.serverArrivedWithin.ms50)} within 50 ms and ${pct(report.serverArrivedWithin.ms100)} within 100 ms (\`concierge_live_feed_delay_seconds\`: the feed's share, before the fan-out). Its collections while the events flowed: ${gc}. The load generator's own event-loop delay: p50 ${report.generatorEventLoopDelayMs.p50} ms, p99 ${report.generatorEventLoopDelayMs.p99} ms, max ${report.generatorEventLoopDelayMs.max} ms.`,
+    `Where the time goes: the BFF handed ${pct(report.serverHandedOffWithin.ms10)} of the ${report.serverHandedOffWithin.handedOff} frames to their socket within 10 ms of the service's write, ${pct(report.serverHandedOffWithin.ms50)} within 50 ms and ${pct(report.serverHandedOffWithin.ms100)} within 100 ms (its histogram \`concierge_live_event_delay_seconds\`); of the ${report.serverArrivedWithin.arrived} events, ${pct(report.serverArrivedWithin.ms10)} had arrived from the service's feed within 10 ms of the write, ${pct(report.serverArrivedWithin.ms50)} within 50 ms and ${pct(report.serverArrivedWithin.ms100)} within 100 ms (\`concierge_live_feed_delay_seconds\`: the feed's share, before the fan-out). Its collections while the events flowed: ${gc}. The BFF's own event-loop delay meanwhile: p99 ${report.serverEventLoopDelayMs.p99} ms, max ${report.serverEventLoopDelayMs.max} ms. The load generator's own event-loop delay: p50 ${report.generatorEventLoopDelayMs.p50} ms, p99 ${report.generatorEventLoopDelayMs.p99} ms, max ${report.generatorEventLoopDelayMs.max} ms.`,
     '',
   ].join('\n');
 }
@@ -251,10 +260,12 @@ try {
   const deliveredBefore = await serverDelays(adminUrl);
   const arrivedBefore = await serverDelays(adminUrl, 'concierge_live_feed_delay_seconds');
   const gcBefore = await serverGc(adminUrl);
+  await serverLoopLag(adminUrl); // a scrape resets prom-client's histogram: from here it holds the flow alone
   generatorLag.enable();
   const { ok, rate } = await writeEvents(SECONDS, 'event');
   await sleep(2_000);
   generatorLag.disable();
+  const serverLag = await serverLoopLag(adminUrl);
   const deliveredAfter = await serverDelays(adminUrl);
   const arrivedAfter = await serverDelays(adminUrl, 'concierge_live_feed_delay_seconds');
   const gcAfter = await serverGc(adminUrl);
@@ -300,6 +311,7 @@ try {
       const before = gcBefore[kind] ?? { count: 0, seconds: 0, over100ms: 0 };
       return [kind, { count: after.count - before.count, totalMs: round((after.seconds - before.seconds) * 1000, 0), over100ms: after.over100ms - before.over100ms }];
     })),
+    serverEventLoopDelayMs: serverLag,
     generatorEventLoopDelayMs: { p50: round(generatorLag.percentile(50) / 1e6, 1), p99: round(generatorLag.percentile(99) / 1e6, 1), max: round(generatorLag.max / 1e6, 1) },
   };
 } finally {
