@@ -48,9 +48,10 @@ interface Home {
   code?: string;
 }
 
-async function home(pool: Pool, token: string, address: string): Promise<Home> {
+let sent = 0;
+async function home(pool: Pool, token: string, address: string, requestId = `x-${++sent}`): Promise<Home> {
   const started = performance.now();
-  const { statusCode, body } = await pool.request({ path: '/graphql', method: 'POST', headers: { ...homeHeaders(token), 'x-forwarded-for': address }, body: TRUSTED_HOME_BODY });
+  const { statusCode, body } = await pool.request({ path: '/graphql', method: 'POST', headers: { ...homeHeaders(token), 'x-forwarded-for': address, 'x-request-id': requestId }, body: TRUSTED_HOME_BODY });
   const text = await body.text();
   const ms = performance.now() - started;
   const json = JSON.parse(text) as { data?: unknown; errors?: { extensions?: { code?: string; service?: string } }[] };
@@ -68,7 +69,7 @@ async function rounds(pools: { a: Pool; b: Pool }, tokens: { a: string; b: strin
   for (let round = 0; round < count; round++) {
     const burst = beside ? Promise.all(Array.from({ length: A_BURST }, () => home(pools.a, tokens.a, A_ADDRESS))) : undefined;
     if (burst) await sleep(20);
-    homes.push(...(await Promise.all(Array.from({ length: B_CONCURRENCY }, () => home(pools.b, tokens.b, B_ADDRESS)))));
+    homes.push(...(await Promise.all(Array.from({ length: B_CONCURRENCY }, () => home(pools.b, tokens.b, B_ADDRESS, `b-${beside ? 'beside' : 'alone'}-${++sent}`)))));
     for (const answer of (await burst) ?? []) {
       const key = answer.complete ? '200' : `${answer.status} ${answer.code ?? ''}`.trim();
       tally[key] = (tally[key] ?? 0) + 1;
@@ -82,11 +83,31 @@ function summary({ homes, cpuSeconds, wallSeconds }: Phase) {
   return { cpu: cpuSeconds / wallSeconds, samples: homes.length, p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), incomplete: homes.filter((h) => !h.complete).length, codes: [...new Set(homes.filter((h) => !h.complete).map((h) => `${h.status} ${h.code ?? ''}`.trim()))] };
 }
 
+/**
+ * The BFF's own time for each of B's homes, from its access lines (`duration_ms`, by the request id
+ * B sends: `b-alone-…` or `b-beside-…`): what of B's slowdown happened inside the BFF, from the
+ * request's arrival to its answer, downstream calls included, and what in the rig around it (the
+ * load generator and the mocks share the other core).
+ */
+const inside = { alone: [] as number[], beside: [] as number[] };
+
 async function startBff(urls: Urls, env: Record<string, string>): Promise<Server> {
   const ready = async (url: string) => (await fetch(url.replace('/graphql', '/health'))).ok;
-  return startServer('mobile', 'bffs/mobile/main.ts', urls, pinning, ready, {
-    env: { TRUSTED_PROXY_HOPS: '1', RESPONSE_CACHE: 'off', RATE_LIMIT_VIEWER: ADMIT_ALL_BUDGET, RATE_LIMIT_IP: ADMIT_ALL_BUDGET, ADMIN_PORT: 'off', LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '0', ...env },
+  const server = await startServer('mobile', 'bffs/mobile/main.ts', urls, pinning, ready, {
+    env: { TRUSTED_PROXY_HOPS: '1', RESPONSE_CACHE: 'off', RATE_LIMIT_VIEWER: ADMIT_ALL_BUDGET, RATE_LIMIT_IP: ADMIT_ALL_BUDGET, ADMIN_PORT: 'off', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0', ...env },
+    pipeStdout: true,
   });
+  let pending = '';
+  server.child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const match = /"request_id":"b-(alone|beside)-\d+".*"duration_ms":([\d.]+)/.exec(line);
+      if (match && env.IN_FLIGHT_VIEWER === undefined) inside[match[1] as 'alone' | 'beside'].push(Number(match[2]));
+    }
+  });
+  return server;
 }
 
 /**
@@ -171,6 +192,10 @@ try {
   }
   const [alone, beside] = [rows[0]![1], rows[1]![1]];
   console.log(`\nB's p99 beside A's bursts / alone: ${round(beside.p99 / alone.p99, 2)}x (p50: ${round(beside.p50 / alone.p50, 2)}x)`);
+  if (inside.alone.length && inside.beside.length) {
+    const [a99, b99] = [percentile(inside.alone, 0.99), percentile(inside.beside, 0.99)];
+    console.log(`inside the BFF (its access lines' duration_ms, downstream calls included): B's p99 alone ${round(a99, 1)} ms, beside A's bursts ${round(b99, 1)} ms: ${round(b99 / a99, 2)}x (p50 ${round(percentile(inside.beside, 0.5) / percentile(inside.alone, 0.5), 2)}x)`);
+  }
   const [even, odd] = withCaps.bAloneHalves.map(summary) as [ReturnType<typeof summary>, ReturnType<typeof summary>];
   const noise = Math.max(even.p99, odd.p99) / Math.min(even.p99, odd.p99);
   console.log(`the noise: B alone in even blocks against odd blocks, p99 ${round(even.p99, 1)} and ${round(odd.p99, 1)} ms: ${round(noise, 2)}x apart`);

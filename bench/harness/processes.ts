@@ -139,6 +139,8 @@ export interface ServerExtras {
   env?: Record<string, string>;
   /** After SERVER_NODE_FLAGS (a profiler, say); every system gets the same. */
   nodeFlags?: readonly string[];
+  /** The server's stdout to the caller (`child.stdout`): its log lines, say. */
+  pipeStdout?: boolean;
 }
 
 export async function startServer(name: string, entry: string, urls: Urls, pinning: Pinning, ready: (url: string) => Promise<boolean>, extras: ServerExtras = {}): Promise<Server> {
@@ -146,7 +148,8 @@ export async function startServer(name: string, entry: string, urls: Urls, pinni
   const urlEnv = Object.fromEntries(Object.entries(urls).map(([service, url]) => [urlVariableOf(service as DownstreamName), url]));
   const env: NodeJS.ProcessEnv = { ...process.env, ...urlEnv, PORT: String(port), NODE_ENV: 'production', LOG_LEVEL: 'warn', MOBILE_CLIENT_SECRET: BENCH_MOBILE_CLIENT_SECRET, ...extras.env };
   // BENCH_SERVER_STDOUT=1 lets the server's stdout through (what `--trace-gc` in LIVE_NODE_FLAGS prints).
-  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'pipe'], [...SERVER_NODE_FLAGS, ...(extras.nodeFlags ?? [])]));
+  const stdout = extras.pipeStdout ? 'pipe' : process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore';
+  const child = track(spawnPinned(pinning.server, [entry], env, ['ignore', stdout, 'pipe'], [...SERVER_NODE_FLAGS, ...(extras.nodeFlags ?? [])]));
 
   // Keep the tail of stderr for the error message, and pass it through so warnings are seen.
   let stderr = '';
