@@ -40,8 +40,4 @@ export class EvaluationMemo<T extends object> {
   clear(): void {
     this.entries.clear();
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

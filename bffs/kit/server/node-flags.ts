@@ -18,9 +18,10 @@ export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  *
  * web holds the live-update sockets (issue 25). With 10,000 of them alive, a 64 MB semi-space
  * fills with the fan-out's frames between scavenges, and each scavenge took 20-80 ms
- * (`--trace-gc`): the delivery p99 was 439-458 ms in every run. At 8 MB no scavenge takes 100 ms;
- * the p99 was 42-140 ms in four runs of `npm run bench:live` (16 MB: 69 ms in one), though three
- * others still had a tail of 470-774 ms from another stall. The price is home throughput: MobileHome under
+ * (`--trace-gc`): the delivery p99 was 439-458 ms in every run. At 8 MB no scavenge takes 100 ms
+ * (16 MB: 69 ms p99 in one run); over 13 runs of `npm run bench:live` the p99 was at most 50 ms in
+ * 4 and 466-801 ms in 7, from a stall the fan-out itself makes (README: Configuration). The price
+ * is home throughput: MobileHome under
  * 8 MB ran at 0.74x of 64 MB side by side (BENCH_OTHER_NODE_FLAGS='--max-semi-space-size=8'
  * BENCH_SYSTEMS=concierge,concierge-other npm run bench:cpu); web serves fewer homes per replica
  * for it, and scales out by replicas (its HPA) for them.
