@@ -1,4 +1,5 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
+import { mappedEvents } from '../core/mapped-events.ts';
 import type { SchemaGates } from '../contracts/gates.ts';
 import { filtersOutputs, withoutGatedOutputs } from '../contracts/gated-output.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
@@ -126,15 +127,22 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
    */
   execute.subscribe = async (admitted: AdmittedOperation, facts: Facts): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const { operation, clientVersion } = admitted;
-    let events: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    const variables = admitted.variables ?? {};
+    let context: object;
+    let events: AsyncIterable<unknown> | ExecutionResult;
     try {
-      const context = await contextFor(admitted, facts);
-      events = await operation.compiled.subscribe!(undefined, context, admitted.variables ?? {});
+      context = await contextFor(admitted, facts);
+      events = await operation.sourceEvents!(context, variables);
     } catch (error) {
       return applyRules({ errors: [error as GraphQLError] }, facts.observation?.log);
     }
     if (!(Symbol.asyncIterator in events)) return applyRules(events, facts.observation?.log);
-    return ruledEvents(events, (result) => applyRules(withoutGatedOutputs(result, operation.contract, clientVersion, gates)));
+    const answer = (result: ExecutionResult) => applyRules(withoutGatedOutputs(result, operation.contract, clientVersion, gates));
+    // Each event is the root the compiled query answers, as graphql-js's `subscribe` would execute it.
+    return mappedEvents(events[Symbol.asyncIterator](), (event) => {
+      const result = operation.compiled.query(event, context, variables);
+      return isPromise(result) ? result.then(answer) : answer(result);
+    });
   };
 
   /** An unexpected failure outside execution (a bug in a stage): masked and logged like any other. */
@@ -144,17 +152,6 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
 
 export type Executor = ReturnType<typeof createExecutor>;
 
-/** Each event's result through `rule`; stopping the results stops the events (the subscription's `return`). */
-function ruledEvents(events: AsyncIterableIterator<ExecutionResult>, rule: (result: ExecutionResult) => ExecutionResult): AsyncIterableIterator<ExecutionResult> {
-  return {
-    async next() {
-      const step = await events.next();
-      return step.done ? step : { done: false, value: rule(step.value) };
-    },
-    return: async () => (await events.return?.()) ?? { done: true, value: undefined },
-    throw: async (error: unknown) => (await events.throw?.(error)) ?? { done: true, value: undefined },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
 }

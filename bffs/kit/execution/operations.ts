@@ -1,4 +1,4 @@
-import { getOperationAST, getVariableValues, GraphQLError, type ExecutionResult, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, getOperationAST, getVariableValues, GraphQLError, type ExecutionResult, NoSchemaIntrospectionCustomRule, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { LRUCache } from 'lru-cache';
@@ -23,6 +23,13 @@ export interface ReadyOperation {
   compiled: CompiledQuery;
   /** For a document that uses `@defer`: what answers it in parts, to a request that takes them (incremental.ts). */
   deferred?: DeferredQuery;
+  /**
+   * For a subscription: its source events (the field's `subscribe`, by graphql-js), each then
+   * answered by `compiled.query` with the event as the root. graphql-jit's own `subscribe` maps
+   * the events through two async functions per event, which a live stream cannot afford
+   * (core/mapped-events.ts says why).
+   */
+  sourceEvents?: (context: unknown, variables: Record<string, unknown>) => Promise<AsyncIterable<unknown> | ExecutionResult>;
   kind: 'query' | 'mutation' | 'subscription';
   /** The operation's name, when it has one. */
   name: string | undefined;
@@ -138,6 +145,9 @@ export function createOperationPreparer({ schema, gates = readSchemaGates(schema
       coerceVariables: (variables) => getVariableValues(schema, definitions, variables, { maxErrors: 1 }).coerced,
     };
     if (deferring) ready.deferred = incrementalQuery(schema, runnable, operationName);
+    if (operation.operation === 'subscription') {
+      ready.sourceEvents = (contextValue, variableValues) => createSourceEventStream({ schema, document: runnable, contextValue, variableValues, operationName });
+    }
     return ready;
   }
 

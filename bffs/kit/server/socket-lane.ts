@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { requestIdFrom } from '../core/request-id.ts';
 import { nodeHeaders, type RequestHeaders } from '../core/headers.ts';
 import { catalogBody, ERRORS, hasCode, type ErrorCode } from '../errors.ts';
+import { mappedEvents } from '../core/mapped-events.ts';
 import type { LiveConnections } from '../perimeter/live-connections.ts';
 import type { Gate } from '../perimeter/pipeline.ts';
 import { watchSession } from '../perimeter/session-watch.ts';
@@ -130,7 +131,7 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
         return { schema: undefined as never, document: reply.results ? SUBSCRIPTION : QUERY, contextValue: delivered } satisfies ExecutionArgs;
       },
       execute: (args) => publicResult(args.contextValue as ExecutionResult),
-      subscribe: (args) => args.contextValue as AsyncGenerator<ExecutionResult>,
+      subscribe: (args) => args.contextValue as AsyncIterableIterator<ExecutionResult>,
     },
     wss,
     limits.keepAliveMs,
@@ -160,26 +161,15 @@ export function createSocketLane({ endpoint, handle, handshake, connections, obs
   }
 
   /** The subscription's results, its errors without internals; a consumer cut off as too slow closes its socket with 4008. */
-  async function* relayed(results: AsyncIterableIterator<ExecutionResult>, socket: WebSocket, ended: () => void): AsyncGenerator<ExecutionResult> {
-    try {
-      for (;;) {
-        let step: IteratorResult<ExecutionResult>;
-        try {
-          step = await results.next();
-        } catch (error) {
-          if (hasCode(error, 'SLOW_CONSUMER')) {
-            socket.close(CLOSE.slowConsumer, 'SLOW_CONSUMER');
-            return;
-          }
-          throw error;
-        }
-        if (step.done) return;
-        yield publicResult(step.value);
-      }
-    } finally {
-      ended();
-      await results.return?.();
-    }
+  function relayed(results: AsyncIterableIterator<ExecutionResult>, socket: WebSocket, ended: () => void): AsyncIterableIterator<ExecutionResult> {
+    return mappedEvents(results, publicResult, {
+      ended,
+      endsQuietly: (error) => {
+        if (!hasCode(error, 'SLOW_CONSUMER')) return false;
+        socket.close(CLOSE.slowConsumer, 'SLOW_CONSUMER');
+        return true;
+      },
+    });
   }
 
   /** The HTTP server's `upgrade` listener: the handshake judged, then the socket opened. */
