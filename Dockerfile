@@ -42,6 +42,6 @@ EXPOSE 4000 4001 4002 4090 4091 4092
 # Exec form, no shell: SIGTERM reaches tini, then node. The flag is bffs/kit/server/node-flags.ts's
 # BFF_NODE_FLAGS (npm run deploy:check holds the two equal).
 # A client's command starts with its own CLIENT_NODE_FLAGS, which node reads after these (web's
-# 8 MB semi-space, for its live sockets); compose and each Kubernetes overlay name theirs.
+# single-threaded GC, for its live sockets); compose and each Kubernetes overlay name theirs.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=64"]
-CMD ["--max-semi-space-size=8", "bffs/web/main.js"]
+CMD ["--single-threaded-gc", "bffs/web/main.js"]

@@ -186,11 +186,11 @@ describe('the Dockerfile', () => {
   it('runs JavaScript it compiled from a source that exists, copied into the image', () => {
     const CMD = /^CMD .*$/m;
     expect(problems(dockerfile().replace(CMD, 'CMD ["bffs/watch/main.js"]')).join()).toContain('bffs/watch/main.js is compiled from bffs/watch/main.ts, which does not exist');
-    expect(problems(dockerfile().replace(CMD, 'CMD ["--max-semi-space-size=8", "bffs/web/main.ts"]')).join()).toContain('name the compiled bffs/web/main.js');
+    expect(problems(dockerfile().replace(CMD, 'CMD ["--single-threaded-gc", "bffs/web/main.ts"]')).join()).toContain('name the compiled bffs/web/main.js');
     expect(problems(dockerfile().replace(CMD, 'CMD ["scripts/start-all.js"]')).join()).toContain('scripts/start-all.ts is not compiled by tsconfig.build.json');
-    // web's own node flags come first (its live sockets' semi-space), and no other client's.
+    // web's own node flags come first (its live sockets' single-threaded GC), and no other client's.
     expect(problems(dockerfile().replace(CMD, 'CMD ["bffs/web/main.js"]')).join()).toContain(`should be ${JSON.stringify([...CLIENT_NODE_FLAGS.web!, 'bffs/web/main.js'])}`);
-    expect(problems(dockerfile().replace(CMD, 'CMD ["--max-semi-space-size=8", "bffs/mobile/main.js"]')).join()).toContain('should name one entry file');
+    expect(problems(dockerfile().replace(CMD, 'CMD ["--single-threaded-gc", "bffs/mobile/main.js"]')).join()).toContain('should name one entry file');
     expect(problems(dockerfile().replace(' && npx tsc -p tsconfig.build.json', '')).join()).toContain('no build stage compiles the sources');
     expect(problems(dockerfile().replace('COPY --from=build /app/bffs ./bffs\n', '')).join()).toContain('bffs/web/main.js is not copied into the image');
   });

@@ -16,18 +16,26 @@ export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  * the image's ENTRYPOINT stays one and a client's command (compose, its Kubernetes overlay)
  * starts with these.
  *
- * web holds the live-update sockets (issue 25). With 10,000 of them alive, a 64 MB semi-space
- * fills with the fan-out's frames between scavenges, and each scavenge took 20-80 ms
- * (`--trace-gc`): the delivery p99 was 439-458 ms in every run. At 8 MB no scavenge takes 100 ms
- * (16 MB: 69 ms p99 in one run); over 13 runs of `npm run bench:live` the p99 was at most 50 ms in
- * 4 and 466-801 ms in 7, from a stall the fan-out itself makes (README: Configuration). The price
- * is home throughput: MobileHome under
- * 8 MB ran at 0.74x of 64 MB side by side (BENCH_OTHER_NODE_FLAGS='--max-semi-space-size=8'
- * BENCH_SYSTEMS=concierge,concierge-other npm run bench:cpu); web serves fewer homes per replica
- * for it, and scales out by replicas (its HPA) for them.
+ * web holds the live-update sockets (issue 25), and runs its garbage collector on its one thread.
+ * With 10,000 sockets alive the old generation holds about 270 MB, and marking it takes about
+ * 250 ms of CPU. With V8's default concurrent marking on a replica that has one core (the
+ * benchmark pins it to one; Kubernetes gives it a limit of one CPU), that marking came as one
+ * stall of 260-330 ms in the BFF's event loop whenever an old-generation collection fell while
+ * events flowed, and the delivery p99 with it (214-278 ms with 25 s of events; the 8 MB semi-space
+ * web ran before only made the collections rarer). Single-threaded, V8 marks in thousands of
+ * steps of under a millisecond between the events: over 7 runs with 10-25 s of events and one to
+ * five such collections each, the p99 was 12-22 ms and the BFF's longest loop delay 29-47 ms
+ * (`LIVE_NODE_FLAGS='--max-semi-space-size=64 --single-threaded-gc' SECONDS=25 npm run bench:live`
+ * before this was web's; `--no-concurrent-marking` did as well, `--v8-pool-size=1` and
+ * `--concurrent-marking-max-worker-num=1` did not). The price is homes: MobileHome single-threaded
+ * ran at 0.69x of the default side by side, with about twice the RSS under that load (683-783 MiB
+ * against 368-448; BENCH_OTHER_NODE_FLAGS=--single-threaded-gc BENCH_SYSTEMS=concierge,concierge-other
+ * BENCH_ROUNDS=4 BENCH_SECONDS=10 npm run bench:smoke), about what the 8 MB semi-space cost
+ * (0.74x). web serves fewer homes per replica for it, scales out by replicas (its HPA), and its
+ * Kubernetes overlay allows it the memory.
  */
 export const CLIENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  web: ['--max-semi-space-size=8'],
+  web: ['--single-threaded-gc'],
 };
 
 /** Every node flag a client's BFF process runs with: BFF_NODE_FLAGS, then the client's own. */
