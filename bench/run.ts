@@ -32,7 +32,8 @@ import { downstreamPerRequest } from './harness/downstream.ts';
 import { assertSameHome, completeHome, mintToken, withoutExperiments } from './harness/home.ts';
 import { LIVE_SCALE, liveMarkdown, liveScenario } from './harness/live-scenario.ts';
 import { openLoop } from './harness/open-loop.ts';
-import { backgroundBusy, peakRssMiB, pinSelf, startMocks, stop, type Mocks } from './harness/processes.ts';
+import { backgroundBusy, peakRssMiB, pinSelf, startMocks, startServer, stop, type Mocks } from './harness/processes.ts';
+import { answersHttp, coldBurst, type ColdBurst } from './harness/cold-burst.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
 import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
@@ -64,8 +65,10 @@ if (idleBusy !== null && idleBusy > 0.1) {
  * One system, one round: start, check its data, count its downstream calls, saturate, hold at the
  * rate, read its peak RSS, stop. Every request carries the system's own body (systems.ts).
  */
-async function measure(system: System, mocks: Mocks, token: string, reference: { name?: string; json?: unknown }, rate: number | undefined): Promise<SystemRound> {
+async function measure(system: System, mocks: Mocks, token: string, reference: { name?: string; json?: unknown }, rate: number | undefined, withColdBurst: boolean): Promise<SystemRound> {
   const { body } = system;
+  // On a process of its own, before it has answered any home: what 50 homes at once cost the catalog cold.
+  const burst = withColdBurst ? await coldBurstOf(system, mocks, token) : undefined;
   const server = await startSystem(system, mocks.urls, pinning, token);
   try {
     const home = await completeHome(system.name, server.url, token, body);
@@ -83,12 +86,23 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
       `  ${system.name.padEnd(18)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
         ` | @${open.rate}/s p50 ${open.p50Ms.toFixed(2)} ms p99 ${open.p99Ms.toFixed(2)} ms` +
         ` | ${round(downstream.perRequest)} downstream/home | ${home.bytes} B | ${peak.toFixed(0)} MiB` +
+        (burst ? ` | ${burst.homes} cold homes at once: ${burst.catalogCalls} catalog calls` : '') +
         (closed.failures + open.failures > 0 ? ` | FAILURES ${closed.failures}+${open.failures}` : '') +
         (closed.recoveryMs === null || closed.recoveryMs > 1000 ? ` | recovered from cut connections ${closed.recoveryMs === null ? 'not within 15 s' : `after ${(closed.recoveryMs / 1000).toFixed(1)} s`}` : ''),
     );
-    return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak };
+    return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak, ...(burst && { coldBurst: burst }) };
   } finally {
     await server.stop();
+  }
+}
+
+/** A cold process's burst (harness/cold-burst.ts): started, sent COLD_BURST_HOMES homes at once, stopped. */
+async function coldBurstOf(system: System, mocks: Mocks, token: string): Promise<ColdBurst> {
+  const server = await startServer(system.name, system.entry, mocks.urls, pinning, answersHttp, { env: system.env, nodeFlags: system.nodeFlags });
+  try {
+    return await coldBurst(mocks.urls, server.url, token, system.body);
+  } finally {
+    await stop(server.child);
   }
 }
 
@@ -110,7 +124,7 @@ async function runLatency(setting: Settings['latencies'][number]): Promise<Laten
       log(` round ${r + 1}/${settings.rounds}`);
       const result: Round = { order: order.map((s) => s.name), rate: 0, systems: {} };
       for (const system of order) {
-        const measured = await measure(system, mocks, token, reference, system === setter ? undefined : result.rate);
+        const measured = await measure(system, mocks, token, reference, system === setter ? undefined : result.rate, r === 0);
         result.systems[system.name] = measured;
         if (system === setter) result.rate = measured.open.rate;
       }
@@ -172,6 +186,7 @@ console.log(
     }),
     downstream_per_home: perSystem((s) => s.downstreamPerRequest),
     catalog_calls_per_home: perSystem((s) => s.catalogPerRequest),
+    cold_burst_catalog_calls: perSystem((s) => s.coldBurstCatalogCalls),
     throughput: perSystem((s) => round(s.throughput ?? Number.NaN, 1)),
     ...(at20 && { at_20ms: medians(at20) }),
     live: { connections: live.connections, rss_kib_per_connection: live.rssAddedPerConnectionKiB, idle_cpu_pct: live.idleCpuPercentOfOneCore, delay_p50_ms: live.delayMs.p50, delay_p99_ms: live.delayMs.p99, handed_off_within_50ms: live.serverHandedOffWithin.ms50 },

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { costPercent, type LatencyRun, type LatencySummary, type Target } from './summary.ts';
 import type { Settings } from './settings.ts';
+import { COLD_BURST_HOMES } from './cold-burst.ts';
 import { ADMIT_ALL_BUDGET, ADMIT_ALL_IN_FLIGHT, FLAGS_CONTROL_FILE, SYSTEMS, type System, type SystemName } from './systems.ts';
 import { SERVER_NODE_FLAGS, type Pinning } from './processes.ts';
 
@@ -78,11 +79,12 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
     ]),
   );
   const cost = table(
-    ['system', 'downstream requests / home', 'catalog calls / home', 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)', "peak RSS / the floor's"],
+    ['system', 'downstream requests / home', 'catalog calls / home', `catalog calls of ${COLD_BURST_HOMES} homes at once, cold`, 'services used', 'response bytes / home', 'raw service bytes / home (no BFF)', 'raw / response', 'peak RSS (MiB)', "peak RSS / the floor's"],
     rows.map(({ name, s }) => [
       name,
       fmt(s.downstreamPerRequest, 2),
       fmt(s.catalogPerRequest, 2),
+      fmt(s.coldBurstCatalogCalls, 0),
       fmt(s.servicesUsed, 0),
       fmt(s.responseBytes, 0),
       String(summary.rawBytes),
@@ -181,6 +183,7 @@ export function markdown(input: {
     `- **Recovery after cut connections**: autocannon ends every run by destroying its sockets with up to ${s.closed.connections} requests in flight. After the warm-up and after the measured run, the suite waits until the server answers a complete home again before the next phase (polling every 100 ms, at most 15 s), so one phase's ending cannot decide the next phase's figures; the longer of the two waits is reported. A healthy server needs one round trip; seconds mean the server treated clients going away as downstream failures.`,
     `- **Latency at a fixed rate**: open loop written for this suite (bench/harness/open-loop.ts): request i is sent at t0 + i/rate on an undici Pool of ${s.open.connections} sockets, and timed from its *scheduled* instant, so stalls are paid for by every request due during them (no coordinated omission). ${s.open.warmupSeconds} s warm-up then ${s.open.seconds} s measured, at half of ${first}'s saturation throughput in the same round, for every system: the system the latency targets are about, on equal footing (concierge's title cache would set a rate the uncached peers run nearer their own saturation). "Added" is the difference from the floor's p50/p99 in the same round. The generator shares its core with the mocks, so its timers can fire a few ms late (see "Generator health"); that lateness is inside every system's figures alike, and mostly cancels in the "added" differences.`,
     `- **Downstream requests per home**: every mock's counters reset, ${s.downstreamSamples} homes sent one at a time, counter totals summed (identity excluded: JWKS is fetched once per process) and divided.`,
+    `- **A cold burst**: in the first round, before its measured process, each system is started once more on a process of its own and, as soon as it answers HTTP (no home asked of it, so nothing cached), sent ${COLD_BURST_HOMES} MobileHomes of the same viewer at once: every home needs the same titles at the same moment. The catalog's counter gives the calls the whole burst made: one per home for a system that shares nothing across requests, about one for one that shares a title's in-flight fetch among the requests that miss it (ours: bffs/kit/caching/title-cache.ts; floor-cached by the same rule). Every home must come back whole.`,
     `- **Bytes**: the response body of one home, next to the bytes the app would fetch from the raw services for the same screen (bench/harness/raw-bytes.ts, shared with \`npm run bench:home\`).`,
     `- **Latency settings**: ${s.latencies.map((l) => `${l.label} (MOCKS_LATENCY_MS=${l.ms} MOCKS_JITTER_MS=${l.jitterMs})`).join('; ')}.`,
     `- Every server runs with NODE_ENV=production and LOG_LEVEL=warn, as deployed, and with the same node flags, the ones our BFFs are deployed with: \`${SERVER_NODE_FLAGS.join(' ')}\` (bffs/kit/server/node-flags.ts), so no system wins on V8 tuning.`,

@@ -5,6 +5,7 @@
  * neighbours) out of the ratios.
  */
 import type { ClosedLoopResult } from './closed-loop.ts';
+import type { ColdBurst } from './cold-burst.ts';
 import type { DownstreamResult } from './downstream.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import type { LatencySetting } from './settings.ts';
@@ -17,6 +18,8 @@ export interface SystemRound {
   downstream: DownstreamResult;
   responseBytes: number;
   peakRssMiB: number;
+  /** The first round's: a cold process sent COLD_BURST_HOMES homes at once (cold-burst.ts). */
+  coldBurst?: ColdBurst;
 }
 
 export interface Round {
@@ -51,6 +54,9 @@ export interface SystemSummary {
   downstreamPerRequest: number | null;
   /** The catalog's share of them: what the shared title cache saves (0 on a warm BFF). */
   catalogPerRequest: number | null;
+  /** Catalog requests of a burst of homes at once on a cold process (cold-burst.ts), and how many homes. */
+  coldBurstCatalogCalls: number | null;
+  coldBurstHomes: number | null;
   servicesUsed: number | null;
   responseBytes: number | null;
   peakRssMiB: number | null;
@@ -103,6 +109,8 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
       addedP99Ms: name === 'floor' ? null : added(name, (o) => o.p99Ms),
       downstreamPerRequest: m((s) => s.downstream.perRequest),
       catalogPerRequest: m((s) => s.downstream.perService.catalog ?? 0),
+      coldBurstCatalogCalls: median(rounds.map((s) => s.coldBurst?.catalogCalls ?? null)),
+      coldBurstHomes: median(rounds.map((s) => s.coldBurst?.homes ?? null)),
       servicesUsed: m((s) => s.downstream.servicesUsed),
       responseBytes: m((s) => s.responseBytes),
       peakRssMiB: m((s) => s.peakRssMiB),
@@ -170,5 +178,6 @@ export function targets(summary: LatencySummary): Target[] {
     calls('downstream requests per home, concierge-uncached (as every peer)', '= 6: one per service, the catalog batch included', uncached, 6, 1),
     calls('downstream requests per home, concierge (warm title cache)', '= 5: one per service but the catalog', cached, 5, 0),
     calls('downstream requests per home, floor-cached (warm title cache)', '= 5: as concierge', summary.systems['floor-cached'], 5, 0),
+    atMost(`catalog calls of ${cached?.coldBurstHomes ?? 'the'} homes at once on a cold process, all needing the same titles (concierge)`, cached?.coldBurstCatalogCalls, 1, ''),
   ];
 }
