@@ -20,10 +20,10 @@ export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  * With 10,000 sockets alive the old generation holds about 270 MB, and marking it takes about
  * 250 ms of CPU. With V8's default concurrent marking on a replica that has one core (the
  * benchmark pins it to one; Kubernetes gives it a limit of one CPU), that marking came as one
- * stall of 260-330 ms in the BFF's event loop whenever an old-generation collection fell while
- * events flowed, and the delivery p99 with it (214-278 ms with 25 s of events; the 8 MB semi-space
- * web ran before only made the collections rarer). Single-threaded, V8 marks in thousands of
- * steps of under a millisecond between the events: over 7 runs with 10-25 s of events and one to
+ * stall of 260-335 ms in the BFF's event loop whenever an old-generation collection fell while
+ * events flowed, and the delivery p99 with it (214 and 237 ms in two runs with 25 s of events;
+ * the 8 MB semi-space web ran before only made the collections rarer). Single-threaded, V8 marks
+ * in thousands of steps of under a millisecond between the events: over 7 runs with 25 s of events and one to
  * five such collections each, the p99 was 12-22 ms and the BFF's longest loop delay 29-47 ms
  * (`LIVE_NODE_FLAGS='--max-semi-space-size=64 --single-threaded-gc' SECONDS=25 npm run bench:live`
  * before this was web's; `--no-concurrent-marking` did as well, `--v8-pool-size=1` and
