@@ -28,8 +28,8 @@ export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  * (`LIVE_NODE_FLAGS='--max-semi-space-size=64 --single-threaded-gc' SECONDS=25 npm run bench:live`
  * before this was web's; `--no-concurrent-marking` did as well, `--v8-pool-size=1` and
  * `--concurrent-marking-max-worker-num=1` did not). The price is homes: MobileHome single-threaded
- * ran at 0.69x of the default side by side, with about twice the RSS under that load (683-783 MiB
- * against 368-448; BENCH_OTHER_NODE_FLAGS=--single-threaded-gc BENCH_SYSTEMS=concierge,concierge-other
+ * ran at 0.69x of the default side by side, with about twice the RSS under that load (694-783 MiB
+ * against 382-408; BENCH_OTHER_NODE_FLAGS=--single-threaded-gc BENCH_SYSTEMS=concierge,concierge-other
  * BENCH_ROUNDS=4 BENCH_SECONDS=10 npm run bench:smoke), about what the 8 MB semi-space cost
  * (0.74x). web serves fewer homes per replica for it, scales out by replicas (its HPA), and its
  * Kubernetes overlay allows it the memory.
