@@ -8,6 +8,7 @@ import { testConfig } from '../support/bffs.ts';
 import { fetchOver } from '../support/served.ts';
 import { signIn, startSignInStack, SESSION_COOKIE, type SignInStack } from '../support/sign-in.ts';
 import { follow, socketClient } from './support.ts';
+import { DEFAULT_MAX_QUEUED_EVENTS } from '../../bffs/kit/live/live-events.ts';
 
 /**
  * Live updates on real sockets (issue: live updates for the web): the web BFF's subscriptions
@@ -294,6 +295,31 @@ describe('web subscriptions across two BFF processes, on the real Redis', () => 
       resumed.dispose();
       await onOne.client.dispose();
     }
+  });
+
+  it('a subscriber more than its queue of events behind is closed with 4008 SLOW_CONSUMER, and is not sent the rest', async () => {
+    const [, two] = stack.replicas.map((replica) => replica.origin) as [string, string];
+    const { sessionId } = await signIn(two, { username: 'u_53' });
+    const onTwo = socketClient(two, sessionId);
+    const live = follow(onTwo.client, 'WebMyListChanged');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Twice the queue in one transaction, each as the service writes it: the replica's next read of
+    // the stream hands them all over at once, faster than any socket is written to.
+    const written = 2 * DEFAULT_MAX_QUEUED_EVENTS;
+    const { createClient } = await import('redis');
+    const redis = createClient({ url: 'redis://127.0.0.1:6379' });
+    await redis.connect();
+    try {
+      const burst = redis.multi();
+      for (let n = 0; n < written; n++) burst.addCommand(['XADD', `${prefix}my-list`, '*', 'e', JSON.stringify({ userId: 'u_53', contentId: `t_${n + 1}`, inMyList: true, at: Date.now() })]);
+      await burst.exec();
+    } finally {
+      await redis.quit();
+    }
+    await live.until(() => onTwo.closes.length > 0);
+    expect(onTwo.closes).toEqual([{ code: 4008, reason: 'SLOW_CONSUMER' }]);
+    expect(live.results.length).toBeLessThan(written);
+    await onTwo.client.dispose();
   });
 });
 

@@ -57,6 +57,7 @@ export function mappedEvents<T, R>(source: AsyncIterator<T>, map: (value: T) => 
   return mapped;
 }
 
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+/** A value or a promise of one (a compiled query answers either). */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }

@@ -1,5 +1,5 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import { mappedEvents } from '../core/mapped-events.ts';
+import { isPromiseLike, mappedEvents } from '../core/mapped-events.ts';
 import type { SchemaGates } from '../contracts/gates.ts';
 import { filtersOutputs, withoutGatedOutputs } from '../contracts/gated-output.ts';
 import type { ClientVersionView } from '../contracts/gates.ts';
@@ -141,7 +141,7 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
     // Each event is the root the compiled query answers, as graphql-js's `subscribe` would execute it.
     return mappedEvents(events[Symbol.asyncIterator](), (event) => {
       const result = operation.compiled.query(event, context, variables);
-      return isPromise(result) ? result.then(answer) : answer(result);
+      return isPromiseLike(result) ? result.then(answer) : answer(result);
     });
   };
 
@@ -151,7 +151,3 @@ export function createExecutor({ buildContext, applyRules, gates }: ExecutorOpti
 }
 
 export type Executor = ReturnType<typeof createExecutor>;
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}

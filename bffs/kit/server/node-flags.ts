@@ -26,7 +26,7 @@ export const BFF_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
  * in thousands of steps of under a millisecond between the events: over 7 runs with 25 s of events and one to
  * five such collections each, the p99 was 12-22 ms and the BFF's longest loop delay 29-47 ms
  * (`LIVE_NODE_FLAGS='--max-semi-space-size=64 --single-threaded-gc' SECONDS=25 npm run bench:live`
- * before this was web's; `--no-concurrent-marking` did as well, `--v8-pool-size=1` and
+ * before this was web's; `--no-concurrent-marking` did as well in one run, `--v8-pool-size=1` and
  * `--concurrent-marking-max-worker-num=1` did not). The price is homes: MobileHome single-threaded
  * ran at 0.69x of the default side by side, with about twice the RSS under that load (694-783 MiB
  * against 382-408; BENCH_OTHER_NODE_FLAGS=--single-threaded-gc BENCH_SYSTEMS=concierge,concierge-other
