@@ -23,6 +23,12 @@ export interface Localizer {
  * of `intl.formatMessage` on every call: that path merges the locale's formats and serialises its
  * arguments to a memoisation key each time, which was about 7% of a MobileHome's CPU (its 20-odd
  * row titles and subtitles) in `BENCH_CPU_PROFILE`. A message with no argument is formatted once.
+ *
+ * A message whose arguments are all numbers (a progress subtitle's minutes, a season and an
+ * episode, a duration) is formatted once per set of numbers and kept (numbersMemo below): homes
+ * ask for the same few hundred subtitles over and over, and each fresh formatting costs a plural
+ * rule, a number format and a memoisation key. Arguments that are text (a viewer's name) are never
+ * kept, so no viewer's data stays in the process after their request.
  */
 function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Localizer {
   const intl: IntlShape<string> = createIntl(
@@ -39,6 +45,7 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
   const money = new Map<string, Intl.NumberFormat>();
   const compiled = new Map<MessageId, IntlMessageFormat>();
   const constant = new Map<MessageId, string>();
+  const numbers = numbersMemo();
   const formatOf = (id: MessageId) => {
     let format = compiled.get(id);
     if (!format) compiled.set(id, (format = new IntlMessageFormat(messages[id] ?? id, intlLocale)));
@@ -53,7 +60,11 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
           if (text === undefined) constant.set(id, (text = String(formatOf(id).format())));
           return text;
         }
-        return String(formatOf(id).format(values));
+        const key = numbers.keyOf(id, values);
+        if (key === undefined) return String(formatOf(id).format(values));
+        let text = numbers.get(key);
+        if (text === undefined) numbers.set(key, (text = String(formatOf(id).format(values))));
+        return text;
       } catch {
         // A formatting error (a bad argument) must never fail a request: the message as written.
         return messages[id] ?? id;
@@ -66,6 +77,31 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
       return format.format(amountMinor / 10 ** digits);
     },
     date: (iso) => intl.formatDate(new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso), { dateStyle: 'medium' }),
+  };
+}
+
+/** The most messages one localizer keeps formatted: a few hundred are in use; past this, it starts over. */
+export const MAX_MEMOISED_MESSAGES = 4096;
+
+/** Formatted messages by id and numeric arguments, bounded: full, it is emptied rather than evicted one by one. */
+function numbersMemo() {
+  const texts = new Map<string, string>();
+  return {
+    /** The key of a message whose arguments are all finite numbers; undefined when any is not. */
+    keyOf(id: MessageId, values: Record<string, string | number>): string | undefined {
+      let key: string = id;
+      for (const name in values) {
+        const value = values[name];
+        if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+        key += `\u0000${name}=${value}`;
+      }
+      return key;
+    },
+    get: (key: string) => texts.get(key),
+    set(key: string, text: string): void {
+      if (texts.size >= MAX_MEMOISED_MESSAGES) texts.clear();
+      texts.set(key, text);
+    },
   };
 }
 
