@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { CachePolicy } from '../core/cache-policy.ts';
 
 /** Mutations, errors, refusals and partial answers: never stored by anyone. */
@@ -17,9 +17,11 @@ export function cacheControlOf(policy: CachePolicy): string {
  * A strong, quoted ETag for one representation: the bytes, and for a private answer the viewer it
  * was computed for, so viewer A's tag never matches viewer B's answer even where the bytes agree.
  * The encoding is part of the representation (RFC 9110 8.8.3): a compressed body gets its own tag.
+ * Pass the bytes that will be sent when there are any: hashing a string encodes it once more, and
+ * the viewer's key goes in as an update of its own rather than a copy of the body with it in front.
  */
 export function entityTag(body: string | Buffer, viewerKey: string | undefined): string {
-  const digest = hash('sha1', viewerKey === undefined ? body : `${viewerKey}\n${body}`, 'base64url');
+  const digest = viewerKey === undefined ? hash('sha1', body, 'base64url') : createHash('sha1').update(`${viewerKey}\n`).update(body).digest('base64url');
   return `"${digest}"`;
 }
 

@@ -30,7 +30,7 @@ export interface Delivery {
  * - HEAD: the headers a GET would get, no body.
  */
 export function deliver(method: string, headers: RequestHeaders, mediaType: RegularMediaType, representation: Representation, policy: DeliveryPolicy): Delivery {
-  const raw = Buffer.from(representation.body);
+  const raw = representation.bytes ?? Buffer.from(representation.body);
   const out: Record<string, string> = { 'content-type': `${mediaType}; charset=utf-8`, 'cache-control': representation.cacheControl };
   const compressible = raw.length >= policy.compression.thresholdBytes;
   const encoding = compressible ? negotiateEncoding(headers.get('accept-encoding'), policy.compression) : undefined;

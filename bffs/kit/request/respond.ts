@@ -10,6 +10,8 @@ import type { Executor } from '../execution/execute.ts';
 /** A successful answer, serialised: what the transports deliver (deliver.ts), 304 included. */
 export interface Representation {
   body: string;
+  /** The body in UTF-8, when it was encoded already (to tag it): delivered as is rather than encoded again. */
+  bytes?: Buffer;
   cacheControl: string;
   /** The strong ETag of a cacheable answer (a query's); none on a mutation's. */
   tag?: string;
@@ -56,11 +58,12 @@ export function createResponder(execute: Executor, cache: ResponseCache | undefi
     const headers = variationHeaders(variation);
     if (!policy) return { representation: { body, cacheControl: NO_STORE, headers } };
     // The variation (locale, flag variants) is part of the tag: a tag from one never matches another's answer.
-    const tag = entityTag(body, tagKeyOf(policy.scope === 'PRIVATE' ? viewer.id : undefined, variation));
-    if (!slot) return { representation: { body, tag, cacheControl: cacheControlOf(policy), headers } };
+    const bytes = Buffer.from(body);
+    const tag = entityTag(bytes, tagKeyOf(policy.scope === 'PRIVATE' ? viewer.id : undefined, variation));
+    if (!slot) return { representation: { body, bytes, tag, cacheControl: cacheControlOf(policy), headers } };
     const encoded = {};
     void cache!.set(slot, { body, tag, policy, storedAt: startedAt, encoded, ...(headers ? { headers } : {}) });
-    return { representation: { body, tag, cacheControl: cacheControlOf(policy), encoded, headers } };
+    return { representation: { body, bytes, tag, cacheControl: cacheControlOf(policy), encoded, headers } };
   };
 }
 
