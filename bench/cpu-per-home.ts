@@ -22,8 +22,11 @@
  */
 import { closedLoop } from './harness/closed-loop.ts';
 import { completeHome, mintToken } from './harness/home.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pinSelf, startMocks, stop } from './harness/processes.ts';
 import { startSystem } from './harness/start-system.ts';
+import { profileTable, type ProfileTable } from './harness/profile-table.ts';
 import { median } from './harness/stats.ts';
 import { COMPARISONS, selectSystems, type SystemName } from './harness/systems.ts';
 
@@ -31,7 +34,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const systems = selectSystems(ROOT, { BENCH_SYSTEMS: 'mercurius,floor', ...process.env });
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const profileDir = process.env.BENCH_CPU_PROFILE;
-const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+// BENCH_NODE_FLAGS: more flags for every server, e.g. `--trace-gc-nvp` with BENCH_SERVER_STDOUT=1 (bench/gc-per-second.ts reads it).
+const nodeFlags = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
 const pinning = pinSelf();
@@ -45,15 +49,20 @@ try {
     measured.push(thisRound);
     for (const system of systems) {
       const server = await startSystem(system, mocks.urls, pinning, token, { nodeFlags });
+      let window: { startUs: number; endUs: number; homes: number } | undefined;
       try {
         await completeHome(system.name, server.url, token, system.body); // 200 with data and no errors, or stop here
         const result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
         const cpuMsPerHome = (result.serverCpu * 1000) / result.throughput;
         thisRound[system.name] = { throughput: result.throughput, cpuMsPerHome };
         console.log(`round ${round}  ${system.name.padEnd(18)} ${result.throughput.toFixed(0).padStart(5)} homes/s  ${cpuMsPerHome.toFixed(2)} ms CPU/home  (server CPU ${result.serverCpu.toFixed(2)}, failures ${result.failures})`);
+        window = result.window;
       } finally {
         await server.stop();
       }
+      // The server writes its profile as it exits; the file's name holds its pid.
+      const file = profileDir && readdirSync(profileDir).find((name) => name.includes(`.${server.pid}.`) && name.endsWith('.cpuprofile'));
+      if (file && window) printTable(system.name, join(profileDir!, file), window);
     }
   }
 } finally {
@@ -68,4 +77,10 @@ for (const { of, against } of COMPARISONS) {
   if (ratio !== null) console.log(`ratio   ${`${of} / ${against}`.padEnd(40)} ${ratio.toFixed(3)}×`);
 }
 if (profileDir) console.log(`CPU profiles in ${profileDir}`);
+
+function printTable(name: string, file: string, window: { startUs: number; endUs: number; homes: number }) {
+  const table: ProfileTable = profileTable(file, window, window.homes);
+  console.log(`  where ${name}'s CPU went in the measured window: ${table.microsPerHome.toFixed(0)} µs per home (${table.samples} samples; ${file} from ${window.startUs} to ${window.endUs} µs, ${window.homes} homes)`);
+  for (const row of table.rows) console.log(`  ${row.microsPerHome.toFixed(0).padStart(6)} µs  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.part}`);
+}
 process.exit(0);

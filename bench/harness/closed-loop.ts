@@ -23,6 +23,8 @@ export interface ClosedLoopResult {
    * the warm-up's and the measured run's ends); null if it had not within RECOVERY_LIMIT_MS.
    */
   recoveryMs: number | null;
+  /** The measured run on the monotonic clock, in µs (what V8 stamps profile samples with), and the homes it served. */
+  window: { startUs: number; endUs: number; homes: number };
 }
 
 const RECOVERY_LIMIT_MS = 15_000;
@@ -66,6 +68,7 @@ export async function closedLoop(options: {
   const cpuBefore = cpuSeconds(serverPid);
   const coreBefore = generatorCore === undefined ? undefined : coreTimes(generatorCore);
   const started = performance.now();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
   const run = autocannon({
     ...base,
     duration: seconds,
@@ -81,18 +84,21 @@ export async function closedLoop(options: {
     if (lastStatus >= 200 && lastStatus < 300) partial++;
   });
   const result = await run;
+  const endUs = Number(process.hrtime.bigint() / 1000n);
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(serverPid) - cpuBefore;
   const coreAfter = generatorCore === undefined ? undefined : coreTimes(generatorCore);
   const afterRun = await recover(url, token, body);
 
+  const homes = result['2xx'] - partial;
   return {
-    throughput: (result['2xx'] - partial) / result.duration,
+    throughput: homes / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     failures: result.non2xx + partial + result.errors,
     serverCpu: cpu / wallSeconds,
     generatorCoreBusy: coreBefore && coreAfter ? (coreAfter.busy - coreBefore.busy) / (coreAfter.total - coreBefore.total) : null,
     recoveryMs: afterWarmup === null || afterRun === null ? null : Math.max(afterWarmup, afterRun),
+    window: { startUs, endUs, homes },
   };
 }

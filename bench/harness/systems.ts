@@ -45,7 +45,7 @@ export const SYSTEM_NAMES = [
   'floor-cached', 'concierge', 'concierge-flags',
   'concierge-yoga', 'concierge-open', 'concierge-redis', 'concierge-cached',
   'concierge-unmetered', 'concierge-logged', 'concierge-traced-1', 'concierge-traced-100',
-  'concierge-other',
+  'concierge-other', 'concierge-uncached-other',
 ] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
@@ -85,6 +85,7 @@ export const COMPARISONS: readonly Comparison[] = [
   { key: 'concierge_vs_traced_1', of: 'concierge', against: 'concierge-traced-1', measures: 'what tracing 1% of requests costs (above 1)' },
   { key: 'concierge_vs_traced_100', of: 'concierge', against: 'concierge-traced-100', measures: 'what tracing every request costs (above 1)' },
   { key: 'concierge_vs_other', of: 'concierge', against: 'concierge-other', measures: 'this checkout against BENCH_OTHER_TREE' },
+  { key: 'concierge_uncached_vs_other', of: 'concierge-uncached', against: 'concierge-uncached-other', measures: 'this checkout against BENCH_OTHER_TREE, title cache off' },
 ];
 
 /**
@@ -211,6 +212,16 @@ export const SYSTEMS: Record<SystemName, System> = {
     description: `ours, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}, as deployed`,
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV },
+    optIn: true,
+    nodeFlags: process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean),
+  },
+  // The same on equal footing (title cache off), against concierge-uncached: what a change did to the headline.
+  'concierge-uncached-other': {
+    name: 'concierge-uncached-other',
+    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? (process.env.BENCH_OTHER_NODE_FLAGS ? '.' : 'BENCH_OTHER_TREE-is-not-set')), 'bffs/mobile/main.ts'),
+    description: `ours with TITLE_CACHE_MB=0, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}`,
+    body: TRUSTED_HOME_BODY,
+    env: { ...PERIMETER_ENV, TITLE_CACHE_MB: '0' },
     optIn: true,
     nodeFlags: process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean),
   },
