@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { talliedCounter, TalliedHistogram } from './tallies.ts';
 
 /**
  * Latency buckets in seconds, from a cache hit (under a millisecond) to past the longest client
@@ -14,7 +15,9 @@ const DOWNSTREAM_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
  * routes from the service clients' own route templates, codes from the error catalog.
  *
  * The kit records them itself (observer.ts), once for both transports: the fast lane and
- * graphql-jit are invisible to envelop's prometheus plugin.
+ * graphql-jit are invisible to envelop's prometheus plugin. The series every request and every
+ * downstream call records are tallied in place and read at scrape time (tallies.ts); the rest are
+ * prom-client's own.
  */
 export function createMetrics(client: string) {
   const registry = new Registry();
@@ -44,19 +47,19 @@ export function createMetrics(client: string) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    requests: new Counter({
+    requests: talliedCounter({
       name: 'concierge_graphql_requests_total',
       help: 'GraphQL requests answered, by app version, operation (trusted documents only, else "other"), type, status class and first error code ("none")',
       labelNames: ['version', 'operation', 'type', 'status', 'code'],
       registers,
     }),
-    requestDuration: new Histogram({
-      name: 'concierge_graphql_request_duration_seconds',
-      help: 'Time from the request arriving to its answer being handed to the socket',
-      labelNames: ['version', 'operation', 'type', 'status'],
-      buckets: REQUEST_BUCKETS,
+    requestDuration: new TalliedHistogram(
+      'concierge_graphql_request_duration_seconds',
+      'Time from the request arriving to its answer being handed to the socket',
+      ['version', 'operation', 'type', 'status'],
+      REQUEST_BUCKETS,
       registers,
-    }),
+    ),
     rejections: new Counter({
       name: 'concierge_rejections_total',
       help: 'Requests refused before execution (a bad Host or target on any path, load shedding, rate limits, the perimeter), by error code',
@@ -69,26 +72,26 @@ export function createMetrics(client: string) {
       labelNames: ['transport'],
       registers,
     }),
-    downstreamRequests: new Counter({
+    downstreamRequests: talliedCounter({
       name: 'concierge_downstream_requests_total',
       help: 'Calls to downstream services (each attempt), by service, route template and outcome ("ok", "not_modified" or the error code)',
       labelNames: ['service', 'route', 'outcome'],
       registers,
     }),
-    downstreamDuration: new Histogram({
-      name: 'concierge_downstream_request_duration_seconds',
-      help: 'Time of one downstream attempt, from dispatch to the whole body',
-      labelNames: ['service', 'route', 'outcome'],
-      buckets: DOWNSTREAM_BUCKETS,
+    downstreamDuration: new TalliedHistogram(
+      'concierge_downstream_request_duration_seconds',
+      'Time of one downstream attempt, from dispatch to the whole body',
+      ['service', 'route', 'outcome'],
+      DOWNSTREAM_BUCKETS,
       registers,
-    }),
+    ),
     downstreamRetries: new Counter({
       name: 'concierge_downstream_retries_total',
       help: 'Downstream attempts that were retries of a failed one',
       labelNames: ['service', 'route'],
       registers,
     }),
-    cache: new Counter({
+    cache: talliedCounter({
       name: 'concierge_cache_requests_total',
       help: 'Cache lookups by cache ("response", "title", "http" for conditional requests) and result ("hit", "miss", "stale", "not_modified")',
       labelNames: ['cache', 'result'],
