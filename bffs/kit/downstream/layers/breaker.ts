@@ -13,10 +13,9 @@ import { callError, type Layer } from '../call.ts';
 export function breakerLayer(breaker: CircuitBreakerPolicy): Layer {
   /** Until when (ms since the epoch) the service last asked not to be called again. */
   let retryAfterUntil = 0;
-  return (next) => async (call) => {
-    try {
-      return await breaker.execute(() => next(call));
-    } catch (error) {
+  // Chained rather than `async`: one promise fewer per call, six calls a home (see retry.ts).
+  return (next) => (call) =>
+    breaker.execute(() => next(call)).catch((error: unknown) => {
       if (error instanceof BrokenCircuitError) {
         const left = retryAfterUntil - Date.now();
         throw callError(call, 'CIRCUIT_OPEN', `${call.service} is failing; its circuit is open, so it was not called`, { called: false, ...(left > 0 ? { retryAfterMs: left } : {}) });
@@ -24,9 +23,7 @@ export function breakerLayer(breaker: CircuitBreakerPolicy): Layer {
       const sent = error instanceof DownstreamError ? error.retryAfterMs : undefined;
       if (sent !== undefined) retryAfterUntil = Math.max(retryAfterUntil, Date.now() + sent);
       throw error;
-    }
-  };
+    });
 }
 
-/** What trips the breaker: a service's failure, never a 404, a refused input or a client gone. */
 export const tripsBreaker = (error: Error) => error instanceof DownstreamError && error.unhealthy;
