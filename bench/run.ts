@@ -34,6 +34,7 @@ import { LIVE_SCALE, liveMarkdown, liveScenario } from './harness/live-scenario.
 import { openLoop } from './harness/open-loop.ts';
 import { backgroundBusy, peakRssMiB, pinSelf, startMocks, startServer, stop, type Mocks } from './harness/processes.ts';
 import { answersHttp, coldBurst, type ColdBurst } from './harness/cold-burst.ts';
+import { profileMarkdown, profileScenario } from './harness/profile-scenario.ts';
 import { rawHomeBytes } from './harness/raw-bytes.ts';
 import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
@@ -145,6 +146,12 @@ log('\nlive updates: WebSockets on one web replica');
 const live = await liveScenario(pinning, settings.mode === 'full' ? LIVE_SCALE : { connections: 200, eventsPerSecond: 100, seconds: 2, idleSeconds: 1, warmupSeconds: 1 }, log);
 log(liveMarkdown(live));
 
+// Where a home's CPU goes, before this wave's engine work and now, beside the floor (issue 24):
+// under the profiler, so after the timed runs; in a smoke run, seconds of this checkout only.
+log("\nwhere a home's CPU goes: V8 CPU profiles at saturation");
+const profiles = await profileScenario(ROOT, pinning, settings.mode === 'full' ? { seconds: 8, warmupSeconds: 5, rounds: 3, baseline: true } : { seconds: 1, warmupSeconds: 1, rounds: 1, baseline: false }, log);
+log(profileMarkdown(profiles));
+
 const summaries = runs.map((run) => summarize(run, names, COMPARISONS));
 const atZero = summaries[0]!;
 const goals = targets(atZero);
@@ -160,7 +167,7 @@ if (settings.writeResults && isDefaultSet) {
   const overrides = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('');
   const command = `${overrides}${lifecycle ? `npm run ${lifecycle}` : `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()}`;
   const text = markdown({ machine: machine(), date: started, command, revision: measuredRevision, pinning, idleBusy, settings, systems, runs, summaries, targets: goals, minutes });
-  writeFileSync(new URL('RESULTS.md', import.meta.url), `${text.trimEnd()}\n\n${liveMarkdown(live)}`);
+  writeFileSync(new URL('RESULTS.md', import.meta.url), `${text.trimEnd()}\n\n${profileMarkdown(profiles)}\n\n${liveMarkdown(live)}`);
   log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
 }
 
