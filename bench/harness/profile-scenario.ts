@@ -22,8 +22,8 @@ import { startSystem } from './start-system.ts';
 import { median } from './stats.ts';
 import { SYSTEMS, type System } from './systems.ts';
 
-/** The revision the "before" column runs: main before this wave's engine work on issue 24. */
-export const PROFILE_BASELINE = 'cfeb764';
+/** The revision the "before" column runs: main before this wave's engine work on issue 24 (BENCH_PROFILE_BASELINE picks another). */
+export const PROFILE_BASELINE = process.env.BENCH_PROFILE_BASELINE || 'cfeb764';
 
 export interface ProfileReport {
   baseline: string;
@@ -50,6 +50,7 @@ export async function profileScenario(root: string, pinning: Pinning, options: {
     { label: 'floor', system: floor },
   ];
 
+  let baselineFailure: string | undefined;
   const tables: ProfileTable[][] = columns.map(() => []);
   const rates: number[][] = columns.map(() => []);
   const mocks = await startMocks(pinning, { ms: 0, jitterMs: 0 });
@@ -57,7 +58,17 @@ export async function profileScenario(root: string, pinning: Pinning, options: {
     const token = await mintToken(mocks.urls.identity);
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, { label, system }] of columns.entries()) {
-        const server = await startSystem(system, mocks.urls, pinning, token, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+        if (system === before && baselineFailure) continue;
+        let server;
+        try {
+          server = await startSystem(system, mocks.urls, pinning, token, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+        } catch (error) {
+          // An old revision may not start on today's node_modules: the table goes on without it.
+          if (system !== before) throw error;
+          baselineFailure = `revision ${PROFILE_BASELINE} did not start beside this checkout's node_modules (${(error as Error).message.split('\n')[0]})`;
+          log(`  profile: ${baselineFailure}`);
+          continue;
+        }
         let result;
         try {
           result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds: options.seconds, warmupSeconds: options.warmupSeconds });
@@ -76,18 +87,20 @@ export async function profileScenario(root: string, pinning: Pinning, options: {
   } finally {
     await stop(mocks.child);
   }
+  const missing = 'missing' in worktree ? worktree.missing : baselineFailure;
   return {
     baseline: PROFILE_BASELINE,
-    ...('missing' in worktree ? { baselineMissing: worktree.missing } : {}),
+    ...(missing ? { baselineMissing: missing } : {}),
     seconds: options.seconds,
     warmupSeconds: options.warmupSeconds,
     rounds: options.rounds,
-    columns: columns.map(({ label, system }, i) => {
+    columns: columns.flatMap(({ label, system }, i) => {
+      if (tables[i]!.length === 0) return [];
       const parts = new Map<string, number>();
       for (const part of new Set(tables[i]!.flatMap((t) => t.rows.map((r) => r.part)))) {
         parts.set(part, median(tables[i]!.map((t) => t.rows.find((r) => r.part === part)?.microsPerHome ?? 0)) ?? 0);
       }
-      return { label, system: system.name, total: median(tables[i]!.map((t) => t.microsPerHome)) ?? 0, homesPerSecond: median(rates[i]!) ?? 0, parts };
+      return [{ label, system: system.name, total: median(tables[i]!.map((t) => t.microsPerHome)) ?? 0, homesPerSecond: median(rates[i]!) ?? 0, parts }];
     }),
   };
 }
@@ -103,7 +116,7 @@ function baselineTree(root: string): { path: string } | { missing: string } {
     if (!existsSync(join(path, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(path, 'node_modules'), 'dir');
     return { path };
   } catch (error) {
-    return { missing: `revision ${PROFILE_BASELINE} could not be checked out (${(error as Error).message.split('\n')[0]}); a shallow clone does not hold it` };
+    return { missing: `revision ${PROFILE_BASELINE} could not be checked out (${(error as Error).message.split('\n')[0]}): a shallow clone, for one, does not hold it` };
   }
 }
 
