@@ -22,11 +22,9 @@
  */
 import { closedLoop } from './harness/closed-loop.ts';
 import { completeHome, mintToken } from './harness/home.ts';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { pinSelf, startMocks, stop } from './harness/processes.ts';
 import { startSystem } from './harness/start-system.ts';
-import { profileTable, type ProfileTable } from './harness/profile-table.ts';
+import { serverProfileTable } from './harness/profile-table.ts';
 import { median } from './harness/stats.ts';
 import { COMPARISONS, selectSystems, type SystemName } from './harness/systems.ts';
 
@@ -34,7 +32,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const systems = selectSystems(ROOT, { BENCH_SYSTEMS: 'mercurius,floor', ...process.env });
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const profileDir = process.env.BENCH_CPU_PROFILE;
-// BENCH_NODE_FLAGS: more flags for every server, e.g. `--trace-gc-nvp` with BENCH_SERVER_STDOUT=1 (bench/gc-per-second.ts reads it).
+// BENCH_NODE_FLAGS: more flags for every server, e.g. `--trace-gc-nvp` with BENCH_SERVER_STDOUT=1 (bench/gc-per-process.ts sums it per server).
 const nodeFlags = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
@@ -60,9 +58,7 @@ try {
       } finally {
         await server.stop();
       }
-      // The server writes its profile as it exits; the file's name holds its pid.
-      const file = profileDir && readdirSync(profileDir).find((name) => name.includes(`.${server.pid}.`) && name.endsWith('.cpuprofile'));
-      if (file && window) printTable(system.name, join(profileDir!, file), window);
+      if (profileDir && window) printTable(system.name, profileDir, server.pid, window);
     }
   }
 } finally {
@@ -78,9 +74,10 @@ for (const { of, against } of COMPARISONS) {
 }
 if (profileDir) console.log(`CPU profiles in ${profileDir}`);
 
-function printTable(name: string, file: string, window: { startUs: number; endUs: number; homes: number }) {
-  const table: ProfileTable = profileTable(file, window, window.homes);
-  console.log(`  where ${name}'s CPU went in the measured window: ${table.microsPerHome.toFixed(0)} µs per home (${table.samples} samples; ${file} from ${window.startUs} to ${window.endUs} µs, ${window.homes} homes)`);
+function printTable(name: string, dir: string, pid: number, window: { startUs: number; endUs: number; homes: number }) {
+  const table = serverProfileTable(dir, pid, window);
+  if (!table) return console.log(`  ${name}: no CPU profile of pid ${pid} in ${dir}`);
+  console.log(`  where ${name}'s CPU went in the measured window: ${table.microsPerHome.toFixed(0)} µs per home (${table.samples} samples; pid ${pid} in ${dir}, from ${window.startUs} to ${window.endUs} µs, ${window.homes} homes)`);
   for (const row of table.rows) console.log(`  ${row.microsPerHome.toFixed(0).padStart(6)} µs  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.part}`);
 }
 process.exit(0);

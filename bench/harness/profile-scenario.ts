@@ -12,12 +12,12 @@
  * table compares parts and systems; throughput is the other tables' to tell.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { closedLoop } from './closed-loop.ts';
 import { mintToken } from './home.ts';
 import { startMocks, stop, type Pinning } from './processes.ts';
-import { profileTable, type ProfileTable } from './profile-table.ts';
+import { serverProfileTable, type ProfileTable } from './profile-table.ts';
 import { startSystem } from './start-system.ts';
 import { median } from './stats.ts';
 import { SYSTEMS, type System } from './systems.ts';
@@ -75,10 +75,8 @@ export async function profileScenario(root: string, pinning: Pinning, options: {
         } finally {
           await server.stop();
         }
-        // The server writes its profile as it exits; the file's name holds its pid.
-        const file = readdirSync(dir).find((name) => name.includes(`.${server.pid}.`) && name.endsWith('.cpuprofile'));
-        if (!file) throw new Error(`${label}: no CPU profile was written in ${dir}`);
-        const table = profileTable(join(dir, file), result.window, result.window.homes);
+        const table = serverProfileTable(dir, server.pid, result.window);
+        if (!table) throw new Error(`${label}: no CPU profile was written in ${dir}`);
         tables[i]!.push(table);
         rates[i]!.push(result.throughput);
         log(`  profile round ${round + 1}: ${label.padEnd(22)} ${table.microsPerHome.toFixed(0).padStart(5)} µs per home under the profiler (${result.throughput.toFixed(0)} homes/s)`);

@@ -11,7 +11,8 @@
  * V8 stamps samples with the monotonic clock that `process.hrtime` reads, so the load generator's
  * window (closed-loop.ts) cuts the server's profile without any clock translation.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -101,4 +102,13 @@ export function profileTable(profileFile: string, window: { startUs: number; end
     .map(([part, us]) => ({ part, microsPerHome: us / homes, share: us / total }))
     .sort((a, b) => b.microsPerHome - a.microsPerHome);
   return { rows, microsPerHome: total / homes, samples: busy };
+}
+
+/**
+ * The table of a server that ran with `--cpu-prof --cpu-prof-dir=<dir>` and has exited (it writes
+ * its profile as it exits, the file's name holding its pid); undefined if it wrote none.
+ */
+export function serverProfileTable(dir: string, pid: number, window: { startUs: number; endUs: number; homes: number }): ProfileTable | undefined {
+  const file = readdirSync(dir).find((name) => name.includes(`.${pid}.`) && name.endsWith('.cpuprofile'));
+  return file ? profileTable(join(dir, file), window, window.homes) : undefined;
 }

@@ -158,6 +158,11 @@ export const OTLP_SINK_VARIABLE = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
 /** The Redis concierge-redis's limiter spends in (`.ci/run` makes sure one answers there). */
 export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** concierge-other and concierge-uncached-other: the checkout BENCH_OTHER_TREE names (this one when only the flags differ), under BENCH_OTHER_NODE_FLAGS. */
+const OTHER_ENTRY = join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? (process.env.BENCH_OTHER_NODE_FLAGS ? '.' : 'BENCH_OTHER_TREE-is-not-set')), 'bffs/mobile/main.ts');
+const OTHER_NODE_FLAGS = process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean);
+const OTHER_DESCRIPTION = `(${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}`;
+
 export const SYSTEMS: Record<SystemName, System> = {
   // The headline: ours as deployed but for the title cache, so it makes the six downstream calls
   // per home every peer makes, the catalog batch included.
@@ -208,22 +213,22 @@ export const SYSTEMS: Record<SystemName, System> = {
   // BENCH_SYSTEMS=concierge,concierge-other npm run bench:cpu (BENCH_OTHER_TREE then defaults to here).
   'concierge-other': {
     name: 'concierge-other',
-    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? (process.env.BENCH_OTHER_NODE_FLAGS ? '.' : 'BENCH_OTHER_TREE-is-not-set')), 'bffs/mobile/main.ts'),
-    description: `ours, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}, as deployed`,
+    entry: OTHER_ENTRY,
+    description: `ours, from the checkout BENCH_OTHER_TREE names ${OTHER_DESCRIPTION}, as deployed`,
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV },
     optIn: true,
-    nodeFlags: process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean),
+    nodeFlags: OTHER_NODE_FLAGS,
   },
   // The same on equal footing (title cache off), against concierge-uncached: what a change did to the headline.
   'concierge-uncached-other': {
     name: 'concierge-uncached-other',
-    entry: join(relative(process.cwd(), process.env.BENCH_OTHER_TREE ?? (process.env.BENCH_OTHER_NODE_FLAGS ? '.' : 'BENCH_OTHER_TREE-is-not-set')), 'bffs/mobile/main.ts'),
-    description: `ours with TITLE_CACHE_MB=0, from the checkout BENCH_OTHER_TREE names (${process.env.BENCH_OTHER_TREE ?? 'this one'})${process.env.BENCH_OTHER_NODE_FLAGS ? ` with node ${process.env.BENCH_OTHER_NODE_FLAGS}` : ''}`,
+    entry: OTHER_ENTRY,
+    description: `ours with TITLE_CACHE_MB=0, from the checkout BENCH_OTHER_TREE names ${OTHER_DESCRIPTION}`,
     body: TRUSTED_HOME_BODY,
     env: { ...PERIMETER_ENV, TITLE_CACHE_MB: '0' },
     optIn: true,
-    nodeFlags: process.env.BENCH_OTHER_NODE_FLAGS?.split(/\s+/).filter(Boolean),
+    nodeFlags: OTHER_NODE_FLAGS,
   },
   // What the fast lane is worth: the same BFF with every request on yoga's full path.
   'concierge-yoga': {

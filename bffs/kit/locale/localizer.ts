@@ -22,10 +22,10 @@ export interface Localizer {
  * Messages are compiled once per id into an `IntlMessageFormat` and kept here, rather than asked
  * of `intl.formatMessage` on every call: that path merges the locale's formats and serialises its
  * arguments to a memoisation key each time, which was about 7% of a MobileHome's CPU (its 20-odd
- * row titles and subtitles) in `BENCH_CPU_PROFILE`. A message with no argument is formatted once.
+ * row titles and subtitles) in `BENCH_CPU_PROFILE`.
  *
- * A message whose arguments are all numbers (a progress subtitle's minutes, a season and an
- * episode, a duration) is formatted once per set of numbers and kept (numbersMemo below): homes
+ * A message with no argument, or whose arguments are all numbers (a progress subtitle's minutes, a
+ * season and an episode, a duration), is formatted once per set of numbers and kept (numbersMemo below): homes
  * ask for the same few hundred subtitles over and over, and each fresh formatting costs a plural
  * rule, a number format and a memoisation key. Arguments that are text (a viewer's name) are never
  * kept, so no viewer's data stays in the process after their request.
@@ -44,7 +44,6 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
   );
   const money = new Map<string, Intl.NumberFormat>();
   const compiled = new Map<MessageId, IntlMessageFormat>();
-  const constant = new Map<MessageId, string>();
   const numbers = numbersMemo();
   const formatOf = (id: MessageId) => {
     let format = compiled.get(id);
@@ -55,11 +54,6 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
     locale,
     message(id, values) {
       try {
-        if (values === undefined) {
-          let text = constant.get(id);
-          if (text === undefined) constant.set(id, (text = String(formatOf(id).format())));
-          return text;
-        }
         const key = numbers.keyOf(id, values);
         if (key === undefined) return String(formatOf(id).format(values));
         let text = numbers.get(key);
@@ -83,12 +77,12 @@ function localizerOf(locale: string, messages: Catalog, intlLocale = locale): Lo
 /** The most messages one localizer keeps formatted: a few hundred are in use; past this, it starts over. */
 export const MAX_MEMOISED_MESSAGES = 4096;
 
-/** Formatted messages by id and numeric arguments, bounded: full, it is emptied rather than evicted one by one. */
+/** Formatted messages by id and numeric arguments (none for a constant), bounded: full, it is emptied rather than evicted one by one. */
 function numbersMemo() {
   const texts = new Map<string, string>();
   return {
-    /** The key of a message whose arguments are all finite numbers; undefined when any is not. */
-    keyOf(id: MessageId, values: Record<string, string | number>): string | undefined {
+    /** The key of a message with no arguments or only finite numbers; undefined when any is not a number. */
+    keyOf(id: MessageId, values: Record<string, string | number> | undefined): string | undefined {
       let key: string = id;
       for (const name in values) {
         const value = values[name];

@@ -26,4 +26,5 @@ export function breakerLayer(breaker: CircuitBreakerPolicy): Layer {
     });
 }
 
+/** What trips the breaker: a service's failure, never a 404, a refused input or a client gone. */
 export const tripsBreaker = (error: Error) => error instanceof DownstreamError && error.unhealthy;

@@ -45,6 +45,7 @@ export function retryLayer(policy: ResiliencePolicy['retry']): Layer {
   }
 }
 
+/** Full jitter: a random wait up to the exponential step, so retries from many requests spread out. */
 function backoff({ baseDelayMs, maxDelayMs }: ResiliencePolicy['retry'], attempt: number): number {
   return Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
 }
