@@ -35,6 +35,8 @@ const profileDir = process.env.BENCH_CPU_PROFILE;
 // BENCH_NODE_FLAGS: more flags for every server, e.g. `--trace-gc-nvp` with BENCH_SERVER_STDOUT=1 (bench/gc-per-process.ts sums it per server).
 const nodeFlags = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+// BENCH_CONNECTIONS: how many homes are in flight at once (32 as in `npm run bench`); fewer in flight means less live data for each young collection to copy.
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 const pinning = pinSelf();
 console.log(`${systems.map((s) => s.name).join(', ')}; ${rounds} round(s) of ${seconds} s; ${pinning.description}`);
@@ -50,7 +52,7 @@ try {
       let window: { startUs: number; endUs: number; homes: number } | undefined;
       try {
         await completeHome(system.name, server.url, token, system.body); // 200 with data and no errors, or stop here
-        const result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds, warmupSeconds: 5 });
+        const result = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections, seconds, warmupSeconds: 5 });
         const cpuMsPerHome = (result.serverCpu * 1000) / result.throughput;
         thisRound[system.name] = { throughput: result.throughput, cpuMsPerHome };
         console.log(`round ${round}  ${system.name.padEnd(18)} ${result.throughput.toFixed(0).padStart(5)} homes/s  ${cpuMsPerHome.toFixed(2)} ms CPU/home  (server CPU ${result.serverCpu.toFixed(2)}, failures ${result.failures})`);

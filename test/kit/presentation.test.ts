@@ -4,6 +4,7 @@ import { progressPercent, progressSubtitle } from '../../bffs/kit/presentation/p
 import { truncate } from '../../bffs/kit/presentation/text.ts';
 import { createLocalizers } from '../../bffs/kit/locale/localizer.ts';
 import { isNewRelease, olderThanDays } from '../../bffs/kit/presentation/time.ts';
+import { perRequest } from '../../bffs/kit/presentation/per-request.ts';
 
 describe('presentation helpers', () => {
   test('truncate keeps short text and cuts long text at a word, within the limit, ending in …', () => {
@@ -40,5 +41,23 @@ describe('presentation helpers', () => {
     expect(isNewRelease('2026-12-01', now)).toBe(false);
     expect(olderThanDays('2026-10-22T00:00:00Z', now, 30)).toBe(true);
     expect(olderThanDays('2026-10-22T12:00:01Z', now, 30)).toBe(false);
+  });
+
+  test('perRequest computes once per context, separately for each, and leaves nothing a context shows', async () => {
+    let computed = 0;
+    const lists = perRequest(async (context: { viewer: string }) => ({ viewer: context.viewer, call: ++computed }));
+    const first = { viewer: 'u_1' };
+    const second = { viewer: 'u_2' };
+    const [a, b, c] = await Promise.all([lists(first), lists(first), lists(second)]);
+    expect(a).toBe(b);
+    expect(a).toEqual({ viewer: 'u_1', call: 1 });
+    expect(c).toEqual({ viewer: 'u_2', call: 2 });
+    expect(computed).toBe(2);
+    // Two memos on one context stay apart.
+    const other = perRequest(async (context: { viewer: string }) => `other ${context.viewer}`);
+    expect(await other(first)).toBe('other u_1');
+    expect(await lists(first)).toBe(a);
+    expect(JSON.stringify(first)).toBe('{"viewer":"u_1"}');
+    expect(Object.keys(first)).toEqual(['viewer']);
   });
 });
