@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BffConfig } from '../config.ts';
 import { connectionMetrics } from '../observability/connection-metrics.ts';
 import { guardConnections } from './connection-guard.ts';
+import { InFlightResponses } from './in-flight-responses.ts';
 import { socketLimits, TIMEOUT_CHECK_INTERVAL_MS } from './socket-limits.ts';
 import type { Bff } from './create-bff.ts';
 import { serveAdmin } from '../observability/admin-server.ts';
@@ -56,17 +57,15 @@ export async function serve(bff: Bff, config: BffConfig, { signals = true }: Ser
   // What this replica runs on, whole: the client's policies with the environment's overrides (settings.ts).
   log.debug({ settings: bff.settings }, 'settings');
 
-  const inFlight = new Set<ServerResponse>();
   let closing = false;
+  const inFlight = new InFlightResponses(() => {
+    // Its socket may have gone idle (an answer whose head left before the close): close it now.
+    if (closing) setImmediate(() => server.closeIdleConnections());
+  });
   // Registered before the BFF's listener, so a response is marked before anything writes its head.
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    inFlight.add(res);
+    inFlight.track(res);
     if (closing) res.setHeader('connection', 'close'); // a request that came on a socket kept open: its last
-    res.once('close', () => {
-      inFlight.delete(res);
-      // Its socket may have gone idle (an answer whose head left before the close): close it now.
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
   });
   server.on('request', bff.nodeListener);
   // WebSockets (graphql-transport-ws) at the endpoint, where the schema has subscriptions.
