@@ -2,8 +2,9 @@
  * Where a MobileHome's CPU goes, before and after: the headline system (concierge-uncached) of
  * this checkout and of PROFILE_BASELINE (the revision before the engine work of issue 24), and
  * the floor, each saturated under V8's CPU profiler in one run, their profiles cut to the measured
- * window and divided by the homes served (profile-table.ts). Rounds alternate the three, as the
- * throughput rounds do, and each part's figure is the median over rounds.
+ * window and divided by the homes served (profile-table.ts). Rounds alternate the three, their
+ * order rotated every round as the throughput rounds rotate theirs, and each part's figure is the
+ * median over rounds.
  *
  * The baseline runs from a git worktree of that revision beside this checkout's node_modules.
  * Without the revision (a shallow clone), the table has no "before" column and says why.
@@ -57,7 +58,10 @@ export async function profileScenario(root: string, pinning: Pinning, options: {
   try {
     const token = await mintToken(mocks.urls.identity);
     for (let round = 0; round < options.rounds; round++) {
-      for (const [i, { label, system }] of columns.entries()) {
+      // Rotated every round, so no column always runs first or right after the same neighbour.
+      for (let slot = 0; slot < columns.length; slot++) {
+        const i = (slot + round) % columns.length;
+        const { label, system } = columns[i]!;
         if (system === before && baselineFailure) continue;
         let server;
         try {
