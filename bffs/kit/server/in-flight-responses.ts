@@ -14,10 +14,10 @@ interface Entry {
  * A doubly linked list of small entries rather than a Set of responses. The server's Set lives in
  * the old generation, and every response that passed through it was promoted by the next
  * young-generation collection even once deleted: its whole request copied into the old
- * generation, and the collections' pauses doubled (a plain node:http server at 32 connections,
- * ~200 KB of garbage per request: 20 KB promoted per scavenge, 800 KB with a Set or a Map of the
- * responses, 14 KB with an array). Here a response is unlinked when it closes, and nothing
- * long-lived points at it any more.
+ * generation, and the collections' pauses doubled. `npx tsx bench/young-generation-retention.ts`
+ * measures it on a small node:http server at 32 connections (promoted per scavenge: 6 KB keeping
+ * nothing, 733 KB with a Set, 695 KB with a Map, 2 KB with this list). Here a response is
+ * unlinked when it closes, and nothing long-lived points at it any more.
  */
 export class InFlightResponses {
   private first: Entry | undefined;
