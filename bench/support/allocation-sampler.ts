@@ -3,8 +3,8 @@
  * included: V8's sampling heap profiler, started ALLOCATION_SAMPLE_AFTER_MS after start and stopped
  * ALLOCATION_SAMPLE_FOR_MS later, with the objects the young and old collections freed kept in the
  * profile (node's --heap-prof keeps only what is still alive at exit, which says nothing about the
- * garbage a request makes). Written as <dir>/<pid>.heapprofile, to open in Chrome DevTools or to sum
- * with bench/allocation-share.ts.
+ * garbage a request makes). Written as <dir>/<pid>.heapprofile, to load in Chrome DevTools' Memory
+ * panel (bottom-up: the functions that allocated most).
  *
  *   BENCH_NODE_FLAGS='--import ./bench/support/allocation-sampler.ts' ALLOCATION_SAMPLE_DIR=/tmp/alloc \
  *     BENCH_SYSTEMS=concierge-uncached,floor BENCH_ROUNDS=1 npm run bench:cpu
