@@ -59,14 +59,18 @@ export interface Kill {
   /** Date.now() once the process was seen to exit (its sockets closed). */
   exitedAt: number;
   /**
-   * Requests HAProxy had on the replica when it died: the highest `scur` read from the moment it
-   * was frozen (SIGSTOP: nothing on it can finish from then on) until just after it exited.
-   * A dying process keeps its sockets for a few milliseconds after SIGKILL, and what HAProxy sends
-   * it meanwhile dies with it: those requests are in flight on it too.
+   * Requests HAProxy had on the replica when it died: those on it when it was frozen (SIGSTOP:
+   * nothing on it can finish from then on), plus every request HAProxy gave it from then until
+   * just after it exited (its `stot` counter's growth). A dying process keeps its sockets for a
+   * few milliseconds after SIGKILL, and what HAProxy sends it meanwhile dies with it, often
+   * between two reads of `scur`, so the counter counts those and a sampled `scur` would not.
+   * A request HAProxy retried elsewhere is counted too: the figure is an upper bound.
    */
   inFlight: number;
-  /** scur when frozen, and how many reads were taken until the exit. */
+  /** scur when frozen, the highest scur read until the exit, and how many reads were taken. */
   scur: { frozen: number; max: number; reads: number };
+  /** Requests HAProxy gave the replica between the freeze and just after the exit (stot's growth). */
+  sentWhileDying: number;
 }
 
 /**
@@ -78,20 +82,25 @@ export async function killReplica(cluster: Cluster, id: string): Promise<Kill> {
   const replica = cluster.replica(id);
   const pid = replica.pid();
   if (!pid) throw new Error(`${id} is not running`);
-  const scur = async () => Number((await cluster.haproxy.server(id))?.scur ?? 0);
+  const row = async () => {
+    const stat = await cluster.haproxy.server(id);
+    return { scur: Number(stat?.scur ?? 0), stot: Number(stat?.stot ?? 0) };
+  };
   process.kill(pid, 'SIGSTOP');
-  const frozen = await scur();
-  let max = frozen;
+  const frozen = await row();
+  let max = frozen.scur;
   let reads = 1;
   const at = Date.now();
   let exited = false;
   const killed = replica.kill().then(() => (exited = true));
   while (!exited) {
-    max = Math.max(max, await scur());
+    max = Math.max(max, (await row()).scur);
     reads++;
   }
   await killed;
   const exitedAt = Date.now();
-  max = Math.max(max, await scur());
-  return { id, pid, at, exitedAt, inFlight: max, scur: { frozen, max, reads: reads + 1 } };
+  const last = await row();
+  max = Math.max(max, last.scur);
+  const sentWhileDying = last.stot - frozen.stot;
+  return { id, pid, at, exitedAt, inFlight: frozen.scur + sentWhileDying, scur: { frozen: frozen.scur, max, reads: reads + 1 }, sentWhileDying };
 }
