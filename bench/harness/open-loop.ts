@@ -19,6 +19,9 @@ export interface OpenLoopResult {
   sendLagP99Ms: number;
   /** Non-2xx, homes with `errors`, and requests that failed or did not finish in time. */
   failures: number;
+  /** Each measured request: when it was due (epoch ms) and its latency from then (ms), for lining up with a server's stalls. */
+  dueAtMs: Float64Array;
+  latencyMs: Float64Array;
 }
 
 export async function openLoop(options: {
@@ -90,5 +93,7 @@ export async function openLoop(options: {
     p99Ms: percentile(latency, 0.99),
     sendLagP99Ms: percentile(lag, 0.99),
     failures,
+    dueAtMs: Float64Array.from(latency, (_, i) => performance.timeOrigin + t0 + (warmupCount + i) * interval),
+    latencyMs: latency,
   };
 }

@@ -101,7 +101,7 @@ export interface Mocks {
 export const BENCH_MOBILE_CLIENT_SECRET = randomBytes(24).toString('base64url');
 
 /** The ten mocks in their own process (bench/support/mocks-process.ts), with this latency injected. */
-export async function startMocks(pinning: Pinning, latency: { ms: number; jitterMs: number }): Promise<Mocks> {
+export async function startMocks(pinning: Pinning, latency: { ms: number; jitterMs: number }, nodeFlags: readonly string[] = []): Promise<Mocks> {
   const env = { ...process.env };
   // Only the latency we ask for, and token minting must exist (it is gone under production).
   for (const key of Object.keys(env)) if (/_(LATENCY|JITTER)_MS$/.test(key)) delete env[key];
@@ -111,7 +111,7 @@ export async function startMocks(pinning: Pinning, latency: { ms: number; jitter
   env.MOBILE_CLIENT_SECRET = BENCH_MOBILE_CLIENT_SECRET;
 
   // stdin stays a pipe: the mocks stop when it closes, so a crashed suite leaves none behind.
-  const child = track(spawnPinned(pinning.mocks, ['bench/support/mocks-process.ts'], env, ['pipe', 'pipe', 'inherit']));
+  const child = track(spawnPinned(pinning.mocks, ['bench/support/mocks-process.ts'], env, ['pipe', 'pipe', 'inherit'], nodeFlags));
   const urls: Urls = await waitForMocksUrls(child);
   return { child, urls };
 }
