@@ -26,7 +26,9 @@
  * e.g. `BENCH_SYSTEMS=concierge,concierge-open,concierge-redis npm run bench`. The method is
  * described in the RESULTS.md it writes.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closedLoop } from './harness/closed-loop.ts';
 import { downstreamPerRequest } from './harness/downstream.ts';
 import { assertSameHome, completeHome, mintToken, withoutExperiments } from './harness/home.ts';
@@ -39,6 +41,8 @@ import { rawHomeBytes } from './harness/raw-bytes.ts';
 import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
 import { startSystem } from './harness/start-system.ts';
+import { TAIL_PROBE_FLAGS, readTailRecord, tailOf } from './harness/tail.ts';
+import { tailProbeRecord } from './support/tail-probe.ts';
 import { round } from './harness/stats.ts';
 import { costPercent, ratioOf, summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
 import { COMPARISONS, OTLP_SINK_VARIABLE, SYSTEM_NAMES, SYSTEMS, rateSetter, selectSystems, type System } from './harness/systems.ts';
@@ -52,6 +56,10 @@ const pinning = pinSelf();
 const started = new Date();
 const measuredRevision = revision(); // before the run: the code that was started is the code measured
 const log = (line: string) => console.log(line);
+// The mocks and every measured server run the tail probe (harness/tail.ts) and write its record here when asked.
+const probeDir = mkdtempSync(join(tmpdir(), 'bench-tail-'));
+process.env.TAIL_PROBE_DIR = probeDir;
+process.once('exit', () => rmSync(probeDir, { recursive: true, force: true }));
 // The traced systems export to a sink here, on the generator's core, as a collector would receive.
 const sink = systems.some((s) => s.name.startsWith('concierge-traced')) ? await startOtlpSink() : undefined;
 for (const system of systems) if (sink && system.name.startsWith('concierge-traced')) system.env = { ...system.env, [OTLP_SINK_VARIABLE]: sink.url };
@@ -70,7 +78,7 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
   const { body } = system;
   // On a process of its own, before it has answered any home: what 50 homes at once cost the catalog cold.
   const burst = withColdBurst ? await coldBurstOf(system, mocks, token) : undefined;
-  const server = await startSystem(system, mocks.urls, pinning, token);
+  const server = await startSystem(system, mocks.urls, pinning, token, { nodeFlags: TAIL_PROBE_FLAGS });
   try {
     const home = await completeHome(system.name, server.url, token, body);
     const json = system.experiments ? withoutExperiments(system.name, home.json, system.experiments) : home.json;
@@ -82,6 +90,8 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
     const closed = await closedLoop({ url: server.url, token, body, serverPid: server.pid, generatorCore: pinning.generator, ...settings.closed });
     const open = await openLoop({ url: server.url, token, body, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open });
     if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${system.name} exited during the run`);
+    const [serverRecord, mocksRecord] = await Promise.all([readTailRecord(probeDir, server.pid), readTailRecord(probeDir, mocks.child.pid!)]);
+    const tail = tailOf(open, serverRecord, mocksRecord, tailProbeRecord());
     const peak = peakRssMiB(server.pid);
     log(
       `  ${system.name.padEnd(18)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +
@@ -91,7 +101,7 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
         (closed.failures + open.failures > 0 ? ` | FAILURES ${closed.failures}+${open.failures}` : '') +
         (closed.recoveryMs === null || closed.recoveryMs > 1000 ? ` | recovered from cut connections ${closed.recoveryMs === null ? 'not within 15 s' : `after ${(closed.recoveryMs / 1000).toFixed(1)} s`}` : ''),
     );
-    return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak, ...(burst && { coldBurst: burst }) };
+    return { closed, open, downstream, responseBytes: home.bytes, peakRssMiB: peak, tail, ...(burst && { coldBurst: burst }) };
   } finally {
     await server.stop();
   }
@@ -109,7 +119,7 @@ async function coldBurstOf(system: System, mocks: Mocks, token: string): Promise
 
 async function runLatency(setting: Settings['latencies'][number]): Promise<LatencyRun> {
   log(`\n${setting.label}`);
-  const mocks = await startMocks(pinning, setting);
+  const mocks = await startMocks(pinning, setting, TAIL_PROBE_FLAGS);
   try {
     const token = await mintToken(mocks.urls.identity);
     const rawBytes = await rawHomeBytes(mocks.urls, 'mobile');
@@ -162,11 +172,13 @@ log(`\n${targetsTable(goals)}\n`);
 const defaultSet = SYSTEM_NAMES.filter((name) => !SYSTEMS[name].optIn);
 const isDefaultSet = names.length === defaultSet.length && defaultSet.every((name) => names.includes(name));
 if (settings.writeResults && !isDefaultSet) log(`not writing bench/RESULTS.md: BENCH_SYSTEMS chose ${names.join(', ')}, not the default set`);
+// Rendered in a smoke run too, so the report cannot rot unseen until a full run's end.
+const lifecycle = process.env.npm_lifecycle_event;
+const overrides = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('');
+const command = `${overrides}${lifecycle ? `npm run ${lifecycle}` : `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()}`;
+const text = markdown({ machine: machine(), date: started, command, revision: measuredRevision, pinning, idleBusy, settings, systems, runs, summaries, targets: goals, minutes });
+if (!settings.writeResults) log(`bench/RESULTS.md not written (${settings.mode} run); its text would be ${text.length} characters`);
 if (settings.writeResults && isDefaultSet) {
-  const lifecycle = process.env.npm_lifecycle_event;
-  const overrides = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('');
-  const command = `${overrides}${lifecycle ? `npm run ${lifecycle}` : `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()}`;
-  const text = markdown({ machine: machine(), date: started, command, revision: measuredRevision, pinning, idleBusy, settings, systems, runs, summaries, targets: goals, minutes });
   writeFileSync(new URL('RESULTS.md', import.meta.url), `${text.trimEnd()}\n\n${profileMarkdown(profiles)}\n\n${liveMarkdown(live)}`);
   log(`wrote bench/RESULTS.md (${minutes.toFixed(1)} min)`);
 }
@@ -189,6 +201,7 @@ console.log(
     ...(headline && {
       added_p50_ms_over_floor: headline.addedP50Ms == null ? null : round(headline.addedP50Ms, 3),
       added_p99_ms_over_floor: headline.addedP99Ms == null ? null : round(headline.addedP99Ms, 3),
+      added_p99_ms_over_floor_outside_rig_stalls: headline.tail.addedP99OutsideRigStallsMs == null ? null : round(headline.tail.addedP99OutsideRigStallsMs, 3),
       peak_rss_vs_floor: headline.peakRssOverFloor == null ? null : round(headline.peakRssOverFloor, 3),
     }),
     downstream_per_home: perSystem((s) => s.downstreamPerRequest),

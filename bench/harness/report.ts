@@ -7,6 +7,7 @@ import type { Settings } from './settings.ts';
 import { COLD_BURST_HOMES } from './cold-burst.ts';
 import { ADMIT_ALL_BUDGET, ADMIT_ALL_IN_FLIGHT, FLAGS_CONTROL_FILE, SYSTEMS, type System, type SystemName } from './systems.ts';
 import { SERVER_NODE_FLAGS, type Pinning } from './processes.ts';
+import { STALL_MS, TAIL_PROBE_FLAGS } from './tail.ts';
 
 export interface Machine {
   cpu: string;
@@ -103,6 +104,24 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
     ]),
     3,
   );
+  const share = (value: number | null) => (value == null ? '–' : `${Math.round(value * 100)}%`);
+  const tail = table(
+    ['system', 'open-loop p99 (ms)', 'server loop delay p99 / longest (ms)', 'longest GC pause (ms)', 'old-generation collections', "rig's longest stall (ms)", 'slowest 1%: a server GC pause inside', 'a server loop stall inside', 'a rig stall inside', 'none of these', "p99 outside the rig's stalls (ms)", 'added over the floor (ms)'],
+    rows.map(({ name, s }) => [
+      name,
+      fmt(s.openP99Ms, 2),
+      `${fmt(s.tail.serverLoopP99Ms, 1)} / ${fmt(s.tail.serverLoopMaxMs, 1)}`,
+      fmt(s.tail.serverGcMaxMs, 1),
+      fmt(s.tail.majorGcs, 0),
+      fmt(s.tail.rigLoopMaxMs, 1),
+      share(s.tail.slowWith.serverGc),
+      share(s.tail.slowWith.serverStall),
+      share(s.tail.slowWith.rigStall),
+      share(s.tail.slowWith.none),
+      fmt(s.tail.p99OutsideRigStallsMs, 2),
+      signed(s.tail.addedP99OutsideRigStallsMs),
+    ]),
+  );
   const lag = Math.max(...rows.map(({ s }) => s.sendLagP99Ms ?? 0));
   const core = rows.map(({ s }) => s.generatorCoreBusy).filter((x): x is number => x !== null);
   return [
@@ -111,6 +130,10 @@ function figures(summary: LatencySummary, names: SystemName[]): string {
     cost,
     '',
     ratios,
+    '',
+    'Where the half-load tail comes from (every figure the median over rounds; the method below):',
+    '',
+    tail,
     '',
     `Generator health: requests were written at most ${lag.toFixed(2)} ms (p99) after their due time` +
       (core.length ? `; the generator's core (shared with the mocks) was ${Math.round(Math.min(...core) * 100)}–${Math.round(Math.max(...core) * 100)}% busy during the saturation runs.` : '.'),
@@ -182,6 +205,7 @@ export function markdown(input: {
     `- **Saturation**: closed loop, autocannon, ${s.closed.connections} connections, ${s.closed.warmupSeconds} s warm-up then ${s.closed.seconds} s measured; throughput counts 2xx homes without GraphQL \`errors\`. Server CPU is the server process's user+system time over the window: near 1.0 means the server's core was the limit.`,
     `- **Recovery after cut connections**: autocannon ends every run by destroying its sockets with up to ${s.closed.connections} requests in flight. After the warm-up and after the measured run, the suite waits until the server answers a complete home again before the next phase (polling every 100 ms, at most 15 s), so one phase's ending cannot decide the next phase's figures; the longer of the two waits is reported. A healthy server needs one round trip; seconds mean the server treated clients going away as downstream failures.`,
     `- **Latency at a fixed rate**: open loop written for this suite (bench/harness/open-loop.ts): request i is sent at t0 + i/rate on an undici Pool of ${s.open.connections} sockets, and timed from its *scheduled* instant, so stalls are paid for by every request due during them (no coordinated omission). ${s.open.warmupSeconds} s warm-up then ${s.open.seconds} s measured, at half of ${first}'s saturation throughput in the same round, for every system: the system the latency targets are about, on equal footing (concierge's title cache would set a rate the uncached peers run nearer their own saturation). "Added" is the difference from the floor's p50/p99 in the same round. The generator shares its core with the mocks, so its timers can fire a few ms late (see "Generator health"); that lateness is inside every system's figures alike, and mostly cancels in the "added" differences.`,
+    `- **The tail**: the mocks and every measured server run a probe (\`${TAIL_PROBE_FLAGS.join(' ')}\`), and so does the load generator: a 5 ms timer that records how late it fires (the event-loop delay) and every GC pause, with wall-clock timestamps (bench/harness/tail.ts). After the open loop each request at or above its p99 is lined up with them: a pause of the server's collector, a stall of the server's loop of ${STALL_MS} ms or more, or a stall of the mocks' or the generator's loop (they share one core: the rig's) fell inside it, or none of these (a request may have several). The p99 is also taken over the requests no rig stall fell inside, and its difference from the floor's in the same round, to read the target's row by; the target is judged on the plain p99. \`npm run bench:tail\` runs this part alone.`,
     `- **Downstream requests per home**: every mock's counters reset, ${s.downstreamSamples} homes sent one at a time, counter totals summed (identity excluded: JWKS is fetched once per process) and divided.`,
     `- **A cold burst**: in the first round, before its measured process, each system is started once more on a process of its own and, as soon as it answers HTTP (no home asked of it, so nothing cached), sent ${COLD_BURST_HOMES} MobileHomes of the same viewer at once: every home needs the same titles at the same moment. The catalog's counter gives the calls the whole burst made: one per home for a system that shares nothing across requests, about one for one that shares a title's in-flight fetch among the requests that miss it (ours: bffs/kit/caching/title-cache.ts; floor-cached by the same rule). Every home must come back whole.`,
     `- **Bytes**: the response body of one home, next to the bytes the app would fetch from the raw services for the same screen (bench/harness/raw-bytes.ts, shared with \`npm run bench:home\`).`,
