@@ -41,8 +41,7 @@ import { rawHomeBytes } from './harness/raw-bytes.ts';
 import { machine, markdown, revision, targetsTable } from './harness/report.ts';
 import { settingsFrom, type Settings } from './harness/settings.ts';
 import { startSystem } from './harness/start-system.ts';
-import { TAIL_PROBE_FLAGS, readTailRecord, tailOf } from './harness/tail.ts';
-import { tailProbeRecord } from './support/tail-probe.ts';
+import { TAIL_PROBE_FLAGS, tailOf, whileRecording } from './harness/tail.ts';
 import { round } from './harness/stats.ts';
 import { costPercent, ratioOf, summarize, targets, type LatencyRun, type Round, type SystemRound } from './harness/summary.ts';
 import { COMPARISONS, OTLP_SINK_VARIABLE, SYSTEM_NAMES, SYSTEMS, rateSetter, selectSystems, type System } from './harness/systems.ts';
@@ -88,10 +87,12 @@ async function measure(system: System, mocks: Mocks, token: string, reference: {
     // Counted before any load, while nothing can have tripped a breaker or filled a cache under stress.
     const downstream = await downstreamPerRequest(mocks.urls, server.url, token, body, settings.downstreamSamples);
     const closed = await closedLoop({ url: server.url, token, body, serverPid: server.pid, generatorCore: pinning.generator, ...settings.closed });
-    const open = await openLoop({ url: server.url, token, body, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open });
+    const recorded = await whileRecording(probeDir, { server: server.pid, mocks: mocks.child.pid! }, () =>
+      openLoop({ url: server.url, token, body, rate: rate ?? Math.max(1, Math.round(closed.throughput / 2)), ...settings.open }),
+    );
+    const open = recorded.result;
     if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${system.name} exited during the run`);
-    const [serverRecord, mocksRecord] = await Promise.all([readTailRecord(probeDir, server.pid), readTailRecord(probeDir, mocks.child.pid!)]);
-    const tail = tailOf(open, serverRecord, mocksRecord, tailProbeRecord());
+    const tail = tailOf(open, recorded.server, recorded.mocks, recorded.generator);
     const peak = peakRssMiB(server.pid);
     log(
       `  ${system.name.padEnd(18)} ${closed.throughput.toFixed(0).padStart(6)} homes/s (cpu ${closed.serverCpu.toFixed(2)})` +

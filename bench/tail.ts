@@ -1,7 +1,7 @@
 /**
  * `npm run bench:tail`: where the slowest requests at half load lose their time. The suite's open
- * loop (the p99 rows of `npm run bench`) runs on each system in turn, rounds alternated, while
- * every process involved records its event-loop stalls and GC pauses with timestamps
+ * loop (the p99 rows of `npm run bench`) runs on each system in turn, rounds alternated, and while
+ * it runs every process involved records its event-loop stalls and GC pauses with timestamps
  * (bench/support/tail-probe.ts): the server, the mocks and the load generator. Then each request
  * at or above the round's p99 is lined up with them: did a GC pause or a loop stall of the server
  * fall inside it, or one of the mocks, or of the generator, or none?
@@ -24,8 +24,7 @@ import { pinSelf, startMocks, stop } from './harness/processes.ts';
 import { startSystem } from './harness/start-system.ts';
 import { median } from './harness/stats.ts';
 import { selectSystems } from './harness/systems.ts';
-import { STALL_MS, TAIL_PROBE_FLAGS, describeGc, readTailRecord, tailOf, type TailFigures } from './harness/tail.ts';
-import { tailProbeRecord } from './support/tail-probe.ts';
+import { STALL_MS, TAIL_PROBE_FLAGS, describeGc, tailOf, whileRecording, type TailFigures } from './harness/tail.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // BENCH_NODE_FLAGS: more flags for every server, e.g. `--trace-gc` with BENCH_SERVER_STDOUT=1 for the reason of each collection.
@@ -61,9 +60,10 @@ try {
         await completeHome(system.name, server.url, token, system.body);
         const saturation = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds: saturationSeconds, warmupSeconds: 5 });
         rate ??= Math.round(saturation.throughput / 2);
-        const open = await openLoop({ url: server.url, token, body: system.body, rate, seconds, warmupSeconds: 2, connections: 256 });
-        const [serverRecord, mocksRecord] = await Promise.all([readTailRecord(probeDir, server.pid), readTailRecord(probeDir, mocks.child.pid!)]);
-        const figures = { rate, p50: open.p50Ms, p99: open.p99Ms, ...tailOf(open, serverRecord, mocksRecord, tailProbeRecord()) };
+        const openRate = rate;
+        const recorded = await whileRecording(probeDir, { server: server.pid, mocks: mocks.child.pid! }, () => openLoop({ url: server.url, token, body: system.body, rate: openRate, seconds, warmupSeconds: 2, connections: 256 }));
+        const open = recorded.result;
+        const figures = { rate, p50: open.p50Ms, p99: open.p99Ms, ...tailOf(open, recorded.server, recorded.mocks, recorded.generator) };
         results.set(system.name, [...(results.get(system.name) ?? []), figures]);
         console.log(`round ${round}  ${system.name.padEnd(18)} ${line(figures)}`);
       } finally {

@@ -1,16 +1,16 @@
 /**
- * Where an open loop's slowest requests lost their time. Every process of the rig runs the tail
- * probe (bench/support/tail-probe.ts): the server under test, the mocks, the load generator. After
- * the open loop, each request at or above its p99 is lined up with what those processes recorded
- * while it was out: a GC pause of the server, a stall of the server's event loop, or a stall of the
- * mocks' or the generator's (they share one core), or none of these.
+ * Where an open loop's slowest requests lost their time. Every process of the rig records during
+ * the open loop, and only then, with the tail probe (bench/support/tail-probe.ts): the server under
+ * test, the mocks, the load generator. Afterwards each request at or above the p99 is lined up
+ * with what they recorded while it was out: a GC pause of the server, a stall of the server's
+ * event loop, a stall of the mocks' or the generator's (they share one core), or none of these.
  *
  * The rig's stalls are not the server's doing, so the same p99 is also taken over the requests
  * that no rig stall fell inside: what the server would have shown on a rig that never stalls.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GcKind, TailProbeRecord } from '../support/tail-probe.ts';
+import { startTailProbe, stopTailProbe, type GcKind, type TailProbeRecord } from '../support/tail-probe.ts';
 import { percentile } from './stats.ts';
 
 /** The node flags that load the probe into a process (mocks or server). */
@@ -44,10 +44,17 @@ interface Interval {
   to: number;
 }
 
-/** Asks a probed child for its record (SIGUSR2) and reads it back from `dir`. */
-export async function readTailRecord(dir: string, pid: number, timeoutMs = 5_000): Promise<TailProbeRecord> {
+/** Asks a probed child (TAIL_PROBE_FLAGS, TAIL_PROBE_DIR=dir) to start a fresh recording. */
+export function startTailRecording(dir: string, pid: number): void {
+  writeFileSync(join(dir, `${pid}.command`), 'start');
+  process.kill(pid, 'SIGUSR2');
+}
+
+/** Asks it to end the recording, and reads the record it writes. */
+export async function endTailRecording(dir: string, pid: number, timeoutMs = 5_000): Promise<TailProbeRecord> {
   const file = join(dir, `${pid}.json`);
   rmSync(file, { force: true });
+  writeFileSync(join(dir, `${pid}.command`), 'end');
   process.kill(pid, 'SIGUSR2');
   for (let waited = 0; waited < timeoutMs; waited += 20) {
     if (existsSync(file)) {
@@ -60,6 +67,32 @@ export async function readTailRecord(dir: string, pid: number, timeoutMs = 5_000
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`process ${pid} wrote no tail-probe record into ${dir}: is it running with ${TAIL_PROBE_FLAGS.join(' ')} and TAIL_PROBE_DIR?`);
+}
+
+export interface Recorded<T> {
+  result: T;
+  server: TailProbeRecord;
+  mocks: TailProbeRecord;
+  generator: TailProbeRecord;
+}
+
+/** Runs `run` (the open loop) while the server, the mocks and this process record. */
+export async function whileRecording<T>(dir: string, pids: { server: number; mocks: number }, run: () => Promise<T>): Promise<Recorded<T>> {
+  startTailRecording(dir, pids.server);
+  startTailRecording(dir, pids.mocks);
+  startTailProbe();
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    // The mocks outlive this server: leave them not recording.
+    stopTailProbe();
+    await endTailRecording(dir, pids.mocks).catch(() => undefined);
+    throw error;
+  }
+  const generator = stopTailProbe();
+  const [server, mocks] = await Promise.all([endTailRecording(dir, pids.server), endTailRecording(dir, pids.mocks)]);
+  return { result, server, mocks, generator };
 }
 
 /** The loop was held from `at − delay` until `at`. */

@@ -1,16 +1,19 @@
 /**
  * A preload that records, with wall-clock timestamps, when a process's event loop was held up and
- * when its garbage collector paused it, so `npm run bench:tail` can line those up with the
- * slowest requests of an open loop. Loaded into every server and the mocks with
- * `--import ./bench/support/tail-probe.ts`; on SIGUSR2 it writes `<TAIL_PROBE_DIR>/<pid>.json`.
- * The load generator imports it too and reads `tailProbeRecord()` in-process.
+ * when its garbage collector paused it, so the open loop's slowest requests can be lined up with
+ * them (bench/harness/tail.ts). Loaded into every server and the mocks with
+ * `--import ./bench/support/tail-probe.ts`, it does nothing until asked (a SIGUSR2, with the command
+ * in a file under TAIL_PROBE_DIR): asked to start, it records; asked to end, it writes the recording
+ * to `<TAIL_PROBE_DIR>/<pid>.json` and stops. Only the open loop is recorded, so the saturation runs
+ * measure each process without it. The load generator imports it
+ * and calls `startTailProbe` and `stopTailProbe` itself.
  *
  * The loop delay is sampled by a 5 ms timer of its own rather than read from
- * perf_hooks.monitorEventLoopDelay: that histogram cannot be cut to the measured window, and it
- * keeps no timestamps, so it cannot say which requests a stall delayed. The delay is the same
- * thing it measures (how late a timer fires), at the same resolution as its default.
+ * perf_hooks.monitorEventLoopDelay: that histogram keeps no timestamps, so it cannot say which
+ * requests a stall delayed. The delay is the same thing it measures (how late a timer fires), at
+ * the same resolution as its default.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks';
 
@@ -26,7 +29,6 @@ export type GcKind = 'minor' | 'major' | 'incremental' | 'weak callbacks' | 'oth
 
 const TICK_MS = 5;
 const epoch = (highResolution: number) => performance.timeOrigin + highResolution;
-const record: TailProbeRecord = { pid: process.pid, ticks: [], gcs: [] };
 
 function kindOf(flag: number | undefined): GcKind {
   switch (flag) {
@@ -43,22 +45,44 @@ function kindOf(flag: number | undefined): GcKind {
   }
 }
 
-let due = performance.now() + TICK_MS;
-setInterval(() => {
-  const now = performance.now();
-  record.ticks.push([epoch(now), Math.max(0, now - due)]);
-  due = now + TICK_MS;
-}, TICK_MS).unref();
+let recording: { record: TailProbeRecord; timer: NodeJS.Timeout; observer: PerformanceObserver } | undefined;
 
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    record.gcs.push([epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)]);
-  }
-}).observe({ entryTypes: ['gc'] });
+/** Starts a fresh recording (ending one under way). */
+export function startTailProbe(): void {
+  if (recording) stopTailProbe();
+  const record: TailProbeRecord = { pid: process.pid, ticks: [], gcs: [] };
+  let due = performance.now() + TICK_MS;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    record.ticks.push([epoch(now), Math.max(0, now - due)]);
+    due = now + TICK_MS;
+  }, TICK_MS).unref();
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) record.gcs.push([epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  recording = { record, timer, observer };
+}
 
-export function tailProbeRecord(): TailProbeRecord {
+/** Ends the recording and returns it (empty if none was started). */
+export function stopTailProbe(): TailProbeRecord {
+  if (!recording) return { pid: process.pid, ticks: [], gcs: [] };
+  const { record, timer, observer } = recording;
+  // Collections that ended just now are delivered on a later tick; take them before disconnecting.
+  for (const entry of observer.takeRecords()) record.gcs.push([epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)]);
+  clearInterval(timer);
+  observer.disconnect();
+  recording = undefined;
   return record;
 }
 
+// Asked by the bench (harness/tail.ts): it writes `start` or `end` into <dir>/<pid>.command, then
+// sends SIGUSR2; at `end` the recording goes to <dir>/<pid>.json.
 const dir = process.env.TAIL_PROBE_DIR;
-if (dir) process.on('SIGUSR2', () => writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(record)));
+if (dir) {
+  process.on('SIGUSR2', () => {
+    const command = readFileSync(join(dir, `${process.pid}.command`), 'utf8').trim();
+    if (command === 'start') startTailProbe();
+    else if (command === 'end') writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(stopTailProbe()));
+  });
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { STALL_MS, TAIL_PROBE_FLAGS, readTailRecord, tailOf } from '../../bench/harness/tail.ts';
+import { STALL_MS, TAIL_PROBE_FLAGS, endTailRecording, startTailRecording, tailOf } from '../../bench/harness/tail.ts';
 import type { TailProbeRecord } from '../../bench/support/tail-probe.ts';
 
 /**
@@ -17,23 +17,33 @@ const dir = mkdtempSync(join(tmpdir(), 'tail-probe-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the tail probe in a process of its own', () => {
-  test('records a 60 ms block of its event loop and a forced full collection, and writes them on SIGUSR2', async () => {
-    // Blocks its loop once, forces a major collection, then waits to be asked.
-    const script = `setTimeout(() => { const until = Date.now() + 60; while (Date.now() < until); globalThis.gc(); process.stdout.write('ready\\n'); }, 50); setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--expose-gc', ...TAIL_PROBE_FLAGS, '-e', script], { cwd: ROOT, env: { ...process.env, TAIL_PROBE_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && setTimeout(resolve, 30));
+  test('records nothing until asked; asked, it records a 60 ms block of the loop and a forced full collection, and writes them when asked to end', async () => {
+    // Once told on stdin, blocks its loop, forces a major collection, and says so.
+    const script = `process.stdin.once('data', () => { const until = Date.now() + 60; while (Date.now() < until); globalThis.gc(); setTimeout(() => process.stdout.write('done\\n'), 30); }); process.stdout.write('ready\\n');`;
+    const child = spawn(process.execPath, ['--expose-gc', ...TAIL_PROBE_FLAGS, '-e', script], { cwd: ROOT, env: { ...process.env, TAIL_PROBE_DIR: dir }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const said = (word: string) =>
+      new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => chunk.toString().includes(word) && (child.stdout!.off('data', onData), resolve());
+        child.stdout!.on('data', onData);
         child.once('exit', (code) => reject(new Error(`the probed process exited (${code})`)));
       });
-      const record = await readTailRecord(dir, child.pid!);
+    try {
+      await said('ready');
+      // Not started: ending gives an empty record.
+      const before = await endTailRecording(dir, child.pid!);
+      expect(before).toEqual({ pid: child.pid, ticks: [], gcs: [] });
+
+      startTailRecording(dir, child.pid!);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const done = said('done');
+      child.stdin!.write('go\n');
+      await done;
+      const record = await endTailRecording(dir, child.pid!);
       expect(record.pid).toBe(child.pid);
-      const longest = Math.max(...record.ticks.map(([, delay]) => delay));
-      expect(longest).toBeGreaterThanOrEqual(50);
+      expect(Math.max(...record.ticks.map(([, delay]) => delay))).toBeGreaterThanOrEqual(50);
       expect(record.gcs.some(([, duration, kind]) => kind === 'major' && duration > 0)).toBe(true);
       // Timestamps are wall-clock, comparable with another process's.
-      const [lastAt] = record.ticks.at(-1)!;
-      expect(Math.abs(lastAt - Date.now())).toBeLessThan(5_000);
+      expect(Math.abs(record.ticks.at(-1)![0] - Date.now())).toBeLessThan(5_000);
     } finally {
       child.kill('SIGKILL');
     }
