@@ -12,7 +12,8 @@
  * does), unless BENCH_RATE fixes it. Each server is first saturated as in the suite (5 s of
  * warm-up, then BENCH_SECONDS, 10), so the open loop meets a process as old and as warm as the
  * suite's does; it runs 2 s of warm-up and BENCH_OPEN_SECONDS (8) measured. A stall counts
- * when the loop was held for at least BENCH_STALL_MS (10) ms.
+ * when the loop was held for at least 10 ms. Each round also says how long the hypervisor kept the
+ * server's core and the rig's from running during the open loop (/proc/stat's steal).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { closedLoop } from './harness/closed-loop.ts';
 import { completeHome, mintToken } from './harness/home.ts';
 import { openLoop } from './harness/open-loop.ts';
-import { pinSelf, startMocks, stop } from './harness/processes.ts';
+import { pinSelf, startMocks, stolenMs, stop } from './harness/processes.ts';
 import { startSystem } from './harness/start-system.ts';
 import { median } from './harness/stats.ts';
 import { selectSystems } from './harness/systems.ts';
@@ -40,6 +41,8 @@ process.env.TAIL_PROBE_DIR = probeDir;
 
 interface RoundFigures extends TailFigures {
   rate: number;
+  /** Time the hypervisor took from the server's core and from the rig's during the open loop (ms). */
+  stolen: { server?: number; rig?: number };
   p50: number;
   p99: number;
 }
@@ -61,9 +64,18 @@ try {
         const saturation = await closedLoop({ url: server.url, token, body: system.body, serverPid: server.pid, generatorCore: pinning.generator, connections: 32, seconds: saturationSeconds, warmupSeconds: 5 });
         rate ??= Math.round(saturation.throughput / 2);
         const openRate = rate;
+        const stolen = () => ({ server: pinning.server === undefined ? undefined : stolenMs(pinning.server), rig: pinning.generator === undefined ? undefined : stolenMs(pinning.generator) });
+        const stolenBefore = stolen();
         const recorded = await whileRecording(probeDir, { server: server.pid, mocks: mocks.child.pid! }, () => openLoop({ url: server.url, token, body: system.body, rate: openRate, seconds, warmupSeconds: 2, connections: 256 }));
+        const stolenAfter = stolen();
         const open = recorded.result;
-        const figures = { rate, p50: open.p50Ms, p99: open.p99Ms, ...tailOf(open, recorded.server, recorded.mocks, recorded.generator) };
+        const figures = {
+          rate,
+          p50: open.p50Ms,
+          p99: open.p99Ms,
+          stolen: { server: difference(stolenAfter.server, stolenBefore.server), rig: difference(stolenAfter.rig, stolenBefore.rig) },
+          ...tailOf(open, recorded.server, recorded.mocks, recorded.generator),
+        };
         results.set(system.name, [...(results.get(system.name) ?? []), figures]);
         console.log(`round ${round}  ${system.name.padEnd(18)} ${line(figures)}`);
       } finally {
@@ -101,6 +113,10 @@ function rotate<T>(list: T[], by: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
+function difference(after: number | undefined, before: number | undefined): number | undefined {
+  return after === undefined || before === undefined ? undefined : after - before;
+}
+
 function signed(n: number | null): string {
   return n === null || Number.isNaN(n) ? 'n/a' : `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
 }
@@ -115,6 +131,7 @@ function line(f: RoundFigures): string {
     `${f.rate}/s  p50 ${f.p50.toFixed(2)}  p99 ${f.p99.toFixed(2)} ms (outside the rig's stalls ${f.p99OutsideRigStallsMs.toFixed(2)}, ${f.outsideRigStalls} requests)` +
     ` | server loop p99 ${f.serverLoopP99Ms.toFixed(1)} max ${f.serverLoopMaxMs.toFixed(1)} ms, GC ${describeGc(f.serverGc)}` +
     ` | mocks loop max ${f.mocksLoopMaxMs.toFixed(1)} ms, generator ${f.generatorLoopMaxMs.toFixed(1)} ms` +
+    ` | stolen by the host: server core ${f.stolen.server ?? '?'} ms, rig core ${f.stolen.rig ?? '?'} ms` +
     ` | slowest ${f.slowest}: server GC ${pct(w.serverGc)}, server stall ${pct(w.serverStall)}, rig stall ${pct(w.rigStall)}, none ${pct(w.none)}`
   );
 }

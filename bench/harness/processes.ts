@@ -187,6 +187,17 @@ export function cpuSeconds(pid: number): number {
 }
 const CLOCK_TICKS = Number(safeExec('getconf', ['CLK_TCK']) ?? 100) || 100;
 
+/**
+ * Milliseconds the hypervisor has kept this virtual core from running so far (/proc/stat's steal
+ * column), or undefined off Linux. While stolen, every process on the core stops, its timers too,
+ * so a stall a probe records inside stolen time is the host's, not the process's.
+ */
+export function stolenMs(core: number): number | undefined {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+  const steal = line?.trim().split(/\s+/)[8];
+  return steal === undefined ? undefined : (Number(steal) * 1000) / CLOCK_TICKS;
+}
+
 /** Busy share of one core (0..1) between two readings of /proc/stat. */
 export function coreTimes(core: number): { busy: number; total: number } | undefined {
   const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
