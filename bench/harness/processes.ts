@@ -193,19 +193,23 @@ const CLOCK_TICKS = Number(safeExec('getconf', ['CLK_TCK']) ?? 100) || 100;
  * so a stall a probe records inside stolen time is the host's, not the process's.
  */
 export function stolenMs(core: number): number | undefined {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-  const steal = line?.trim().split(/\s+/)[8];
-  return steal === undefined ? undefined : (Number(steal) * 1000) / CLOCK_TICKS;
+  const steal = coreCounters(core)?.[7];
+  return steal === undefined ? undefined : (steal * 1000) / CLOCK_TICKS;
 }
 
 /** Busy share of one core (0..1) between two readings of /proc/stat. */
 export function coreTimes(core: number): { busy: number; total: number } | undefined {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-  if (!line) return undefined;
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const v = coreCounters(core);
+  if (!v) return undefined;
   const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
   const total = v.reduce((s, x) => s + x, 0);
   return { busy: total - idle, total };
+}
+
+/** One core's line of /proc/stat, in clock ticks: user, nice, system, idle, iowait, irq, softirq, steal… */
+function coreCounters(core: number): number[] | undefined {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+  return line?.trim().split(/\s+/).slice(1).map(Number);
 }
 
 function safeExec(command: string, args: string[]): string | undefined {

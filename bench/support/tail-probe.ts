@@ -45,6 +45,11 @@ function kindOf(flag: number | undefined): GcKind {
   }
 }
 
+/** A collection's entry as the record keeps it; node puts its kind in `detail`. */
+function pauseOf(entry: PerformanceEntry): TailProbeRecord['gcs'][number] {
+  return [epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)];
+}
+
 let recording: { record: TailProbeRecord; timer: NodeJS.Timeout; observer: PerformanceObserver } | undefined;
 
 /** Starts a fresh recording (ending one under way). */
@@ -58,7 +63,7 @@ export function startTailProbe(): void {
     due = now + TICK_MS;
   }, TICK_MS).unref();
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) record.gcs.push([epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)]);
+    for (const entry of list.getEntries()) record.gcs.push(pauseOf(entry));
   });
   observer.observe({ entryTypes: ['gc'] });
   recording = { record, timer, observer };
@@ -69,7 +74,7 @@ export function stopTailProbe(): TailProbeRecord {
   if (!recording) return { pid: process.pid, ticks: [], gcs: [] };
   const { record, timer, observer } = recording;
   // Collections that ended just now are delivered on a later tick; take them before disconnecting.
-  for (const entry of observer.takeRecords()) record.gcs.push([epoch(entry.startTime), entry.duration, kindOf((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind)]);
+  for (const entry of observer.takeRecords()) record.gcs.push(pauseOf(entry));
   clearInterval(timer);
   observer.disconnect();
   recording = undefined;

@@ -188,7 +188,7 @@ try {
   const killWindow = within(load.outcomes, kill.at - 100, Date.now());
   const killFailures = failures(load.outcomes.filter((o) => o.end >= kill.at - 100));
   const lateFailures = killFailures.filter((o) => o.start > kill.exitedAt);
-  out(`${victim} (pid ${kill.pid}) got SIGKILL while HAProxy had **${kill.inFlight}** request(s) in flight on it (${kill.scur.frozen} on it when it was frozen for the read, and ${kill.sentWhileDying} that HAProxy gave it until the process was gone ${kill.exitedAt - kill.at} ms later).`);
+  out(`${victim} (pid ${kill.pid}) got SIGKILL while HAProxy had **${kill.inFlight}** request(s) in flight on it (${kill.frozenScur} on it when it was frozen for the read, and ${kill.sentWhileDying} that HAProxy gave it until the process was gone ${kill.exitedAt - kill.at} ms later).`);
   out();
   out(`- failed: **${killFailures.length}** (${kinds(countKinds(killFailures))}), of ${killWindow.length} requests from the kill until 1 s after HAProxy marked it DOWN (${downAt - kill.at} ms after the kill)`);
   out(`- failures among requests sent after the process was gone: ${lateFailures.length}`);
