@@ -55,9 +55,24 @@ const table = (head: string[], rows: string[][], text: boolean | number = false)
 
 export function targetsTable(list: Target[]): string {
   return table(
-    ['figure (no injected latency)', 'target', 'measured', 'met'],
-    list.map((t) => [t.figure, t.target, t.value == null ? '–' : `${signedIf(t.unit === 'ms', t.value)}${t.unit === 'ms' ? ' ms' : t.unit}`, t.met == null ? (t.target === 'reported' ? '–' : 'not measured') : t.met ? 'yes' : '**no**']),
+    ['figure (no injected latency)', 'target', 'measured (median)', 'per round', 'met'],
+    list.map((t) => [t.figure, t.target, t.value == null ? '–' : figureOf(t, t.value), t.perRound?.map((v) => figureOf(t, v)).join(', ') ?? '–', verdictOf(t)]),
   );
+}
+
+const figureOf = (t: Target, value: number) => `${signedIf(t.unit === 'ms', value)}${t.unit === 'ms' ? ' ms' : t.unit}`;
+
+/**
+ * Whether the median meets the target, and, when the rounds disagree, how many met it: a verdict
+ * the machine's noise could turn says so, rather than a plain yes or no.
+ */
+export function verdictOf(t: Target): string {
+  if (t.met == null) return t.target === 'reported' ? '–' : 'not measured';
+  const rounds = t.perRound?.length ?? 0;
+  const met = t.roundsMet ?? (t.met ? rounds : 0);
+  const unanimous = met === (t.met ? rounds : 0);
+  if (rounds < 2 || unanimous) return t.met ? 'yes' : '**no**';
+  return t.met ? `yes, in ${met} of ${rounds} rounds` : `**no**, though ${met} of ${rounds} rounds met it`;
 }
 
 function figures(summary: LatencySummary, names: SystemName[]): string {
@@ -186,6 +201,8 @@ export function markdown(input: {
     '## Against the targets',
     '',
     targetsTable(input.targets),
+    '',
+    "Each figure taken round by round is judged on its median over the rounds. Where the rounds disagree, the verdict says how many met the target: the machine's noise could have turned it.",
     '',
     ...input.summaries.flatMap((summary) => [`## Figures: ${summary.setting.label}`, '', figures(summary, names), '']),
     '## Method',

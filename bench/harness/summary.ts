@@ -54,6 +54,9 @@ export interface SystemSummary {
   /** Median over rounds of (this system's open-loop p50/p99 − the floor's, same rate, same round). */
   addedP50Ms: number | null;
   addedP99Ms: number | null;
+  /** Those differences round by round, in the order the rounds ran (rounds without the floor left out). */
+  addedP50PerRound: number[];
+  addedP99PerRound: number[];
   /** The tail at half load (tail.ts), medians over rounds: the server's loop and GC, and the slowest 1% charged to causes. */
   tail: {
     serverLoopP99Ms: number | null;
@@ -77,6 +80,7 @@ export interface SystemSummary {
   peakRssMiB: number | null;
   /** Median over rounds of (this system's peak RSS / the floor's, same round). */
   peakRssOverFloor: number | null;
+  peakRssOverFloorPerRound: number[];
   /** Summed over rounds and loops: anything but a complete home. */
   failures: number;
   /** Median wait for a complete home after autocannon cut its connections; null if some round never recovered. */
@@ -100,10 +104,13 @@ export interface LatencySummary {
 
 export function summarize(run: LatencyRun, systems: SystemName[], comparisons: readonly Comparison[]): LatencySummary {
   const of = (name: SystemName) => run.rounds.map((r) => r.systems[name]).filter((s): s is SystemRound => s !== undefined);
-  /** Median over rounds of `pick(name's round, the floor's round)`, in rounds where both ran. */
-  const againstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number) =>
-    median(run.rounds.map((r) => (r.systems[name] && r.systems.floor ? pick(r.systems[name]!, r.systems.floor) : null)));
-  const added = (name: SystemName, pick: (o: OpenLoopResult) => number) => againstFloor(name, (own, floor) => pick(own.open) - pick(floor.open));
+  /** `pick(name's round, the floor's round)` in each round where both ran. */
+  const perRoundAgainstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number): number[] =>
+    name === 'floor' ? [] : run.rounds.flatMap((r) => (r.systems[name] && r.systems.floor ? [pick(r.systems[name]!, r.systems.floor)] : []));
+  /** Their median; none for the floor itself. */
+  const againstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number) => (name === 'floor' ? null : median(perRoundAgainstFloor(name, pick)));
+  const addedPerRound = (name: SystemName, pick: (o: OpenLoopResult) => number) => perRoundAgainstFloor(name, (own, floor) => pick(own.open) - pick(floor.open));
+  const rssOverFloor = (own: SystemRound, floor: SystemRound) => own.peakRssMiB / floor.peakRssMiB;
 
   const summaries: Partial<Record<SystemName, SystemSummary>> = {};
   for (const name of systems) {
@@ -120,8 +127,10 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
       openP50Ms: m((s) => s.open.p50Ms),
       openP99Ms: m((s) => s.open.p99Ms),
       sendLagP99Ms: m((s) => s.open.sendLagP99Ms),
-      addedP50Ms: name === 'floor' ? null : added(name, (o) => o.p50Ms),
-      addedP99Ms: name === 'floor' ? null : added(name, (o) => o.p99Ms),
+      addedP50Ms: name === 'floor' ? null : median(addedPerRound(name, (o) => o.p50Ms)),
+      addedP99Ms: name === 'floor' ? null : median(addedPerRound(name, (o) => o.p99Ms)),
+      addedP50PerRound: addedPerRound(name, (o) => o.p50Ms),
+      addedP99PerRound: addedPerRound(name, (o) => o.p99Ms),
       tail: {
         serverLoopP99Ms: m((s) => s.tail.serverLoopP99Ms),
         serverLoopMaxMs: m((s) => s.tail.serverLoopMaxMs),
@@ -135,7 +144,7 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
           none: m((s) => s.tail.slowWith.none),
         },
         p99OutsideRigStallsMs: m((s) => s.tail.p99OutsideRigStallsMs),
-        addedP99OutsideRigStallsMs: name === 'floor' ? null : againstFloor(name, (own, floor) => own.tail.p99OutsideRigStallsMs - floor.tail.p99OutsideRigStallsMs),
+        addedP99OutsideRigStallsMs: againstFloor(name, (own, floor) => own.tail.p99OutsideRigStallsMs - floor.tail.p99OutsideRigStallsMs),
       },
       downstreamPerRequest: m((s) => s.downstream.perRequest),
       catalogPerRequest: m((s) => s.downstream.perService.catalog ?? 0),
@@ -144,7 +153,8 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
       servicesUsed: m((s) => s.downstream.servicesUsed),
       responseBytes: m((s) => s.responseBytes),
       peakRssMiB: m((s) => s.peakRssMiB),
-      peakRssOverFloor: name === 'floor' ? null : againstFloor(name, (own, floor) => own.peakRssMiB / floor.peakRssMiB),
+      peakRssOverFloor: againstFloor(name, rssOverFloor),
+      peakRssOverFloorPerRound: perRoundAgainstFloor(name, rssOverFloor),
       failures: rounds.reduce((sum, s) => sum + s.closed.failures + s.open.failures, 0),
       recoveryMs: rounds.some((s) => s.closed.recoveryMs === null) ? null : m((s) => s.closed.recoveryMs),
     };
@@ -164,15 +174,27 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
 /** The median ratio of the comparison `key`, if it ran. */
 export const ratioOf = (summary: LatencySummary, key: string): number | null => summary.ratios.find((r) => r.comparison.key === key)?.median ?? null;
 
+/** The comparison `key`'s ratio round by round (none if it did not run). */
+export const ratiosPerRound = (summary: LatencySummary, key: string): number[] => summary.ratios.find((r) => r.comparison.key === key)?.perRound ?? [];
+
 /** What a cost comparison's ratio means: 1 − ratio, in percent of a home. */
 export const costPercent = (ratio: number | null): number | null => (ratio == null ? null : (1 - ratio) * 100);
 
 export interface Target {
   figure: string;
   target: string;
+  /** The median over rounds, for a figure taken round by round. */
   value: number | null;
   unit: string;
+  /** Whether `value` meets the target. */
   met: boolean | null;
+  /**
+   * The figure in each round, for one taken round by round (a fixed count, such as downstream
+   * calls, has none), and how many of them met the target: when the rounds disagree, the verdict
+   * is one the machine's noise could turn.
+   */
+  perRound?: number[];
+  roundsMet?: number;
 }
 
 /**
@@ -183,30 +205,33 @@ export interface Target {
 export function targets(summary: LatencySummary): Target[] {
   const uncached = summary.systems['concierge-uncached'];
   const cached = summary.systems.concierge;
-  const judged = (figure: string, target: string, value: number | null | undefined, unit: string, met: (value: number) => boolean): Target => ({
+  const judged = (figure: string, target: string, value: number | null | undefined, unit: string, met: (value: number) => boolean, perRound?: number[]): Target => ({
     figure,
     target,
     value: value ?? null,
     unit,
     met: value == null ? null : met(value),
+    ...(perRound && perRound.length > 0 ? { perRound, roundsMet: perRound.filter(met).length } : {}),
   });
-  const atLeast = (figure: string, value: number | null | undefined, min: number) => judged(figure, `≥ ${min.toFixed(1)}×`, value, '×', (v) => v >= min);
-  const atMost = (figure: string, value: number | null | undefined, max: number, unit: string) => judged(figure, `≤ ${max}${unit === 'ms' ? ' ms' : unit}`, value, unit, (v) => v <= max);
+  const atLeast = (figure: string, value: number | null | undefined, min: number, perRound?: number[]) => judged(figure, `≥ ${min.toFixed(1)}×`, value, '×', (v) => v >= min, perRound);
+  const atMost = (figure: string, value: number | null | undefined, max: number, unit: string, perRound?: number[]) =>
+    judged(figure, `≤ ${max}${unit === 'ms' ? ' ms' : unit}`, value, unit, (v) => v <= max, perRound);
+  const throughput = (figure: string, key: string, min: number) => atLeast(figure, ratioOf(summary, key), min, ratiosPerRound(summary, key));
   const calls = (figure: string, target: string, s: SystemSummary | undefined, downstream: number, catalog: number) =>
     judged(figure, target, s?.downstreamPerRequest, '', (v) => v === downstream && s?.servicesUsed === downstream && s?.catalogPerRequest === catalog);
-  const flagCost = costPercent(ratioOf(summary, 'concierge_flags_vs_concierge'));
+  const flagCostPerRound = ratiosPerRound(summary, 'concierge_flags_vs_concierge').map((ratio) => costPercent(ratio)!);
   return [
-    atLeast('MobileHome throughput, concierge-uncached / Mercurius', ratioOf(summary, 'concierge_uncached_vs_mercurius'), 1.2),
-    atLeast('MobileHome throughput, concierge-uncached / floor', ratioOf(summary, 'concierge_uncached_vs_floor'), 0.9),
-    atLeast('MobileHome throughput, concierge-uncached / Apollo', ratioOf(summary, 'concierge_uncached_vs_apollo'), 2.0),
-    atMost('added p50 over the floor at half load (concierge-uncached)', uncached?.addedP50Ms, 2, 'ms'),
-    atMost('added p99 over the floor at half load (concierge-uncached)', uncached?.addedP99Ms, 5, 'ms'),
+    throughput('MobileHome throughput, concierge-uncached / Mercurius', 'concierge_uncached_vs_mercurius', 1.2),
+    throughput('MobileHome throughput, concierge-uncached / floor', 'concierge_uncached_vs_floor', 0.9),
+    throughput('MobileHome throughput, concierge-uncached / Apollo', 'concierge_uncached_vs_apollo', 2.0),
+    atMost('added p50 over the floor at half load (concierge-uncached)', uncached?.addedP50Ms, 2, 'ms', uncached?.addedP50PerRound),
+    atMost('added p99 over the floor at half load (concierge-uncached)', uncached?.addedP99Ms, 5, 'ms', uncached?.addedP99PerRound),
     // Not a target of its own: the row above with the rig's own stalls set aside (tail.ts), to read it by.
     { figure: "the same, over the requests no stall of the mocks or the load generator fell inside", target: 'reported', value: uncached?.tail.addedP99OutsideRigStallsMs ?? null, unit: 'ms', met: null },
-    atMost("peak RSS / the floor's (concierge-uncached)", uncached?.peakRssOverFloor, 1.3, '×'),
-    atLeast('MobileHome throughput with the title cache, concierge / floor-cached', ratioOf(summary, 'concierge_vs_floor_cached'), 0.9),
-    judged('flag evaluation cost per MobileHome (1 − concierge-flags / concierge)', '< 3%', flagCost, '%', (v) => v < 3),
-    ...(summary.systems['concierge-cached'] && summary.systems.floor ? [atLeast('a response-cache hit, concierge-cached / floor', ratioOf(summary, 'response_cache_hit_vs_floor'), 3.0)] : []),
+    atMost("peak RSS / the floor's (concierge-uncached)", uncached?.peakRssOverFloor, 1.3, '×', uncached?.peakRssOverFloorPerRound),
+    throughput('MobileHome throughput with the title cache, concierge / floor-cached', 'concierge_vs_floor_cached', 0.9),
+    judged('flag evaluation cost per MobileHome (1 − concierge-flags / concierge)', '< 3%', costPercent(ratioOf(summary, 'concierge_flags_vs_concierge')), '%', (v) => v < 3, flagCostPerRound),
+    ...(summary.systems['concierge-cached'] && summary.systems.floor ? [throughput('a response-cache hit, concierge-cached / floor', 'response_cache_hit_vs_floor', 3.0)] : []),
     calls('downstream requests per home, concierge-uncached (as every peer)', '= 6: one per service, the catalog batch included', uncached, 6, 1),
     calls('downstream requests per home, concierge (warm title cache)', '= 5: one per service but the catalog', cached, 5, 0),
     calls('downstream requests per home, floor-cached (warm title cache)', '= 5: as concierge', summary.systems['floor-cached'], 5, 0),
