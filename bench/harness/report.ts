@@ -69,9 +69,8 @@ const figureOf = (t: Target, value: number) => `${signedIf(t.unit === 'ms', valu
 export function verdictOf(t: Target): string {
   if (t.met == null) return t.target === 'reported' ? '–' : 'not measured';
   const rounds = t.perRound?.length ?? 0;
-  const met = t.roundsMet ?? (t.met ? rounds : 0);
-  const unanimous = met === (t.met ? rounds : 0);
-  if (rounds < 2 || unanimous) return t.met ? 'yes' : '**no**';
+  const met = t.roundsMet ?? 0;
+  if (rounds < 2 || met === (t.met ? rounds : 0)) return t.met ? 'yes' : '**no**';
   return t.met ? `yes, in ${met} of ${rounds} rounds` : `**no**, though ${met} of ${rounds} rounds met it`;
 }
 

@@ -104,18 +104,18 @@ export interface LatencySummary {
 
 export function summarize(run: LatencyRun, systems: SystemName[], comparisons: readonly Comparison[]): LatencySummary {
   const of = (name: SystemName) => run.rounds.map((r) => r.systems[name]).filter((s): s is SystemRound => s !== undefined);
-  /** `pick(name's round, the floor's round)` in each round where both ran. */
+  /** `pick(name's round, the floor's round)` in each round where both ran; none for the floor itself (the median of none is null). */
   const perRoundAgainstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number): number[] =>
     name === 'floor' ? [] : run.rounds.flatMap((r) => (r.systems[name] && r.systems.floor ? [pick(r.systems[name]!, r.systems.floor)] : []));
-  /** Their median; none for the floor itself. */
-  const againstFloor = (name: SystemName, pick: (own: SystemRound, floor: SystemRound) => number) => (name === 'floor' ? null : median(perRoundAgainstFloor(name, pick)));
   const addedPerRound = (name: SystemName, pick: (o: OpenLoopResult) => number) => perRoundAgainstFloor(name, (own, floor) => pick(own.open) - pick(floor.open));
-  const rssOverFloor = (own: SystemRound, floor: SystemRound) => own.peakRssMiB / floor.peakRssMiB;
 
   const summaries: Partial<Record<SystemName, SystemSummary>> = {};
   for (const name of systems) {
     const rounds = of(name);
     const m = (pick: (s: SystemRound) => number | null) => median(rounds.map(pick));
+    const addedP50PerRound = addedPerRound(name, (o) => o.p50Ms);
+    const addedP99PerRound = addedPerRound(name, (o) => o.p99Ms);
+    const peakRssOverFloorPerRound = perRoundAgainstFloor(name, (own, floor) => own.peakRssMiB / floor.peakRssMiB);
     summaries[name] = {
       throughput: m((s) => s.closed.throughput),
       throughputPerRound: rounds.map((s) => s.closed.throughput),
@@ -127,10 +127,10 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
       openP50Ms: m((s) => s.open.p50Ms),
       openP99Ms: m((s) => s.open.p99Ms),
       sendLagP99Ms: m((s) => s.open.sendLagP99Ms),
-      addedP50Ms: name === 'floor' ? null : median(addedPerRound(name, (o) => o.p50Ms)),
-      addedP99Ms: name === 'floor' ? null : median(addedPerRound(name, (o) => o.p99Ms)),
-      addedP50PerRound: addedPerRound(name, (o) => o.p50Ms),
-      addedP99PerRound: addedPerRound(name, (o) => o.p99Ms),
+      addedP50Ms: median(addedP50PerRound),
+      addedP99Ms: median(addedP99PerRound),
+      addedP50PerRound,
+      addedP99PerRound,
       tail: {
         serverLoopP99Ms: m((s) => s.tail.serverLoopP99Ms),
         serverLoopMaxMs: m((s) => s.tail.serverLoopMaxMs),
@@ -144,7 +144,7 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
           none: m((s) => s.tail.slowWith.none),
         },
         p99OutsideRigStallsMs: m((s) => s.tail.p99OutsideRigStallsMs),
-        addedP99OutsideRigStallsMs: againstFloor(name, (own, floor) => own.tail.p99OutsideRigStallsMs - floor.tail.p99OutsideRigStallsMs),
+        addedP99OutsideRigStallsMs: median(perRoundAgainstFloor(name, (own, floor) => own.tail.p99OutsideRigStallsMs - floor.tail.p99OutsideRigStallsMs)),
       },
       downstreamPerRequest: m((s) => s.downstream.perRequest),
       catalogPerRequest: m((s) => s.downstream.perService.catalog ?? 0),
@@ -153,8 +153,8 @@ export function summarize(run: LatencyRun, systems: SystemName[], comparisons: r
       servicesUsed: m((s) => s.downstream.servicesUsed),
       responseBytes: m((s) => s.responseBytes),
       peakRssMiB: m((s) => s.peakRssMiB),
-      peakRssOverFloor: againstFloor(name, rssOverFloor),
-      peakRssOverFloorPerRound: perRoundAgainstFloor(name, rssOverFloor),
+      peakRssOverFloor: median(peakRssOverFloorPerRound),
+      peakRssOverFloorPerRound,
       failures: rounds.reduce((sum, s) => sum + s.closed.failures + s.open.failures, 0),
       recoveryMs: rounds.some((s) => s.closed.recoveryMs === null) ? null : m((s) => s.closed.recoveryMs),
     };
